@@ -1,0 +1,1 @@
+"""The ``coopmap`` command line."""

@@ -1,0 +1,33 @@
+"""What every command shares: settings, the store, and one-line errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from geo.config import Settings
+from geo.defaults import ensure_defaults
+from geo.errors import CoopmapError
+from geo.store import ParquetStore, Store
+
+
+class Group(click.Group):
+    """A click group that prints coopmap errors on one line and exits 2, without a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CoopmapError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+click.ClickException.exit_code = 2
+
+
+def open_store(settings: Settings | None = None) -> tuple[Settings, Store]:
+    """The workspace's store, with the default layers built on first use."""
+    settings = settings or Settings()
+    store = ParquetStore(settings.home)
+    ensure_defaults(store, settings)
+    return settings, store

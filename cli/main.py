@@ -1,0 +1,23 @@
+"""Entry point: ``coopmap --help`` lists the commands; each lives in its own module."""
+
+from __future__ import annotations
+
+import click
+
+from cli import boundaries, export, layers, serve
+from cli.common import Group
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="coopmap")
+def main() -> None:
+    """coopmap: cooperation projects, ENVR schools and armed conflict on one map."""
+
+
+@main.group(cls=Group)
+def ingest() -> None:
+    """Load conflict events or registries into the workspace."""
+
+
+for command in (serve.serve, layers.layers, export.export, boundaries.boundaries):
+    main.add_command(command)

@@ -1,0 +1,106 @@
+"""File input/output: atomic writes and reading the vector formats analysts bring."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+
+from geo.errors import InputFileError
+from geo.types import WGS84
+
+VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".parquet", ".geoparquet", ".fgb"}
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it over ``target`` on success.
+
+    If the block raises (or the process dies), ``target`` keeps its old content and the
+    temporary file is removed.
+
+    Examples
+    --------
+    >>> with atomic_path("out.parquet") as tmp:  # doctest: +SKIP
+    ...     frame.to_parquet(tmp)
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # The temp file keeps the suffix: GDAL drivers check it (GPKG warns on anything else).
+    fd, name = tempfile.mkstemp(prefix=f".tmp-{target.stem}-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    os.chmod(tmp, 0o666 & ~_umask())
+    try:
+        yield tmp
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_parquet_atomic(frame: gpd.GeoDataFrame, target: str | os.PathLike[str]) -> None:
+    """Write a GeoDataFrame as GeoParquet (zstd) atomically."""
+    with atomic_path(target) as tmp:
+        frame.to_parquet(tmp, compression="zstd", index=False, write_covering_bbox=False)
+
+
+def read_vector(path: str | os.PathLike[str], layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a GeoJSON, GeoPackage, Shapefile, zipped Shapefile, FlatGeobuf or GeoParquet file.
+
+    The result is in EPSG:4326. A file without a CRS is taken as EPSG:4326 only when its
+    coordinates fit in degrees; otherwise it is an error, never a silent guess.
+
+    Parameters
+    ----------
+    path : path to the file
+    layer : layer name inside a multi-layer source (GeoPackage), default the first
+
+    Returns
+    -------
+    GeoDataFrame in EPSG:4326
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(path, "file not found")
+    suffix = path.suffix.lower()
+    if suffix not in VECTOR_SUFFIXES:
+        raise InputFileError(path, f"unsupported format {suffix!r}; use one of {sorted(VECTOR_SUFFIXES)}")
+    try:
+        if suffix in {".parquet", ".geoparquet"}:
+            frame = gpd.read_parquet(path)
+        else:
+            source = f"zip://{path}" if suffix == ".zip" else str(path)
+            frame = gpd.read_file(source, layer=layer, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as exc:
+        raise InputFileError(path, f"cannot read as vector data: {exc}") from exc
+    return _to_wgs84(frame, path)
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    if frame.crs is None:
+        minx, miny, maxx, maxy = frame.total_bounds
+        if min(minx, miny) < -180 or maxx > 180 or maxy > 90:
+            raise InputFileError(path, "no CRS and coordinates are not longitude/latitude degrees")
+        return frame.set_crs(WGS84)
+    if frame.crs.to_epsg() != 4326:
+        return frame.to_crs(WGS84)
+    return frame

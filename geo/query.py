@@ -1,0 +1,179 @@
+"""The one query vocabulary of coopmap: bbox, period (OGC ``datetime``) and property filters.
+
+The features API, the map pages, the snapshots and the CLI all parse their parameters here,
+so ``datetime=2024-01-01/..`` or ``event_type=Battles`` mean the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.errors import InvalidParameter
+from geo.types import BBox, Period
+
+OPEN = ("..", "")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed selection: bbox, closed period and property filters (values OR-ed per field)."""
+
+    bbox: BBox | None = None
+    period: Period | None = None
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def key(self) -> str:
+        """A stable text key, for caches."""
+        return repr((self.bbox, str(self.period) if self.period else None, self.filters))
+
+
+def parse_bbox(text: str) -> BBox:
+    """Parse ``minx,miny,maxx,maxy`` (or the 6-number 3D form) in degrees.
+
+    Examples
+    --------
+    >>> parse_bbox("12,-5,31,5")
+    (12.0, -5.0, 31.0, 5.0)
+    >>> parse_bbox("12,-5,0,31,5,100")
+    (12.0, -5.0, 31.0, 5.0)
+    """
+    parts = [p.strip() for p in str(text).split(",")]
+    if len(parts) not in (4, 6):
+        raise InvalidParameter("bbox", text, "expected 4 numbers minx,miny,maxx,maxy (or 6 with heights)")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise InvalidParameter("bbox", text, "every value must be a number") from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise InvalidParameter("bbox", text, "values must be finite numbers")
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    minx, miny, maxx, maxy = numbers
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise InvalidParameter("bbox", text, "longitudes must be within ±180 and latitudes within ±90")
+    if miny > maxy:
+        raise InvalidParameter("bbox", text, "miny is greater than maxy")
+    if minx > maxx:
+        raise InvalidParameter("bbox", text, "minx is greater than maxx (antimeridian boxes are not supported)")
+    return (minx, miny, maxx, maxy)
+
+
+def parse_datetime(text: str) -> Period:
+    """Parse an OGC ``datetime``: an instant, or a closed or half-open interval with ``..``.
+
+    Dates may be ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or RFC 3339 date-times (the date part is
+    used). A year or month as a start means its first day; as an end, its last day.
+
+    Examples
+    --------
+    >>> str(parse_datetime("2024-01-01/2024-12-31"))
+    '2024-01-01/2024-12-31'
+    >>> str(parse_datetime("../2024-12-31"))
+    '../2024-12-31'
+    >>> str(parse_datetime("2024"))
+    '2024-01-01/2024-12-31'
+    """
+    raw = str(text).strip()
+    if "/" in raw:
+        left, _, right = raw.partition("/")
+        if left.strip() in OPEN and right.strip() in OPEN:
+            raise InvalidParameter("datetime", text, "an interval needs at least one end")
+        start = None if left.strip() in OPEN else _parse_date(left, text, end=False)
+        end = None if right.strip() in OPEN else _parse_date(right, text, end=True)
+    else:
+        start = _parse_date(raw, text, end=False)
+        end = _parse_date(raw, text, end=True)
+    if start and end and start > end:
+        raise InvalidParameter("datetime", text, "the start is after the end")
+    return Period(start, end)
+
+
+def _parse_date(part: str, whole: str, *, end: bool) -> dt.date:
+    part = part.strip()
+    try:
+        if len(part) == 4 and part.isdigit():
+            year = int(part)
+            return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
+        if len(part) == 7 and part[4] == "-":
+            year, month = int(part[:4]), int(part[5:])
+            first = dt.date(year, month, 1)
+            if not end:
+                return first
+            following = dt.date(year + month // 12, month % 12 + 1, 1)
+            return following - dt.timedelta(days=1)
+        if len(part) == 10:
+            return dt.date.fromisoformat(part)
+        return dt.datetime.fromisoformat(part.replace("Z", "+00:00")).date()
+    except ValueError:
+        raise InvalidParameter(
+            "datetime", whole, "use an RFC 3339 date or interval, e.g. 2024-01-01/2024-12-31 or ../2024-12-31"
+        ) from None
+
+
+def parse_filters(params: Mapping[str, str], allowed: Iterable[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Keep the parameters naming a filterable field; comma-separated values are alternatives."""
+    allowed = set(allowed)
+    out = []
+    for name in sorted(params):
+        if name in allowed:
+            values = tuple(v.strip() for v in str(params[name]).split(",") if v.strip())
+            if values:
+                out.append((name, values))
+    return tuple(out)
+
+
+def parse_query(params: Mapping[str, str], filterable: Iterable[str], *, strict: bool = False,
+                reserved: Iterable[str] = ()) -> Query:
+    """Parse ``bbox``, ``datetime`` and property filters from request or CLI parameters.
+
+    With ``strict``, a parameter that is neither reserved nor a filterable field is an error.
+    """
+    filterable = list(filterable)
+    if strict:
+        known = set(filterable) | {"bbox", "datetime"} | set(reserved)
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise InvalidParameter(unknown[0], params[unknown[0]],
+                                   f"unknown parameter; filterable fields are {sorted(filterable)}")
+    bbox = parse_bbox(params["bbox"]) if params.get("bbox") else None
+    period = parse_datetime(params["datetime"]) if params.get("datetime") else None
+    return Query(bbox, period, parse_filters(params, filterable))
+
+
+def apply_query(frame: gpd.GeoDataFrame, query: Query, time_field: str | None) -> gpd.GeoDataFrame:
+    """Return the rows of ``frame`` matching ``query`` (bbox intersects, period, filters)."""
+    mask = np.ones(len(frame), dtype=bool)
+    if query.bbox is not None and len(frame):
+        mask &= _bbox_mask(frame, query.bbox)
+    if query.period is not None and time_field is not None:
+        mask &= period_mask(frame[time_field], query.period)
+    for name, values in query.filters:
+        mask &= frame[name].astype("string").isin(values).fillna(False).to_numpy()
+    return frame[mask]
+
+
+def period_mask(values: pd.Series, period: Period) -> np.ndarray:
+    """True where the date in ``values`` lies in the closed ``period``."""
+    dates = pd.to_datetime(values)
+    mask = np.ones(len(values), dtype=bool)
+    if period.start:
+        mask &= (dates >= pd.Timestamp(period.start)).to_numpy()
+    if period.end:
+        mask &= (dates <= pd.Timestamp(period.end)).to_numpy()
+    return mask
+
+
+def _bbox_mask(frame: gpd.GeoDataFrame, bbox: BBox) -> np.ndarray:
+    box = shapely.box(*bbox)
+    hits = frame.sindex.query(box, predicate="intersects")
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[hits] = True
+    return mask

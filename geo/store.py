@@ -1,0 +1,138 @@
+"""The embedded store: one GeoParquet file per layer plus a manifest.
+
+``Store`` is the interface the API, the maps and the CLI use; ``ParquetStore`` is the embedded
+implementation. A PostGIS backend would implement the same four methods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import orjson
+
+from geo.errors import LayerNotFound
+from geo.io import write_bytes_atomic, write_parquet_atomic
+
+
+@dataclass
+class LayerRecord:
+    """What the manifest knows of one stored layer."""
+
+    rows: int
+    sources: list[str]
+    updated: str
+    digest: str
+
+
+@dataclass
+class Manifest:
+    """The store's table of contents; ``data_version`` changes whenever any layer changes."""
+
+    data_version: str = "empty"
+    layers: dict[str, LayerRecord] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(
+            {"data_version": self.data_version, "layers": {k: asdict(v) for k, v in self.layers.items()}},
+            option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS,
+        )
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Manifest:
+        data = orjson.loads(raw)
+        layers = {k: LayerRecord(**v) for k, v in data.get("layers", {}).items()}
+        return cls(data_version=data["data_version"], layers=layers)
+
+
+class Store(ABC):
+    """Storage of layer data, addressed by layer id."""
+
+    @abstractmethod
+    def read(self, layer_id: str) -> gpd.GeoDataFrame:
+        """Return the stored frame of ``layer_id``; raise ``LayerNotFound`` if absent."""
+
+    @abstractmethod
+    def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
+        """Replace the data of ``layer_id`` atomically and bump the data version."""
+
+    @abstractmethod
+    def has(self, layer_id: str) -> bool:
+        """True when ``layer_id`` has stored data."""
+
+    @abstractmethod
+    def manifest(self) -> Manifest:
+        """The current manifest."""
+
+    @property
+    def data_version(self) -> str:
+        return self.manifest().data_version
+
+
+class ParquetStore(Store):
+    """Layers as GeoParquet files under ``home/layers``; frames are cached in memory by digest."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = Path(home)
+        self.layer_dir = self.home / "layers"
+        self.manifest_path = self.home / "manifest.json"
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
+
+    def path(self, layer_id: str) -> Path:
+        return self.layer_dir / f"{layer_id}.parquet"
+
+    def manifest(self) -> Manifest:
+        try:
+            return Manifest.from_json(self.manifest_path.read_bytes())
+        except FileNotFoundError:
+            return Manifest()
+
+    def has(self, layer_id: str) -> bool:
+        return layer_id in self.manifest().layers and self.path(layer_id).exists()
+
+    def read(self, layer_id: str) -> gpd.GeoDataFrame:
+        record = self.manifest().layers.get(layer_id)
+        if record is None or not self.path(layer_id).exists():
+            raise LayerNotFound(layer_id)
+        cached = self._cache.get(layer_id)
+        if cached is not None and cached[0] == record.digest:
+            return cached[1]
+        frame = gpd.read_parquet(self.path(layer_id))
+        self._cache[layer_id] = (record.digest, frame)
+        return frame
+
+    def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
+        with self._lock:
+            write_parquet_atomic(frame, self.path(layer_id))
+            digest = _file_digest(self.path(layer_id))
+            manifest = self.manifest()
+            manifest.layers[layer_id] = LayerRecord(
+                rows=len(frame),
+                sources=sorted(set(sources)),
+                updated=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                digest=digest,
+            )
+            manifest.data_version = _version_of(manifest)
+            write_bytes_atomic(self.manifest_path, manifest.to_json())
+            self._cache[layer_id] = (digest, frame)
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _version_of(manifest: Manifest) -> str:
+    h = hashlib.blake2b(digest_size=8)
+    for layer_id in sorted(manifest.layers):
+        h.update(f"{layer_id}:{manifest.layers[layer_id].digest};".encode())
+    return h.hexdigest()

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (Debian and Python packages), then runs pytest.
+# Usage: scripts/test.sh [pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: Chromium for the browser tests.
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+# Python packages, in the project's virtual environment.
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+
+export COOPMAP_TEST_OUTPUT="${COOPMAP_TEST_OUTPUT:-$PWD/test-output}"
+mkdir -p "$COOPMAP_TEST_OUTPUT"
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,45 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from geo.config import Settings, default_data_dir, default_home
+from geo.defaults import ensure_defaults
+from geo.store import ParquetStore
+from webmap.errors import register_error_handlers
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the coopmap app.
+
+    Parameters
+    ----------
+    config : Flask config overrides; ``COOPMAP_HOME`` and ``COOPMAP_DATA`` choose the workspace
+        and the reference data (default: the environment, then ``./var/coopmap`` and ``<repo>/data``).
+    """
+    app = Flask(__name__)
+    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=1 << 20)
+    if config:
+        app.config.update(config)
+    settings = Settings(
+        home=Path(app.config.get("COOPMAP_HOME") or default_home()),
+        data_dir=Path(app.config.get("COOPMAP_DATA") or default_data_dir()),
+    )
+    store = ParquetStore(settings.home)
+    ensure_defaults(store, settings)
+    app.extensions["coopmap.settings"] = settings
+    app.extensions["coopmap.store"] = store
+    register_error_handlers(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webmap import pages
+
+    app.register_blueprint(pages.bp)
