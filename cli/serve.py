@@ -1,6 +1,8 @@
-"""``coopmap serve``: the web service."""
+"""``coopmap serve``: the web service (development server, or gunicorn with ``--production``)."""
 
 from __future__ import annotations
+
+import os
 
 import click
 
@@ -8,10 +10,40 @@ import click
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
 @click.option("--port", default=5000, show_default=True, type=int, help="port to listen on")
-def serve(host: str, port: int) -> None:
+@click.option("--production", is_flag=True, help="run gunicorn with several worker processes")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="gunicorn worker processes [default: 2 x CPUs + 1, at most 9]")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="threads per gunicorn worker")
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
+              help="addresses of the reverse proxies whose X-Forwarded-Proto gunicorn trusts")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="log every request to stderr (gunicorn)")
+def serve(host: str, port: int, production: bool, workers: int | None, threads: int,
+          forwarded_allow_ips: str, access_log: bool) -> None:
     """Serve the maps and the API on the workspace data (built from the defaults on first start)."""
     from webmap import create_app
 
     app = create_app()
-    click.echo(f"coopmap serving {app.extensions['coopmap.settings'].home} on http://{host}:{port}/")
-    app.run(host=host, port=port, threaded=True)
+    home = app.extensions["coopmap.settings"].home
+    if not production:
+        click.echo(f"coopmap serving {home} on http://{host}:{port}/ (development server)")
+        app.run(host=host, port=port, threaded=True)
+        return
+    from webmap.wsgi import GunicornApp
+
+    workers = workers or min(2 * (os.cpu_count() or 1) + 1, 9)
+    click.echo(f"coopmap serving {home} on http://{host}:{port}/ (gunicorn, {workers} workers x {threads} threads)")
+    GunicornApp(app, {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "forwarded_allow_ips": forwarded_allow_ips,
+        "accesslog": "-" if access_log else None,
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "limit_request_line": 8190,
+        "limit_request_fields": 100,
+    }).run()

@@ -18,11 +18,12 @@ VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".parquet", ".g
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike[str], mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` on success.
 
     If the block raises (or the process dies), ``target`` keeps its old content and the
-    temporary file is removed.
+    temporary file is removed. ``mode`` (e.g. ``0o600`` for secrets) is set before anything is
+    written; by default the umask decides.
 
     Examples
     --------
@@ -35,7 +36,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     fd, name = tempfile.mkstemp(prefix=f".tmp-{target.stem}-", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(name)
-    os.chmod(tmp, 0o666 & ~_umask())
+    os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
     try:
         yield tmp
         with open(tmp, "rb") as fh:
@@ -51,10 +52,39 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``target`` atomically."""
-    with atomic_path(target) as tmp:
+def write_bytes_atomic(target: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``target`` atomically (``mode``: file permissions, default from the umask)."""
+    with atomic_path(target, mode) as tmp:
         tmp.write_bytes(data)
+
+
+def create_bytes_once(target: str | os.PathLike[str], data: bytes, mode: int | None = None) -> bytes:
+    """Write ``data`` to ``target`` only if it does not exist yet; return the content in place.
+
+    Safe when several processes race to create the same file (gunicorn workers creating a secret
+    key): the file appears complete or not at all, and every caller gets the winner's content.
+    """
+    target = Path(target)
+    if target.exists():
+        return target.read_bytes()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".tmp-{target.stem}-", dir=target.parent)
+    tmp = Path(name)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask() if mode is None else mode)
+        os.write(fd, data)
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        try:
+            os.link(tmp, target)  # fails if another process created it first: theirs wins
+        except FileExistsError:
+            pass
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
+    return target.read_bytes()
 
 
 def write_parquet_atomic(frame: gpd.GeoDataFrame, target: str | os.PathLike[str]) -> None:

@@ -10,6 +10,9 @@ BBox = tuple[float, float, float, float]
 """(minx, miny, maxx, maxy) in EPSG:4326 degrees."""
 
 AccessLevel = Literal["public", "restricted"]
+Role = Literal["public", "planner", "analyst", "admin"]
+"""Who is asking, lowest to highest; what each role sees is decided in ``layers/access.py`` only."""
+ROLES: tuple[Role, ...] = ("public", "planner", "analyst", "admin")
 GeometryType = Literal["Point", "Polygon", "MultiPolygon", "Geometry"]
 FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime", "list"]
 

@@ -12,6 +12,7 @@ from geo.config import Settings, default_data_dir, default_home
 from geo.defaults import ensure_defaults
 from geo.store import ParquetStore
 from webmap.errors import register_error_handlers
+from webmap.security import init_access_control
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["coopmap.settings"] = settings
     app.extensions["coopmap.store"] = store
     register_error_handlers(app)
+    init_access_control(app)
     _register_blueprints(app)
     return app
 

@@ -1,0 +1,199 @@
+"""The one place that decides what each role may see of each layer.
+
+Every data read that reaches a client (features, downloads, map pages, snapshots, rasters) goes
+through :func:`visible_layer` / :func:`visible_layers` to pick layers and :func:`secure_frame` to
+shape the frame. Nothing here knows about HTTP.
+
+What each role sees
+===================
+
+=========  ==================  =====================  ================  =================
+role       restricted layers   exact geometry of      restricted        token management
+           (``access``)        generalised layers     fields (budgets)
+=========  ==================  =====================  ================  =================
+public     absent (404)        province/country       removed           no
+                               representative point
+planner    yes                 yes                    removed           no
+analyst    yes                 yes                    yes               no
+admin      yes                 yes                    yes               yes (CLI holder)
+=========  ==================  =====================  ================  =================
+
+A restricted layer is *absent* for the public, never "forbidden": the answer is the same
+``LayerNotFound`` as for a layer id that does not exist, so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import geopandas as gpd
+
+from geo.errors import InvalidParameter, LayerNotFound
+from geo.generalise import GENERALISED_FIELD, Boundaries, generalise_points
+from geo.types import ROLES, Role
+from layers.catalogue import Catalogue, Field, Layer
+
+__all__ = [
+    "GENERALISED_FIELD", "Boundaries", "SecureCache", "at_least", "can_see_layer", "is_restricted_view",
+    "parse_role", "secure_frame", "sees_exact_geometry", "sees_restricted_fields", "visible_fields",
+    "visible_layer", "visible_layers",
+]
+
+
+def parse_role(value: str) -> Role:
+    """Return ``value`` as a :data:`geo.types.Role`; raise ``InvalidParameter`` otherwise."""
+    if value not in ROLES:
+        raise InvalidParameter("role", value, f"use one of {', '.join(ROLES)}")
+    return value  # type: ignore[return-value]
+
+
+def at_least(role: Role, minimum: Role) -> bool:
+    """True when ``role`` ranks at or above ``minimum`` (public < planner < analyst < admin)."""
+    return ROLES.index(role) >= ROLES.index(minimum)
+
+
+def can_see_layer(layer: Layer, role: Role) -> bool:
+    """True when ``role`` may know that ``layer`` exists."""
+    return layer.access == "public" or at_least(role, "planner")
+
+
+def sees_exact_geometry(layer: Layer, role: Role) -> bool:
+    """False when ``role`` gets ``layer``'s points generalised to province or country."""
+    return not layer.generalise_geometry or at_least(role, "planner")
+
+
+def sees_restricted_fields(role: Role) -> bool:
+    """True when ``role`` gets the fields marked ``restricted`` (budgets...)."""
+    return at_least(role, "analyst")
+
+
+def visible_layers(catalogue: Catalogue, role: Role) -> list[Layer]:
+    """The layers of ``catalogue`` that ``role`` may see, in catalogue order."""
+    return [layer for layer in catalogue if can_see_layer(layer, role)]
+
+
+def visible_layer(catalogue: Catalogue, layer_id: str, role: Role) -> Layer:
+    """The layer ``layer_id`` if ``role`` may see it; ``LayerNotFound`` otherwise (also when hidden)."""
+    layer = catalogue.get(layer_id)
+    if not can_see_layer(layer, role):
+        raise LayerNotFound(layer_id)
+    return layer
+
+
+def visible_fields(layer: Layer, role: Role) -> tuple[Field, ...]:
+    """The fields of ``layer`` served to ``role`` (for schemas, queryables, popups, legends).
+
+    A generalised view adds the ``generalised`` field (province | country | withheld).
+    """
+    fields = layer.fields if sees_restricted_fields(role) else tuple(f for f in layer.fields if not f.restricted)
+    if not sees_exact_geometry(layer, role):
+        fields += (Field(GENERALISED_FIELD, "string", "location generalised to: province | country | withheld"),)
+    return fields
+
+
+def is_restricted_view(layer: Layer, role: Role) -> bool:
+    """True when what ``role`` gets of ``layer`` holds anything the public would not get.
+
+    The web layer marks such responses ``Cache-Control: private, no-store``.
+    """
+    if not can_see_layer(layer, "public"):
+        return True
+    has_restricted = any(f.restricted for f in layer.fields)
+    return (has_restricted and sees_restricted_fields(role)) or (
+        layer.generalise_geometry and at_least(role, "planner")
+    )
+
+
+class SecureCache:
+    """A small thread-safe LRU of secured frames keyed by (data version, layer id, role)."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str, str], gpd.GeoDataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> gpd.GeoDataFrame | None:
+        with self._lock:
+            frame = self._items.get(key)
+            if frame is not None:
+                self._items.move_to_end(key)
+            return frame
+
+    def put(self, key: tuple[str, str, str], frame: gpd.GeoDataFrame) -> None:
+        with self._lock:
+            self._items[key] = frame
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def secure_frame(
+    layer: Layer,
+    frame: gpd.GeoDataFrame,
+    role: Role,
+    boundaries: Boundaries | None,
+    *,
+    version: str | None = None,
+    cache: SecureCache | None = None,
+) -> gpd.GeoDataFrame:
+    """Return what ``role`` may see of ``frame``, the features of ``layer``.
+
+    Apply it to the WHOLE layer before any bbox, datetime or property filter, sort or limit:
+    filtering exact points by a small bbox, or sorting by a removed field, would leak them.
+
+    Parameters
+    ----------
+    layer : the catalogue layer the frame belongs to
+    frame : its features, exact
+    role : who is asking
+    boundaries : country (and province) polygons; needed when ``layer.generalise_geometry``
+    version : the store's data version when ``frame`` is the whole stored layer at that version;
+        with ``cache``, the result is cached under (version, layer id, role). Leave ``None`` for
+        computed or already-filtered frames.
+    cache : where to keep secured frames
+
+    Returns
+    -------
+    A GeoDataFrame; ``frame`` itself when ``role`` sees everything of it. Treat it as read-only.
+
+    Raises
+    ------
+    LayerNotFound
+        when ``role`` may not see ``layer`` at all.
+
+    Examples
+    --------
+    >>> public = secure_frame(CATALOGUE.get("projects"), sites, "public", Boundaries(countries))  # doctest: +SKIP
+    >>> "budget_eur" in public.columns, set(public.generalised)  # doctest: +SKIP
+    (False, {'country'})
+    """
+    if not can_see_layer(layer, role):
+        raise LayerNotFound(layer.id)
+    key = (version, layer.id, role) if version is not None else None
+    if key is not None and cache is not None:
+        cached = cache.get(key)  # type: ignore[arg-type]
+        if cached is not None:
+            return cached
+    secured = _shape(layer, frame, role, boundaries)
+    if key is not None and cache is not None:
+        cache.put(key, secured)  # type: ignore[arg-type]
+    return secured
+
+
+def _shape(layer: Layer, frame: gpd.GeoDataFrame, role: Role, boundaries: Boundaries | None) -> gpd.GeoDataFrame:
+    if not sees_exact_geometry(layer, role):
+        if boundaries is None:
+            raise ValueError(f"boundaries are required to generalise layer {layer.id!r}")
+        # Only the catalogue's public fields survive: any extra column (lon/lat, notes...) could
+        # carry the exact location.
+        keep = [f.name for f in layer.fields if not f.restricted and f.name in frame.columns]
+        trimmed = gpd.GeoDataFrame(frame[keep].copy(), geometry=frame.geometry.values, crs=frame.crs)
+        return generalise_points(trimmed, boundaries)
+    if sees_restricted_fields(role):
+        return frame
+    drop = [f.name for f in layer.fields if f.restricted and f.name in frame.columns]
+    return frame.drop(columns=drop) if drop else frame

@@ -1,0 +1,131 @@
+"""The access policy on hand-built frames: who gets which layers, fields and coordinates."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import geopandas as gpd
+import orjson
+import pytest
+from shapely.geometry import Point, box
+
+from geo.errors import LayerNotFound
+from geo.generalise import Boundaries
+from layers import CATALOGUE, Catalogue
+from layers.access import (SecureCache, is_restricted_view, secure_frame, visible_fields, visible_layer,
+                           visible_layers)
+
+# Two exact sites: one in the Ituri box of the test provinces, one in Mali (no provinces there).
+ITURI_SITE = (29.1234567, 1.7654321)
+MALI_SITE = (-7.9876543, 12.6543219)
+
+
+def sites() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"site_id": ["P1-1", "P2-1"], "acronym": ["P1", "P2"], "title": ["Bunia barracks", "Bamako school"],
+         "site": ["Bunia", "Bamako"], "country_iso3": ["COD", "MLI"], "budget_eur": [1_234_567.0, 7_654_321.0],
+         "status": ["active", "active"], "lat": [ITURI_SITE[1], MALI_SITE[1]]},
+        geometry=[Point(*ITURI_SITE), Point(*MALI_SITE)], crs="EPSG:4326",
+    )
+
+
+@pytest.fixture(scope="module")
+def countries() -> gpd.GeoDataFrame:
+    from geo.boundaries import load_countries
+    from geo.config import default_data_dir
+
+    return load_countries(default_data_dir() / "boundaries")
+
+
+@pytest.fixture(scope="module")
+def provinces() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"iso3": ["COD"], "name": ["Ituri"]}, geometry=[box(28.5, 1.0, 30.0, 2.5)],
+                            crs="EPSG:4326")
+
+
+PROJECTS = CATALOGUE.get("projects")
+
+
+def test_public_gets_province_or_country_points_and_no_budget(countries, provinces):
+    public = secure_frame(PROJECTS, sites(), "public", Boundaries(countries, provinces))
+    assert "budget_eur" not in public.columns and "lat" not in public.columns
+    assert public.generalised.tolist() == ["province", "country"]
+    ituri = box(28.5, 1.0, 30.0, 2.5)
+    assert ituri.contains(public.geometry.iloc[0])
+    assert public.geometry.iloc[0].coords[0] == ituri.representative_point().coords[0]
+    mali = countries.set_index("iso3").geometry["MLI"]
+    assert mali.contains(public.geometry.iloc[1])
+    assert public.geometry.iloc[1].distance(Point(*MALI_SITE)) > 0.5
+    blob = orjson.dumps(public.to_geo_dict()) + public.to_json().encode()
+    for lon, lat in (ITURI_SITE, MALI_SITE):
+        for value in (lon, lat):
+            assert repr(value).encode() not in blob
+            assert f"{value:.4f}".encode() not in blob
+
+
+def test_without_provinces_the_country_point_is_used(countries):
+    public = secure_frame(PROJECTS, sites(), "public", Boundaries(countries))
+    assert public.generalised.tolist() == ["country", "country"]
+    drc = countries.set_index("iso3").geometry["COD"]
+    assert drc.contains(public.geometry.iloc[0])
+
+
+def test_a_site_in_no_known_country_is_withheld(countries):
+    frame = sites()
+    frame.loc[1, "country_iso3"] = "XXX"
+    frame.loc[1, "geometry"] = Point(-30.0, -30.0)  # open Atlantic
+    public = secure_frame(PROJECTS, frame, "public", Boundaries(countries))
+    assert public.generalised.tolist()[1] == "withheld"
+    assert public.geometry.iloc[1] is None
+
+
+def test_planner_gets_exact_points_without_budget_analyst_gets_budget(countries):
+    planner = secure_frame(PROJECTS, sites(), "planner", Boundaries(countries))
+    assert planner.geometry.iloc[0].coords[0] == ITURI_SITE
+    assert "budget_eur" not in planner.columns and "generalised" not in planner.columns
+    for role in ("analyst", "admin"):
+        full = secure_frame(PROJECTS, sites(), role, Boundaries(countries))
+        assert full.budget_eur.tolist() == [1_234_567.0, 7_654_321.0]
+        assert full.geometry.iloc[1].coords[0] == MALI_SITE
+
+
+def test_restricted_layer_is_absent_for_the_public_only():
+    secret = dataclasses.replace(CATALOGUE.get("envr"), id="secret-sites", access="restricted")
+    catalogue = Catalogue((CATALOGUE.get("countries"), secret))
+    assert [layer.id for layer in visible_layers(catalogue, "public")] == ["countries"]
+    assert [layer.id for layer in visible_layers(catalogue, "planner")] == ["countries", "secret-sites"]
+    with pytest.raises(LayerNotFound) as hidden:
+        visible_layer(catalogue, "secret-sites", "public")
+    with pytest.raises(LayerNotFound) as unknown:
+        visible_layer(catalogue, "no-such-layer", "public")
+    # the same answer as for a layer that does not exist: nothing says it is there
+    assert str(hidden.value).replace("secret-sites", "X") == str(unknown.value).replace("no-such-layer", "X")
+    with pytest.raises(LayerNotFound):
+        secure_frame(secret, sites(), "public", None)
+    assert len(secure_frame(secret, sites(), "planner", None)) == 2
+
+
+def test_visible_fields_and_restricted_views():
+    public_fields = [f.name for f in visible_fields(PROJECTS, "public")]
+    assert "budget_eur" not in public_fields and public_fields[-1] == "generalised"
+    assert "budget_eur" in [f.name for f in visible_fields(PROJECTS, "analyst")]
+    assert not is_restricted_view(PROJECTS, "public")
+    assert is_restricted_view(PROJECTS, "planner")
+    assert not is_restricted_view(CATALOGUE.get("countries"), "admin")
+
+
+def test_generalised_frames_are_cached_by_version_layer_and_role(countries):
+    cache = SecureCache()
+    bounds = Boundaries(countries)
+    first = secure_frame(PROJECTS, sites(), "public", bounds, version="v1", cache=cache)
+    again = secure_frame(PROJECTS, sites(), "public", bounds, version="v1", cache=cache)
+    assert again is first
+    planner = secure_frame(PROJECTS, sites(), "planner", bounds, version="v1", cache=cache)
+    assert planner is not first and "generalised" not in planner.columns
+    moved = sites()
+    moved.loc[1, "country_iso3"] = "COD"
+    newer = secure_frame(PROJECTS, moved, "public", bounds, version="v2", cache=cache)
+    assert newer.generalised.tolist() == ["country", "country"]
+    assert newer.geometry.iloc[0].equals(newer.geometry.iloc[1])
+    uncached = secure_frame(PROJECTS, moved, "public", bounds, cache=cache)
+    assert uncached is not newer and len(cache) == 3

@@ -1,0 +1,103 @@
+"""The security options of the web service, typed and validated once in ``create_app``.
+
+Each option is read from the Flask config passed to ``create_app``, else from the environment
+variable of the same name (so ``coopmap serve --production`` and gunicorn pick them up), else
+the default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from geo.errors import InvalidParameter
+
+_SOURCE = re.compile(r"^('self'|'none'|https?://[A-Za-z0-9.*-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?|[A-Za-z0-9.*-]+(:\d+)?)$")
+_RATE = re.compile(r"^\s*\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SecurityOptions:
+    """What an operator may change about access, headers and limits."""
+
+    cookie_secure: bool = True
+    """``COOPMAP_COOKIE_SECURE``: send the session cookie over HTTPS only (set 0 for local http)."""
+    frame_ancestors: str = "'self'"
+    """``COOPMAP_FRAME_ANCESTORS``: CSP sources allowed to embed the pages, space-separated."""
+    rate_limit: str = "300 per minute"
+    """``COOPMAP_RATE_LIMIT``: per token (or per client address for the public); "off" disables."""
+    login_rate_limit: str = "10 per minute"
+    """``COOPMAP_LOGIN_RATE_LIMIT``: login attempts per client address."""
+    rate_limit_storage: str = "memory://"
+    """``COOPMAP_RATE_LIMIT_STORAGE``: flask-limiter storage URI (memory is per worker process)."""
+    proxy_hops: int = 0
+    """``COOPMAP_PROXY_HOPS``: reverse proxies in front whose X-Forwarded-* headers are trusted."""
+
+    @property
+    def rate_limit_enabled(self) -> bool:
+        return self.rate_limit.strip().lower() != "off"
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def security_options(config: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> SecurityOptions:
+    """Read and validate the options; a bad value raises ``InvalidParameter`` naming it."""
+    env = os.environ if environ is None else environ
+    defaults = SecurityOptions()
+
+    def raw(name: str, default: object) -> object:
+        if config.get(name) is not None:
+            return config[name]
+        return env.get(name, default)
+
+    return SecurityOptions(
+        cookie_secure=_bool("COOPMAP_COOKIE_SECURE", raw("COOPMAP_COOKIE_SECURE", defaults.cookie_secure)),
+        frame_ancestors=_ancestors(str(raw("COOPMAP_FRAME_ANCESTORS", defaults.frame_ancestors))),
+        rate_limit=_rate("COOPMAP_RATE_LIMIT", str(raw("COOPMAP_RATE_LIMIT", defaults.rate_limit))),
+        login_rate_limit=_rate("COOPMAP_LOGIN_RATE_LIMIT",
+                               str(raw("COOPMAP_LOGIN_RATE_LIMIT", defaults.login_rate_limit))),
+        rate_limit_storage=str(raw("COOPMAP_RATE_LIMIT_STORAGE", defaults.rate_limit_storage)),
+        proxy_hops=_int("COOPMAP_PROXY_HOPS", raw("COOPMAP_PROXY_HOPS", defaults.proxy_hops)),
+    )
+
+
+def _bool(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise InvalidParameter(name, value, "use 1/0, true/false, yes/no or on/off")
+
+
+def _int(name: str, value: object) -> int:
+    try:
+        number = int(str(value))
+    except ValueError as exc:
+        raise InvalidParameter(name, value, "use a whole number") from exc
+    if not 0 <= number <= 5:
+        raise InvalidParameter(name, value, "use 0 to 5 proxies")
+    return number
+
+
+def _ancestors(value: str) -> str:
+    sources = value.split()
+    bad = [s for s in sources if not _SOURCE.match(s)]
+    if not sources or bad:
+        raise InvalidParameter("COOPMAP_FRAME_ANCESTORS", value,
+                               "use space-separated CSP sources such as 'self' https://intranet.example")
+    return " ".join(sources)
+
+
+def _rate(name: str, value: str) -> str:
+    if value.strip().lower() == "off":
+        return "off"
+    for part in value.split(";"):
+        if not _RATE.match(part):
+            raise InvalidParameter(name, value, "use a rate such as '300 per minute' or '10/second', or 'off'")
+    return value

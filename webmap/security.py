@@ -1,0 +1,145 @@
+"""Security headers, the CSP nonce, rate limits and the reverse-proxy fix.
+
+Headers on every response (``after_request``)::
+
+    Content-Security-Policy: default-src 'self'; script-src 'self' 'nonce-<per response>'; ...
+    X-Content-Type-Options: nosniff
+    Referrer-Policy: no-referrer
+    Cache-Control: private, no-store     (when the response holds restricted data)
+    Vary: Authorization, Cookie          (when the response depends on the caller's role)
+
+Pages with inline ``<script>``/``<style>`` (Folium) add ``nonce="{{ g.csp_nonce }}"`` to each, or
+pass their rendered HTML through :func:`add_nonce`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import Flask, Response, g, jsonify, request
+from flask_limiter import Limiter, RateLimitExceeded
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webmap.auth import identify, init_auth
+from webmap.options import SecurityOptions, security_options
+
+_TAG = re.compile(r"<(script|style)\b(?![^>]*\snonce=)", re.IGNORECASE)
+
+
+def csp_nonce() -> str:
+    """This response's CSP nonce (also ``g.csp_nonce`` and ``{{ csp_nonce() }}`` in templates)."""
+    nonce = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(18)
+    return nonce
+
+
+def add_nonce(html: str) -> str:
+    """Add this response's nonce to every ``<script>`` and ``<style>`` tag of rendered HTML.
+
+    Only for HTML whose data texts are already escaped (as every page's must be): a tag that came
+    from data would be ``&lt;script`` and is left alone.
+    """
+    nonce = csp_nonce()
+    return _TAG.sub(lambda m: f'<{m.group(1)} nonce="{nonce}"', html)
+
+
+def mark_restricted() -> None:
+    """Flag this response as holding restricted data: it gets ``Cache-Control: private, no-store``."""
+    g.coopmap_restricted = True
+
+
+def mark_role_dependent() -> None:
+    """Flag this response as depending on the caller's role: it gets ``Vary: Authorization, Cookie``."""
+    g.coopmap_role_dependent = True
+
+
+def content_security_policy(nonce: str, frame_ancestors: str) -> str:
+    """The CSP of every response: only this service, inline code only with the nonce."""
+    return "; ".join((
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        # Leaflet and Folium set style attributes in the HTML they build: a nonce cannot cover those.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        f"frame-ancestors {frame_ancestors}",
+    ))
+
+
+def init_access_control(app: Flask) -> None:
+    """Register identity, the login pages, headers, rate limits and the proxy fix on ``app``.
+
+    Options come from ``app.config`` or the environment (``webmap/options.py``).
+    """
+    from webmap import auth
+
+    options = security_options(app.config)
+    app.extensions["coopmap.security_options"] = options
+    init_auth(app, options)
+    limiter = init_security(app, options)
+    app.register_blueprint(auth.bp)
+    if options.rate_limit_enabled:
+        app.view_functions["auth.login"] = limiter.limit(
+            options.login_rate_limit, key_func=lambda: f"login:{request.remote_addr or 'unknown'}",
+            methods=["POST"])(app.view_functions["auth.login"])
+
+
+def init_security(app: Flask, options: SecurityOptions) -> Limiter:
+    """Register the headers, the proxy fix and the rate limiter on ``app``; return the limiter."""
+    if options.proxy_hops:
+        hops = options.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    limiter = Limiter(
+        key_func=rate_key,
+        app=app,
+        default_limits=[options.rate_limit] if options.rate_limit_enabled else [],
+        storage_uri=options.rate_limit_storage,
+        headers_enabled=True,
+        enabled=options.rate_limit_enabled,
+        strategy="moving-window",
+    )
+    app.extensions["coopmap.limiter"] = limiter
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(exc: RateLimitExceeded) -> Response:
+        response = jsonify({"code": "TooManyRequests", "description": f"rate limit exceeded: {exc.description}"})
+        response.status_code = 429
+        return response
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        headers = response.headers
+        headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), options.frame_ancestors)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        if options.frame_ancestors == "'none'":
+            headers["X-Frame-Options"] = "DENY"
+        elif options.frame_ancestors == "'self'":
+            headers["X-Frame-Options"] = "SAMEORIGIN"
+        if request.is_secure:
+            headers["Strict-Transport-Security"] = "max-age=31536000"
+        if g.get("coopmap_restricted") or identify().via != "none":
+            headers["Cache-Control"] = "private, no-store"
+            headers.pop("ETag", None)
+        if g.get("coopmap_role_dependent") or g.get("coopmap_restricted"):
+            headers.add("Vary", "Authorization")
+            headers.add("Vary", "Cookie")
+        return response
+
+    return limiter
+
+
+def rate_key() -> str:
+    """The rate-limit bucket: the token name for authenticated callers, else the client address."""
+    who = identify()
+    if who.name is not None:
+        return f"token:{who.name}"
+    return f"ip:{request.remote_addr or 'unknown'}"
