@@ -46,4 +46,5 @@ def serve(host: str, port: int, production: bool, workers: int | None, threads: 
         "keepalive": 5,
         "limit_request_line": 8190,
         "limit_request_fields": 100,
+        "control_socket_disable": True,
     }).run()

@@ -12,8 +12,14 @@ from shapely.geometry import Point, box
 from geo.errors import LayerNotFound
 from geo.generalise import Boundaries
 from layers import CATALOGUE, Catalogue
-from layers.access import (SecureCache, is_restricted_view, secure_frame, visible_fields, visible_layer,
-                           visible_layers)
+from layers.access import (
+    SecureCache,
+    is_restricted_view,
+    secure_frame,
+    visible_fields,
+    visible_layer,
+    visible_layers,
+)
 
 # Two exact sites: one in the Ituri box of the test provinces, one in Mali (no provinces there).
 ITURI_SITE = (29.1234567, 1.7654321)

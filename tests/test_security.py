@@ -177,3 +177,19 @@ def test_guard_hides_restricted_layers_like_unknown_ones(home, monkeypatch):
     assert "secret" in orjson.loads(client.get("/probe-layers", headers=auth).get_data())
     shown = client.get("/probe/secret", headers=auth)
     assert shown.status_code == 200 and shown.headers["Cache-Control"] == "private, no-store"
+
+
+def test_serve_production_configures_gunicorn_workers(app, monkeypatch):
+    from click.testing import CliRunner
+
+    from cli.main import main
+    from webmap.wsgi import GunicornApp
+
+    seen = {}
+    monkeypatch.setattr(GunicornApp, "run", lambda self: seen.update(cfg=self.cfg, app=self.load()))
+    result = CliRunner().invoke(main, ["serve", "--production", "--port", "5109", "--workers", "3"])
+    assert result.exit_code == 0, result.output
+    cfg = seen["cfg"]
+    assert (cfg.workers, cfg.threads, cfg.worker_class_str) == (3, 4, "gthread")
+    assert cfg.bind == ["127.0.0.1:5109"]
+    assert seen["app"].config["SESSION_COOKIE_HTTPONLY"] is True

@@ -23,7 +23,8 @@ class GunicornApp(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            if value is not None:
+            # settings newer than the installed gunicorn (control_socket_disable: 25.1) are skipped
+            if value is not None and key in self.cfg.settings:
                 self.cfg.set(key, value)
 
     def load(self) -> Flask:
