@@ -157,13 +157,15 @@ def test_guard_serves_generalised_sites_to_the_public_and_exact_ones_to_planners
     assert exact.headers["Cache-Control"] == "private, no-store"
 
 
-def test_guard_hides_restricted_layers_like_unknown_ones(home, monkeypatch):
+def test_guard_hides_restricted_layers_like_unknown_ones(app, home, monkeypatch):
     import dataclasses
 
     from layers import CATALOGUE, Catalogue
+    from layers.sources import StoredSource
 
-    secret = dataclasses.replace(CATALOGUE.get("countries"), id="secret", access="restricted",
-                                 source=dataclasses.replace(CATALOGUE.get("countries").source))
+    secret = dataclasses.replace(CATALOGUE.get("projects"), id="secret", access="restricted",
+                                 source=StoredSource("secret", "test"))
+    app.extensions["coopmap.store"].write("secret", sites(), ["test"])
     test_catalogue = Catalogue((*CATALOGUE.layers, secret))
     monkeypatch.setattr("webmap.guard.catalogue", lambda: test_catalogue)
     client = _app(home).test_client()
