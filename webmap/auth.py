@@ -22,8 +22,7 @@ from flask import (
     g,
     jsonify,
     redirect,
-    render_template_string,
-    request,
+        request,
     session,
 )
 
@@ -153,8 +152,11 @@ label,input,button{display:block;width:100%;margin:.4rem 0}input{padding:.4rem}.
 
 def _page(title: str, action: str, status: int = 200, error: str = "") -> Response:
     who = identify() if identify().via == "session" else None
-    html = render_template_string(_PAGE, title=title, action=action, error=error, who=who,
-                                  csrf=csrf_token(), next=_safe_next(request.values.get("next")))
+    template = current_app.extensions.get("coopmap.login_template")
+    if template is None:  # compiled once per app: compiling costs more than the rest of the request
+        template = current_app.extensions["coopmap.login_template"] = current_app.jinja_env.from_string(_PAGE)
+    html = template.render(title=title, action=action, error=error, who=who, g=g,
+                           csrf=csrf_token(), next=_safe_next(request.values.get("next")))
     response = current_app.make_response((html, status))
     response.headers["Cache-Control"] = "private, no-store"
     return response

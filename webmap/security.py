@@ -84,6 +84,9 @@ def init_access_control(app: Flask) -> None:
     init_auth(app, options)
     limiter = init_security(app, options)
     app.register_blueprint(auth.bp)
+    # for templates: <script nonce="{{ csp_nonce() }}">, {{ csrf_token() }} in forms, the role
+    app.jinja_env.globals.update(csp_nonce=csp_nonce, csrf_token=auth.csrf_token,
+                                 current_role=auth.current_role)
     if options.rate_limit_enabled:
         app.view_functions["auth.login"] = limiter.limit(
             options.login_rate_limit, key_func=lambda: f"login:{request.remote_addr or 'unknown'}",
@@ -102,7 +105,7 @@ def init_security(app: Flask, options: SecurityOptions) -> Limiter:
         storage_uri=options.rate_limit_storage,
         headers_enabled=True,
         enabled=options.rate_limit_enabled,
-        strategy="moving-window",
+        strategy="fixed-window",  # O(1) per request; moving-window keeps every hit
     )
     app.extensions["coopmap.limiter"] = limiter
 
