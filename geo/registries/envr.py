@@ -103,7 +103,7 @@ def _locate(check: RowCheck, geocoder: Geocoder, iso3: str) -> tuple[tuple[float
     if found is None:
         check.fail("place not found", f"city {city!r} not found in the gazetteer for {iso3}; give lat/lon")
         return None, ""
-    return (found.lon, found.lat), found.precision
+    return geocoder.snap_inside(found.lon, found.lat, iso3), found.precision
 
 
 def _frame(records: list[dict[str, object]], points: list[tuple[float, float]]) -> gpd.GeoDataFrame:

@@ -153,7 +153,10 @@ def _locate_sites(check: RowCheck, geocoder: Geocoder, countries: list[str]) -> 
         iso3 = check.inside(location.lon, location.lat, countries, geocoder, label) if countries else ""
         if countries and not iso3:
             continue
-        sites.append((name, Location(location.lon, location.lat, location.precision, iso3, location.basis)))
+        lon, lat = location.lon, location.lat
+        if location.basis != "given":
+            lon, lat = geocoder.snap_inside(lon, lat, iso3)
+        sites.append((name, Location(lon, lat, location.precision, iso3, location.basis)))
     return sites
 
 
