@@ -6,6 +6,9 @@ curated files does not validate: the defaults never load silently incomplete.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import geopandas as gpd
 
 from geo.boundaries import load_countries
@@ -25,7 +28,14 @@ def _checked(result: RegistryLoad) -> RegistryLoad:
 
 
 def _geocoder(settings: Settings) -> Geocoder:
-    return Geocoder(load_countries(settings.boundaries_dir))
+    path = settings.boundaries_dir / "countries.parquet"
+    return _cached_geocoder(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_geocoder(path: str, mtime_ns: int) -> Geocoder:
+    """One geocoder per boundaries file version: the three builders share one read of it."""
+    return Geocoder(load_countries(Path(path).parent))
 
 
 def build_envr(settings: Settings) -> tuple[gpd.GeoDataFrame, list[str]]:
