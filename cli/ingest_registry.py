@@ -37,7 +37,7 @@ def _report(result: RegistryLoad, rejects_path: Path) -> None:
 @click.command("projects")
 @click.argument("file", type=FILE)
 def ingest_projects(file: Path) -> None:
-    """Replace the project registry (layers projects and project-countries) with FILE (.csv or .geojson)."""
+    """Replace the projects and project-countries layers with FILE (.csv or .geojson)."""
     settings, store = open_store()
     result = load_projects(file, _geocoder(store))
     if result.loaded:

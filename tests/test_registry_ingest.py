@@ -42,7 +42,9 @@ def _layer_rows(runner) -> dict[str, str]:
     return {line.split()[0]: line.split()[1] for line in result.output.splitlines()[2:]}
 
 
-def test_malformed_project_registry_rejects_bad_rows_by_line_and_loads_the_rest(runner, home, tmp_path):
+def test_malformed_project_registry_rejects_bad_rows_by_line_and_loads_the_rest(
+    runner, home, tmp_path
+):
     source = tmp_path / "my_projects.csv"
     source.write_text(BAD_PROJECTS, encoding="utf-8")
     result = runner.invoke(main, ["ingest", "projects", str(source)])
@@ -50,28 +52,46 @@ def test_malformed_project_registry_rejects_bad_rows_by_line_and_loads_the_rest(
     assert "Traceback" not in result.output
     summary = result.output.splitlines()[0]
     assert summary.startswith("projects: 7 rows read, 2 loaded, 5 rejected (3 sites)")
-    for reason in ("unknown iso3 x1", "end before start x1", "lat/lon out of range x1", "not a number x1",
-                   "outside its countries x1"):
+    for reason in (
+        "unknown iso3 x1",
+        "end before start x1",
+        "lat/lon out of range x1",
+        "not a number x1",
+        "outside its countries x1",
+    ):
         assert reason in summary
     rejects = _rejects(home / "rejects" / "my_projects.projects.rejects.csv")
     assert sorted(rejects) == ["AWAY", "BADISO", "LAT95", "MONEY", "SWAP"]
     assert (rejects["BADISO"]["line"], rejects["BADISO"]["reason"]) == (
-        "3", "countries 'XYZ' is not an ISO 3166-1 country code")
+        "3",
+        "countries 'XYZ' is not an ISO 3166-1 country code",
+    )
     assert rejects["SWAP"]["line"] == "4" and "before start" in rejects["SWAP"]["reason"]
-    assert rejects["LAT95"]["line"] == "5" and "lat 95 is outside [-90, 90]" in rejects["LAT95"]["reason"]
-    assert rejects["MONEY"]["line"] == "6" and "'thirty million' is not a number" in rejects["MONEY"]["reason"]
+    assert (
+        rejects["LAT95"]["line"] == "5"
+        and "lat 95 is outside [-90, 90]" in rejects["LAT95"]["reason"]
+    )
+    assert (
+        rejects["MONEY"]["line"] == "6"
+        and "'thirty million' is not a number" in rejects["MONEY"]["reason"]
+    )
     assert rejects["AWAY"]["line"] == "7" and "outside MLI" in rejects["AWAY"]["reason"]
     assert rejects["MONEY"]["budget_eur"] == "thirty million"  # the original row, as written
 
     sites = gpd.read_parquet(home / "layers" / "projects.parquet")
     assert sorted(sites["site_id"]) == ["GOOD-1", "TWO-1", "TWO-2"]
     assert dict(zip(sites["site"], sites["country_iso3"], strict=True)) == {
-        "Goma": "COD", "Bunia": "COD", "Kigali": "RWA"}
+        "Goma": "COD",
+        "Bunia": "COD",
+        "Kigali": "RWA",
+    }
     assert _layer_rows(runner)["projects"] == "3"
     assert _layer_rows(runner)["project-countries"] == "2"
 
 
-def test_malformed_envr_registry_rejects_bad_rows_and_keeps_multiline_records(runner, home, tmp_path):
+def test_malformed_envr_registry_rejects_bad_rows_and_keeps_multiline_records(
+    runner, home, tmp_path
+):
     source = tmp_path / "schools.csv"
     source.write_text(BAD_ENVR, encoding="utf-8")
     result = runner.invoke(main, ["ingest", "envr", str(source)])
@@ -79,12 +99,20 @@ def test_malformed_envr_registry_rejects_bad_rows_and_keeps_multiline_records(ru
     assert result.output.splitlines()[0].startswith("envr: 6 rows read, 2 loaded, 4 rejected")
     rejects = _rejects(home / "rejects" / "schools.envr.rejects.csv")
     # OK2 spans lines 6-7, so BAD4 starts on line 8.
-    assert {k: v["line"] for k, v in rejects.items()} == {"BAD1": "3", "BAD2": "4", "BAD3": "5", "BAD4": "8"}
+    assert {k: v["line"] for k, v in rejects.items()} == {
+        "BAD1": "3",
+        "BAD2": "4",
+        "BAD3": "5",
+        "BAD4": "8",
+    }
     assert "outside BEN" in rejects["BAD3"]["reason"]
     assert "not one of open, planned, suspended, unknown" in rejects["BAD4"]["reason"]
     schools = gpd.read_parquet(home / "layers" / "envr.parquet").set_index("acronym")
     assert sorted(schools.index) == ["OK1", "OK2"]
-    assert schools.loc["OK2", "geocode_precision"] == "city" and schools.loc["OK2", "status"] == "unknown"
+    assert (
+        schools.loc["OK2", "geocode_precision"] == "city"
+        and schools.loc["OK2", "status"] == "unknown"
+    )
     assert _layer_rows(runner)["envr"] == "2"
 
 
@@ -93,11 +121,24 @@ def test_clean_geojson_registry_exits_0_and_clears_old_rejects(runner, home, tmp
     stale.parent.mkdir(parents=True)
     stale.write_text("line,reason\n")
     features = [
-        {"type": "Feature", "geometry": {"type": "MultiPoint", "coordinates": [[30.25, 1.56], [29.3, -1.6]]},
-         "properties": {"acronym": "X1", "title": "Two given sites", "countries": "COD", "sites": "A;B",
-                        "start": "2024-01", "end": "2025", "budget_eur": 2.5e6}},
-        {"type": "Feature", "geometry": None,
-         "properties": {"acronym": "X2", "title": "Country only", "countries": ["MLI", "NER"]}},
+        {
+            "type": "Feature",
+            "geometry": {"type": "MultiPoint", "coordinates": [[30.25, 1.56], [29.3, -1.6]]},
+            "properties": {
+                "acronym": "X1",
+                "title": "Two given sites",
+                "countries": "COD",
+                "sites": "A;B",
+                "start": "2024-01",
+                "end": "2025",
+                "budget_eur": 2.5e6,
+            },
+        },
+        {
+            "type": "Feature",
+            "geometry": None,
+            "properties": {"acronym": "X2", "title": "Country only", "countries": ["MLI", "NER"]},
+        },
     ]
     path = tmp_path / "mine.geojson"
     path.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": features}))
@@ -114,10 +155,16 @@ def test_clean_geojson_registry_exits_0_and_clears_old_rejects(runner, home, tmp
 
 def test_geojson_rejects_are_numbered_by_feature(runner, home, tmp_path):
     features = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-17.4, 14.7]},
-         "properties": {"acronym": "S1", "name": "Fine", "country_iso3": "SEN"}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-17.4, 95]},
-         "properties": {"acronym": "S2", "name": "Lat 95", "country_iso3": "SEN"}},
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-17.4, 14.7]},
+            "properties": {"acronym": "S1", "name": "Fine", "country_iso3": "SEN"},
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-17.4, 95]},
+            "properties": {"acronym": "S2", "name": "Lat 95", "country_iso3": "SEN"},
+        },
     ]
     path = tmp_path / "schools.geojson"
     path.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": features}))

@@ -1,4 +1,4 @@
-"""The reference registries: ENVR schools and cooperation projects (``load_envr``, ``load_projects``)."""
+"""The reference registries: ENVR schools (``load_envr``) and projects (``load_projects``)."""
 
 from __future__ import annotations
 

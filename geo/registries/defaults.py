@@ -23,7 +23,9 @@ from geo.registries.projects import load_projects
 def _checked(result: RegistryLoad) -> RegistryLoad:
     if result.rejects:
         first = result.rejects[0]
-        raise InputFileError(result.path, f"line {first.line}: {first.reason} ({len(result.rejects)} rejected rows)")
+        raise InputFileError(
+            result.path, f"line {first.line}: {first.reason} ({len(result.rejects)} rejected rows)"
+        )
     return result
 
 

@@ -15,9 +15,20 @@ from layers.catalogue import CATALOGUE
 
 STATUSES = ("open", "planned", "suspended", "unknown")
 DOMAINS = (
-    "peacekeeping", "health", "demining", "public order", "engineering", "officer training",
-    "maritime security", "civil protection", "state action at sea", "counter-terrorism",
-    "cybersecurity", "judicial police", "border management", "other",
+    "peacekeeping",
+    "health",
+    "demining",
+    "public order",
+    "engineering",
+    "officer training",
+    "maritime security",
+    "civil protection",
+    "state action at sea",
+    "counter-terrorism",
+    "cybersecurity",
+    "judicial police",
+    "border management",
+    "other",
 )
 """The ministry's list of ENVR fields, plus border management (Niamey) and ``other``."""
 VERIFIED = ("yes", "partial", "no")
@@ -53,11 +64,20 @@ def load_envr(path: Path, geocoder: Geocoder) -> RegistryLoad:
             points.append(point)
     frame = _frame(records, points)
     rejected = [c for c in checks if not c.ok]
-    return RegistryLoad("envr", str(path), len(rows), frame, [c.reject() for c in rejected],
-                        count_reasons(rejected), len(frame))
+    return RegistryLoad(
+        "envr",
+        str(path),
+        len(rows),
+        frame,
+        [c.reject() for c in rejected],
+        count_reasons(rejected),
+        len(frame),
+    )
 
 
-def _check_row(check: RowCheck, geocoder: Geocoder) -> tuple[dict[str, object], tuple[float, float] | None]:
+def _check_row(
+    check: RowCheck, geocoder: Geocoder
+) -> tuple[dict[str, object], tuple[float, float] | None]:
     row = check.row
     acronym = check.required("acronym")
     name = check.required("name")
@@ -83,7 +103,9 @@ def _check_row(check: RowCheck, geocoder: Geocoder) -> tuple[dict[str, object], 
     return record, point
 
 
-def _locate(check: RowCheck, geocoder: Geocoder, iso3: str) -> tuple[tuple[float, float] | None, str]:
+def _locate(
+    check: RowCheck, geocoder: Geocoder, iso3: str
+) -> tuple[tuple[float, float] | None, str]:
     row: RawRow = check.row
     if row.geometry_error:
         check.fail("bad geometry", row.geometry_error)
@@ -101,7 +123,9 @@ def _locate(check: RowCheck, geocoder: Geocoder, iso3: str) -> tuple[tuple[float
     city = row.get("city")
     found = geocoder.place(city, [iso3]) if city else geocoder.country(iso3)
     if found is None:
-        check.fail("place not found", f"city {city!r} not found in the gazetteer for {iso3}; give lat/lon")
+        check.fail(
+            "place not found", f"city {city!r} not found in the gazetteer for {iso3}; give lat/lon"
+        )
         return None, ""
     return geocoder.snap_inside(found.lon, found.lat, iso3), found.precision
 
@@ -110,6 +134,8 @@ def _frame(records: list[dict[str, object]], points: list[tuple[float, float]]) 
     columns = CATALOGUE.get("envr").field_names
     table = pd.DataFrame(records, columns=columns)
     for name in columns:
-        table[name] = table[name].astype("Int64") if name == "founded" else table[name].astype("string")
+        table[name] = (
+            table[name].astype("Int64") if name == "founded" else table[name].astype("string")
+        )
     geometry = gpd.points_from_xy([p[0] for p in points], [p[1] for p in points])
     return gpd.GeoDataFrame(table, geometry=geometry, crs=WGS84)

@@ -71,7 +71,9 @@ class RowCheck:
         if not value:
             return default
         if value not in allowed:
-            self.fail("bad value", f"{name} {self.row.get(name)!r} is not one of {', '.join(allowed)}")
+            self.fail(
+                "bad value", f"{name} {self.row.get(name)!r} is not one of {', '.join(allowed)}"
+            )
             return default
         return value
 
@@ -85,7 +87,9 @@ class RowCheck:
             self.fail("not a number", f"{name} {self.row.get(name)!r} is not a number")
             return None
         if not math.isfinite(value) or (minimum is not None and value < minimum):
-            self.fail("not a number", f"{name} {self.row.get(name)!r} is not a finite number >= {minimum}")
+            self.fail(
+                "not a number", f"{name} {self.row.get(name)!r} is not a finite number >= {minimum}"
+            )
             return None
         return value
 
@@ -110,10 +114,15 @@ class RowCheck:
                 dates.append(None)
         start, end = dates
         if start and end and end < start:
-            self.fail("end before start", f"end {self.row.get('end')!r} is before start {self.row.get('start')!r}")
+            self.fail(
+                "end before start",
+                f"end {self.row.get('end')!r} is before start {self.row.get('start')!r}",
+            )
         return start, end
 
-    def coordinates(self, lat_text: str, lon_text: str, label: str = "") -> tuple[float, float] | None:
+    def coordinates(
+        self, lat_text: str, lon_text: str, label: str = ""
+    ) -> tuple[float, float] | None:
         """(lon, lat) from text, checked to lie within ±90 / ±180."""
         where = f" of site {label!r}" if label else ""
         try:
@@ -135,13 +144,17 @@ class RowCheck:
     def precision(self, default: str = "exact") -> str:
         return self.choice("geocode_precision", PRECISIONS, default)
 
-    def inside(self, lon: float, lat: float, iso3s: list[str], geocoder: Geocoder, label: str) -> str:
+    def inside(
+        self, lon: float, lat: float, iso3s: list[str], geocoder: Geocoder, label: str
+    ) -> str:
         """The country of ``iso3s`` holding the point (within the tolerance), else a problem."""
         iso3, distance = geocoder.distance_outside(lon, lat, iso3s)
         if iso3 is None or distance > OUTSIDE_TOLERANCE_DEG:
-            self.fail("outside its countries",
-                      f"{label} ({lon:.4f}, {lat:.4f}) lies outside {'/'.join(iso3s)} "
-                      f"({distance * 111:.0f} km away)")
+            self.fail(
+                "outside its countries",
+                f"{label} ({lon:.4f}, {lat:.4f}) lies outside {'/'.join(iso3s)} "
+                f"({distance * 111:.0f} km away)",
+            )
             return ""
         return iso3
 
@@ -159,7 +172,10 @@ def check_duplicates(checks: list[RowCheck]) -> None:
         if not key:
             continue
         if key in first:
-            check.fail("duplicate acronym", f"acronym {check.row.get('acronym')!r} already on line {first[key]}")
+            check.fail(
+                "duplicate acronym",
+                f"acronym {check.row.get('acronym')!r} already on line {first[key]}",
+            )
         else:
             first[key] = check.row.line
 
@@ -180,7 +196,8 @@ class RegistryLoad:
 
     def summary(self) -> str:
         """One line: rows read, loaded, rejected and why."""
-        text = f"{self.kind}: {self.read} rows read, {self.loaded} loaded, {len(self.rejects)} rejected"
+        rejected = len(self.rejects)
+        text = f"{self.kind}: {self.read} rows read, {self.loaded} loaded, {rejected} rejected"
         if self.details:
             text += f" ({'; '.join(self.details)})"
         if self.reasons:

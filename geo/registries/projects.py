@@ -36,8 +36,22 @@ from layers.catalogue import CATALOGUE
 STATUSES = ("active", "closed", "planned", "unknown")
 COVERAGE = ("complete", "partial", "unknown")
 REQUIRED_COLUMNS = ("acronym", "countries")
-SHARED = ("acronym", "title", "countries", "funder", "implementers", "start", "end", "status", "budget_eur",
-          "components", "source", "region", "countries_coverage", "notes")
+SHARED = (
+    "acronym",
+    "title",
+    "countries",
+    "funder",
+    "implementers",
+    "start",
+    "end",
+    "status",
+    "budget_eur",
+    "components",
+    "source",
+    "region",
+    "countries_coverage",
+    "notes",
+)
 
 
 @dataclass
@@ -79,11 +93,12 @@ def load_projects(path: Path, geocoder: Geocoder, today: dt.date | None = None) 
 
     Returns
     -------
-    RegistryLoad: ``frame`` is the ``projects`` layer, ``footprints`` the ``project-countries`` layer
+    RegistryLoad: ``frame`` is the ``projects`` layer, ``footprints`` ``project-countries``
 
     Examples
     --------
-    >>> result = load_projects(Path("data/reference/projects.csv"), Geocoder(countries))  # doctest: +SKIP
+    >>> path = Path("data/reference/projects.csv")
+    >>> result = load_projects(path, Geocoder(countries))  # doctest: +SKIP
     >>> sorted(result.frame.loc[result.frame.acronym == "UPS", "site"])  # doctest: +SKIP
     ['Ituri', 'Nord-Kivu']
     """
@@ -102,8 +117,17 @@ def load_projects(path: Path, geocoder: Geocoder, today: dt.date | None = None) 
     details = [f"{len(frame)} sites"]
     if unlocated:
         details.append(f"{unlocated} without named countries or sites, not mapped")
-    return RegistryLoad("projects", str(path), len(rows), frame, [c.reject() for c in rejected],
-                        count_reasons(rejected), len(projects), details, _footprints(projects, geocoder))
+    return RegistryLoad(
+        "projects",
+        str(path),
+        len(rows),
+        frame,
+        [c.reject() for c in rejected],
+        count_reasons(rejected),
+        len(projects),
+        details,
+        _footprints(projects, geocoder),
+    )
 
 
 def _check_row(check: RowCheck, geocoder: Geocoder, today: dt.date) -> Project:
@@ -119,19 +143,27 @@ def _check_row(check: RowCheck, geocoder: Geocoder, today: dt.date) -> Project:
         end=end,
         status=status or derive_status(start, end, today),
         budget_eur=check.number("budget_eur", minimum=0),
-        countries_coverage=check.choice("countries_coverage", COVERAGE, "complete" if countries else "unknown"),
+        countries_coverage=check.choice(
+            "countries_coverage", COVERAGE, "complete" if countries else "unknown"
+        ),
     )
     sites = _locate_sites(check, geocoder, countries) if check.ok else []
     return Project(record, countries, sites)
 
 
-def _locate_sites(check: RowCheck, geocoder: Geocoder, countries: list[str]) -> list[tuple[str, Location]]:
+def _locate_sites(
+    check: RowCheck, geocoder: Geocoder, countries: list[str]
+) -> list[tuple[str, Location]]:
     names = split_list(check.row.get("sites"))
     given = _given_points(check, len(names))
     if given is None:
         return []
     if not names and not given:
-        return [(geocoder.country_name(c), loc) for c in countries if (loc := geocoder.country(c)) is not None]
+        return [
+            (geocoder.country_name(c), loc)
+            for c in countries
+            if (loc := geocoder.country(c)) is not None
+        ]
     names = names or [""] * len(given)
     given = given or [None] * len(names)
     precision = check.precision()
@@ -146,11 +178,18 @@ def _locate_sites(check: RowCheck, geocoder: Geocoder, countries: list[str]) -> 
         else:
             found = geocoder.place(name, countries)
             if found is None:
-                check.fail("place not found",
-                           f"{label} not found as a province or gazetteer city of {'/'.join(countries)}; give lat/lon")
+                check.fail(
+                    "place not found",
+                    f"{label} not found as a province or gazetteer city of "
+                    f"{'/'.join(countries)}; give lat/lon",
+                )
                 continue
             location = found
-        iso3 = check.inside(location.lon, location.lat, countries, geocoder, label) if countries else ""
+        iso3 = (
+            check.inside(location.lon, location.lat, countries, geocoder, label)
+            if countries
+            else ""
+        )
         if countries and not iso3:
             continue
         lon, lat = location.lon, location.lat
@@ -167,7 +206,9 @@ def _given_points(check: RowCheck, n_names: int) -> list[tuple[float, float] | N
         check.fail("bad geometry", row.geometry_error)
         return None
     if row.geometry is not None:
-        parts = list(row.geometry.geoms) if row.geometry.geom_type == "MultiPoint" else [row.geometry]
+        parts = (
+            list(row.geometry.geoms) if row.geometry.geom_type == "MultiPoint" else [row.geometry]
+        )
         pairs = [(p.x, p.y) for p in parts]
         checked = [check.check_range(lon, lat) for lon, lat in pairs]
     elif row.get("lat") or row.get("lon"):
@@ -175,8 +216,10 @@ def _given_points(check: RowCheck, n_names: int) -> list[tuple[float, float] | N
         if len(lats) != len(lons):
             check.fail("bad value", f"lat has {len(lats)} values but lon has {len(lons)}")
             return None
-        checked = [None if not (a.strip() or o.strip()) else check.coordinates(a.strip(), o.strip())
-                   for a, o in zip(lats, lons, strict=True)]
+        checked = [
+            None if not (a.strip() or o.strip()) else check.coordinates(a.strip(), o.strip())
+            for a, o in zip(lats, lons, strict=True)
+        ]
     else:
         return []
     if n_names and len(checked) != n_names:
@@ -190,8 +233,15 @@ def _site_frame(projects: list[Project]) -> gpd.GeoDataFrame:
     records, lons, lats = [], [], []
     for project in projects:
         for index, (name, location) in enumerate(project.sites, start=1):
-            records.append({**project.record, "site_id": f"{project.record['acronym']}-{index}", "site": name,
-                            "country_iso3": location.iso3, "geocode_precision": location.precision})
+            records.append(
+                {
+                    **project.record,
+                    "site_id": f"{project.record['acronym']}-{index}",
+                    "site": name,
+                    "country_iso3": location.iso3,
+                    "geocode_precision": location.precision,
+                }
+            )
             lons.append(location.lon)
             lats.append(location.lat)
     table = _typed(pd.DataFrame(records, columns=columns))
@@ -206,8 +256,11 @@ def _footprints(projects: list[Project], geocoder: Geocoder) -> gpd.GeoDataFrame
             continue
         parts, kinds = [], set()
         for iso3 in project.countries:
-            polygons = [geocoder.province_polygon(name, iso3) for name, loc in project.sites
-                        if loc.iso3 == iso3 and loc.basis == "polygon"]
+            polygons = [
+                geocoder.province_polygon(name, iso3)
+                for name, loc in project.sites
+                if loc.iso3 == iso3 and loc.basis == "polygon"
+            ]
             polygons = [p for p in polygons if p is not None]
             if polygons:
                 parts.extend(polygons)

@@ -81,7 +81,7 @@ def _read_csv(path: Path) -> tuple[set[str], list[RawRow]]:
                 continue
             values = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)}
             if len(cells) > len(header):
-                values["_extra"] = ",".join(cells[len(header):])
+                values["_extra"] = ",".join(cells[len(header) :])
             rows.append(RawRow(line, values, original=dict(values)))
     return set(header), rows
 
@@ -106,7 +106,9 @@ def _read_geojson(path: Path) -> tuple[set[str], list[RawRow]]:
         raw_geometry = feature.get("geometry") if isinstance(feature, dict) else None
         geometry, error = _geometry(raw_geometry)
         original: dict[str, object] = dict(values)
-        original["geometry"] = orjson.dumps(raw_geometry).decode() if raw_geometry is not None else ""
+        original["geometry"] = (
+            orjson.dumps(raw_geometry).decode() if raw_geometry is not None else ""
+        )
         rows.append(RawRow(number, values, geometry, error, original))
     return columns, rows
 
@@ -129,5 +131,8 @@ def _geometry(raw: object) -> tuple[shapely.Geometry | None, str]:
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         return None, f"geometry cannot be read: {exc}"
     if geometry.geom_type not in ("Point", "MultiPoint"):
-        return None, f"geometry is {geometry.geom_type}; use a Point or a MultiPoint (one point per site)"
+        return (
+            None,
+            f"geometry is {geometry.geom_type}; use a Point or a MultiPoint (one point per site)",
+        )
     return geometry, ""
