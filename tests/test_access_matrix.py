@@ -1,0 +1,120 @@
+"""Role x endpoint matrix: exact site coordinates and budgets never reach a role below its level.
+
+The endpoints are discovered from the app's URL map, so every route a blueprint registers is
+covered as it lands: each GET route is called with every layer id, format and output variant
+this test knows how to fill in, as every role, and the bytes of each answer (zip members
+unpacked) are searched for the test sites' coordinates (as text and as IEEE doubles) and budget.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import struct
+import zipfile
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from geo.tokens import TokenStore
+from layers import CATALOGUE
+from webmap import create_app
+
+SITES = [(29.1234567, 1.7654321, "COD"), (-7.9876543, 12.6543219, "MLI")]
+BUDGET = 4_321_987.0
+
+FORMATS = ["geojson", "json", "csv", "gpkg", "parquet", "fgb", "kml", "shp", "zip", "html", "png", "tif"]
+ARG_VALUES = {
+    "layer_id": CATALOGUE.ids, "collection_id": CATALOGUE.ids, "collectionId": CATALOGUE.ids,
+    "layer": CATALOGUE.ids, "fmt": FORMATS, "format": FORMATS, "ext": FORMATS,
+    "feature_id": ["MX1-1", "MX2-1"], "featureId": ["MX1-1", "MX2-1"], "item_id": ["MX1-1", "MX2-1"],
+}
+QUERY_VARIANTS = ["", "?f=json", "?f=html", "?layers=projects", "?layer=projects",
+                  "?collections=projects", "?bbox=-20,-10,40,20"]
+SKIP_RULES = {"/static/<path:filename>", "/logout", "/login"}
+
+
+def _needles(values: list[float]) -> list[bytes]:
+    out = []
+    for v in values:
+        out += [repr(v).encode(), f"{v:.5f}".encode(), f"{v:.4f}".encode(), struct.pack("<d", v),
+                struct.pack(">d", v)]
+    return out
+
+
+COORD_NEEDLES = _needles([c for lon, lat, _ in SITES for c in (lon, lat)])
+BUDGET_NEEDLES = [b"4321987", struct.pack("<d", BUDGET), struct.pack(">d", BUDGET), b"4.321987e"]
+
+
+def _bodies(data: bytes) -> list[bytes]:
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return [data] + [archive.read(name) for name in archive.namelist()]
+    return [data]
+
+
+def _found(data: bytes, needles: list[bytes]) -> list[bytes]:
+    return [n for n in needles if any(n in body for body in _bodies(data))]
+
+
+def _urls(app) -> tuple[list[str], list[str]]:
+    urls, unfilled = [], []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or rule.rule in SKIP_RULES:
+            continue
+        args = sorted(rule.arguments)
+        if any(a not in ARG_VALUES for a in args):
+            unfilled.append(rule.rule)
+            continue
+        for combo in itertools.product(*(ARG_VALUES[a] for a in args)):
+            path = rule.rule
+            for name, value in zip(args, combo, strict=True):
+                path = re.sub(rf"<(?:[^:<>]+:)?{name}>", value, path)
+            urls += [path + q for q in QUERY_VARIANTS]
+    return urls, unfilled
+
+
+@pytest.fixture
+def matrix_app(home):
+    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_COOKIE_SECURE": False,
+                      "COOPMAP_RATE_LIMIT": "off"})
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["MX1-1", "MX2-1"], "acronym": ["MX1", "MX2"], "title": ["Matrix one", "Matrix two"],
+         "site": ["Bunia", "Bamako"], "country_iso3": [s[2] for s in SITES],
+         "countries": [s[2] for s in SITES], "status": "active", "start": "2024-01-01",
+         "budget_eur": [BUDGET, BUDGET], "geocode_precision": "exact"},
+        geometry=[Point(lon, lat) for lon, lat, _ in SITES], crs="EPSG:4326")
+    app.extensions["coopmap.store"].write("projects", sites, ["test"])
+    return app
+
+
+def test_no_public_response_carries_exact_sites_or_budgets(matrix_app, home):
+    tokens = TokenStore(home)
+    headers = {"public": {}}
+    for role in ("planner", "analyst", "admin"):
+        headers[role] = {"Authorization": f"Bearer {tokens.create(f'matrix-{role}', role)}"}
+    client = matrix_app.test_client()
+    urls, unfilled = _urls(matrix_app)
+    leaks, statuses, planner_saw_sites = [], {}, 0
+    for url in urls:
+        for role, auth in headers.items():
+            response = client.get(url, headers=auth)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            data = response.get_data()
+            if response.status_code >= 500:
+                leaks.append(f"{role} {url}: {response.status_code}")
+            if role == "public" and _found(data, COORD_NEEDLES):
+                leaks.append(f"public {url}: exact coordinates {_found(data, COORD_NEEDLES)[:2]}")
+            if role in ("public", "planner") and _found(data, BUDGET_NEEDLES):
+                leaks.append(f"{role} {url}: budget")
+            if role == "planner" and _found(data, COORD_NEEDLES):
+                planner_saw_sites += 1
+            if role != "public" and response.status_code == 200 and "projects" in url:
+                assert response.headers.get("Cache-Control") == "private, no-store", url
+    assert not leaks, "\n".join(leaks)
+    assert urls, f"no endpoint to check; unfilled routes: {unfilled}"
+    if any("/items" in u or "download" in u for u in urls):
+        # the search finds the coordinates when they are there (planners see exact sites)
+        assert planner_saw_sites > 0
