@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.store import Store
+
 GENERALISED_FIELD = "generalised"
 """Column added to a generalised frame: ``province`` | ``country`` | ``withheld``."""
 
@@ -26,6 +28,12 @@ class Boundaries:
 
     countries: gpd.GeoDataFrame
     provinces: gpd.GeoDataFrame | None = None
+
+
+def load_boundaries(store: Store) -> Boundaries:
+    """The workspace's countries, and its provinces when some were imported."""
+    provinces = store.read("provinces") if store.has("provinces") else None
+    return Boundaries(store.read("countries"), provinces)
 
 
 def generalise_points(

@@ -12,7 +12,10 @@ role       restricted layers   exact geometry of      restricted        token ma
            (``access``)        generalised layers     fields (budgets)
 =========  ==================  =====================  ================  =================
 public     absent (404)        province/country       removed           no
-                               representative point
+                               representative point;
+                               locational fields
+                               (site name, distance
+                               to events) removed
 planner    yes                 yes                    removed           no
 analyst    yes                 yes                    yes               no
 admin      yes                 yes                    yes               yes (CLI holder)
@@ -36,7 +39,7 @@ from layers.catalogue import Catalogue, Field, Layer
 
 __all__ = [
     "GENERALISED_FIELD", "Boundaries", "SecureCache", "at_least", "can_see_layer", "is_restricted_view",
-    "parse_role", "secure_frame", "sees_exact_geometry", "sees_restricted_fields", "visible_fields",
+    "parse_role", "secure_frame", "sees_exact_geometry", "sees_restricted_fields", "view_key", "visible_fields",
     "visible_layer", "visible_layers",
 ]
 
@@ -88,8 +91,23 @@ def visible_fields(layer: Layer, role: Role) -> tuple[Field, ...]:
     """
     fields = layer.fields if sees_restricted_fields(role) else tuple(f for f in layer.fields if not f.restricted)
     if not sees_exact_geometry(layer, role):
+        fields = tuple(f for f in fields if not f.locational)
         fields += (Field(GENERALISED_FIELD, "string", "location generalised to: province | country | withheld"),)
     return fields
+
+
+def view_key(layer: Layer, role: Role) -> str:
+    """A short key naming what ``role`` gets of ``layer``; roles with the same view share it.
+
+    Put it in every cache key, file name and ETag of role-dependent output (prepared indexes,
+    download files, snapshots, rasters): a cache keyed without it serves one role's output to
+    another.
+    """
+    if not can_see_layer(layer, role):
+        return "hidden"
+    geometry = "exact" if sees_exact_geometry(layer, role) else "generalised"
+    fields = "all" if sees_restricted_fields(role) else "public"
+    return f"{geometry}-{fields}"
 
 
 def is_restricted_view(layer: Layer, role: Role) -> bool:
@@ -106,7 +124,7 @@ def is_restricted_view(layer: Layer, role: Role) -> bool:
 
 
 class SecureCache:
-    """A small thread-safe LRU of secured frames keyed by (data version, layer id, role)."""
+    """A small thread-safe LRU of secured frames keyed by (data version, layer id, view key)."""
 
     def __init__(self, size: int = 32) -> None:
         self.size = size
@@ -152,7 +170,7 @@ def secure_frame(
     role : who is asking
     boundaries : country (and province) polygons; needed when ``layer.generalise_geometry``
     version : the store's data version when ``frame`` is the whole stored layer at that version;
-        with ``cache``, the result is cached under (version, layer id, role). Leave ``None`` for
+        with ``cache``, the result is cached under (version, layer id, ``view_key``). Leave ``None`` for
         computed or already-filtered frames.
     cache : where to keep secured frames
 
@@ -173,7 +191,7 @@ def secure_frame(
     """
     if not can_see_layer(layer, role):
         raise LayerNotFound(layer.id)
-    key = (version, layer.id, role) if version is not None else None
+    key = (version, layer.id, view_key(layer, role)) if version is not None else None
     if key is not None and cache is not None:
         cached = cache.get(key)  # type: ignore[arg-type]
         if cached is not None:
@@ -190,7 +208,7 @@ def _shape(layer: Layer, frame: gpd.GeoDataFrame, role: Role, boundaries: Bounda
             raise ValueError(f"boundaries are required to generalise layer {layer.id!r}")
         # Only the catalogue's public fields survive: any extra column (lon/lat, notes...) could
         # carry the exact location.
-        keep = [f.name for f in layer.fields if not f.restricted and f.name in frame.columns]
+        keep = [f.name for f in visible_fields(layer, role) if f.name in frame.columns]
         trimmed = gpd.GeoDataFrame(frame[keep].copy(), geometry=frame.geometry.values, crs=frame.crs)
         return generalise_points(trimmed, boundaries)
     if sees_restricted_fields(role):

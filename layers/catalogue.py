@@ -25,6 +25,9 @@ class Field:
     description: str = ""
     restricted: bool = False
     """Removed from the features served to the public role."""
+    locational: bool = False
+    """Derived from the exact location (place name, distance to events): removed wherever the
+    layer's geometry is generalised (``layers/access.py``)."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,9 @@ class Catalogue:
         return [layer.id for layer in self.layers]
 
 
-def _f(name: str, type_: FieldType, description: str = "", restricted: bool = False) -> Field:
-    return Field(name, type_, description, restricted)
+def _f(name: str, type_: FieldType, description: str = "", restricted: bool = False,
+       locational: bool = False) -> Field:
+    return Field(name, type_, description, restricted, locational)
 
 
 COUNTRY_FIELDS = (
@@ -216,7 +220,7 @@ LAYERS = (
             _f("site_id", "string", "acronym + site index"),
             _f("acronym", "string"),
             _f("title", "string"),
-            _f("site", "string", "place name of the site"),
+            _f("site", "string", "place name of the site", locational=True),
             _f("country_iso3", "string"),
             _f("countries", "string", "all iso3 codes of the project, ';'-separated"),
             _f("funder", "string"),

@@ -135,3 +135,21 @@ def test_generalised_frames_are_cached_by_version_layer_and_role(countries):
     assert newer.geometry.iloc[0].equals(newer.geometry.iloc[1])
     uncached = secure_frame(PROJECTS, moved, "public", bounds, cache=cache)
     assert uncached is not newer and len(cache) == 3
+
+
+def test_place_names_go_with_the_exact_points(countries):
+    public = secure_frame(PROJECTS, sites(), "public", Boundaries(countries))
+    assert "site" not in public.columns
+    assert b"Bunia" not in public.to_json().encode()
+    assert "site" not in [f.name for f in visible_fields(PROJECTS, "public")]
+    assert secure_frame(PROJECTS, sites(), "planner", Boundaries(countries)).site.tolist() == ["Bunia", "Bamako"]
+
+
+def test_view_keys_separate_what_differs_and_share_what_does_not():
+    from layers.access import view_key
+
+    keys = {role: view_key(PROJECTS, role) for role in ("public", "planner", "analyst", "admin")}
+    assert keys == {"public": "generalised-public", "planner": "exact-public", "analyst": "exact-all",
+                    "admin": "exact-all"}
+    secret = dataclasses.replace(PROJECTS, access="restricted")
+    assert view_key(secret, "public") == "hidden"

@@ -7,6 +7,7 @@ Every view that sends layer data to a client gets it from here, with one call pe
     frame = guard.secure(layer, computed)       # a frame the view computed itself (summaries)
     layers = guard.layers()                     # the collections list, the map's layer control
     fields = guard.fields(layer)                # schemas, queryables, popups, legends
+    key = guard.view_key(layer)                 # in every cache key / file name / ETag
 
 Filters (bbox, datetime, properties), sorting and ``limit`` come AFTER these calls.
 """
@@ -18,6 +19,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 from flask import current_app
 
+from geo.generalise import load_boundaries
 from layers import access
 from layers.access import Boundaries, SecureCache
 from layers.catalogue import Field, Layer
@@ -35,9 +37,13 @@ def _cache() -> SecureCache:
 
 def boundaries() -> Boundaries:
     """The country polygons, and the provinces when the workspace has them."""
-    st = store()
-    provinces = st.read("provinces") if st.has("provinces") else None
-    return Boundaries(st.read("countries"), provinces)
+    return load_boundaries(store())
+
+
+def view_key(target: Layer) -> str:
+    """What the caller gets of ``target``: put it in cache keys, file names and ETags."""
+    mark_role_dependent()
+    return access.view_key(target, current_role())
 
 
 def layers() -> list[Layer]:
