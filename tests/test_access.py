@@ -28,7 +28,7 @@ MALI_SITE = (-7.9876543, 12.6543219)
 
 def sites() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"site_id": ["P1-1", "P2-1"], "acronym": ["P1", "P2"], "title": ["Bunia barracks", "Bamako school"],
+        {"site_id": ["P1-1", "P2-1"], "acronym": ["P1", "P2"], "title": ["Barracks refit", "School support"],
          "site": ["Bunia", "Bamako"], "country_iso3": ["COD", "MLI"], "budget_eur": [1_234_567.0, 7_654_321.0],
          "status": ["active", "active"], "lat": [ITURI_SITE[1], MALI_SITE[1]]},
         geometry=[Point(*ITURI_SITE), Point(*MALI_SITE)], crs="EPSG:4326",
