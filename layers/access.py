@@ -27,18 +27,22 @@ A restricted layer is *absent* for the public, never "forbidden": the answer is 
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 import geopandas as gpd
 
 from geo.errors import InvalidParameter, LayerNotFound
-from geo.generalise import GENERALISED_FIELD, Boundaries, generalise_points
+from geo.generalise import GENERALISED_FIELD, Boundaries, generalise_points, load_boundaries
+from geo.store import LayerRecord, Manifest, Store
 from geo.types import ROLES, Role
 from layers.catalogue import Catalogue, Field, Layer
 
 __all__ = [
-    "GENERALISED_FIELD", "Boundaries", "SecureCache", "at_least", "can_see_layer", "is_restricted_view",
+    "FULL_VIEW", "GENERALISED_FIELD", "Boundaries", "SecureCache", "SecuredStore", "at_least", "can_see_layer", "is_restricted_view",
     "parse_role", "secure_frame", "sees_exact_geometry", "sees_restricted_fields", "view_key", "visible_fields",
     "visible_layer", "visible_layers",
 ]
@@ -94,6 +98,10 @@ def visible_fields(layer: Layer, role: Role) -> tuple[Field, ...]:
         fields = tuple(f for f in fields if not f.locational)
         fields += (Field(GENERALISED_FIELD, "string", "location generalised to: province | country | withheld"),)
     return fields
+
+
+FULL_VIEW = "exact-all"
+"""The view key of a role that sees everything of a layer."""
 
 
 def view_key(layer: Layer, role: Role) -> str:
@@ -215,3 +223,64 @@ def _shape(layer: Layer, frame: gpd.GeoDataFrame, role: Role, boundaries: Bounda
         return frame
     drop = [f.name for f in layer.fields if f.restricted and f.name in frame.columns]
     return frame.drop(columns=drop) if drop else frame
+
+
+class SecuredStore(Store):
+    """A read-only view of a store as one role may see it: the access policy applied on read.
+
+    Code written against ``Store`` (layer sources, summaries, exposure, renderers, indexes) needs
+    no change to respect the policy: hidden layers are absent from ``manifest``/``has``/``read``,
+    and ``read`` returns :func:`secure_frame` output. The manifest's digests and data version are
+    suffixed with the view, so every cache keyed on them keeps one entry per view.
+
+    Ids that are not catalogue layers (internal tables) pass through unchanged.
+    """
+
+    def __init__(self, store: Store, role: Role, catalogue: Catalogue, cache: SecureCache | None = None,
+                 boundaries: Callable[[], Boundaries] | None = None) -> None:
+        self.raw = store
+        self.role = role
+        self.catalogue = catalogue
+        self.cache = cache
+        self._boundaries = boundaries or (lambda: load_boundaries(store))
+
+    def _layer(self, layer_id: str) -> Layer | None:
+        try:
+            return self.catalogue.get(layer_id)
+        except LayerNotFound:
+            return None
+
+    def manifest(self) -> Manifest:
+        raw = self.raw.manifest()
+        layers: dict[str, LayerRecord] = {}
+        for layer_id, record in raw.layers.items():
+            layer = self._layer(layer_id)
+            if layer is None:
+                layers[layer_id] = record
+            elif can_see_layer(layer, self.role):
+                key = view_key(layer, self.role)
+                layers[layer_id] = record if key == FULL_VIEW else dataclasses.replace(
+                    record, digest=f"{record.digest}-{key}")
+        version = hashlib.blake2b(digest_size=8)
+        for layer_id in sorted(layers):
+            version.update(f"{layer_id}:{layers[layer_id].digest};".encode())
+        return Manifest(data_version=version.hexdigest() if layers else raw.data_version, layers=layers)
+
+    def has(self, layer_id: str) -> bool:
+        layer = self._layer(layer_id)
+        return self.raw.has(layer_id) and (layer is None or can_see_layer(layer, self.role))
+
+    def read(self, layer_id: str) -> gpd.GeoDataFrame:
+        layer = self._layer(layer_id)
+        if layer is None:
+            return self.raw.read(layer_id)
+        if not can_see_layer(layer, self.role):
+            raise LayerNotFound(layer_id)
+        record = self.raw.manifest().layers.get(layer_id)  # before the read: a newer frame under
+        frame = self.raw.read(layer_id)                    # an older key is never reused
+        boundaries = self._boundaries() if not sees_exact_geometry(layer, self.role) else None
+        return secure_frame(layer, frame, self.role, boundaries,
+                            version=record.digest if record else None, cache=self.cache)
+
+    def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
+        raise PermissionError(f"the store seen by role {self.role!r} is read-only (layer {layer_id!r})")

@@ -39,8 +39,9 @@ SKIP_RULES = {"/static/<path:filename>", "/logout", "/login"}
 def _needles(values: list[float]) -> list[bytes]:
     out = []
     for v in values:
-        out += [repr(v).encode(), f"{v:.5f}".encode(), f"{v:.4f}".encode(), struct.pack("<d", v),
-                struct.pack(">d", v)]
+        text = repr(v)
+        out += [text.encode(), f"{v:.5f}".encode(), f"{v:.4f}".encode(), text[:text.index(".") + 5].encode(),
+                struct.pack("<d", v), struct.pack(">d", v), struct.pack("<f", v)]
     return out
 
 

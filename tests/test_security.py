@@ -35,6 +35,11 @@ def _app(home, **config):
     return app
 
 
+def _coords_in(body: bytes, values=(*ITURI_SITE, *MALI_SITE)) -> list[float]:
+    """Site coordinates found in ``body``: full text, rounded to 4 places or cut after 4."""
+    return [v for v in values if any(n.encode() in body for n in (repr(v), f"{v:.4f}", repr(v)[:repr(v).index(".") + 5]))]
+
+
 def _csrf(html: str) -> str:
     marker = 'name="csrf_token" value="'
     start = html.index(marker) + len(marker)
@@ -144,8 +149,7 @@ def test_guard_serves_generalised_sites_to_the_public_and_exact_ones_to_planners
     public = client.get("/probe/projects")
     assert public.status_code == 200
     body = public.get_data()
-    for value in (*ITURI_SITE, *MALI_SITE):
-        assert f"{value:.4f}".encode() not in body
+    assert _coords_in(body) == []
     assert b"budget_eur" not in body
     assert {f["properties"]["generalised"] for f in orjson.loads(body)["features"]} == {"country"}
     assert "no-store" not in public.headers.get("Cache-Control", "")
@@ -167,7 +171,7 @@ def test_guard_hides_restricted_layers_like_unknown_ones(app, home, monkeypatch)
                                  source=StoredSource("secret", "test"))
     app.extensions["coopmap.store"].write("secret", sites(), ["test"])
     test_catalogue = Catalogue((*CATALOGUE.layers, secret))
-    monkeypatch.setattr("webmap.guard.catalogue", lambda: test_catalogue)
+    monkeypatch.setattr("webmap.guard.CATALOGUE", test_catalogue)
     client = _app(home).test_client()
     token = TokenStore(home).create("hal", "planner")
     hidden = client.get("/probe/secret")
@@ -195,3 +199,52 @@ def test_serve_production_configures_gunicorn_workers(app, monkeypatch):
     assert (cfg.workers, cfg.threads, cfg.worker_class_str) == (3, 4, "gthread")
     assert cfg.bind == ["127.0.0.1:5109"]
     assert seen["app"].config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_views_reading_through_the_context_are_secured_without_knowing_it(app, home, monkeypatch):
+    """A view written with ``webmap.context.store()``/``catalogue()`` only, as the others are."""
+    import dataclasses
+
+    from layers import CATALOGUE, Catalogue
+    from layers.sources import StoredSource
+    from webmap.context import catalogue, raw_store, store
+
+    secret = dataclasses.replace(CATALOGUE.get("projects"), id="secret", access="restricted",
+                                 source=StoredSource("secret", "test"))
+    monkeypatch.setattr("webmap.guard.CATALOGUE", Catalogue((*CATALOGUE.layers, secret)))
+    app.extensions["coopmap.store"].write("projects", sites(), ["test"])
+    app.extensions["coopmap.store"].write("secret", sites(), ["test"])
+    naive = _app(home)
+    bp = Blueprint("naive", __name__)
+
+    @bp.get("/naive/<layer_id>")
+    def naive_view(layer_id: str) -> Response:
+        frame = catalogue().get(layer_id).source.frame(store())
+        return Response(frame.to_json(), mimetype="application/geo+json")
+
+    @bp.get("/naive-manifest")
+    def naive_manifest() -> Response:
+        manifest = store().manifest()
+        return Response(orjson.dumps({"version": manifest.data_version, "layers": sorted(manifest.layers),
+                                      "ids": [layer.id for layer in catalogue()]}))
+
+    naive.register_blueprint(bp)
+    client = naive.test_client()
+    auth = {"Authorization": f"Bearer {TokenStore(home).create('ivy', 'planner')}"}
+
+    public = client.get("/naive/projects").get_data()
+    assert _coords_in(public) == []
+    assert b"budget_eur" not in public and b'"site"' not in public
+    planner = client.get("/naive/projects", headers=auth)
+    assert _coords_in(planner.get_data()) == [*ITURI_SITE, *MALI_SITE]
+    assert planner.headers["Cache-Control"] == "private, no-store"
+
+    assert client.get("/naive/secret").status_code == 404
+    assert client.get("/naive/secret", headers=auth).status_code == 200
+    seen_public = orjson.loads(client.get("/naive-manifest").get_data())
+    seen_planner = orjson.loads(client.get("/naive-manifest", headers=auth).get_data())
+    assert "secret" not in seen_public["layers"] and "secret" not in seen_public["ids"]
+    assert "secret" in seen_planner["layers"] and "secret" in seen_planner["ids"]
+    assert seen_public["version"] != seen_planner["version"]  # caches keyed on it stay apart
+    with naive.app_context():
+        assert raw_store() is store()  # outside a request: the workspace as stored

@@ -1,10 +1,11 @@
 """Data reads for views, through the one access policy (``layers/access.py``).
 
-Every view that sends layer data to a client gets it from here, with one call per read::
+``webmap.context.store()`` and ``catalogue()`` already return, inside a request, the store and
+the catalogue as the caller may see them (built here), so a view that reads through them is
+covered. The helpers below are for views that want it explicit::
 
     layer = guard.layer(layer_id)               # 404 for a hidden layer, as for an unknown one
-    frame = guard.read(layer_id)                # the whole layer as the caller may see it
-    frame = guard.secure(layer, computed)       # a frame the view computed itself (summaries)
+    frame = guard.read(layer_id, params)        # the whole layer as the caller may see it
     layers = guard.layers()                     # the collections list, the map's layer control
     fields = guard.fields(layer)                # schemas, queryables, popups, legends
     key = guard.view_key(layer)                 # in every cache key / file name / ETag
@@ -17,45 +18,53 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import geopandas as gpd
-from flask import current_app
+from flask import current_app, g
 
-from geo.generalise import load_boundaries
-from layers import access
-from layers.access import Boundaries, SecureCache
-from layers.catalogue import Field, Layer
+from geo.generalise import Boundaries, load_boundaries
+from layers import CATALOGUE, access
+from layers.access import SecureCache, SecuredStore
+from layers.catalogue import Catalogue, Field, Layer
 from webmap.auth import current_role
-from webmap.context import catalogue, store
 from webmap.security import mark_restricted, mark_role_dependent
 
 
 def _cache() -> SecureCache:
-    cache = current_app.extensions.get("coopmap.secure_cache")
-    if cache is None:
-        cache = current_app.extensions["coopmap.secure_cache"] = SecureCache()
-    return cache
+    return current_app.extensions.setdefault("coopmap.secure_cache", SecureCache())
+
+
+def _raw():
+    return current_app.extensions["coopmap.store"]
 
 
 def boundaries() -> Boundaries:
     """The country polygons, and the provinces when the workspace has them."""
-    return load_boundaries(store())
+    return load_boundaries(_raw())
 
 
-def view_key(target: Layer) -> str:
-    """What the caller gets of ``target``: put it in cache keys, file names and ETags."""
-    mark_role_dependent()
-    return access.view_key(target, current_role())
+def secured_store() -> SecuredStore:
+    """The store as the caller may see it (one per request)."""
+    found = g.get("coopmap_secured_store")
+    if found is None:
+        mark_role_dependent()
+        found = g.coopmap_secured_store = _Marking(_raw(), current_role(), CATALOGUE, _cache(), boundaries)
+    return found
+
+
+def visible_catalogue() -> Catalogue:
+    """The catalogue of the layers the caller may see."""
+    return Catalogue(tuple(layers()))
 
 
 def layers() -> list[Layer]:
     """The catalogue layers the caller may see."""
     mark_role_dependent()
-    return access.visible_layers(catalogue(), current_role())
+    return access.visible_layers(CATALOGUE, current_role())
 
 
 def layer(layer_id: str) -> Layer:
     """The layer ``layer_id`` if the caller may see it; ``LayerNotFound`` (404) otherwise."""
     mark_role_dependent()
-    return access.visible_layer(catalogue(), layer_id, current_role())
+    return access.visible_layer(CATALOGUE, layer_id, current_role())
 
 
 def fields(target: Layer) -> tuple[Field, ...]:
@@ -64,25 +73,31 @@ def fields(target: Layer) -> tuple[Field, ...]:
     return access.visible_fields(target, current_role())
 
 
-def secure(target: Layer, frame: gpd.GeoDataFrame, *, version: str | None = None) -> gpd.GeoDataFrame:
-    """``frame`` (features of ``target``) as the caller may see it; marks the response.
-
-    Pass ``version`` only when ``frame`` is the whole stored layer at that data version.
-    """
-    role = current_role()
+def view_key(target: Layer) -> str:
+    """What the caller gets of ``target``: put it in cache keys, file names and ETags."""
     mark_role_dependent()
-    secured = access.secure_frame(target, frame, role,
-                                  boundaries() if target.generalise_geometry else None,
-                                  version=version, cache=_cache())
-    if access.is_restricted_view(target, role):
-        mark_restricted()
-    return secured
+    return access.view_key(target, current_role())
 
 
 def read(layer_id: str, params: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
     """The whole layer ``layer_id`` as the caller may see it (computed layers with ``params``)."""
     target = layer(layer_id)
-    st = store()
-    version = None if target.source.computed else st.data_version  # read before the frame
-    frame = target.source.frame(st, params)
-    return secure(target, frame, version=version)
+    frame = target.source.frame(secured_store(), params)
+    if target.source.computed:
+        # computed from secured inputs; its own restricted fields still go
+        frame = access.secure_frame(target, frame, current_role(), None if not target.generalise_geometry
+                                    else boundaries())
+        if access.is_restricted_view(target, current_role()):
+            mark_restricted()
+    return frame
+
+
+class _Marking(SecuredStore):
+    """A SecuredStore that flags the response when it served a non-public view."""
+
+    def read(self, layer_id: str) -> gpd.GeoDataFrame:
+        frame = super().read(layer_id)
+        target = self._layer(layer_id)
+        if target is not None and access.is_restricted_view(target, self.role):
+            mark_restricted()
+        return frame
