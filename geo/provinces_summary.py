@@ -28,6 +28,7 @@ from geo.prepared import EventArrays, prepare_events, resolve_period
 from geo.query import Query
 from geo.summaries import active_mask, envr_pairs, event_counts, registry_columns
 from geo.types import WGS84, Period
+from layers.catalogue import SUMMARY_FIELDS
 
 NULL_REGISTRY = {"projects_active": "Int64", "projects_budget_eur": "Float64", "project_acronyms": "string",
                  "envr_count": "Int64", "envr_acronyms": "string"}
@@ -137,7 +138,8 @@ def province_summary(
     else:
         for name, dtype in NULL_REGISTRY.items():
             out[name] = pd.array([pd.NA] * len(out), dtype=dtype)
-    return gpd.GeoDataFrame(out, geometry=table.geometry.values, crs=table.crs)
+    columns = ["province_id", "province", "admin1_basis", *(f.name for f in SUMMARY_FIELDS)]
+    return gpd.GeoDataFrame(out[columns], geometry=table.geometry.values, crs=table.crs)
 
 
 def _with_key(points: gpd.GeoDataFrame | None, provinces: gpd.GeoDataFrame,

@@ -40,6 +40,7 @@ from geo.prepared import (
 from geo.query import Query, parse_query
 from geo.store import Store
 from geo.types import Period
+from layers.catalogue import SUMMARY_FIELDS
 
 SUMMARY_FILTERS = FILTER_FIELDS
 
@@ -147,7 +148,9 @@ def country_summary(
     project_pairs = _project_country_pairs(projects, period)
     school_pairs = envr_pairs(envr, period, "country_iso3")
     out = pd.concat([out, registry_columns(keys, project_pairs, school_pairs)], axis=1)
-    return gpd.GeoDataFrame(out, geometry=countries.geometry.reset_index(drop=True).values, crs=countries.crs)
+    columns = [f.name for f in SUMMARY_FIELDS]
+    geometry = countries.geometry.reset_index(drop=True).values
+    return gpd.GeoDataFrame(out[columns], geometry=geometry, crs=countries.crs)
 
 
 def registry_columns(keys: pd.Index, projects: pd.DataFrame, envr: pd.DataFrame) -> pd.DataFrame:
