@@ -161,11 +161,11 @@ def registry_columns(keys: pd.Index, projects: pd.DataFrame, envr: pd.DataFrame)
     per_key = pd.Series(keys, index=range(len(keys)))
     out["projects_active"] = per_key.map(grouped["acronym"].nunique()).fillna(0).astype("int64")
     out["projects_budget_eur"] = per_key.map(grouped["budget_eur"].sum(min_count=1)).fillna(0.0).astype(float)
-    out["project_acronyms"] = per_key.map(grouped["acronym"].agg(_join)).fillna("").astype("string")
+    out["project_acronyms"] = per_key.map(grouped["acronym"].agg(_join)).astype("string").fillna("")
     e = envr[envr["key"].isin(keys)].drop_duplicates(["key", "acronym"])
     grouped = e.groupby("key")
     out["envr_count"] = per_key.map(grouped.size()).fillna(0).astype("int64")
-    out["envr_acronyms"] = per_key.map(grouped["acronym"].agg(_join)).fillna("").astype("string")
+    out["envr_acronyms"] = per_key.map(grouped["acronym"].agg(_join)).astype("string").fillna("")
     return out
 
 
