@@ -83,7 +83,7 @@ class LRUCache:
 RESULTS = LRUCache(64)
 """Results served to users (summary layers, exposure columns, rasters): small, many."""
 
-PREPARED = LRUCache(4)
+PREPARED = LRUCache(8)
 """Per-data-version preparations of the event layer (arrays, KD-trees): large, few."""
 
 

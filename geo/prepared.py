@@ -31,7 +31,7 @@ SYNTHETIC_NOTE = "synthetic demo data"
 
 @dataclass(frozen=True)
 class Codes:
-    """A factorised string column: ``codes[i]`` indexes ``labels`` (-1 where the value is missing)."""
+    """A factorised string column: ``codes[i]`` indexes ``labels`` (-1 for a missing value)."""
 
     codes: np.ndarray
     labels: pd.Index
@@ -91,7 +91,9 @@ def prepare_events(events: gpd.GeoDataFrame) -> EventArrays:
         country=Codes.of(events["country_iso3"]),
         event_type=filters["event_type"],
         filters=filters,
-        synthetic=(events["source_dataset"].astype("string") == SYNTHETIC).fillna(False).to_numpy(bool),
+        synthetic=(events["source_dataset"].astype("string") == SYNTHETIC)
+        .fillna(False)
+        .to_numpy(bool),
         latest=None if latest is None or pd.isna(latest) else latest.date(),
     )
 
@@ -114,7 +116,9 @@ def default_period(latest: dt.date | None, months: int = DEFAULT_MONTHS) -> Peri
     return Period(start, latest)
 
 
-def resolve_period(query: Query, arrays: EventArrays, months: int = DEFAULT_MONTHS) -> Period | None:
+def resolve_period(
+    query: Query, arrays: EventArrays, months: int = DEFAULT_MONTHS
+) -> Period | None:
     """The period of ``query``, else the default period of the data."""
     return query.period if query.period is not None else default_period(arrays.latest, months)
 
@@ -124,7 +128,9 @@ def filter_mask(arrays: EventArrays, query: Query) -> np.ndarray:
     mask = np.ones(len(arrays), dtype=bool)
     for name, values in query.filters:
         if name not in arrays.filters:
-            raise InvalidParameter(name, ",".join(values), f"not a filterable field; use {list(FILTER_FIELDS)}")
+            raise InvalidParameter(
+                name, ",".join(values), f"not a filterable field; use {list(FILTER_FIELDS)}"
+            )
         mask &= arrays.filters[name].isin(values)
     return mask
 
@@ -137,6 +143,9 @@ def in_period(arrays: EventArrays, period: Period | None) -> np.ndarray:
 
 
 def selection_note(arrays: EventArrays, mask: np.ndarray | None = None) -> str:
-    """``"synthetic demo data"`` when any selected event is synthetic, else ``""``."""
+    """``"synthetic demo data"`` when any selected event is synthetic, else ``""``.
+
+    ``mask`` is a boolean mask or an array of positions (every event when None).
+    """
     flags = arrays.synthetic if mask is None else arrays.synthetic[mask]
     return SYNTHETIC_NOTE if flags.any() else ""

@@ -59,7 +59,9 @@ def previous_period(period: Period) -> Period | None:
         return None
     if (period.start.month, period.start.day, period.end.month, period.end.day) == (1, 1, 12, 31):
         years = period.end.year - period.start.year + 1
-        return Period(dt.date(period.start.year - years, 1, 1), dt.date(period.end.year - years, 12, 31))
+        return Period(
+            dt.date(period.start.year - years, 1, 1), dt.date(period.end.year - years, 12, 31)
+        )
     length = period.end - period.start + dt.timedelta(days=1)
     return Period(period.start - length, period.end - length)
 
@@ -73,10 +75,16 @@ def event_counts(arrays: EventArrays, rows: np.ndarray, n: int, query: Query) ->
     period = resolve_period(query, arrays)
     base = filter_mask(arrays, query) & (rows >= 0)
     current = base & in_period(arrays, period)
-    out = pd.DataFrame({
-        "events": np.bincount(rows[current], minlength=n).astype("int64"),
-        "fatalities": np.bincount(rows[current], weights=arrays.fatalities[current], minlength=n).astype("int64"),
-    })
+    chosen = np.flatnonzero(current)
+    chosen_rows = rows[chosen]
+    out = pd.DataFrame(
+        {
+            "events": np.bincount(chosen_rows, minlength=n).astype("int64"),
+            "fatalities": np.bincount(
+                chosen_rows, weights=arrays.fatalities[chosen], minlength=n
+            ).astype("int64"),
+        }
+    )
     previous = previous_period(period) if period is not None else None
     if previous is not None:
         before = np.bincount(rows[base & in_period(arrays, previous)], minlength=n)
@@ -87,19 +95,20 @@ def event_counts(arrays: EventArrays, rows: np.ndarray, n: int, query: Query) ->
     else:
         out["events_previous"] = pd.array([pd.NA] * n, dtype="Int64")
         out["change_pct"] = pd.array([pd.NA] * n, dtype="Float64")
-    out["events_by_type"] = _by_type(arrays, rows, current, n)
+    out["events_by_type"] = _by_type(arrays, chosen_rows, chosen, n)
     out["period"] = str(period) if period is not None else "../.."
     out["previous_period"] = str(previous) if previous is not None else None
     out["previous_period"] = out["previous_period"].astype("string")
-    out["data_note"] = selection_note(arrays, current)
+    out["data_note"] = selection_note(arrays, chosen)
     return out
 
 
-def _by_type(arrays: EventArrays, rows: np.ndarray, mask: np.ndarray, n: int) -> list[str]:
+def _by_type(arrays: EventArrays, rows: np.ndarray, chosen: np.ndarray, n: int) -> list[str]:
     types = arrays.event_type
     k = len(types.labels) + 1  # the last column holds events without a type
-    codes = np.where(types.codes[mask] < 0, k - 1, types.codes[mask])
-    table = np.bincount(rows[mask] * k + codes, minlength=n * k).reshape(n, k)
+    codes = types.codes[chosen]
+    codes = np.where(codes < 0, k - 1, codes)
+    table = np.bincount(rows * k + codes, minlength=n * k).reshape(n, k)
     labels = [*map(str, types.labels), "unknown"]
     out = []
     for line in table:
@@ -134,8 +143,9 @@ def country_summary(
 
     Examples
     --------
-    >>> summary = country_summary(events, countries, parse_query({"datetime": "2024"}, SUMMARY_FILTERS))  # doctest: +SKIP
-    >>> summary.set_index("iso3").loc["MLI", ["events", "events_previous", "change_pct"]]  # doctest: +SKIP
+    >>> query = parse_query({"datetime": "2024"}, SUMMARY_FILTERS)
+    >>> summary = country_summary(events, countries, query)  # doctest: +SKIP
+    >>> summary.set_index("iso3").loc["MLI", ["events", "change_pct"]]  # doctest: +SKIP
     """
     arrays = prepared if prepared is not None else prepare_events(events)
     keys = pd.Index(countries["iso3"].astype(str))
@@ -160,7 +170,9 @@ def registry_columns(keys: pd.Index, projects: pd.DataFrame, envr: pd.DataFrame)
     grouped = p.groupby("key")
     per_key = pd.Series(keys, index=range(len(keys)))
     out["projects_active"] = per_key.map(grouped["acronym"].nunique()).fillna(0).astype("int64")
-    out["projects_budget_eur"] = per_key.map(grouped["budget_eur"].sum(min_count=1)).fillna(0.0).astype(float)
+    out["projects_budget_eur"] = (
+        per_key.map(grouped["budget_eur"].sum(min_count=1)).fillna(0.0).astype(float)
+    )
     out["project_acronyms"] = per_key.map(grouped["acronym"].agg(_join)).astype("string").fillna("")
     e = envr[envr["key"].isin(keys)].drop_duplicates(["key", "acronym"])
     grouped = e.groupby("key")
@@ -173,17 +185,21 @@ def _join(values: pd.Series) -> str:
     return ", ".join(sorted(set(map(str, values))))
 
 
-def _project_country_pairs(projects: gpd.GeoDataFrame | None, period: Period | None) -> pd.DataFrame:
+def _project_country_pairs(
+    projects: gpd.GeoDataFrame | None, period: Period | None
+) -> pd.DataFrame:
     if projects is None or not len(projects):
         return pd.DataFrame({"key": [], "acronym": [], "budget_eur": []})
     active = projects[active_mask(projects, period)]
     listed = active["countries"].astype("string").fillna("").str.strip()
     codes = listed.where(listed != "", active["country_iso3"].astype("string"))
-    pairs = pd.DataFrame({
-        "key": codes.fillna("").str.upper().str.split(";"),
-        "acronym": active["acronym"].astype("string"),
-        "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce"),
-    }).explode("key")
+    pairs = pd.DataFrame(
+        {
+            "key": codes.fillna("").str.upper().str.split(";"),
+            "acronym": active["acronym"].astype("string"),
+            "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce"),
+        }
+    ).explode("key")
     pairs["key"] = pairs["key"].str.strip()
     return pairs[pairs["key"] != ""]
 
@@ -195,8 +211,12 @@ def envr_pairs(envr: gpd.GeoDataFrame | None, period: Period | None, key: str) -
     keep = np.ones(len(envr), dtype=bool)
     if founded is not None and period is not None and period.end is not None:
         keep = (founded.isna() | (founded <= period.end.year)).to_numpy()
-    return pd.DataFrame({"key": envr[key].astype("string").to_numpy()[keep],
-                         "acronym": envr["acronym"].astype("string").to_numpy()[keep]})
+    return pd.DataFrame(
+        {
+            "key": envr[key].astype("string").to_numpy()[keep],
+            "acronym": envr["acronym"].astype("string").to_numpy()[keep],
+        }
+    )
 
 
 def active_mask(projects: pd.DataFrame, period: Period | None) -> np.ndarray:
@@ -226,8 +246,9 @@ def read_events(store: Store) -> gpd.GeoDataFrame:
 
 def prepared_events(store: Store) -> EventArrays:
     """``prepare_events`` of the stored events, cached by data version."""
-    return PREPARED.get_or_compute((store.data_version, "event-arrays"),
-                                   lambda: prepare_events(read_events(store)))
+    return PREPARED.get_or_compute(
+        (store.data_version, "event-arrays"), lambda: prepare_events(read_events(store))
+    )
 
 
 def country_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDataFrame:
@@ -236,16 +257,25 @@ def country_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDat
     key = (store.data_version, "country-summary", params_key(params))
 
     def compute() -> gpd.GeoDataFrame:
-        return country_summary(read_events(store), store.read("countries"), query,
-                               read_optional(store, "projects"), read_optional(store, "envr"),
-                               prepared=prepared_events(store))
+        return country_summary(
+            read_events(store),
+            store.read("countries"),
+            query,
+            read_optional(store, "projects"),
+            read_optional(store, "envr"),
+            prepared=prepared_events(store),
+        )
 
     return RESULTS.get_or_compute(key, compute).copy(deep=False)
 
 
 def province_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDataFrame:
     """The ``province-summary`` layer: imported polygons when present, else admin1 names."""
-    from geo.provinces_summary import name_units, polygon_units, province_summary  # imports this module
+    from geo.provinces_summary import (  # imports this module
+        name_units,
+        polygon_units,
+        province_summary,
+    )
 
     query = parse_query(params, SUMMARY_FILTERS)
     version = store.data_version
@@ -253,12 +283,22 @@ def province_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDa
 
     def units() -> object:
         events, provinces = read_events(store), read_optional(store, "provinces")
-        return polygon_units(events, provinces) if provinces is not None and len(provinces) else name_units(events)
+        return (
+            polygon_units(events, provinces)
+            if provinces is not None and len(provinces)
+            else name_units(events)
+        )
 
     def compute() -> gpd.GeoDataFrame:
-        return province_summary(read_events(store), store.read("countries"), query,
-                                read_optional(store, "provinces"), read_optional(store, "projects"),
-                                read_optional(store, "envr"), prepared=prepared_events(store),
-                                units=PREPARED.get_or_compute((version, "province-units"), units))
+        return province_summary(
+            read_events(store),
+            store.read("countries"),
+            query,
+            read_optional(store, "provinces"),
+            read_optional(store, "projects"),
+            read_optional(store, "envr"),
+            prepared=prepared_events(store),
+            units=PREPARED.get_or_compute((version, "province-units"), units),
+        )
 
     return RESULTS.get_or_compute(key, compute).copy(deep=False)
