@@ -23,7 +23,7 @@ import shapely
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
-from geo.cache import PREPARED, RESULTS, params_key
+from geo.cache import PREPARED, RESULTS
 from geo.errors import InvalidParameter
 from geo.prepared import (
     DEFAULT_MONTHS,
@@ -40,6 +40,8 @@ from geo.summaries import prepared_events
 from geo.types import Period
 
 DEFAULT_RADIUS_KM = 50.0
+MAX_RADIUS_KM = 1000.0
+"""Larger radii would pair every site with a large share of all events."""
 EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG), for the KD-tree's sphere only; reported distances are geodesic."""
 MARGIN = 1.01
@@ -119,8 +121,7 @@ def site_exposure(
     >>> arrays = prepare_events(events)  # doctest: +SKIP
     >>> site_exposure(np.array([29.2]), np.array([-1.6]), arrays, Query())  # doctest: +SKIP
     """
-    if not np.isfinite(radius_km) or radius_km <= 0:
-        raise InvalidParameter("radius_km", radius_km, "must be a positive number of kilometres")
+    check_radius(radius_km)
     tree = tree if tree is not None else event_tree(arrays, query, months)
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     n = len(lon)
@@ -181,15 +182,20 @@ def _nearest(tree: EventTree, xyz: np.ndarray, lon: np.ndarray, lat: np.ndarray)
     return out
 
 
+def check_radius(radius_km: float) -> None:
+    """Refuse a radius that is not a positive number of kilometres up to ``MAX_RADIUS_KM``."""
+    if not (np.isfinite(radius_km) and 0 < radius_km <= MAX_RADIUS_KM):
+        raise InvalidParameter(
+            "radius_km", radius_km, f"must be a number of kilometres in (0, {MAX_RADIUS_KM:g}]"
+        )
+
+
 def exposure_params(params: Mapping[str, str]) -> tuple[Query, float, int]:
     """Parse the exposure vocabulary: ``datetime``, event filters, ``radius_km``, ``months``."""
     query = parse_query(params, FILTER_FIELDS, strict=True, reserved=EXPOSURE_PARAMS)
     radius = _number(params, "radius_km", DEFAULT_RADIUS_KM, float)
     months = _number(params, "months", DEFAULT_MONTHS, int)
-    if radius <= 0 or not np.isfinite(radius):
-        raise InvalidParameter(
-            "radius_km", params.get("radius_km"), "must be a positive number of kilometres"
-        )
+    check_radius(radius)
     if months < 1:
         raise InvalidParameter(
             "months", params.get("months"), "must be a whole number of months, at least 1"
@@ -246,5 +252,5 @@ def with_exposure(
         return pd.concat([sites.drop(columns=[c for c in columns if c in sites]), columns], axis=1)
 
     return RESULTS.get_or_compute(
-        (version, "exposure", layer_id, params_key(params)), compute
+        (version, "exposure", layer_id, query.key(), radius, months), compute
     ).copy(deep=False)

@@ -23,12 +23,12 @@ import pandas as pd
 import rasterio
 import rasterio.features
 import rasterio.shutil
-from affine import Affine
 from matplotlib import colormaps
 from matplotlib.image import imsave
 from rasterio.io import MemoryFile
+from rasterio.transform import Affine
 
-from geo.cache import RESULTS, params_key
+from geo.cache import RESULTS
 from geo.errors import InvalidParameter
 from geo.io import atomic_path, write_bytes_atomic
 from geo.prepared import (
@@ -329,14 +329,14 @@ def density_for(store: Store, params: Mapping[str, str]) -> DensityGrid:
         grid = density_grid(prepared_events(store), query, resolution, value)
         return replace(grid, data_version=version)
 
-    return RESULTS.get_or_compute((version, "density", params_key(params)), compute)
+    return RESULTS.get_or_compute((version, "density", query.key(), resolution, value), compute)
 
 
 def overlay_for(store: Store, params: Mapping[str, str]) -> PngOverlay:
     """The PNG overlay of ``density_for(store, params)``, cached by data version."""
-    query, _, _ = raster_params(params)
+    query, resolution, value = raster_params(params)
     return RESULTS.get_or_compute(
-        (store.data_version, "overlay", params_key(params)),
+        (store.data_version, "overlay", query.key(), resolution, value),
         lambda: mercator_overlay(prepared_events(store), density_for(store, params), query),
     )
 

@@ -26,7 +26,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from geo.cache import PREPARED, RESULTS, params_key
+from geo.cache import PREPARED, RESULTS
 from geo.events import events_frame
 from geo.prepared import (
     FILTER_FIELDS,
@@ -254,7 +254,7 @@ def prepared_events(store: Store) -> EventArrays:
 def country_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDataFrame:
     """The ``country-summary`` layer for request or CLI parameters (cached by data version)."""
     query = parse_query(params, SUMMARY_FILTERS)
-    key = (store.data_version, "country-summary", params_key(params))
+    key = (store.data_version, "country-summary", query.key())
 
     def compute() -> gpd.GeoDataFrame:
         return country_summary(
@@ -279,7 +279,7 @@ def province_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDa
 
     query = parse_query(params, SUMMARY_FILTERS)
     version = store.data_version
-    key = (version, "province-summary", params_key(params))
+    key = (version, "province-summary", query.key())
 
     def units() -> object:
         events, provinces = read_events(store), read_optional(store, "provinces")

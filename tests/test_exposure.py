@@ -94,6 +94,8 @@ def test_a_site_without_location_and_a_layer_without_events():
 def test_bad_radius_is_refused():
     with pytest.raises(InvalidParameter, match="radius_km"):
         _exposure(make_events([_at(10_000, 0)]), radius_km=-1)
+    with pytest.raises(InvalidParameter, match="radius_km"):
+        _exposure(make_events([_at(10_000, 0)]), radius_km=20_000)
 
 
 def _workspace(home) -> ParquetStore:

@@ -172,3 +172,19 @@ def test_raster_command_writes_the_cog_png_and_bounds(runner, home, tmp_path):
     assert imread(png)[..., 3].max() > 0
     bad = runner.invoke(main, ["raster", "-o", str(tif), "--value", "events", "--bbox", "1,2,3"])
     assert bad.exit_code == 2 and "invalid bbox" in bad.output
+
+
+def test_repeated_raster_requests_hit_the_cache(tmp_path):
+    from geo.cache import RESULTS
+    from geo.raster import density_for, overlay_for
+
+    store = ParquetStore(tmp_path)
+    store.write("conflict-events", _events_in_boxes({"MLI": 5}), ["test"])
+    RESULTS.clear()
+    params = {"datetime": "2024", "resolution": "1"}
+    first = density_for(store, params)
+    assert density_for(store, dict(params)) is first
+    overlay_for(store, params)
+    overlay_for(store, params)
+    assert (RESULTS.stats.misses, RESULTS.stats.hits) == (2, 3)  # overlay reuses the grid
+    assert density_for(store, {"datetime": "2024", "resolution": "2"}) is not first
