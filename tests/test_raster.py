@@ -103,6 +103,7 @@ def test_cog_has_tags_for_period_filters_source_and_units(tmp_path):
         data = dataset.read(1)
         assert dataset.crs.to_epsg() == 4326
         assert dataset.profile["tiled"] and dataset.profile["compress"] == "deflate"
+        assert dataset.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
         row, col = dataset.index(1.2, 1.7)
     assert data.sum() == 4 and data[row, col] == 4
     assert tags["period"] == "2024-01-01/2024-12-31"
