@@ -29,9 +29,8 @@ from geo.prepared import (
     DEFAULT_MONTHS,
     FILTER_FIELDS,
     EventArrays,
-    filter_mask,
-    in_period,
     resolve_period,
+    select_events,
     selection_note,
 )
 from geo.query import Query, parse_query
@@ -83,7 +82,7 @@ def arc_of(chord: np.ndarray | float) -> np.ndarray:
 def event_tree(arrays: EventArrays, query: Query, months: int = DEFAULT_MONTHS) -> EventTree:
     """The KD-tree of the events selected by ``query`` (default period: the last ``months``)."""
     period = resolve_period(query, arrays, months)
-    selected = filter_mask(arrays, query) & in_period(arrays, period)
+    selected = select_events(arrays, query, period)
     selected &= np.isfinite(arrays.lon) & np.isfinite(arrays.lat)
     index = np.flatnonzero(selected)
     tree = cKDTree(unit_vectors(arrays.lon[index], arrays.lat[index])) if len(index) else None

@@ -139,7 +139,7 @@ def province_summary(
         has_polygons = provinces is not None and len(provinces) > 0
         units = polygon_units(events, provinces) if has_polygons else name_units(events)
     table = units.table.reset_index(drop=True)
-    counts = event_counts(arrays, units.rows, len(table), query)
+    counts = event_counts(arrays, units.rows[arrays.order], len(table), query)
     names = countries.set_index("iso3")["name"]
     out = pd.DataFrame(
         {

@@ -34,9 +34,8 @@ from geo.io import atomic_path, write_bytes_atomic
 from geo.prepared import (
     FILTER_FIELDS,
     EventArrays,
-    filter_mask,
-    in_period,
     resolve_period,
+    select_events,
     selection_note,
 )
 from geo.query import Query, parse_query
@@ -146,7 +145,7 @@ def density_grid(
     if value not in VALUES:
         raise InvalidParameter("value", value, f"use one of {list(VALUES)}")
     period = resolve_period(query, arrays)
-    selected = filter_mask(arrays, query) & in_period(arrays, period)
+    selected = select_events(arrays, query, period)
     selected &= np.isfinite(arrays.lon) & np.isfinite(arrays.lat)
     bbox = query.bbox or _extent(arrays, selected)
     bbox = snap_bbox(bbox, resolution)
@@ -274,7 +273,7 @@ def mercator_overlay(arrays: EventArrays, grid: DensityGrid, query: Query) -> Pn
     y_south, y_north = _mercator_y(np.array([south, north]))
     x_span = math.radians(maxx - minx)
     rows = max(1, round(cols * (y_north - y_south) / x_span))
-    selected = filter_mask(arrays, query) & in_period(arrays, grid.period)
+    selected = select_events(arrays, query, grid.period)
     lon, lat = arrays.lon[selected], arrays.lat[selected]
     keep = (lon >= minx) & (lon <= maxx) & (lat >= south) & (lat <= north)
     lon, lat = lon[keep], lat[keep]

@@ -30,12 +30,12 @@ from geo.cache import PREPARED, RESULTS
 from geo.events import events_frame
 from geo.prepared import (
     FILTER_FIELDS,
+    SYNTHETIC_NOTE,
     EventArrays,
     filter_mask,
-    in_period,
+    period_slice,
     prepare_events,
     resolve_period,
-    selection_note,
 )
 from geo.query import Query, parse_query
 from geo.store import Store
@@ -66,50 +66,63 @@ def previous_period(period: Period) -> Period | None:
     return Period(period.start - length, period.end - length)
 
 
-def event_counts(arrays: EventArrays, rows: np.ndarray, n: int, query: Query) -> pd.DataFrame:
+def event_counts(arrays: EventArrays, rows_all: np.ndarray, n: int, query: Query) -> pd.DataFrame:
     """Count the events of ``query`` into ``n`` rows (``rows[i]`` is event i's row, -1 for none).
 
-    Returns a frame of ``n`` rows: events, fatalities, events_previous, change_pct,
-    events_by_type, period, previous_period, data_note.
+    ``rows_all`` is aligned on ``arrays`` (date order). Returns a frame of ``n`` rows: events,
+    fatalities, events_previous, change_pct, events_by_type, period, previous_period, data_note.
     """
     period = resolve_period(query, arrays)
-    base = filter_mask(arrays, query) & (rows >= 0)
-    current = base & in_period(arrays, period)
-    chosen = np.flatnonzero(current)
-    chosen_rows = rows[chosen]
+    rows, fatalities, types, synthetic = _part(arrays, rows_all, query, period)
+    shifted = rows + 1  # row -1 (no unit) goes to bin 0, dropped below
     out = pd.DataFrame(
         {
-            "events": np.bincount(chosen_rows, minlength=n).astype("int64"),
-            "fatalities": np.bincount(
-                chosen_rows, weights=arrays.fatalities[chosen], minlength=n
-            ).astype("int64"),
+            "events": np.bincount(shifted, minlength=n + 1)[1:].astype("int64"),
+            "fatalities": np.bincount(shifted, weights=fatalities, minlength=n + 1)[1:].astype(
+                "int64"
+            ),
         }
     )
     previous = previous_period(period) if period is not None else None
     if previous is not None:
-        before = np.bincount(rows[base & in_period(arrays, previous)], minlength=n)
+        before_rows = _part(arrays, rows_all, query, previous)[0]
+        before = np.bincount(before_rows + 1, minlength=n + 1)[1:]
         out["events_previous"] = pd.array(before, dtype="Int64")
         prev = out["events_previous"].astype("Float64")
-        change = ((out["events"] - prev) / prev.where(prev > 0) * 100).round(1)
-        out["change_pct"] = change
+        out["change_pct"] = ((out["events"] - prev) / prev.where(prev > 0) * 100).round(1)
     else:
         out["events_previous"] = pd.array([pd.NA] * n, dtype="Int64")
         out["change_pct"] = pd.array([pd.NA] * n, dtype="Float64")
-    out["events_by_type"] = _by_type(arrays, chosen_rows, chosen, n)
+    out["events_by_type"] = _by_type(arrays, shifted, types, n)
     out["period"] = str(period) if period is not None else "../.."
     out["previous_period"] = str(previous) if previous is not None else None
     out["previous_period"] = out["previous_period"].astype("string")
-    out["data_note"] = selection_note(arrays, chosen)
+    out["data_note"] = SYNTHETIC_NOTE if synthetic.any() else ""
     return out
 
 
-def _by_type(arrays: EventArrays, rows: np.ndarray, chosen: np.ndarray, n: int) -> list[str]:
-    types = arrays.event_type
-    k = len(types.labels) + 1  # the last column holds events without a type
-    codes = types.codes[chosen]
-    codes = np.where(codes < 0, k - 1, codes)
-    table = np.bincount(rows * k + codes, minlength=n * k).reshape(n, k)
-    labels = [*map(str, types.labels), "unknown"]
+def _part(
+    arrays: EventArrays, rows: np.ndarray, query: Query, period: Period | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, fatalities, type codes and synthetic flags of the events in the period and filters."""
+    part = period_slice(arrays, period)
+    columns = (
+        rows[part],
+        arrays.fatalities[part],
+        arrays.event_type.codes[part],
+        arrays.synthetic[part],
+    )
+    keep = filter_mask(arrays, query, part)
+    if keep is not None:
+        columns = tuple(column[keep] for column in columns)
+    return columns
+
+
+def _by_type(arrays: EventArrays, shifted: np.ndarray, types: np.ndarray, n: int) -> list[str]:
+    labels = [*map(str, arrays.event_type.labels), "unknown"]
+    k = len(labels)  # the last column holds events without a type
+    codes = np.where(types < 0, k - 1, types)
+    table = np.bincount(shifted * k + codes, minlength=(n + 1) * k).reshape(n + 1, k)[1:]
     out = []
     for line in table:
         present = {labels[j]: int(line[j]) for j in np.flatnonzero(line)}
