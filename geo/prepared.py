@@ -44,7 +44,9 @@ class Codes:
 
     def isin(self, values: tuple[str, ...]) -> np.ndarray:
         wanted = self.labels.get_indexer(list(values))
-        return np.isin(self.codes, wanted[wanted >= 0])
+        table = np.zeros(len(self.labels) + 1, dtype=bool)  # the last entry answers code -1
+        table[wanted[wanted >= 0]] = True
+        return table[self.codes]
 
     def rows_in(self, keys: pd.Index) -> np.ndarray:
         """For each event, the position of its label in ``keys`` (-1 when absent or missing)."""
