@@ -210,7 +210,9 @@ def _project_country_pairs(
         {
             "key": codes.fillna("").str.upper().str.split(";"),
             "acronym": active["acronym"].astype("string"),
-            "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce"),
+            # absent when the access policy withheld budgets from the caller: sums become unknown
+            "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce")
+            if "budget_eur" in active else np.full(len(active), np.nan),
         }
     ).explode("key")
     pairs["key"] = pairs["key"].str.strip()

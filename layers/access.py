@@ -43,7 +43,7 @@ from layers.catalogue import Catalogue, Field, Layer
 
 __all__ = [
     "FULL_VIEW", "GENERALISED_FIELD", "Boundaries", "SecureCache", "SecuredStore", "at_least", "can_see_layer", "is_restricted_view",
-    "parse_role", "secure_frame", "sees_exact_geometry", "sees_restricted_fields", "view_key", "visible_fields",
+    "parse_role", "secure_frame", "sees_exact_geometry", "sees_restricted_fields", "trim_fields", "view_key", "visible_fields",
     "visible_layer", "visible_layers",
 ]
 
@@ -129,6 +129,14 @@ def is_restricted_view(layer: Layer, role: Role) -> bool:
     return (has_restricted and sees_restricted_fields(role)) or (
         layer.generalise_geometry and at_least(role, "planner")
     )
+
+
+def trim_fields(layer: Layer, frame: gpd.GeoDataFrame, role: Role) -> gpd.GeoDataFrame:
+    """Drop the catalogue fields of ``layer`` that ``role`` may not see (columns added after the
+    policy ran, e.g. exposure computed on read); geometry and other columns are left alone."""
+    shown = {f.name for f in visible_fields(layer, role)}
+    drop = [f.name for f in layer.fields if f.name not in shown and f.name in frame.columns]
+    return frame.drop(columns=drop) if drop else frame
 
 
 class SecureCache:

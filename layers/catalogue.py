@@ -155,9 +155,11 @@ SUMMARY_FIELDS = (
 )
 
 EXPOSURE_FIELDS = (
-    _f("exposure_events", "integer", "events within exposure_radius_km over exposure_period"),
-    _f("exposure_fatalities", "integer", "fatalities of those events"),
-    _f("nearest_event_m", "number", "geodesic distance to the nearest event of the period, metres"),
+    _f("exposure_events", "integer", "events within exposure_radius_km over exposure_period",
+       locational=True),
+    _f("exposure_fatalities", "integer", "fatalities of those events", locational=True),
+    _f("nearest_event_m", "number", "geodesic distance to the nearest event of the period, metres",
+       locational=True),
     _f("exposure_radius_km", "number", "search radius (default 50 km)"),
     _f("exposure_period", "string", "OGC interval counted (default: the last 12 months of data)"),
     _f("data_note", "string", "'synthetic demo data' when counted events include synthetic ones"),

@@ -154,3 +154,14 @@ def test_view_keys_separate_what_differs_and_share_what_does_not():
                     "admin": "exact-all"}
     secret = dataclasses.replace(PROJECTS, access="restricted")
     assert view_key(secret, "public") == "hidden"
+
+
+def test_exposure_computed_after_the_policy_is_trimmed_for_the_public(countries):
+    from layers.access import trim_fields
+
+    exposed = secure_frame(PROJECTS, sites(), "public", Boundaries(countries)).assign(
+        nearest_event_m=[1200.0, 800.0], exposure_events=[3, 1], exposure_radius_km=50.0)
+    trimmed = trim_fields(PROJECTS, exposed, "public")
+    assert "nearest_event_m" not in trimmed and "exposure_events" not in trimmed
+    assert trimmed.exposure_radius_km.tolist() == [50.0, 50.0]
+    assert "nearest_event_m" in trim_fields(PROJECTS, exposed, "planner")

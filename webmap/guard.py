@@ -89,7 +89,7 @@ def read(layer_id: str, params: Mapping[str, str] | None = None) -> gpd.GeoDataF
                                     else boundaries())
         if access.is_restricted_view(target, current_role()):
             mark_restricted()
-    return frame
+    return access.trim_fields(target, frame, current_role())
 
 
 class _Marking(SecuredStore):
