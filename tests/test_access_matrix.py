@@ -22,7 +22,8 @@ from geo.tokens import TokenStore
 from layers import CATALOGUE
 from webmap import create_app
 
-SITES = [(29.1234567, 1.7654321, "COD"), (-7.9876543, 12.6543219, "MLI")]
+SITES = [(15.0512347, 12.1134871, "TCD"), (-7.9876543, 12.6543219, "MLI")]
+"""Two exact sites (N'Djamena, Bamako areas), with seven decimals that boundaries do not share."""
 BUDGET = 4_321_987.0
 
 FORMATS = ["geojson", "json", "csv", "gpkg", "parquet", "fgb", "kml", "shp", "zip", "html", "png", "tif"]
@@ -40,8 +41,9 @@ def _needles(values: list[float]) -> list[bytes]:
     out = []
     for v in values:
         text = repr(v)
-        out += [text.encode(), f"{v:.5f}".encode(), f"{v:.4f}".encode(), text[:text.index(".") + 5].encode(),
-                struct.pack("<d", v), struct.pack(">d", v), struct.pack("<f", v)]
+        # full text, rounded or cut to 5 decimals (~1 m), and the IEEE doubles of binary formats
+        out += [text.encode(), f"{v:.5f}".encode(), text[:text.index(".") + 6].encode(),
+                struct.pack("<d", v), struct.pack(">d", v)]
     return out
 
 
@@ -83,10 +85,14 @@ def matrix_app(home):
                       "COOPMAP_RATE_LIMIT": "off"})
     sites = gpd.GeoDataFrame(
         {"site_id": ["MX1-1", "MX2-1"], "acronym": ["MX1", "MX2"], "title": ["Matrix one", "Matrix two"],
-         "site": ["Bunia", "Bamako"], "country_iso3": [s[2] for s in SITES],
+         "site": ["N'Djamena", "Bamako"], "country_iso3": [s[2] for s in SITES],
          "countries": [s[2] for s in SITES], "status": "active", "start": "2024-01-01",
-         "budget_eur": [BUDGET, BUDGET], "geocode_precision": "exact"},
+         "budget_eur": [BUDGET, BUDGET], "geocode_precision": "exact", "end": "2027-12-31",
+         "funder": "test funder", "implementers": "test implementer", "components": "training",
+         "source": "test", "region": "Great Lakes / Sahel", "countries_coverage": "complete", "notes": ""},
         geometry=[Point(lon, lat) for lon, lat, _ in SITES], crs="EPSG:4326")
+    for name in ("start", "end"):
+        sites[name] = sites[name].astype("datetime64[ms]")
     app.extensions["coopmap.store"].write("projects", sites, ["test"])
     return app
 
