@@ -26,14 +26,24 @@ SITES = [(15.0512347, 12.1134871, "TCD"), (-7.9876543, 12.6543219, "MLI")]
 """Two exact sites (N'Djamena, Bamako areas), with seven decimals that boundaries do not share."""
 BUDGET = 4_321_987.0
 
-FORMATS = ["geojson", "json", "csv", "gpkg", "parquet", "fgb", "kml", "shp", "zip", "html", "png", "tif"]
+FORMATS = ["geojson", "json", "csv", "gpkg", "parquet", "fgb", "kml", "shp", "zip", "html", "png", "svg",
+           "pdf", "tif"]
+DOWNLOADS = ["geojson", "csv", "gpkg", "parquet", "fgb", "metadata.json"]
 ARG_VALUES = {
+    "iso3": ["TCD", "MLI"],
+    "filename": [f"{layer}.{ext}" for layer in CATALOGUE.ids for ext in DOWNLOADS],
     "layer_id": CATALOGUE.ids, "collection_id": CATALOGUE.ids, "collectionId": CATALOGUE.ids,
     "layer": CATALOGUE.ids, "fmt": FORMATS, "format": FORMATS, "ext": FORMATS,
     "feature_id": ["MX1-1", "MX2-1"], "featureId": ["MX1-1", "MX2-1"], "item_id": ["MX1-1", "MX2-1"],
 }
-QUERY_VARIANTS = ["", "?f=json", "?f=html", "?layers=projects", "?layer=projects",
-                  "?collections=projects", "?bbox=-20,-10,40,20"]
+QUERY_VARIANTS = {
+    # route prefix -> query strings tried (first match wins; "" = any other route)
+    "/download/": ["", "?bbox=-20,-10,40,20"],
+    "/snapshot": ["", "?layers=projects,envr,project-countries"],
+    "/map-data/": ["", "?iso3=TCD", "?bbox=-20,-10,40,20&zoom=6"],
+    "/map": ["", "?layers=projects,envr,project-countries"],
+    "": ["", "?f=json", "?f=html", "?f=csv", "?bbox=-20,-10,40,20", "?layers=projects"],
+}
 SKIP_RULES = {"/static/<path:filename>", "/logout", "/login"}
 
 
@@ -75,7 +85,8 @@ def _urls(app) -> tuple[list[str], list[str]]:
             path = rule.rule
             for name, value in zip(args, combo, strict=True):
                 path = re.sub(rf"<(?:[^:<>]+:)?{name}>", value, path)
-            urls += [path + q for q in QUERY_VARIANTS]
+            prefix = next(p for p in QUERY_VARIANTS if path.startswith(p))
+            urls += [path + q for q in QUERY_VARIANTS[prefix]]
     return urls, unfilled
 
 
@@ -110,6 +121,7 @@ def test_no_public_response_carries_exact_sites_or_budgets(matrix_app, home):
             response = client.get(url, headers=auth)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             data = response.get_data()
+            response.close()
             if response.status_code >= 500:
                 leaks.append(f"{role} {url}: {response.status_code}")
             if role == "public" and _found(data, COORD_NEEDLES):
@@ -125,3 +137,44 @@ def test_no_public_response_carries_exact_sites_or_budgets(matrix_app, home):
     if any("/items" in u or "download" in u for u in urls):
         # the search finds the coordinates when they are there (planners see exact sites)
         assert planner_saw_sites > 0
+
+
+def _move_sites(app, moves: list[tuple[float, float, str]]) -> None:
+    store = app.extensions["coopmap.store"]
+    sites = store.read("projects").copy()
+    sites["geometry"] = [Point(lon, lat) for lon, lat, _ in moves]
+    sites["country_iso3"] = sites["countries"] = [iso3 for _, _, iso3 in moves]
+    store.write("projects", sites, ["test"])
+
+
+def test_public_images_do_not_change_when_exact_sites_move_within_their_country(matrix_app, home):
+    """Pixels cannot be searched for coordinates: a public image must not depend on them at all."""
+    rules = [r.rule for r in matrix_app.url_map.iter_rules() if r.rule.startswith("/snapshot.")]
+    if not rules:
+        pytest.skip("no snapshot endpoint on this branch yet")
+    url = "/snapshot.png?layers=projects,envr,project-countries"
+    client = matrix_app.test_client()
+    first = client.get(url).get_data()
+    _move_sites(matrix_app, [(18.0, 14.0, "TCD"), (-5.5, 13.5, "MLI")])  # still in Chad and Mali
+    moved_inside = client.get(url).get_data()
+    _move_sites(matrix_app, [(9.0, 17.0, "NER"), (-5.5, 13.5, "MLI")])  # Chad's site now in Niger
+    moved_country = client.get(url).get_data()
+    footer = int(_pixels(first).shape[0] * 0.9)  # the footer names the data version: it changes
+    assert not [r for r in _changed_rows(first, moved_inside) if r < footer], \
+        "the public map moved with the exact sites"
+    # and the comparison sees site markers: a move to another country shows
+    assert [r for r in _changed_rows(first, moved_country) if r < footer]
+
+
+def _pixels(png: bytes):
+    import matplotlib.image
+
+    return matplotlib.image.imread(io.BytesIO(png), format="png")
+
+
+def _changed_rows(a: bytes, b: bytes) -> list[int]:
+    import numpy as np
+
+    first, second = _pixels(a), _pixels(b)
+    assert first.shape == second.shape
+    return np.flatnonzero(np.abs(first - second).reshape(first.shape[0], -1).max(axis=1) > 0).tolist()
