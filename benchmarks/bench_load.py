@@ -1,6 +1,6 @@
 """Load test: ``coopmap serve --production`` (gunicorn) under many concurrent clients on loopback.
 
-Starts the server on a fresh workspace seeded with synthetic demo project sites, probes a mix of
+Starts the server on a fresh workspace (default layers plus synthetic demo events), probes a mix of
 map, API and snapshot URLs (those that answer 200 are used; the others are listed as skipped),
 then runs N keep-alive clients for D seconds and prints errors, p50/p99 latency and requests/s.
 The baseline, measured in the same run on the same mix, is the single-process development server
@@ -33,16 +33,17 @@ sys.path.insert(0, str(REPO))
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 CANDIDATES = [
-    # map pages
-    "/", "/map", "/map?layers=projects,conflict-events", "/login",
+    # map pages and their data
+    "/", "/map/COD", "/map-data/sites", "/map-data/choropleth", "/map-data/basemap",
+    "/map-data/events?bbox=10,-5,35,15&zoom=5", "/map-data/chart/COD.svg", "/login",
     # OGC API - Features and downloads
     "/ogc", "/ogc/collections", "/ogc/collections/countries/items?limit=10",
     "/ogc/collections/projects/items?limit=100", "/ogc/collections/envr/items",
     "/ogc/collections/conflict-events/items?limit=100&bbox=-18,-12,45,25",
-    "/ogc/collections/country-summary/items?limit=20", "/downloads/projects.geojson",
-    # snapshots and rasters
-    "/snapshots/countries.png", "/snapshot?layers=projects&width=800&height=600",
-    "/snapshots/map.png?layers=projects", "/ogc/collections/conflict-density/coverage",
+    "/ogc/collections/country-summary/items?limit=20", "/download/projects.geojson",
+    "/download/envr.csv",
+    # snapshots
+    "/snapshot.png?layers=projects,envr", "/snapshot.png?iso3=COD&layers=projects,conflict-events",
 ]
 
 
@@ -55,28 +56,22 @@ class Result:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
-def seed_workspace(home: Path) -> str:
-    """Countries (defaults) plus 300 synthetic demo project sites; return a planner token."""
-    import geopandas as gpd
-
+def seed_workspace(home: Path, events: int) -> str:
+    """The default layers (countries, registries), synthetic demo events when this checkout has
+    the ``demo-data`` command, and a planner token; return the token."""
     from geo.config import Settings
     from geo.defaults import ensure_defaults
     from geo.store import ParquetStore
     from geo.tokens import TokenStore
 
-    store = ParquetStore(home)
-    ensure_defaults(store, Settings(home=home))
-    countries = store.read("countries")
-    africa = countries[countries.continent == "Africa"].reset_index(drop=True)
-    rng = np.random.default_rng(9)
-    picks = africa.iloc[rng.integers(0, len(africa), 300)].reset_index(drop=True)
-    sites = gpd.GeoDataFrame(
-        {"site_id": [f"DEMO{i}-1" for i in range(len(picks))], "acronym": [f"DEMO{i}" for i in range(len(picks))],
-         "title": "synthetic demo data", "site": picks.name, "country_iso3": picks.iso3,
-         "status": "active", "budget_eur": rng.uniform(1e5, 5e6, len(picks)).round(),
-         "source": "synthetic-demo"},
-        geometry=picks.geometry.representative_point().values, crs="EPSG:4326")
-    store.write("projects", sites, ["synthetic-demo"])
+    ensure_defaults(ParquetStore(home), Settings(home=home))
+    env = dict(os.environ, COOPMAP_HOME=str(home), PYTHONPATH=str(REPO))
+    demo = subprocess.run([sys.executable, "-m", "cli", "demo-data", "--events", str(events)], cwd=REPO,
+                          env=env, capture_output=True, text=True)
+    if demo.returncode == 0:
+        print(f"seeded {events} synthetic demo events (synthetic demo data)")
+    else:
+        print(f"no demo events ({demo.stderr.strip().splitlines()[-1] if demo.stderr.strip() else 'failed'})")
     return TokenStore(home).create("bench-planner", "planner")
 
 
@@ -119,7 +114,7 @@ def probe(host: str, port: int) -> tuple[list[str], list[tuple[str, str]]]:
                 response.read()
                 usable.append(path)
         except urllib.error.HTTPError as exc:
-            skipped.append((path, str(exc.code)))
+            skipped.append((path, f"HTTP {exc.code}" + (" (not on this branch)" if exc.code == 404 else "")))
         except (urllib.error.URLError, TimeoutError) as exc:
             skipped.append((path, str(exc)))
     return usable, skipped
@@ -203,6 +198,7 @@ def main() -> None:
                         help="seconds of load on the development server, for the ratio (0 skips it)")
     parser.add_argument("--workers", type=int, default=min(2 * (os.cpu_count() or 1) + 1, 9))
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--events", type=int, default=50_000, help="synthetic demo events to load")
     parser.add_argument("--rate-limit", default="10000000 per minute",
                         help="COOPMAP_RATE_LIMIT for the run: every client shares one loopback address")
     args = parser.parse_args()
@@ -213,8 +209,8 @@ def main() -> None:
 
     home = Path(tempfile.mkdtemp(prefix="coopmap-bench-load-"))
     try:
-        token = seed_workspace(home)
-        print(f"workspace {home}: countries + 300 synthetic demo project sites; rate limit {args.rate_limit}")
+        token = seed_workspace(home, args.events)
+        print(f"workspace {home}; rate limit {args.rate_limit}")
         figures = {}
         for label, production, seconds, port in (
             (f"gunicorn {args.workers}w x {args.threads}t", True, args.duration, args.port),
@@ -228,7 +224,7 @@ def main() -> None:
                 if production:
                     print(f"mix ({len(paths)} URLs, 1 in 4 requests as a planner): {' '.join(paths)}")
                     for path, why in skipped:
-                        print(f"  skipped {path}: {why} (not built yet on this branch)")
+                        print(f"  skipped {path}: {why}")
                 if not paths:
                     raise SystemExit("no URL answers 200")
                 asyncio.run(run_load(args.host, port, paths, token, args.clients, min(3.0, seconds)))  # warm-up
