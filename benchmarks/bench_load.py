@@ -81,12 +81,14 @@ def start_server(args: argparse.Namespace, home: Path, port: int, production: bo
     command = [sys.executable, "-m", "cli", "serve", "--host", args.host, "--port", str(port)]
     if production:
         command += ["--production", "--workers", str(args.workers), "--threads", str(args.threads)]
-    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    log = open(home / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log,
                             start_new_session=True)
+    proc.log_path = home / f"server-{port}.log"  # type: ignore[attr-defined]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+            raise SystemExit(f"server exited: {proc.log_path.read_text()[-2000:]}")
         try:
             urllib.request.urlopen(f"http://{args.host}:{port}/login", timeout=2).read()
             return proc
@@ -161,7 +163,7 @@ async def client(n: int, host: str, port: int, paths: list[str], token: str, sto
             continue
         result.latencies.append(time.perf_counter() - start)
         if status >= 400:
-            result.error(f"HTTP {status}")
+            result.error(f"HTTP {status} {path}")
         if close:
             writer.close()
             reader = writer = None
@@ -230,6 +232,9 @@ def main() -> None:
                 asyncio.run(run_load(args.host, port, paths, token, args.clients, min(3.0, seconds)))  # warm-up
                 result = asyncio.run(run_load(args.host, port, paths, token, args.clients, seconds))
                 figures[label] = report(f"{label}, {args.clients} clients, {seconds:.0f} s", result, seconds)
+                if any(kind.startswith("HTTP 5") for kind in result.errors):
+                    text = proc.log_path.read_text(errors="replace")
+                    print(f"server log (last traceback):\n{text[text.rfind('Traceback'):][-3000:]}")
             finally:
                 stop_server(proc)
         if len(figures) == 2:
