@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import boundaries, export, layers, serve
+from cli import boundaries, export, ingest_events, layers, serve
 from cli.common import Group
 
 
@@ -21,3 +21,6 @@ def ingest() -> None:
 
 for command in (serve.serve, layers.layers, export.export, boundaries.boundaries):
     main.add_command(command)
+for command in (ingest_events.ingest_acled, ingest_events.ingest_ucdp):
+    ingest.add_command(command)
+main.add_command(ingest_events.demo_data)
