@@ -115,7 +115,7 @@ def upsert(existing: gpd.GeoDataFrame | None, incoming: gpd.GeoDataFrame, summar
     old_key = _key(existing)
     new_key = _key(incoming)
     before = pd.Series(existing["original"].to_numpy(), index=old_key)
-    known = new_key.isin(old_key).to_numpy()
+    known = np.asarray(new_key.isin(old_key))
     same = np.zeros(len(incoming), dtype=bool)
     if known.any():
         previous = before.reindex(new_key[known]).to_numpy()
@@ -123,7 +123,7 @@ def upsert(existing: gpd.GeoDataFrame | None, incoming: gpd.GeoDataFrame, summar
     summary.added = int((~known).sum())
     summary.unchanged = int(same.sum())
     summary.updated = int((known & ~same).sum())
-    kept = existing[~old_key.isin(new_key).to_numpy()]
+    kept = existing[~np.asarray(old_key.isin(new_key))]
     merged = pd.concat([kept, incoming], ignore_index=True)
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=incoming.crs)
 
