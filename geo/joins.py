@@ -43,7 +43,9 @@ class PolygonIndex:
     piece_owner: np.ndarray
     piece_tree: shapely.STRtree
 
-    def locate(self, x: np.ndarray, y: np.ndarray, max_distance_km: float) -> tuple[np.ndarray, np.ndarray]:
+    def locate(
+        self, x: np.ndarray, y: np.ndarray, max_distance_km: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Position of the polygon holding (or nearest to) each point, -1 for none, and how
         (0 none, 1 within, 2 nearest)."""
         x, y = np.asarray(x, float), np.asarray(y, float)
@@ -71,7 +73,9 @@ class PolygonIndex:
         order = np.lexsort((src, dst))
         src, dst = src[order], dst[order]
         hit = np.zeros(len(src), dtype=bool)
-        bounds = np.flatnonzero(np.r_[True, dst[1:] != dst[:-1], True]) if len(dst) else np.array([0])
+        bounds = (
+            np.flatnonzero(np.r_[True, dst[1:] != dst[:-1], True]) if len(dst) else np.array([0])
+        )
         for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
             rows = src[start:stop]
             hit[start:stop] = shapely.intersects_xy(self.geoms[dst[start]], x[rows], y[rows])
@@ -95,8 +99,13 @@ class PolygonIndex:
         owner = np.repeat(np.arange(len(src)), counts)
         coords = shapely.get_coordinates(geoms)
         px, py = x[src][owner], y[src][owner]
-        local = np.column_stack([(coords[:, 0] - px) * np.cos(np.radians(py)), coords[:, 1] - py]) * KM_PER_DEGREE
-        distance = shapely.distance(shapely.linestrings(local, indices=owner), shapely.points(0.0, 0.0))
+        local = (
+            np.column_stack([(coords[:, 0] - px) * np.cos(np.radians(py)), coords[:, 1] - py])
+            * KM_PER_DEGREE
+        )
+        distance = shapely.distance(
+            shapely.linestrings(local, indices=owner), shapely.points(0.0, 0.0)
+        )
         polygon = self.piece_owner[dst]
         order = np.lexsort((polygon, distance, src))
         src, distance, polygon = src[order], distance[order], polygon[order]
@@ -143,10 +152,18 @@ def _grid(geoms: np.ndarray) -> np.ndarray:
     grid = np.full(shape, -1, dtype=np.int32)
     if not len(geoms):
         return grid
-    shapes = [(g, i) for i, g in reversed(list(enumerate(geoms))) if g is not None and not g.is_empty]
+    shapes = [
+        (g, i) for i, g in reversed(list(enumerate(geoms))) if g is not None and not g.is_empty
+    ]
     grid = features.rasterize(shapes, out_shape=shape, transform=transform, fill=-1, dtype="int32")
-    edges = features.rasterize(((b, 1) for b in shapely.boundary(geoms) if b is not None and not b.is_empty),
-                               out_shape=shape, transform=transform, fill=0, all_touched=True, dtype="uint8")
+    edges = features.rasterize(
+        ((b, 1) for b in shapely.boundary(geoms) if b is not None and not b.is_empty),
+        out_shape=shape,
+        transform=transform,
+        fill=0,
+        all_touched=True,
+        dtype="uint8",
+    )
     crossed = edges.astype(bool)
     grown = crossed.copy()  # one cell of margin around every crossed cell
     grown[1:, :] |= crossed[:-1, :]
@@ -181,9 +198,13 @@ def _boundary_pieces(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pieces, np.asarray(piece_owner, dtype=np.int64)
 
 
-def assign_countries(events: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, max_distance_km: float = 25,
-                     provinces: gpd.GeoDataFrame | None = None, cache_dir: Path | None = None,
-                     ) -> gpd.GeoDataFrame:
+def assign_countries(
+    events: gpd.GeoDataFrame,
+    countries: gpd.GeoDataFrame,
+    max_distance_km: float = 25,
+    provinces: gpd.GeoDataFrame | None = None,
+    cache_dir: Path | None = None,
+) -> gpd.GeoDataFrame:
     """Set ``country_iso3``, ``assigned_by`` and (with ``provinces``) ``province`` on events.
 
     Parameters
@@ -213,18 +234,32 @@ def assign_countries(events: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, max_
     found, how = polygon_index(countries, cache_dir).locate(x, y, max_distance_km)
     iso = np.asarray(countries["iso3"].astype(object).to_numpy())
     out = events.copy()
-    out["country_iso3"] = pd.array(np.where(found >= 0, iso[np.maximum(found, 0)], None), dtype="string")
-    out["assigned_by"] = pd.array(np.array([NONE, WITHIN, NEAREST], dtype=object)[how], dtype="string")
+    out["country_iso3"] = pd.array(
+        np.where(found >= 0, iso[np.maximum(found, 0)], None), dtype="string"
+    )
+    out["assigned_by"] = pd.array(
+        np.array([NONE, WITHIN, NEAREST], dtype=object)[how], dtype="string"
+    )
     if provinces is not None and len(provinces):
-        out["province"] = _provinces(x, y, out["country_iso3"], provinces, max_distance_km, cache_dir)
+        out["province"] = _provinces(
+            x, y, out["country_iso3"], provinces, max_distance_km, cache_dir
+        )
     return out
 
 
-def _provinces(x: np.ndarray, y: np.ndarray, country: pd.Series, provinces: gpd.GeoDataFrame,
-               max_km: float, cache_dir: Path | None) -> pd.Series:
+def _provinces(
+    x: np.ndarray,
+    y: np.ndarray,
+    country: pd.Series,
+    provinces: gpd.GeoDataFrame,
+    max_km: float,
+    cache_dir: Path | None,
+) -> pd.Series:
     found, _ = polygon_index(provinces, cache_dir).locate(x, y, max_km)
     code = provinces["code"].astype(object).to_numpy()
     iso = provinces["iso3"].astype(object).to_numpy()
     safe = np.maximum(found, 0)
     same = (found >= 0) & (iso[safe] == country.astype(object).to_numpy())
-    return pd.Series(pd.array(np.where(same, code[safe], None), dtype="string"), index=country.index)
+    return pd.Series(
+        pd.array(np.where(same, code[safe], None), dtype="string"), index=country.index
+    )

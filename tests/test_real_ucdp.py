@@ -12,8 +12,14 @@ from tests.conftest import SHARED_DATA
 
 NAME = "ucdp_ged_v23_1_sample1000.csv"
 # A git worktree sits one level deeper than the main checkout (/work/wt/i4 vs /work/main).
-UCDP_SAMPLE = next((d / NAME for d in (SHARED_DATA, REPO_ROOT.parent.parent / "shared" / "data")
-                    if (d / NAME).exists()), SHARED_DATA / NAME)
+UCDP_SAMPLE = next(
+    (
+        d / NAME
+        for d in (SHARED_DATA, REPO_ROOT.parent.parent / "shared" / "data")
+        if (d / NAME).exists()
+    ),
+    SHARED_DATA / NAME,
+)
 
 
 @pytest.mark.skipif(not UCDP_SAMPLE.exists(), reason=f"{UCDP_SAMPLE} is absent")
@@ -28,7 +34,7 @@ def test_real_ucdp_sample_is_ingested_and_assigned(runner, home):
     assert regions == {"Middle East": 342, "Asia": 301, "Africa": 191, "Americas": 95, "Europe": 71}
     assert (events["country_iso3"] == "SYR").sum() >= 255  # 265 rows say Syria
     assert events["fatalities"].sum() == raw["best"].sum()
-    # Precision as UCDP's where_prec: 475 exact (1), 372 near (2-3), 140 province (4-5), 13 country (6-7)
+    # where_prec: 475 exact (1), 372 near (2-3), 140 province (4-5), 13 country (6-7)
     assert events["precision"].value_counts().sort_index().tolist() == [475, 372, 140, 13]
     report = pd.read_csv(home / "rejects" / "ucdp_ged_v23_1_sample1000.country-disagreements.csv")
     agree = 1 - len(report) / len(events)
