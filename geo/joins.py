@@ -10,7 +10,7 @@ equirectangular projection around each point (accurate to well under 1 % at 25 k
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,6 +42,7 @@ class PolygonIndex:
     pieces: np.ndarray
     piece_owner: np.ndarray
     piece_tree: shapely.STRtree
+    _near: dict[float, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def locate(
         self, x: np.ndarray, y: np.ndarray, max_distance_km: float
@@ -56,16 +57,27 @@ class PolygonIndex:
         how = np.where(found >= 0, 1, 0).astype(np.int8)
         outside = np.flatnonzero(found < 0)
         if len(outside) and max_distance_km > 0:
+            outside = outside[self._cells(self.near_mask(max_distance_km), x[outside], y[outside])]
             near = self._nearest(x[outside], y[outside], max_distance_km)
             found[outside] = near
             how[outside[near >= 0]] = 2
         return found, how
 
     def _grid_lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        rows, cols = self.grid.shape
+        return self._cells(self.grid, x, y).astype(np.int64)
+
+    @staticmethod
+    def _cells(grid: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        rows, cols = grid.shape
         col = np.clip(((x + 180.0) / GRID_RES).astype(np.int64), 0, cols - 1)
         row = np.clip(((90.0 - y) / GRID_RES).astype(np.int64), 0, rows - 1)
-        return self.grid[row, col].astype(np.int64)
+        return grid[row, col]
+
+    def near_mask(self, max_km: float) -> np.ndarray:
+        """Cells that may lie within ``max_km`` of a polygon (a conservative box around each)."""
+        if max_km not in self._near:
+            self._near[max_km] = _dilate(self.grid != -1, max_km)
+        return self._near[max_km]
 
     def _exact(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         src, dst = self.tree.query(shapely.points(x, y))
@@ -124,7 +136,10 @@ def polygon_index(polygons: gpd.GeoDataFrame, cache_dir: Path | None = None) -> 
     if polygons.crs is None or polygons.crs.to_epsg() != 4326:
         raise InvalidParameter("polygons.crs", polygons.crs, "boundaries must be in EPSG:4326")
     raw = np.asarray(polygons.geometry.values, dtype=object)
-    key = hashlib.blake2b(b"".join(shapely.to_wkb(raw)), digest_size=16).hexdigest()
+    h = hashlib.blake2b(digest_size=16)
+    h.update(shapely.get_num_coordinates(raw).astype(np.int64).tobytes())
+    h.update(np.ascontiguousarray(shapely.get_coordinates(raw)).tobytes())
+    key = h.hexdigest()
     if key not in _CACHE:
         if len(_CACHE) > 8:
             _CACHE.clear()
@@ -172,6 +187,28 @@ def _grid(geoms: np.ndarray) -> np.ndarray:
     grown[:, :-1] |= grown[:, 1:].copy()
     grid[grown] = -2
     return grid
+
+
+def _dilate(mask: np.ndarray, km: float) -> np.ndarray:
+    """Grow ``mask`` by ``km`` in every direction: rows by a fixed count, columns by a count
+    that grows with latitude (a degree of longitude shrinks towards the poles)."""
+    rows, cols = mask.shape
+    dy = int(np.ceil(km / KM_PER_DEGREE / GRID_RES)) + 1
+    padded = np.pad(mask, ((dy, dy), (0, 0)))
+    tall = np.zeros_like(mask)
+    for shift in range(2 * dy + 1):
+        tall |= padded[shift:shift + rows]
+    lat = 90.0 - (np.arange(rows) + 0.5) * GRID_RES
+    coslat = np.cos(np.radians(np.clip(np.abs(lat) + (dy + 1) * GRID_RES, 0, 90)))
+    with np.errstate(divide="ignore"):
+        dx = np.ceil(km / (KM_PER_DEGREE * GRID_RES * coslat)) + 1
+    dx = np.minimum(dx, cols).astype(np.int64)
+    total = np.zeros((rows, cols + 1), dtype=np.int32)
+    np.cumsum(tall, axis=1, out=total[:, 1:])
+    index = np.arange(cols)
+    hi = np.minimum(index[None, :] + dx[:, None] + 1, cols)
+    lo = np.maximum(index[None, :] - dx[:, None], 0)
+    return (np.take_along_axis(total, hi, axis=1) - np.take_along_axis(total, lo, axis=1)) > 0
 
 
 def _boundary_pieces(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
