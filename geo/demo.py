@@ -178,7 +178,7 @@ def demo_rows(
         "source_scale": np.full(n, "Synthetic"),
         "notes": np.full(n, NOTE),
         "fatalities": fatalities[order].astype(str),
-        "tags": np.full(n, "synthetic demo data"),
+        "tags": np.full(n, acled.SYNTHETIC_TAG),
         "timestamp": np.full(n, "1735603200"),
     }
     return pa.table(
