@@ -270,7 +270,7 @@ def assign_countries(
     x, y = shapely.get_x(events.geometry.values), shapely.get_y(events.geometry.values)
     found, how = polygon_index(countries, cache_dir).locate(x, y, max_distance_km)
     iso = np.asarray(countries["iso3"].astype(object).to_numpy())
-    out = events.copy()
+    out = events.copy(deep=False)  # new columns only: the event data is shared, not copied
     out["country_iso3"] = pd.array(
         np.where(found >= 0, iso[np.maximum(found, 0)], None), dtype="string"
     )
