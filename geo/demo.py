@@ -20,7 +20,7 @@ import pycountry
 
 from geo.events import SYNTHETIC
 from geo.ingest import acled
-from geo.ingest.pipeline import _to_frame
+from geo.ingest.pipeline import events_from_table
 from geo.io import atomic_path
 from geo.joins import assign_countries, polygon_index
 
@@ -219,7 +219,7 @@ def demo_events(
     accepted, rejected = acled.normalise(rows, lines, SYNTHETIC)
     if rejected:
         raise ValueError(f"demo generator produced invalid rows, first: {rejected[0]}")
-    frame = _to_frame(accepted).drop(columns=["line", "export_iso3"])
+    frame = events_from_table(accepted).drop(columns=["line", "export_iso3"])
     return assign_countries(frame, countries, cache_dir=cache_dir)
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from geo.errors import InputFileError, InvalidParameter
 from geo.events import EVENT_COLUMNS, events_frame
@@ -91,7 +91,7 @@ def read_export(
             events_frame({}, [], []).assign(line=[], export_iso3=[]), _sorted(rejects), read
         )
     table, duplicates = _drop_repeated_ids(table)
-    return ReadResult(_to_frame(table), _sorted(rejects + duplicates), read)
+    return ReadResult(events_from_table(table), _sorted(rejects + duplicates), read)
 
 
 def _sorted(rejects: list[Reject]) -> list[Reject]:
@@ -104,8 +104,6 @@ def _drop_repeated_ids(table: pa.Table) -> tuple[pa.Table, list[Reject]]:
     if not repeated.any():
         return table, []
     first_line = dict(zip(ids[~repeated], table.column("line").to_numpy()[~repeated], strict=True))
-    import orjson
-
     rejects = [
         Reject(
             int(line),
@@ -122,7 +120,9 @@ def _drop_repeated_ids(table: pa.Table) -> tuple[pa.Table, list[Reject]]:
     return table.filter(pa.array(~repeated)), rejects
 
 
-def _to_frame(table: pa.Table) -> gpd.GeoDataFrame:
+def events_from_table(table: pa.Table) -> gpd.GeoDataFrame:
+    """The event frame (via ``events_frame``) of normalised arrow rows, with ``line`` and
+    ``export_iso3`` kept for the reports."""
     columns = {
         name: table.column(name).to_pandas(types_mapper=_STRING.get)
         for name in [*EVENT_COLUMNS, "original"]
@@ -133,8 +133,3 @@ def _to_frame(table: pa.Table) -> gpd.GeoDataFrame:
     frame["line"] = table.column("line").to_numpy()
     frame["export_iso3"] = table.column("export_iso3").to_pandas(types_mapper=_STRING.get)
     return frame
-
-
-def count_unique(values: pa.Array) -> int:
-    """Number of distinct values (helper for summaries)."""
-    return len(pc.unique(values))
