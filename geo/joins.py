@@ -17,8 +17,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from affine import Affine
 from rasterio import features
+from rasterio.transform import Affine
 
 from geo.errors import InvalidParameter
 from geo.io import atomic_path
@@ -197,7 +197,7 @@ def _dilate(mask: np.ndarray, km: float) -> np.ndarray:
     padded = np.pad(mask, ((dy, dy), (0, 0)))
     tall = np.zeros_like(mask)
     for shift in range(2 * dy + 1):
-        tall |= padded[shift:shift + rows]
+        tall |= padded[shift : shift + rows]
     lat = 90.0 - (np.arange(rows) + 0.5) * GRID_RES
     coslat = np.cos(np.radians(np.clip(np.abs(lat) + (dy + 1) * GRID_RES, 0, 90)))
     with np.errstate(divide="ignore"):
