@@ -19,7 +19,7 @@ from geo.events import SYNTHETIC
 from geo.ingest.pipeline import read_export
 from geo.ingest.reader import Progress
 from geo.io import write_bytes_atomic
-from geo.joins import assign_countries
+from geo.joins import assign_countries, polygon_index
 from geo.rejects import write_rejects
 from geo.store import Store
 
@@ -62,6 +62,8 @@ def ingest_file(
     IngestSummary with read / added / updated / unchanged / rejected counts.
     """
     path = Path(path)
+    # Build the boundary index first, while memory is low (its build briefly takes ~250 MB).
+    polygon_index(store.read("countries"), settings.cache_dir)
     result = read_export(path, format_name, progress=progress)
     events = assign(result.events, store, settings)
     summary = IngestSummary(read=result.read, rejected=len(result.rejects))
