@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import boundaries, export, exposure, ingest_registry, layers, raster, serve
+from cli import boundaries, export, exposure, ingest_events, ingest_registry, layers, raster, serve
 from cli.common import Group
 
 
@@ -19,10 +19,16 @@ def ingest() -> None:
     """Load conflict events or registries into the workspace."""
 
 
-for command in (serve.serve, layers.layers, export.export, boundaries.boundaries):
+for command in (
+    serve.serve,
+    layers.layers,
+    export.export,
+    boundaries.boundaries,
+    exposure.exposure,
+    raster.raster,
+    ingest_events.demo_data,
+):
     main.add_command(command)
-main.add_command(exposure.exposure)
-main.add_command(raster.raster)
 
-for command in ingest_registry.COMMANDS:
+for command in (ingest_events.ingest_acled, ingest_events.ingest_ucdp, *ingest_registry.COMMANDS):
     ingest.add_command(command)
