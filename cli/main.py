@@ -6,6 +6,7 @@ import click
 
 from cli import boundaries, export, layers, serve
 from cli.common import Group
+from cli.snapshot import snapshot
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,3 +22,4 @@ def ingest() -> None:
 
 for command in (serve.serve, layers.layers, export.export, boundaries.boundaries):
     main.add_command(command)
+main.add_command(snapshot)

@@ -36,8 +36,10 @@ class View:
     def crs(self) -> CRS:
         """Lambert azimuthal equal-area centred on the view (metres)."""
         lon, lat = self.centre
-        return CRS.from_proj4(f"+proj=laea +lat_0={lat:.4f} +lon_0={lon:.4f} +x_0=0 +y_0=0 "
-                              "+datum=WGS84 +units=m +no_defs")
+        return CRS.from_proj4(
+            f"+proj=laea +lat_0={lat:.4f} +lon_0={lon:.4f} +x_0=0 +y_0=0 "
+            "+datum=WGS84 +units=m +no_defs"
+        )
 
     def title(self, lang: str) -> str:
         return self.title_fr if lang == "fr" else self.title_en
@@ -46,7 +48,9 @@ class View:
 VIEWS: dict[str, View] = {
     "africa": View("africa", "Africa", "Afrique", (-19.0, -36.0, 53.0, 38.5)),
     "sahel": View("sahel", "Sahel", "Sahel", (-18.0, 8.0, 25.0, 25.0)),
-    "great-lakes": View("great-lakes", "Great Lakes region", "Région des Grands Lacs", (25.5, -9.5, 35.5, 4.5)),
+    "great-lakes": View(
+        "great-lakes", "Great Lakes region", "Région des Grands Lacs", (25.5, -9.5, 35.5, 4.5)
+    ),
     "middle-east": View("middle-east", "Middle East", "Moyen-Orient", (25.0, 12.0, 63.0, 42.0)),
 }
 """The named views offered by the map page and the snapshots."""
@@ -74,7 +78,9 @@ def country_view(iso3: str, countries: gpd.GeoDataFrame) -> View:
     code = iso3.strip().upper()
     rows = countries[countries["iso3"] == code]
     if rows.empty:
-        raise InvalidParameter("iso3", iso3, "no country with this ISO 3166-1 alpha-3 code in the boundaries")
+        raise InvalidParameter(
+            "iso3", iso3, "no country with this ISO 3166-1 alpha-3 code in the boundaries"
+        )
     geom = shapely.union_all(rows.geometry.values)
     # Overseas parts (e.g. islands far away) would blow the extent up: keep the largest part's region.
     parts = list(getattr(geom, "geoms", [geom]))
@@ -82,7 +88,12 @@ def country_view(iso3: str, countries: gpd.GeoDataFrame) -> View:
     near = [p for p in parts if p.distance(main) < 5.0]
     minx, miny, maxx, maxy = shapely.union_all(near).bounds
     dx, dy = (maxx - minx) * MARGIN + 0.2, (maxy - miny) * MARGIN + 0.2
-    bbox = (max(minx - dx, -180.0), max(miny - dy, -90.0), min(maxx + dx, 180.0), min(maxy + dy, 90.0))
+    bbox = (
+        max(minx - dx, -180.0),
+        max(miny - dy, -90.0),
+        min(maxx + dx, 180.0),
+        min(maxy + dy, 90.0),
+    )
     name_en = str(rows["name"].iloc[0])
     name_fr = str(rows["name_fr"].iloc[0]) if "name_fr" in rows else name_en
     return View(code, name_en, name_fr, bbox, focus_iso3=code)
@@ -115,14 +126,22 @@ def lonlat_window(view: View, extent: tuple[float, float, float, float]) -> BBox
     outline = _densified_outline((xmin, ymin, xmax, ymax))
     to_ll = Transformer.from_crs(view.crs, WGS84, always_xy=True)
     lon, lat = to_ll.transform(outline[:, 0], outline[:, 1])
-    return (max(float(np.nanmin(lon)) - 0.5, -180.0), max(float(np.nanmin(lat)) - 0.5, -90.0),
-            min(float(np.nanmax(lon)) + 0.5, 180.0), min(float(np.nanmax(lat)) + 0.5, 90.0))
+    return (
+        max(float(np.nanmin(lon)) - 0.5, -180.0),
+        max(float(np.nanmin(lat)) - 0.5, -90.0),
+        min(float(np.nanmax(lon)) + 0.5, 180.0),
+        min(float(np.nanmax(lat)) + 0.5, 90.0),
+    )
 
 
 def _densified_outline(bbox: tuple[float, float, float, float], n: int = 41) -> np.ndarray:
     minx, miny, maxx, maxy = bbox
     xs, ys = np.linspace(minx, maxx, n), np.linspace(miny, maxy, n)
-    return np.concatenate([
-        np.column_stack([xs, np.full(n, miny)]), np.column_stack([xs, np.full(n, maxy)]),
-        np.column_stack([np.full(n, minx), ys]), np.column_stack([np.full(n, maxx), ys]),
-    ])
+    return np.concatenate(
+        [
+            np.column_stack([xs, np.full(n, miny)]),
+            np.column_stack([xs, np.full(n, maxy)]),
+            np.column_stack([np.full(n, minx), ys]),
+            np.column_stack([np.full(n, maxx), ys]),
+        ]
+    )

@@ -71,8 +71,12 @@ class Canvas:
             frame = frame.to_crs(WGS84)
         bounds = frame.geometry.bounds
         minx, miny, maxx, maxy = self.window
-        touching = ((bounds["maxx"] >= minx) & (bounds["minx"] <= maxx)
-                    & (bounds["maxy"] >= miny) & (bounds["miny"] <= maxy)).to_numpy()
+        touching = (
+            (bounds["maxx"] >= minx)
+            & (bounds["minx"] <= maxx)
+            & (bounds["maxy"] >= miny)
+            & (bounds["miny"] <= maxy)
+        ).to_numpy()
         part = frame[touching].copy()
         part["geometry"] = shapely.clip_by_rect(part.geometry.values, *self.window)
         part = part[~part.geometry.is_empty]

@@ -58,7 +58,7 @@ def classify(values: np.ndarray, metric: str, colormap: str, lang: str) -> Class
         index = np.searchsorted(bins, data, side="left")
         for row, cls in zip(np.flatnonzero(positive), index, strict=True):
             colours[row] = palette[min(cls, len(bins) - 1)]
-        step = 10 ** -decimals
+        step = 10**-decimals
         low = float(data.min())
         for upper, colour in zip(bins, palette, strict=True):
             lo, hi = number(lang, low, decimals), number(lang, upper, decimals)
@@ -77,7 +77,12 @@ def _change(values: np.ndarray, lang: str) -> Classes:
     index = np.searchsorted(np.array(CHANGE_BREAKS), np.where(finite, values, 0), side="left")
     colours = [palette[i] if ok else NO_DATA_COLOUR for i, ok in zip(index, finite, strict=True)]
     b = [number(lang, v) for v in CHANGE_BREAKS]
-    legend = [(f"≤ {b[0]}", palette[0], False), (f"{b[0]} – {b[1]}", palette[1], False),
-              (f"{b[1]} – {b[2]}", palette[2], False), (f"{b[2]} – {b[3]}", palette[3], False),
-              (f"> {b[3]}", palette[4], False), (text(lang, "no_data"), NO_DATA_COLOUR, True)]
+    legend = [
+        (f"≤ {b[0]}", palette[0], False),
+        (f"{b[0]} – {b[1]}", palette[1], False),
+        (f"{b[1]} – {b[2]}", palette[2], False),
+        (f"{b[2]} – {b[3]}", palette[3], False),
+        (f"> {b[3]}", palette[4], False),
+        (text(lang, "no_data"), NO_DATA_COLOUR, True),
+    ]
     return Classes(colours, ~finite, legend)

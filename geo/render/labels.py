@@ -17,7 +17,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "events_points": "Conflict event (exact or near location)",
         "events_cells": "Conflict events, grouped by {km:g} km cell",
         "not_drawn": "{n} events located only to a province or country are counted in the choropleth, "
-                     "not drawn as points",
+        "not drawn as points",
         "projects": "Cooperation project site",
         "envr": "ENVR regional school",
         "project-countries": "Project footprint",
@@ -43,7 +43,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "events_points": "Événement de conflit (lieu exact ou proche)",
         "events_cells": "Événements de conflit, regroupés par maille de {km:g} km",
         "not_drawn": "{n} événements localisés seulement à la province ou au pays sont comptés dans "
-                     "la carte choroplèthe, pas dessinés en points",
+        "la carte choroplèthe, pas dessinés en points",
         "projects": "Site de projet de coopération",
         "envr": "École nationale à vocation régionale (ENVR)",
         "project-countries": "Emprise des projets",

@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib.patheffects import withStroke
+from matplotlib.patheffects import Stroke, withStroke
 
 from geo.events import SYNTHETIC
 from geo.query import Query, query_mask
@@ -37,15 +37,22 @@ def draw_base(canvas: Canvas, countries: gpd.GeoDataFrame, layer: Layer) -> None
 
 def draw_borders(canvas: Canvas, countries: gpd.GeoDataFrame, layer: Layer) -> None:
     """Country borders over the fills."""
-    countries.boundary.plot(ax=canvas.ax, color=layer.style.color, linewidth=layer.style.weight * canvas.font_scale,
-                            zorder=4)
+    countries.boundary.plot(
+        ax=canvas.ax,
+        color=layer.style.color,
+        linewidth=layer.style.weight * canvas.font_scale,
+        zorder=4,
+    )
     if canvas.view.focus_iso3:
         focus = countries[countries["iso3"] == canvas.view.focus_iso3]
-        focus.boundary.plot(ax=canvas.ax, color="#222222", linewidth=1.6 * canvas.font_scale, zorder=5)
+        focus.boundary.plot(
+            ax=canvas.ax, color="#222222", linewidth=1.6 * canvas.font_scale, zorder=5
+        )
 
 
-def draw_choropleth(canvas: Canvas, polygons: gpd.GeoDataFrame, values: np.ndarray, metric: str,
-                    layer: Layer) -> None:
+def draw_choropleth(
+    canvas: Canvas, polygons: gpd.GeoDataFrame, values: np.ndarray, metric: str, layer: Layer
+) -> None:
     """Fill ``polygons`` by ``values`` of ``metric`` in classes (NaN: no data), with a legend block."""
     joined = np.asarray(values, dtype=float)
     if metric != "change_pct":
@@ -54,11 +61,22 @@ def draw_choropleth(canvas: Canvas, polygons: gpd.GeoDataFrame, values: np.ndarr
     frame = polygons.assign(_colour=classes.colours)
     frame.plot(ax=canvas.ax, color=frame["_colour"].tolist(), edgecolor="none", zorder=2)
     if classes.hatched.any():
-        frame[classes.hatched].plot(ax=canvas.ax, facecolor="none", edgecolor="#b5b0a6", hatch="////",
-                                    linewidth=0, zorder=2.5)
+        frame[classes.hatched].plot(
+            ax=canvas.ax,
+            facecolor="none",
+            edgecolor="#b5b0a6",
+            hatch="////",
+            linewidth=0,
+            zorder=2.5,
+        )
     title = text(canvas.lang, metric)
-    block = LegendBlock(title, [LegendEntry(label, fill=colour, hatch="////" if hatched else "")
-                                for label, colour, hatched in classes.legend])
+    block = LegendBlock(
+        title,
+        [
+            LegendEntry(label, fill=colour, hatch="////" if hatched else "")
+            for label, colour, hatched in classes.legend
+        ],
+    )
     canvas.legend.append(block)
     canvas.attribute(layer.attribution)
 
@@ -69,10 +87,29 @@ def draw_polygons(canvas: Canvas, frame: gpd.GeoDataFrame, layer: Layer) -> None
         return
     style = layer.style
     if style.fill_opacity > 0:
-        frame.plot(ax=canvas.ax, color=style.fill_color, alpha=style.fill_opacity, edgecolor="none", zorder=3)
-    frame.boundary.plot(ax=canvas.ax, color=style.color, linewidth=style.weight * canvas.font_scale, zorder=3.5)
-    canvas.legend.append(LegendBlock("", [LegendEntry(text(canvas.lang, layer.id), fill=style.fill_color,
-                                                      edge=style.color, alpha=max(style.fill_opacity, 0.0))]))
+        frame.plot(
+            ax=canvas.ax,
+            color=style.fill_color,
+            alpha=style.fill_opacity,
+            edgecolor="none",
+            zorder=3,
+        )
+    frame.boundary.plot(
+        ax=canvas.ax, color=style.color, linewidth=style.weight * canvas.font_scale, zorder=3.5
+    )
+    canvas.legend.append(
+        LegendBlock(
+            "",
+            [
+                LegendEntry(
+                    text(canvas.lang, layer.id),
+                    fill=style.fill_color,
+                    edge=style.color,
+                    alpha=max(style.fill_opacity, 0.0),
+                )
+            ],
+        )
+    )
     canvas.attribute(layer.attribution)
 
 
@@ -83,11 +120,14 @@ def select_events(events: gpd.GeoDataFrame, query: Query, canvas: Canvas) -> pd.
     lon, lat = coords[:, 0], coords[:, 1]
     inside = canvas.in_window(lon, lat)
     chosen = np.flatnonzero(mask)[inside]
-    return pd.DataFrame({
-        "lon": lon[inside], "lat": lat[inside],
-        "precision": events["precision"].to_numpy()[chosen],
-        "synthetic": (events["source_dataset"].to_numpy()[chosen] == SYNTHETIC),
-    })
+    return pd.DataFrame(
+        {
+            "lon": lon[inside],
+            "lat": lat[inside],
+            "precision": events["precision"].to_numpy()[chosen],
+            "synthetic": (events["source_dataset"].to_numpy()[chosen] == SYNTHETIC),
+        }
+    )
 
 
 def draw_events(canvas: Canvas, selected: pd.DataFrame, layer: Layer) -> None:
@@ -102,10 +142,26 @@ def draw_events(canvas: Canvas, selected: pd.DataFrame, layer: Layer) -> None:
     block = LegendBlock(text(canvas.lang, "events"))
     if len(x) <= POINT_LIMIT:
         size = canvas.points(2 * style.radius * 0.75)
-        canvas.ax.scatter(x, y, s=size**2, c=style.fill_color, edgecolors=style.color,
-                          linewidths=0.4 * canvas.font_scale, alpha=0.8, zorder=6)
-        block.entries.append(LegendEntry(text(canvas.lang, "events_points"), fill=style.fill_color,
-                                         edge=style.color, marker="o", size=size, alpha=0.8))
+        canvas.ax.scatter(
+            x,
+            y,
+            s=size**2,
+            c=style.fill_color,
+            edgecolors=style.color,
+            linewidths=0.4 * canvas.font_scale,
+            alpha=0.8,
+            zorder=6,
+        )
+        block.entries.append(
+            LegendEntry(
+                text(canvas.lang, "events_points"),
+                fill=style.fill_color,
+                edge=style.color,
+                marker="o",
+                size=size,
+                alpha=0.8,
+            )
+        )
     else:
         _draw_cells(canvas, x, y, layer, block)
     if vague:
@@ -114,7 +170,9 @@ def draw_events(canvas: Canvas, selected: pd.DataFrame, layer: Layer) -> None:
     canvas.attribute(layer.attribution)
 
 
-def _draw_cells(canvas: Canvas, x: np.ndarray, y: np.ndarray, layer: Layer, block: LegendBlock) -> None:
+def _draw_cells(
+    canvas: Canvas, x: np.ndarray, y: np.ndarray, layer: Layer, block: LegendBlock
+) -> None:
     style = layer.style
     cell = nice_distance(CELL_POINTS * canvas.font_scale * canvas.metres_per_point)
     xmin, ymin, _, _ = canvas.extent
@@ -128,13 +186,29 @@ def _draw_cells(canvas: Canvas, x: np.ndarray, y: np.ndarray, layer: Layer, bloc
     biggest = cell / canvas.metres_per_point * 1.1
     diameters = np.maximum(biggest * np.sqrt(counts / top), canvas.points(2.5))
     order = np.argsort(-counts, kind="stable")
-    canvas.ax.scatter(cx[order], cy[order], s=diameters[order] ** 2, c=style.fill_color, edgecolors=style.color,
-                      linewidths=0.5 * canvas.font_scale, alpha=0.7, zorder=6)
+    canvas.ax.scatter(
+        cx[order],
+        cy[order],
+        s=diameters[order] ** 2,
+        c=style.fill_color,
+        edgecolors=style.color,
+        linewidths=0.5 * canvas.font_scale,
+        alpha=0.7,
+        zorder=6,
+    )
     block.title = text(canvas.lang, "events_cells", km=cell / 1000)
     for value in _reference_counts(int(top)):
         d = max(biggest * np.sqrt(value / top), canvas.points(2.5))
-        block.entries.append(LegendEntry(number(canvas.lang, value), fill=style.fill_color, edge=style.color,
-                                         marker="o", size=float(d), alpha=0.7))
+        block.entries.append(
+            LegendEntry(
+                number(canvas.lang, value),
+                fill=style.fill_color,
+                edge=style.color,
+                marker="o",
+                size=float(d),
+                alpha=0.7,
+            )
+        )
 
 
 def _reference_counts(top: int) -> list[int]:
@@ -163,8 +237,13 @@ def nice_distance(value: float, down: bool = False) -> float:
     return float(min(candidates, key=lambda c: abs(np.log(c / value))))
 
 
-def draw_sites(canvas: Canvas, frame: gpd.GeoDataFrame, layer: Layer, marker: str,
-               countries: gpd.GeoDataFrame | None) -> None:
+def draw_sites(
+    canvas: Canvas,
+    frame: gpd.GeoDataFrame,
+    layer: Layer,
+    marker: str,
+    countries: gpd.GeoDataFrame | None,
+) -> None:
     """Registry points (projects, ENVR). Layers marked ``generalise_geometry`` are shown at their
     country's label point (public view), with the number of sites next to the symbol."""
     if frame.empty:
@@ -176,7 +255,10 @@ def draw_sites(canvas: Canvas, frame: gpd.GeoDataFrame, layer: Layer, marker: st
         points = countries.set_index("iso3")[["label_x", "label_y"]]
         counts = frame["country_iso3"].astype("string").value_counts()
         counts = counts[counts.index.isin(points.index)].sort_index()
-        lon, lat = points.loc[counts.index, "label_x"].to_numpy(), points.loc[counts.index, "label_y"].to_numpy()
+        lon, lat = (
+            points.loc[counts.index, "label_x"].to_numpy(),
+            points.loc[counts.index, "label_y"].to_numpy(),
+        )
         labels = [str(c) if c > 1 else "" for c in counts.to_numpy()]
     else:
         coords = shapely.get_coordinates(frame.geometry.values)
@@ -185,27 +267,65 @@ def draw_sites(canvas: Canvas, frame: gpd.GeoDataFrame, layer: Layer, marker: st
     xmin, ymin, xmax, ymax = canvas.extent
     keep = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
     size = canvas.points(2 * style.radius * 0.9)
-    canvas.ax.scatter(x[keep], y[keep], s=size**2, marker=marker, c=style.fill_color, edgecolors=style.color,
-                      linewidths=0.8 * canvas.font_scale, zorder=8)
+    canvas.ax.scatter(
+        x[keep],
+        y[keep],
+        s=size**2,
+        marker=marker,
+        c=style.fill_color,
+        edgecolors=style.color,
+        linewidths=0.8 * canvas.font_scale,
+        zorder=8,
+    )
     for xi, yi, label in zip(x[keep], y[keep], np.asarray(labels, dtype=object)[keep], strict=True):
         if label:
-            canvas.ax.annotate(label, (xi, yi), xytext=(size * 0.6, size * 0.4), textcoords="offset points",
-                               fontsize=6.5 * canvas.font_scale, color=style.color, fontweight="bold",
-                               path_effects=HALO, zorder=9)
-    canvas.legend.append(LegendBlock("", [LegendEntry(text(canvas.lang, layer.id), fill=style.fill_color,
-                                                      edge=style.color, marker=marker, size=size)]))
+            canvas.ax.annotate(
+                label,
+                (xi, yi),
+                xytext=(size * 0.6, size * 0.4),
+                textcoords="offset points",
+                fontsize=6.5 * canvas.font_scale,
+                color=style.color,
+                fontweight="bold",
+                path_effects=HALO,
+                zorder=9,
+            )
+    canvas.legend.append(
+        LegendBlock(
+            "",
+            [
+                LegendEntry(
+                    text(canvas.lang, layer.id),
+                    fill=style.fill_color,
+                    edge=style.color,
+                    marker=marker,
+                    size=size,
+                )
+            ],
+        )
+    )
     canvas.attribute(layer.attribution)
 
 
-def draw_labels(canvas: Canvas, countries: gpd.GeoDataFrame, provinces: gpd.GeoDataFrame | None) -> None:
+def draw_labels(
+    canvas: Canvas, countries: gpd.GeoDataFrame, provinces: gpd.GeoDataFrame | None
+) -> None:
     """Country names that fit their country at this scale (the focus country in bold), and the
     province names of the focus country."""
     name_field = "name_fr" if canvas.lang == "fr" and "name_fr" in countries else "name"
     x, y = canvas.project_xy(countries["label_x"].to_numpy(), countries["label_y"].to_numpy())
-    widths = (countries.geometry.bounds["maxx"] - countries.geometry.bounds["minx"]).to_numpy()
     xmin, ymin, xmax, ymax = canvas.extent
+    visible = shapely.clip_by_rect(countries.geometry.values, xmin, ymin, xmax, ymax)
+    bounds = shapely.bounds(visible)
+    widths = np.nan_to_num(bounds[:, 2] - bounds[:, 0])
+    inside = (xmin < x) & (x < xmax) & (ymin < y) & (y < ymax)
+    for i in np.flatnonzero(~inside & ~shapely.is_empty(visible)):
+        # The label point is off the map but part of the country shows: label that part.
+        point = shapely.point_on_surface(visible[i])
+        x[i], y[i] = point.x, point.y
+        inside[i] = True
     for i, row in enumerate(countries.itertuples()):
-        if not (xmin < x[i] < xmax and ymin < y[i] < ymax):
+        if not inside[i]:
             continue
         focus = row.iso3 == canvas.view.focus_iso3
         size = (9.5 if focus else 7.0) * canvas.font_scale
@@ -215,13 +335,37 @@ def draw_labels(canvas: Canvas, countries: gpd.GeoDataFrame, provinces: gpd.GeoD
             label = row.iso3
             if len(label) * size * 0.6 > room * 1.3 and not focus:
                 continue
-        canvas.ax.text(x[i], y[i], label, fontsize=size, ha="center", va="center", color="#222222" if focus else
-                       "#4a4a4a", fontweight="bold" if focus else "normal", path_effects=HALO, zorder=10,
-                       clip_on=True)
+        halo_text(
+            canvas,
+            x[i],
+            y[i],
+            label,
+            fontsize=size,
+            color="#222222" if focus else "#4a4a4a",
+            fontweight="bold" if focus else "normal",
+            zorder=10,
+        )
     if provinces is not None and canvas.view.focus_iso3 and len(provinces):
         own = provinces[provinces["iso3"] == canvas.view.focus_iso3]
         points = own.geometry.representative_point()
         for name, point in zip(own["name"].astype(str), points, strict=True):
-            canvas.ax.text(point.x, point.y, name, fontsize=5.8 * canvas.font_scale, ha="center", va="center",
-                           color="#6b5e4e", style="italic", path_effects=HALO, zorder=9.5, clip_on=True)
+            halo_text(
+                canvas,
+                point.x,
+                point.y,
+                name,
+                fontsize=5.8 * canvas.font_scale,
+                color="#6b5e4e",
+                style="italic",
+                zorder=9.5,
+            )
 
+
+def halo_text(canvas: Canvas, x: float, y: float, label: str, **style: object) -> None:
+    """A map label with a white halo. The halo is a stroked copy underneath, so the label itself
+    stays a text element in SVG and PDF (searchable, editable)."""
+    common = {"ha": "center", "va": "center", "clip_on": True, **style}
+    halo = {**common, "color": "white", "zorder": float(style.get("zorder", 10)) - 0.01}  # type: ignore[arg-type]
+    width = 2.4 * canvas.font_scale
+    canvas.ax.text(x, y, label, path_effects=[Stroke(linewidth=width, foreground="white", alpha=0.85)], **halo)
+    canvas.ax.text(x, y, label, **common)

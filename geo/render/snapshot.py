@@ -1,8 +1,9 @@
-"""Rendering a snapshot to PNG, SVG or PDF bytes: deterministic, with the non-interactive Agg backend.
+"""Rendering a snapshot to PNG, SVG or PDF bytes: deterministic, non-interactive (Agg).
 
 Figures are built as ``matplotlib.figure.Figure`` objects (no pyplot state). Rendering holds one
 lock and one ``rc_context`` (DejaVu Sans, no mathtext, fixed SVG hash salt): the same parameters
-and data version give byte-identical files.
+and data version give byte-identical files. SVG keeps its text as text (searchable, editable in
+slides); PDF embeds the TrueType font.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ RC = {
     "text.parse_math": False,
     "text.usetex": False,
     "svg.hashsalt": "coopmap-snapshot",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "pdf.fonttype": 42,
     "hatch.linewidth": 0.5,
     "path.simplify": True,
@@ -60,6 +61,11 @@ def resolve_view(spec: SnapshotSpec, countries: gpd.GeoDataFrame) -> View:
     if spec.iso3:
         return country_view(spec.iso3, countries)
     return named_view(spec.view or "africa")
+
+
+def check_snapshot(store: Store, spec: SnapshotSpec) -> View:
+    """Resolve the view of ``spec`` against the stored boundaries (an unknown ``iso3`` is an error)."""
+    return resolve_view(spec, store.read("countries"))
 
 
 def render_snapshot(store: Store, settings: Settings, spec: SnapshotSpec, fmt: str) -> bytes:
@@ -93,20 +99,35 @@ def _draw(store: Store, settings: Settings, spec: SnapshotSpec) -> Figure:
     header, footer = 52 * scale, 40 * scale
     panel = min(172 * scale, 0.34 * w_pt)
     map_w, map_h = w_pt - panel - 3 * m, h_pt - header - footer - m
-    figure = Figure(figsize=(spec.width / spec.dpi, spec.height / spec.dpi), dpi=spec.dpi, facecolor="white")
+    figure = Figure(
+        figsize=(spec.width / spec.dpi, spec.height / spec.dpi), dpi=spec.dpi, facecolor="white"
+    )
     FigureCanvasAgg(figure)
     ax = figure.add_axes((m / w_pt, footer / h_pt, map_w / w_pt, map_h / h_pt))
     extent = map_extent(view, map_w / map_h)
-    canvas = Canvas(ax, view, extent, lonlat_window(view, extent), spec.lang, scale,
-                    (extent[2] - extent[0]) / map_w)
+    canvas = Canvas(
+        ax,
+        view,
+        extent,
+        lonlat_window(view, extent),
+        spec.lang,
+        scale,
+        (extent[2] - extent[0]) / map_w,
+    )
     _draw_map(canvas, store, settings, spec)
     _frame_axes(ax, extent)
-    legend_ax = figure.add_axes(((w_pt - panel - m) / w_pt, footer / h_pt, panel / w_pt, map_h / h_pt))
+    legend_ax = figure.add_axes(
+        ((w_pt - panel - m) / w_pt, footer / h_pt, panel / w_pt, map_h / h_pt)
+    )
     legend_ax.set_axis_off()
     furniture.draw_legend(legend_ax, canvas.legend, canvas.notes, scale, panel, map_h)
-    head_ax = figure.add_axes((m / w_pt, (h_pt - header) / h_pt, (w_pt - 2 * m) / w_pt, (header - m) / h_pt))
+    head_ax = figure.add_axes(
+        (m / w_pt, (h_pt - header) / h_pt, (w_pt - 2 * m) / w_pt, (header - m) / h_pt)
+    )
     head_ax.set_axis_off()
-    furniture.draw_header(head_ax, spec.title or _default_title(spec, view), _subtitle(spec), scale, w_pt - 2 * m)
+    furniture.draw_header(
+        head_ax, spec.title or _default_title(spec, view), _subtitle(spec), scale, w_pt - 2 * m
+    )
     foot_ax = figure.add_axes((m / w_pt, 0, (w_pt - 2 * m) / w_pt, (footer - 0.45 * m) / h_pt))
     foot_ax.set_axis_off()
     furniture.draw_footer(foot_ax, _footer_lines(canvas, store, spec), scale, w_pt - 2 * m)
@@ -121,26 +142,39 @@ def _draw_map(canvas: Canvas, store: Store, settings: Settings, spec: SnapshotSp
     wanted = set(spec.layers)
     if "project-countries" in wanted and store.has("project-countries"):
         frame = CATALOGUE.get("project-countries").source.frame(store)
-        layers.draw_polygons(canvas, canvas.project_frame(frame), CATALOGUE.get("project-countries"))
-    if "country-summary" in wanted:
+        layers.draw_polygons(
+            canvas, canvas.project_frame(frame), CATALOGUE.get("project-countries")
+        )
+    if "country-summary" in wanted and store.has("conflict-events"):
         layer = CATALOGUE.get("country-summary")
         summary = layer.source.frame(store, spec.summary_params())
-        values = base["iso3"].map(summary.set_index("iso3")[spec.metric].astype("Float64")).astype(float)
+        values = (
+            base["iso3"].map(summary.set_index("iso3")[spec.metric].astype("Float64")).astype(float)
+        )
         layers.draw_choropleth(canvas, base, values.to_numpy(), spec.metric, layer)
     if "province-summary" in wanted:
         _draw_province_summary(canvas, store, spec)
     if "provinces" in wanted and provinces is not None:
         layers.draw_polygons(canvas, provinces, CATALOGUE.get("provinces"))
     layers.draw_borders(canvas, base, base_layer)
-    if store.has("conflict-events") and wanted & {"conflict-events", "country-summary", "province-summary"}:
+    if store.has("conflict-events") and wanted & {
+        "conflict-events",
+        "country-summary",
+        "province-summary",
+    }:
         selected = layers.select_events(store.read("conflict-events"), spec.query, canvas)
         canvas.synthetic = canvas.synthetic or bool(selected["synthetic"].any())
         if "conflict-events" in wanted:
             layers.draw_events(canvas, selected, CATALOGUE.get("conflict-events"))
     for layer_id, marker in SITE_MARKERS.items():
         if layer_id in wanted and store.has(layer_id):
-            layers.draw_sites(canvas, CATALOGUE.get(layer_id).source.frame(store), CATALOGUE.get(layer_id),
-                              marker, base)
+            layers.draw_sites(
+                canvas,
+                CATALOGUE.get(layer_id).source.frame(store),
+                CATALOGUE.get(layer_id),
+                marker,
+                base,
+            )
     layers.draw_labels(canvas, base, provinces)
     furniture.draw_scale_bar(canvas)
     furniture.draw_north_arrow(canvas)
@@ -153,18 +187,31 @@ def _draw_province_summary(canvas: Canvas, store: Store, spec: SnapshotSpec) -> 
     try:
         frame = layer.source.frame(store, spec.summary_params())
     except NotImplementedError:
-        raise InvalidParameter("layers", "province-summary", "province summaries are not available yet") from None
+        raise InvalidParameter(
+            "layers", "province-summary", "province summaries are not available yet"
+        ) from None
     polygons = canvas.project_frame(frame)
-    layers.draw_choropleth(canvas, polygons, polygons[spec.metric].astype("Float64").astype(float).to_numpy(),
-                           spec.metric, layer)
+    layers.draw_choropleth(
+        canvas,
+        polygons,
+        polygons[spec.metric].astype("Float64").astype(float).to_numpy(),
+        spec.metric,
+        layer,
+    )
 
 
 def _base_countries(settings: Settings, store: Store, canvas: Canvas) -> gpd.GeoDataFrame:
     minx, _, maxx, _ = canvas.window
     detail = "countries_z4" if maxx - minx > LARGE_VIEW_DEGREES else "countries"
     key = (detail, store.manifest().layers["countries"].digest, canvas.window, canvas.view.centre)
-    return _projected(key, lambda: canvas.project_frame(
-        load_countries(settings.boundaries_dir, detail) if detail != "countries" else store.read("countries")))
+    return _projected(
+        key,
+        lambda: canvas.project_frame(
+            load_countries(settings.boundaries_dir, detail)
+            if detail != "countries"
+            else store.read("countries")
+        ),
+    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -229,13 +276,29 @@ def _subtitle(spec: SnapshotSpec) -> str:
 
 def _footer_lines(canvas: Canvas, store: Store, spec: SnapshotSpec) -> list[str]:
     manifest = store.manifest()
-    used = [r.updated[:10] for k, r in manifest.layers.items() if k == "countries" or k in spec.layers
-            or (k == "conflict-events" and "country-summary" in spec.layers)]
+    used = [
+        r.updated[:10]
+        for k, r in manifest.layers.items()
+        if k == "countries"
+        or k in spec.layers
+        or (k == "conflict-events" and "country-summary" in spec.layers)
+    ]
     lon, lat = canvas.view.centre
-    lines = [f"{text(spec.lang, 'sources')}: " + "; ".join(canvas.attributions) + "."]
+    sources = [a for a in canvas.attributions if canvas.synthetic or "synthetic" not in a]
+    lines = [f"{text(spec.lang, 'sources')}: " + "; ".join(sources) + "."]
     if canvas.synthetic:
         lines.append(text(spec.lang, "synthetic") + ".")
-    lines.append(text(spec.lang, "data_version", version=manifest.data_version, date=max(used) if used else "—")
-                 + " · " + text(spec.lang, "projection", lon=lon, lat=lat) + " (" + text(spec.lang, "scale_note")
-                 + ").")
+    lines.append(
+        text(
+            spec.lang,
+            "data_version",
+            version=manifest.data_version,
+            date=max(used) if used else "—",
+        )
+        + " · "
+        + text(spec.lang, "projection", lon=lon, lat=lat)
+        + " ("
+        + text(spec.lang, "scale_note")
+        + ")."
+    )
     return lines

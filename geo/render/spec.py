@@ -19,13 +19,21 @@ from geo.views import VIEWS
 FORMATS = ("png", "svg", "pdf")
 METRICS = ("events", "fatalities", "change_pct", "events_per_100k")
 LANGS = ("en", "fr")
-DRAWABLE = ("countries", "provinces", "project-countries", "country-summary", "province-summary",
-            "conflict-events", "projects", "envr")
+DRAWABLE = (
+    "countries",
+    "provinces",
+    "project-countries",
+    "country-summary",
+    "province-summary",
+    "conflict-events",
+    "projects",
+    "envr",
+)
 """Catalogue layers a snapshot can draw, bottom to top."""
 DEFAULT_LAYERS = ("country-summary", "conflict-events", "projects", "envr")
 FILTERS = SUMMARY_FILTERS
 """Property filters a snapshot accepts (they select the conflict events)."""
-RESERVED = ("view", "iso3", "layers", "metric", "width", "height", "dpi", "title", "lang", "format")
+RESERVED = ("view", "iso3", "layers", "metric", "width", "height", "dpi", "title", "lang")
 
 MAX_PIXELS = 4000
 MIN_PIXELS = 200
@@ -66,7 +74,9 @@ class SnapshotSpec:
         if self.datetime_text:
             out.append(("datetime", self.datetime_text))
         out.extend((name, ",".join(values)) for name, values in self.query.filters)
-        out.extend([("width", str(self.width)), ("height", str(self.height)), ("dpi", str(self.dpi))])
+        out.extend(
+            [("width", str(self.width)), ("height", str(self.height)), ("dpi", str(self.dpi))]
+        )
         if self.title:
             out.append(("title", self.title))
         out.append(("lang", self.lang))
@@ -110,7 +120,9 @@ def parse_snapshot(params: Mapping[str, str]) -> SnapshotSpec:
         raise InvalidParameter("view", view, f"unknown view; use one of {sorted(VIEWS)}")
     iso3 = (params.get("iso3") or "").strip().upper() or None
     if iso3 is not None and not (len(iso3) == 3 and iso3.isalpha()):
-        raise InvalidParameter("iso3", params["iso3"], "expected an ISO 3166-1 alpha-3 code such as COD")
+        raise InvalidParameter(
+            "iso3", params["iso3"], "expected an ISO 3166-1 alpha-3 code such as COD"
+        )
     width = _integer(params, "width", MIN_PIXELS, MAX_PIXELS)
     height = _integer(params, "height", MIN_PIXELS, MAX_PIXELS)
     dpi = _integer(params, "dpi", *DPI_RANGE)
@@ -120,7 +132,9 @@ def parse_snapshot(params: Mapping[str, str]) -> SnapshotSpec:
         query=query,
         layers=_layers(params.get("layers")),
         metric=_choice(params, "metric", METRICS),
-        width=width, height=height, dpi=dpi,
+        width=width,
+        height=height,
+        dpi=dpi,
         title=_title(params.get("title", "")),
         lang=_choice(params, "lang", LANGS),
         datetime_text=str(query.period) if query.period else "",
@@ -143,7 +157,9 @@ def _layers(text: str | None) -> tuple[str, ...]:
         raise InvalidParameter("layers", text, "name at least one layer")
     for name in names:
         if name not in DRAWABLE:
-            raise InvalidParameter("layers", text, f"unknown layer {name!r}; snapshots draw {list(DRAWABLE)}")
+            raise InvalidParameter(
+                "layers", text, f"unknown layer {name!r}; snapshots draw {list(DRAWABLE)}"
+            )
     return tuple(name for name in DRAWABLE if name in names)
 
 
