@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import mapclassify
@@ -52,7 +53,7 @@ def classify(values: np.ndarray, metric: str, colormap: str, lang: str) -> Class
     if len(data):
         unique = np.unique(data)
         k = min(MAX_CLASSES, len(unique))
-        bins = unique if k == len(unique) else mapclassify.FisherJenks(data, k=k).bins
+        bins = unique if k == len(unique) else _fisher_jenks(data, k)
         ramp = colormaps[colormap]
         palette = [to_hex(ramp(p)) for p in np.linspace(0.18, 0.92, len(bins))]
         index = np.searchsorted(bins, data, side="left")
@@ -86,3 +87,11 @@ def _change(values: np.ndarray, lang: str) -> Classes:
         (text(lang, "no_data"), NO_DATA_COLOUR, True),
     ]
     return Classes(colours, ~finite, legend)
+
+
+def _fisher_jenks(data: np.ndarray, k: int) -> np.ndarray:
+    # A few hundred values at most (one per polygon): the pure-Python path is fast enough, so
+    # mapclassify's advice to install numba is not news.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        return mapclassify.FisherJenks(data, k=k).bins

@@ -35,17 +35,19 @@ def draw_base(canvas: Canvas, countries: gpd.GeoDataFrame, layer: Layer) -> None
     canvas.attribute(layer.attribution)
 
 
-def draw_borders(canvas: Canvas, countries: gpd.GeoDataFrame, layer: Layer) -> None:
-    """Country borders over the fills."""
-    countries.boundary.plot(
+def draw_borders(
+    canvas: Canvas, countries: gpd.GeoDataFrame, borders: gpd.GeoSeries, layer: Layer
+) -> None:
+    """Country borders (``countries.boundary``, precomputed) over the fills."""
+    borders.plot(
         ax=canvas.ax,
         color=layer.style.color,
         linewidth=layer.style.weight * canvas.font_scale,
         zorder=4,
     )
     if canvas.view.focus_iso3:
-        focus = countries[countries["iso3"] == canvas.view.focus_iso3]
-        focus.boundary.plot(
+        focus = borders[(countries["iso3"] == canvas.view.focus_iso3).to_numpy()]
+        focus.plot(
             ax=canvas.ax, color="#222222", linewidth=1.6 * canvas.font_scale, zorder=5
         )
 
@@ -114,7 +116,7 @@ def draw_polygons(canvas: Canvas, frame: gpd.GeoDataFrame, layer: Layer) -> None
 
 
 def select_events(events: gpd.GeoDataFrame, query: Query, canvas: Canvas) -> pd.DataFrame:
-    """The events matching the period and filters inside the map window: lon, lat, precision, synthetic."""
+    """Events matching the period and filters in the map window: lon, lat, precision, synthetic."""
     mask = query_mask(events, Query(None, query.period, query.filters), "event_date")
     coords = shapely.get_coordinates(events.geometry.values[mask])
     lon, lat = coords[:, 0], coords[:, 1]
@@ -125,7 +127,7 @@ def select_events(events: gpd.GeoDataFrame, query: Query, canvas: Canvas) -> pd.
             "lon": lon[inside],
             "lat": lat[inside],
             "precision": events["precision"].to_numpy()[chosen],
-            "synthetic": (events["source_dataset"].to_numpy()[chosen] == SYNTHETIC),
+            "synthetic": events["source_dataset"].eq(SYNTHETIC).fillna(False).to_numpy(bool)[chosen],
         }
     )
 

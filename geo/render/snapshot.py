@@ -8,10 +8,9 @@ slides); PDF embeds the TrueType font.
 
 from __future__ import annotations
 
-import functools
 import io
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
 
 import geopandas as gpd
 import matplotlib
@@ -52,6 +51,17 @@ LARGE_VIEW_DEGREES = 25.0
 SITE_MARKERS = {"projects": "D", "envr": "^"}
 
 _LOCK = threading.Lock()
+BASE_CACHE_SIZE = 16
+_BASE_CACHE: OrderedDict[tuple, tuple[gpd.GeoDataFrame, gpd.GeoSeries]] = OrderedDict()
+"""Projected base countries per (detail, data, window, centre); used under ``_LOCK``."""
+
+
+class _QuietCanvas(FigureCanvasAgg):
+    """Agg canvas that draws only when saving: geopandas' ``plot`` asks for a redraw after every
+    layer (``draw_idle``), which would render the whole figure once per layer."""
+
+    def draw_idle(self, *args: object, **kwargs: object) -> None:
+        return None
 
 
 def resolve_view(spec: SnapshotSpec, countries: gpd.GeoDataFrame) -> View:
@@ -102,7 +112,7 @@ def _draw(store: Store, settings: Settings, spec: SnapshotSpec) -> Figure:
     figure = Figure(
         figsize=(spec.width / spec.dpi, spec.height / spec.dpi), dpi=spec.dpi, facecolor="white"
     )
-    FigureCanvasAgg(figure)
+    _QuietCanvas(figure)
     ax = figure.add_axes((m / w_pt, footer / h_pt, map_w / w_pt, map_h / h_pt))
     extent = map_extent(view, map_w / map_h)
     canvas = Canvas(
@@ -136,16 +146,18 @@ def _draw(store: Store, settings: Settings, spec: SnapshotSpec) -> Figure:
 
 def _draw_map(canvas: Canvas, store: Store, settings: Settings, spec: SnapshotSpec) -> None:
     base_layer = CATALOGUE.get("countries")
-    base = _base_countries(settings, store, canvas)
-    layers.draw_base(canvas, base, base_layer)
-    provinces = canvas.project_frame(store.read("provinces")) if store.has("provinces") else None
+    base, borders = _base_countries(settings, store, canvas)
     wanted = set(spec.layers)
+    choropleth = "country-summary" in wanted and store.has("conflict-events")
+    if not choropleth:
+        layers.draw_base(canvas, base, base_layer)
+    provinces = canvas.project_frame(store.read("provinces")) if store.has("provinces") else None
     if "project-countries" in wanted and store.has("project-countries"):
         frame = CATALOGUE.get("project-countries").source.frame(store)
         layers.draw_polygons(
             canvas, canvas.project_frame(frame), CATALOGUE.get("project-countries")
         )
-    if "country-summary" in wanted and store.has("conflict-events"):
+    if choropleth:
         layer = CATALOGUE.get("country-summary")
         summary = layer.source.frame(store, spec.summary_params())
         values = (
@@ -156,7 +168,7 @@ def _draw_map(canvas: Canvas, store: Store, settings: Settings, spec: SnapshotSp
         _draw_province_summary(canvas, store, spec)
     if "provinces" in wanted and provinces is not None:
         layers.draw_polygons(canvas, provinces, CATALOGUE.get("provinces"))
-    layers.draw_borders(canvas, base, base_layer)
+    layers.draw_borders(canvas, base, borders, base_layer)
     if store.has("conflict-events") and wanted & {
         "conflict-events",
         "country-summary",
@@ -200,43 +212,25 @@ def _draw_province_summary(canvas: Canvas, store: Store, spec: SnapshotSpec) -> 
     )
 
 
-def _base_countries(settings: Settings, store: Store, canvas: Canvas) -> gpd.GeoDataFrame:
+def _base_countries(
+    settings: Settings, store: Store, canvas: Canvas
+) -> tuple[gpd.GeoDataFrame, gpd.GeoSeries]:
+    """The countries clipped to the window and projected, and their borders (kept in memory)."""
     minx, _, maxx, _ = canvas.window
     detail = "countries_z4" if maxx - minx > LARGE_VIEW_DEGREES else "countries"
     key = (detail, store.manifest().layers["countries"].digest, canvas.window, canvas.view.centre)
-    return _projected(
-        key,
-        lambda: canvas.project_frame(
-            load_countries(settings.boundaries_dir, detail)
-            if detail != "countries"
-            else store.read("countries")
-        ),
-    )
-
-
-@functools.lru_cache(maxsize=16)
-def _projected_cached(key: tuple, holder: _Once) -> gpd.GeoDataFrame:
-    return holder()
-
-
-class _Once:
-    """Wraps a builder so the lru_cache above keys on ``key`` only."""
-
-    def __init__(self, build: Callable[[], gpd.GeoDataFrame]) -> None:
-        self.build = build
-
-    def __call__(self) -> gpd.GeoDataFrame:
-        return self.build()
-
-    def __hash__(self) -> int:
-        return 0
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Once)
-
-
-def _projected(key: tuple, build: Callable[[], gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    return _projected_cached(key, _Once(build))
+    if key not in _BASE_CACHE:
+        source = (
+            store.read("countries")
+            if detail == "countries"
+            else load_countries(settings.boundaries_dir, detail)
+        )
+        frame = canvas.project_frame(source)
+        _BASE_CACHE[key] = (frame, frame.boundary)
+        while len(_BASE_CACHE) > BASE_CACHE_SIZE:
+            _BASE_CACHE.popitem(last=False)
+    _BASE_CACHE.move_to_end(key)
+    return _BASE_CACHE[key]
 
 
 def _frame_axes(ax: object, extent: tuple[float, float, float, float]) -> None:
