@@ -46,7 +46,9 @@ def make_events(store: ParquetStore, n: int, seed: int = 1) -> None:
     lon = hot["label_x"].to_numpy()[which] + rng.normal(0, 1.5, n)
     lat = hot["label_y"].to_numpy()[which] + rng.normal(0, 1.5, n)
     days = rng.integers(0, 731, n)
-    types = np.array(["Battles", "Violence against civilians", "Explosions/Remote violence", "Protests"])
+    types = np.array(
+        ["Battles", "Violence against civilians", "Explosions/Remote violence", "Protests"]
+    )
     frame = events_frame(
         {
             "event_id": np.char.add("B", np.arange(n).astype(str)),
@@ -69,7 +71,9 @@ def naive_baseline(store: ParquetStore) -> float:
     start = time.perf_counter()
     events = store.read("conflict-events").to_crs(view.crs)
     countries = store.read("countries")
-    countries = countries[countries["continent"].isin(["Africa", "Asia", "Europe"])].clip((-30, -40, 65, 45))
+    countries = countries[countries["continent"].isin(["Africa", "Asia", "Europe"])].clip(
+        (-30, -40, 65, 45)
+    )
     figure = Figure(figsize=(16, 10), dpi=100)
     FigureCanvasAgg(figure)
     ax = figure.add_axes((0, 0, 1, 1))
@@ -89,8 +93,10 @@ def main() -> None:
         store = ParquetStore(settings.home)
         ensure_defaults(store, settings)
         make_events(store, args.events)
-        print(f"matplotlib {matplotlib.__version__}, {args.events:,} events, {os.cpu_count()} CPUs, "
-              f"load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"matplotlib {matplotlib.__version__}, {args.events:,} events, {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
 
         fresh = ParquetStore(settings.home)  # events not yet read from disk
         spec = parse_snapshot(PARAMS)
@@ -119,8 +125,13 @@ def main() -> None:
         baseline = naive_baseline(fresh)
         print(f"PNG {len(first.content):,} bytes, 1600x1000")
         print(f"cold, events read from disk : {cold_disk * 1000:8.0f} ms")
-        print(f"cold, events in memory      : {cold * 1000:8.0f} ms  (median of 3; target <= 1500 ms)")
-        print(f"from the disk cache         : {warm * 1000:8.2f} ms  (median of {args.repeat}; target <= 50 ms)")
+        print(
+            f"cold, events in memory      : {cold * 1000:8.0f} ms  (median of 3; target <= 1500 ms)"
+        )
+        print(
+            f"from the disk cache         : {warm * 1000:8.2f} ms  "
+            f"(median of {args.repeat}; target <= 50 ms)"
+        )
         print(f"baseline, every point drawn : {baseline * 1000:8.0f} ms")
         print(f"ratio baseline / cold       : {baseline / cold:8.1f}x")
 

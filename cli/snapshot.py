@@ -81,5 +81,6 @@ def snapshot(
     write_bytes_atomic(output, shot.content)
     source = "cache" if shot.from_cache else "rendered"
     click.echo(
-        f"{output}: {len(shot.content):,} bytes ({fmt}, {source}, data version {store.data_version})"
+        f"{output}: {len(shot.content):,} bytes ({fmt}, {source}, "
+        f"data version {store.data_version})"
     )

@@ -82,7 +82,7 @@ def country_view(iso3: str, countries: gpd.GeoDataFrame) -> View:
             "iso3", iso3, "no country with this ISO 3166-1 alpha-3 code in the boundaries"
         )
     geom = shapely.union_all(rows.geometry.values)
-    # Overseas parts (e.g. islands far away) would blow the extent up: keep the largest part's region.
+    # Far overseas parts would blow the extent up: keep the region of the largest part.
     parts = list(getattr(geom, "geoms", [geom]))
     main = max(parts, key=lambda p: p.area)
     near = [p for p in parts if p.distance(main) < 5.0]
@@ -105,7 +105,7 @@ def bbox_view(bbox: BBox) -> View:
 
 
 def map_extent(view: View, aspect: float) -> tuple[float, float, float, float]:
-    """The projected extent (metres) covering ``view.bbox`` with the width/height ratio ``aspect``."""
+    """The projected extent (metres) covering ``view.bbox`` with width/height ``aspect``."""
     outline = _densified_outline(view.bbox)
     to_map = Transformer.from_crs(WGS84, view.crs, always_xy=True)
     x, y = to_map.transform(outline[:, 0], outline[:, 1])
@@ -121,7 +121,7 @@ def map_extent(view: View, aspect: float) -> tuple[float, float, float, float]:
 
 
 def lonlat_window(view: View, extent: tuple[float, float, float, float]) -> BBox:
-    """The degree box containing the projected ``extent`` (for prefiltering data before projecting)."""
+    """The degree box around the projected ``extent`` (to prefilter data before projecting)."""
     xmin, ymin, xmax, ymax = extent
     outline = _densified_outline((xmin, ymin, xmax, ymax))
     to_ll = Transformer.from_crs(view.crs, WGS84, always_xy=True)

@@ -22,8 +22,17 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def _events(synthetic: bool = True):
     """Twelve events around Goma and Bunia (two only known to the province), all in 2024."""
-    rows = [{"lon": 29.2 + 0.05 * i, "lat": -1.6 + 0.3 * (i % 4), "event_date": f"2024-0{1 + i % 9}-15",
-             "country_iso3": "COD", "fatalities": i, "precision": 3 if i < 2 else 1} for i in range(12)]
+    rows = [
+        {
+            "lon": 29.2 + 0.05 * i,
+            "lat": -1.6 + 0.3 * (i % 4),
+            "event_date": f"2024-0{1 + i % 9}-15",
+            "country_iso3": "COD",
+            "fatalities": i,
+            "precision": 3 if i < 2 else 1,
+        }
+        for i in range(12)
+    ]
     return make_events(rows, dataset="synthetic-demo" if synthetic else "acled")
 
 
@@ -88,9 +97,13 @@ def test_pdf_has_one_page(client, store):
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
 def test_renders_are_byte_identical(app, store, fmt):
-    spec = parse_snapshot({"view": "great-lakes", "width": "400", "height": "300", "metric": "fatalities"})
+    spec = parse_snapshot(
+        {"view": "great-lakes", "width": "400", "height": "300", "metric": "fatalities"}
+    )
     settings = app.extensions["coopmap.settings"]
-    assert render_snapshot(store, settings, spec, fmt) == render_snapshot(store, settings, spec, fmt)
+    assert render_snapshot(store, settings, spec, fmt) == render_snapshot(
+        store, settings, spec, fmt
+    )
 
 
 def test_second_request_is_served_from_the_disk_cache(client, store, monkeypatch):
@@ -109,7 +122,9 @@ def test_second_request_is_served_from_the_disk_cache(client, store, monkeypatch
     assert first.data == second.data
     assert first.headers["ETag"] == second.headers["ETag"]
     assert "max-age" in first.headers["Cache-Control"]
-    revalidated = client.get(f"/snapshot.png?view=sahel&{SMALL}", headers={"If-None-Match": first.headers["ETag"]})
+    revalidated = client.get(
+        f"/snapshot.png?view=sahel&{SMALL}", headers={"If-None-Match": first.headers["ETag"]}
+    )
     assert revalidated.status_code == 304
     assert revalidated.data == b""
     assert len(calls) == 1
@@ -120,7 +135,9 @@ def test_new_data_gives_a_new_etag_and_a_new_render(client, store):
     more = random_events(50, seed=3)
     more["country_iso3"] = "NER"
     store.write("conflict-events", more, ["test"])
-    after = client.get(f"/snapshot.png?view=sahel&{SMALL}", headers={"If-None-Match": before.headers["ETag"]})
+    after = client.get(
+        f"/snapshot.png?view=sahel&{SMALL}", headers={"If-None-Match": before.headers["ETag"]}
+    )
     assert after.status_code == 200
     assert after.headers["X-Snapshot-Cache"] == "miss"
     assert after.headers["ETag"] != before.headers["ETag"]
@@ -167,13 +184,45 @@ def test_page_shows_image_permalink_and_escaped_embed(client, store):
 
 def test_cli_snapshot_writes_the_file(runner, home, tmp_path: Path):
     output = tmp_path / "out" / "sahel.png"
-    result = runner.invoke(main, ["snapshot", "-o", str(output), "--view", "sahel", "--width", "400",
-                                  "--height", "300", "--filter", "event_type=Battles", "--lang", "fr"])
+    result = runner.invoke(
+        main,
+        [
+            "snapshot",
+            "-o",
+            str(output),
+            "--view",
+            "sahel",
+            "--width",
+            "400",
+            "--height",
+            "300",
+            "--filter",
+            "event_type=Battles",
+            "--lang",
+            "fr",
+        ],
+    )
     assert result.exit_code == 0, result.output
     with Image.open(output) as image:
         assert image.size == (400, 300)
-    again = runner.invoke(main, ["snapshot", "-o", str(output), "--view", "sahel", "--width", "400",
-                                 "--height", "300", "--filter", "event_type=Battles", "--lang", "fr"])
+    again = runner.invoke(
+        main,
+        [
+            "snapshot",
+            "-o",
+            str(output),
+            "--view",
+            "sahel",
+            "--width",
+            "400",
+            "--height",
+            "300",
+            "--filter",
+            "event_type=Battles",
+            "--lang",
+            "fr",
+        ],
+    )
     assert "cache" in again.output
 
 
@@ -184,3 +233,11 @@ def test_cli_rejects_bad_values_on_one_line(runner, home, tmp_path: Path):
     result = runner.invoke(main, ["snapshot", "-o", str(tmp_path / "x.png"), "--width", "100000"])
     assert result.exit_code == 2
     assert "width" in result.output and "Traceback" not in result.output
+
+
+def test_country_view_labels_its_provinces(client, store, province_file, runner):
+    result = runner.invoke(main, ["boundaries", "import", str(province_file)])
+    assert "2 provinces imported" in result.output
+    words = _svg_text(client.get(f"/snapshot.svg?iso3=COD&{SMALL}&lang=fr").data)
+    assert "Ituri" in words and "Nord-Kivu" in words
+    assert "Période : toutes dates" in words

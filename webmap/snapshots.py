@@ -23,12 +23,14 @@ CACHE_CONTROL = "public, max-age=300"
 
 _PAGE = """<!doctype html><html lang="{{ lang }}"><head><meta charset="utf-8">
 <title>{{ title }}</title>
-<style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1d1d;max-width:{{ width + 40 }}px}
+<style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1d1d;
+max-width:{{ width + 40 }}px}
 img{max-width:100%;height:auto;border:1px solid #ccc}textarea{width:100%;font-family:monospace}
 dt{font-weight:bold;margin-top:.8rem}</style></head><body>
 <h1>{{ title }}</h1>
 <p><img src="{{ png }}" width="{{ width }}" height="{{ height }}" alt="{{ title }}"></p>
-<p>{{ downloads }}: <a href="{{ png }}">PNG</a> · <a href="{{ svg }}">SVG</a> · <a href="{{ pdf }}">PDF</a></p>
+<p>{{ downloads }}: <a href="{{ png }}">PNG</a> · <a href="{{ svg }}">SVG</a>
+· <a href="{{ pdf }}">PDF</a></p>
 <dl><dt>{{ permalink_label }}</dt><dd><a href="{{ permalink }}">{{ permalink }}</a></dd>
 <dt>{{ embed_label }}</dt><dd><textarea rows="3" readonly>{{ snippet }}</textarea></dd></dl>
 </body></html>"""

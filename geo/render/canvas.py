@@ -38,7 +38,7 @@ class LegendBlock:
 
 @dataclass
 class Canvas:
-    """The map axes in the projected CRS of ``view``, and the legend, notes and sources collected."""
+    """The map axes in the CRS of ``view``; collects legend, notes and sources."""
 
     ax: Axes
     view: View

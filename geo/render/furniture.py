@@ -69,7 +69,7 @@ def draw_legend(
     width_pt: float,
     height_pt: float,
 ) -> None:
-    """The legend panel: blocks of swatches and markers, then notes; coordinates in points from the top."""
+    """The legend panel: swatch and marker blocks, then notes (points from the top)."""
     ax.set_xlim(0, width_pt)
     ax.set_ylim(-height_pt, 0)
     y = 0.0
@@ -141,7 +141,7 @@ def draw_legend(
 
 
 def draw_scale_bar(canvas: Canvas) -> None:
-    """A two-segment scale bar in the lower left, measured in the projected CRS (true at the centre)."""
+    """A two-segment scale bar, lower left, in the projected CRS (true at the centre)."""
     ax, scale = canvas.ax, canvas.font_scale
     xmin, ymin, xmax, ymax = canvas.extent
     target = (xmax - xmin) * 0.18

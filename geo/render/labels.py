@@ -16,8 +16,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "filters": "Filters",
         "events_points": "Conflict event (exact or near location)",
         "events_cells": "Conflict events, grouped by {km:g} km cell",
-        "not_drawn": "{n} events located only to a province or country are counted in the choropleth, "
-        "not drawn as points",
+        "not_drawn": "{n} events located only to a province or country are counted in "
+        "the choropleth, not drawn as points",
         "projects": "Cooperation project site",
         "envr": "ENVR regional school",
         "project-countries": "Project footprint",
@@ -42,16 +42,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "filters": "Filtres",
         "events_points": "Événement de conflit (lieu exact ou proche)",
         "events_cells": "Événements de conflit, regroupés par maille de {km:g} km",
-        "not_drawn": "{n} événements localisés seulement à la province ou au pays sont comptés dans "
-        "la carte choroplèthe, pas dessinés en points",
+        "not_drawn": "{n} événements localisés seulement à la province ou au pays sont "
+        "comptés dans la carte choroplèthe, pas dessinés en points",
         "projects": "Site de projet de coopération",
         "envr": "École nationale à vocation régionale (ENVR)",
         "project-countries": "Emprise des projets",
         "provinces": "Limite de province",
         "sources": "Sources",
         "data_version": "version des données {version}, mise à jour {date}",
-        "projection": "Projection azimutale équivalente de Lambert centrée sur {lon:.1f}°, {lat:.1f}°",
-        "synthetic": "Données de démonstration synthétiques (synthetic demo data) : pas des événements réels",
+        "projection": "Projection azimutale équivalente de Lambert centrée sur "
+        "{lon:.1f}°, {lat:.1f}°",
+        "synthetic": "Données de démonstration synthétiques (synthetic demo data) : "
+        "pas des événements réels",
         "scale_note": "échelle exacte au centre",
         "north": "N",
     },

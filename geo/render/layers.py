@@ -47,15 +47,13 @@ def draw_borders(
     )
     if canvas.view.focus_iso3:
         focus = borders[(countries["iso3"] == canvas.view.focus_iso3).to_numpy()]
-        focus.plot(
-            ax=canvas.ax, color="#222222", linewidth=1.6 * canvas.font_scale, zorder=5
-        )
+        focus.plot(ax=canvas.ax, color="#222222", linewidth=1.6 * canvas.font_scale, zorder=5)
 
 
 def draw_choropleth(
     canvas: Canvas, polygons: gpd.GeoDataFrame, values: np.ndarray, metric: str, layer: Layer
 ) -> None:
-    """Fill ``polygons`` by ``values`` of ``metric`` in classes (NaN: no data), with a legend block."""
+    """Fill ``polygons`` by ``values`` in classes (NaN: no data), with a legend block."""
     joined = np.asarray(values, dtype=float)
     if metric != "change_pct":
         joined = np.where(np.isnan(joined), 0.0, joined)
@@ -127,7 +125,10 @@ def select_events(events: gpd.GeoDataFrame, query: Query, canvas: Canvas) -> pd.
             "lon": lon[inside],
             "lat": lat[inside],
             "precision": events["precision"].to_numpy()[chosen],
-            "synthetic": events["source_dataset"].eq(SYNTHETIC).fillna(False).to_numpy(bool)[chosen],
+            "synthetic": events["source_dataset"]
+            .eq(SYNTHETIC)
+            .fillna(False)
+            .to_numpy(bool)[chosen],
         }
     )
 
@@ -143,7 +144,7 @@ def draw_events(canvas: Canvas, selected: pd.DataFrame, layer: Layer) -> None:
     x, y = x[keep], y[keep]
     block = LegendBlock(text(canvas.lang, "events"))
     if len(x) <= POINT_LIMIT:
-        size = canvas.points(2 * style.radius * 0.75)
+        size = canvas.points(2 * style.radius * 0.55)
         canvas.ax.scatter(
             x,
             y,
@@ -268,6 +269,8 @@ def draw_sites(
     x, y = canvas.project_xy(lon, lat)
     xmin, ymin, xmax, ymax = canvas.extent
     keep = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+    if not keep.any():
+        return
     size = canvas.points(2 * style.radius * 0.9)
     canvas.ax.scatter(
         x[keep],
@@ -321,22 +324,36 @@ def draw_labels(
     bounds = shapely.bounds(visible)
     widths = np.nan_to_num(bounds[:, 2] - bounds[:, 0])
     inside = (xmin < x) & (x < xmax) & (ymin < y) & (y < ymax)
-    for i in np.flatnonzero(~inside & ~shapely.is_empty(visible)):
+    moved = ~inside & ~shapely.is_empty(visible)
+    for i in np.flatnonzero(moved):
         # The label point is off the map but part of the country shows: label that part.
-        point = shapely.point_on_surface(visible[i])
+        parts = shapely.get_parts(visible[i])
+        largest = parts[int(np.argmax(shapely.area(parts)))]
+        point = shapely.point_on_surface(largest)
         x[i], y[i] = point.x, point.y
+        minx, _, maxx, _ = largest.bounds
+        widths[i] = maxx - minx
         inside[i] = True
+    mpp = canvas.metres_per_point
     for i, row in enumerate(countries.itertuples()):
         if not inside[i]:
             continue
         focus = row.iso3 == canvas.view.focus_iso3
         size = (9.5 if focus else 7.0) * canvas.font_scale
-        room = widths[i] / canvas.metres_per_point
+        room = widths[i] / mpp
         label = str(getattr(row, name_field) or row.name)
         if len(label) * size * 0.55 > room * 1.1:
             label = row.iso3
-            if len(label) * size * 0.6 > room * 1.3 and not focus:
+            if moved[i] or (len(label) * size * 0.6 > room * 1.3 and not focus):
                 continue
+        half_w, half_h = len(label) * size * 0.3 * mpp, size * 0.6 * mpp
+        if (
+            x[i] - half_w < xmin
+            or x[i] + half_w > xmax
+            or y[i] - half_h < ymin
+            or y[i] + half_h > ymax
+        ):
+            continue  # would be cut by the map frame
         halo_text(
             canvas,
             x[i],
@@ -369,5 +386,7 @@ def halo_text(canvas: Canvas, x: float, y: float, label: str, **style: object) -
     common = {"ha": "center", "va": "center", "clip_on": True, **style}
     halo = {**common, "color": "white", "zorder": float(style.get("zorder", 10)) - 0.01}  # type: ignore[arg-type]
     width = 2.4 * canvas.font_scale
-    canvas.ax.text(x, y, label, path_effects=[Stroke(linewidth=width, foreground="white", alpha=0.85)], **halo)
+    canvas.ax.text(
+        x, y, label, path_effects=[Stroke(linewidth=width, foreground="white", alpha=0.85)], **halo
+    )
     canvas.ax.text(x, y, label, **common)

@@ -74,7 +74,7 @@ def resolve_view(spec: SnapshotSpec, countries: gpd.GeoDataFrame) -> View:
 
 
 def check_snapshot(store: Store, spec: SnapshotSpec) -> View:
-    """Resolve the view of ``spec`` against the stored boundaries (an unknown ``iso3`` is an error)."""
+    """The view of ``spec`` on the stored boundaries (an unknown ``iso3`` is an error)."""
     return resolve_view(spec, store.read("countries"))
 
 
@@ -253,18 +253,19 @@ def _default_title(spec: SnapshotSpec, view: View) -> str:
 
 def _subtitle(spec: SnapshotSpec) -> str:
     parts = []
+    colon = " : " if spec.lang == "fr" else ": "
     if "country-summary" in spec.layers or "province-summary" in spec.layers:
         parts.append(text(spec.lang, spec.metric))
     period = spec.query.period
     if period is None:
-        parts.append(f"{text(spec.lang, 'period')}: {text(spec.lang, 'all_dates')}")
+        parts.append(f"{text(spec.lang, 'period')}{colon}{text(spec.lang, 'all_dates')}")
     else:
         start = period.start.isoformat() if period.start else "…"
         end = period.end.isoformat() if period.end else "…"
-        parts.append(f"{text(spec.lang, 'period')}: {start} – {end}")
+        parts.append(f"{text(spec.lang, 'period')}{colon}{start} – {end}")
     if spec.query.filters:
         shown = "; ".join(f"{name} = {', '.join(values)}" for name, values in spec.query.filters)
-        parts.append(f"{text(spec.lang, 'filters')}: {shown}")
+        parts.append(f"{text(spec.lang, 'filters')}{colon}{shown}")
     return " · ".join(parts)
 
 

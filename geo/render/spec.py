@@ -61,7 +61,7 @@ class SnapshotSpec:
     datetime_text: str = ""
 
     def params(self) -> list[tuple[str, str]]:
-        """The canonical request parameters (defaults filled in, fixed order), for links and keys."""
+        """Canonical parameters (defaults filled in, fixed order) for links and keys."""
         out: list[tuple[str, str]] = []
         if self.query.bbox is not None:
             out.append(("bbox", ",".join(f"{v:g}" for v in self.query.bbox)))
