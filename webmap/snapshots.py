@@ -11,8 +11,9 @@ import html
 from flask import Blueprint, Response, render_template_string, request, url_for
 
 from geo.render.cache import snapshot
-from geo.render.snapshot import check_snapshot
+from geo.render.snapshot import check_snapshot, snapshot_title
 from geo.render.spec import SnapshotSpec, parse_snapshot
+from geo.views import View
 from webmap.context import settings, store
 
 bp = Blueprint("snapshots", __name__)
@@ -22,7 +23,7 @@ CACHE_CONTROL = "public, max-age=300"
 """Clients may reuse an image for five minutes, then revalidate with If-None-Match (cheap 304)."""
 
 _PAGE = """<!doctype html><html lang="{{ lang }}"><head><meta charset="utf-8">
-<title>{{ title }}</title>
+<title>{{ page_title }} — {{ title }}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1d1d;
 max-width:{{ width + 40 }}px}
 img{max-width:100%;height:auto;border:1px solid #ccc}textarea{width:100%;font-family:monospace}
@@ -51,16 +52,15 @@ _WORDS = {
 }
 
 
-def _spec() -> SnapshotSpec:
+def _spec() -> tuple[SnapshotSpec, View]:
     spec = parse_snapshot(request.args.to_dict(flat=True))
-    check_snapshot(store(), spec)
-    return spec
+    return spec, check_snapshot(store(), spec)
 
 
 @bp.get("/snapshot.<any(png, svg, pdf):fmt>")
 def image(fmt: str) -> Response:
     """The snapshot file; 304 when the client already holds this ETag."""
-    spec = _spec()
+    spec, _ = _spec()
     key = spec.key(fmt, store().data_version)
     if key in request.if_none_match:
         response = Response(status=304)
@@ -79,12 +79,12 @@ def image(fmt: str) -> Response:
 @bp.get("/snapshot")
 def page() -> str:
     """An HTML page with the image, its permalink and an ``<img>`` snippet to embed it."""
-    spec = _spec()
+    spec, view = _spec()
     params = dict(spec.params())
     links = {fmt: url_for("snapshots.image", fmt=fmt, **params) for fmt in MIMETYPES}
     permalink = url_for("snapshots.image", fmt="png", _external=True, **params)
     words = _WORDS[spec.lang]
-    title = spec.title or words["title"]
+    title = snapshot_title(spec, view)
     snippet = (
         f'<img src="{html.escape(permalink)}" width="{spec.width}" height="{spec.height}" '
         f'alt="{html.escape(title)}">'
@@ -93,6 +93,7 @@ def page() -> str:
         _PAGE,
         lang=spec.lang,
         title=title,
+        page_title=words["title"],
         width=spec.width,
         height=spec.height,
         png=links["png"],

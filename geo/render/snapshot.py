@@ -135,9 +135,7 @@ def _draw(store: Store, settings: Settings, spec: SnapshotSpec) -> Figure:
         (m / w_pt, (h_pt - header) / h_pt, (w_pt - 2 * m) / w_pt, (header - m) / h_pt)
     )
     head_ax.set_axis_off()
-    furniture.draw_header(
-        head_ax, spec.title or _default_title(spec, view), _subtitle(spec), scale, w_pt - 2 * m
-    )
+    furniture.draw_header(head_ax, snapshot_title(spec, view), _subtitle(spec), scale, w_pt - 2 * m)
     foot_ax = figure.add_axes((m / w_pt, 0, (w_pt - 2 * m) / w_pt, (footer - 0.45 * m) / h_pt))
     foot_ax.set_axis_off()
     furniture.draw_footer(foot_ax, _footer_lines(canvas, store, spec), scale, w_pt - 2 * m)
@@ -247,7 +245,10 @@ def _frame_axes(ax: object, extent: tuple[float, float, float, float]) -> None:
         spine.set_linewidth(0.6)
 
 
-def _default_title(spec: SnapshotSpec, view: View) -> str:
+def snapshot_title(spec: SnapshotSpec, view: View) -> str:
+    """The title drawn on the map: ``spec.title``, else the default for the view and language."""
+    if spec.title:
+        return spec.title
     return f"{text(spec.lang, 'title')} — {view.title(spec.lang)}"
 
 
