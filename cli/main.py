@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import boundaries, export, layers, serve
+from cli import boundaries, export, exposure, layers, raster, serve
 from cli.common import Group
 from cli.snapshot import snapshot
 
@@ -23,3 +23,5 @@ def ingest() -> None:
 for command in (serve.serve, layers.layers, export.export, boundaries.boundaries):
     main.add_command(command)
 main.add_command(snapshot)
+main.add_command(exposure.exposure)
+main.add_command(raster.raster)

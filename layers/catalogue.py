@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from geo.errors import LayerNotFound
 from geo.types import AccessLevel, FieldType, GeometryType
-from layers.sources import ComputedSource, Source, StoredSource
+from layers.sources import ComputedSource, ExposedSource, Source, StoredSource
 
 NATURAL_EARTH = "Natural Earth 1:10m admin-0 countries (public domain)"
 CONFLICT_ATTRIBUTION = (
@@ -145,6 +145,18 @@ SUMMARY_FIELDS = (
     _f("project_acronyms", "string"),
     _f("envr_count", "integer"),
     _f("envr_acronyms", "string"),
+    _f("period", "string", "the period counted, OGC interval (default: last 12 months of data)"),
+    _f("previous_period", "string", "the period of the same length just before, for change_pct"),
+    _f("data_note", "string", "'synthetic demo data' when any counted event is synthetic"),
+)
+
+EXPOSURE_FIELDS = (
+    _f("exposure_events", "integer", "events within exposure_radius_km over exposure_period"),
+    _f("exposure_fatalities", "integer", "fatalities of those events"),
+    _f("nearest_event_m", "number", "geodesic distance to the nearest event of the period, metres"),
+    _f("exposure_radius_km", "number", "search radius (default 50 km)"),
+    _f("exposure_period", "string", "OGC interval counted (default: the last 12 months of data)"),
+    _f("data_note", "string", "'synthetic demo data' when counted events include synthetic ones"),
 )
 
 LAYERS = (
@@ -197,8 +209,8 @@ LAYERS = (
             _f("geocode_precision", "string", "city | province | country"),
             _f("verified", "string", "yes | partial: how far the public source confirms the row"),
             _f("source", "string", "document or URL"),
-        ),
-        source=StoredSource("envr", "data/reference/envr.csv (curated from public sources)"),
+        ) + EXPOSURE_FIELDS,
+        source=ExposedSource("envr", "data/reference/envr.csv (curated from public sources)"),
         style=Style(kind="point", color="#1f4e9c", fill_color="#3a78d8", radius=7, icon="graduation-cap"),
         attribution="coopmap ENVR registry, compiled from public French government and press sources",
         licence="CC BY 4.0 (facts from cited public sources)",
@@ -226,8 +238,9 @@ LAYERS = (
             _f("components", "string"),
             _f("geocode_precision", "string", "city | province | country"),
             _f("source", "string"),
-        ),
-        source=StoredSource("projects", "data/reference/projects.csv (curated from the seed documents)"),
+        ) + EXPOSURE_FIELDS,
+        source=ExposedSource("projects",
+                             "data/reference/projects.csv (curated from the seed documents)"),
         style=Style(kind="point", color="#b3400a", fill_color="#f07c2a", radius=7, icon="flag"),
         attribution="coopmap project registry, compiled from public agency pages",
         licence="CC BY 4.0 (facts from cited public sources)",
