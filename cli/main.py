@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import boundaries, export, exposure, layers, raster, serve
+from cli import boundaries, export, exposure, ingest_events, layers, raster, serve
 from cli.common import Group
 from cli.snapshot import snapshot
 
@@ -25,3 +25,6 @@ for command in (serve.serve, layers.layers, export.export, boundaries.boundaries
 main.add_command(snapshot)
 main.add_command(exposure.exposure)
 main.add_command(raster.raster)
+for command in (ingest_events.ingest_acled, ingest_events.ingest_ucdp):
+    ingest.add_command(command)
+main.add_command(ingest_events.demo_data)

@@ -25,6 +25,7 @@ def build_countries(settings: Settings) -> tuple[gpd.GeoDataFrame, list[str]]:
 
 DEFAULT_BUILDERS: dict[str, str] = {
     "countries": "geo.defaults:build_countries",
+    "conflict-events": "geo.demo:build_demo_events",
 }
 """Layer id → ``"module:function"`` of its builder, in build order."""
 
