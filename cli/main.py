@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import boundaries, export, exposure, ingest_events, layers, raster, serve
+from cli import boundaries, export, exposure, ingest_events, ingest_registry, layers, raster, serve
 from cli.common import Group
 from cli.snapshot import snapshot
 
@@ -28,3 +28,5 @@ main.add_command(raster.raster)
 for command in (ingest_events.ingest_acled, ingest_events.ingest_ucdp):
     ingest.add_command(command)
 main.add_command(ingest_events.demo_data)
+for command in ingest_registry.COMMANDS:
+    ingest.add_command(command)
