@@ -19,7 +19,7 @@ from geo.query import Query, query_mask
 from geo.render.canvas import Canvas, LegendBlock, LegendEntry
 from geo.render.classes import classify
 from geo.render.labels import number, text
-from layers.catalogue import Layer
+from layers.catalogue import Layer, Style
 
 POINT_LIMIT = 2500
 """Above this many events in view, events are aggregated in grid cells."""
@@ -145,16 +145,7 @@ def draw_events(canvas: Canvas, selected: pd.DataFrame, layer: Layer) -> None:
     block = LegendBlock(text(canvas.lang, "events"))
     if len(x) <= POINT_LIMIT:
         size = canvas.points(2 * style.radius * 0.55)
-        canvas.ax.scatter(
-            x,
-            y,
-            s=size**2,
-            c=style.fill_color,
-            edgecolors=style.color,
-            linewidths=0.4 * canvas.font_scale,
-            alpha=0.8,
-            zorder=6,
-        )
+        _ringed_scatter(canvas, x, y, np.full(len(x), size), style, alpha=0.85)
         block.entries.append(
             LegendEntry(
                 text(canvas.lang, "events_points"),
@@ -162,7 +153,7 @@ def draw_events(canvas: Canvas, selected: pd.DataFrame, layer: Layer) -> None:
                 edge=style.color,
                 marker="o",
                 size=size,
-                alpha=0.8,
+                alpha=0.85,
             )
         )
     else:
@@ -189,16 +180,7 @@ def _draw_cells(
     biggest = cell / canvas.metres_per_point * 1.1
     diameters = np.maximum(biggest * np.sqrt(counts / top), canvas.points(2.5))
     order = np.argsort(-counts, kind="stable")
-    canvas.ax.scatter(
-        cx[order],
-        cy[order],
-        s=diameters[order] ** 2,
-        c=style.fill_color,
-        edgecolors=style.color,
-        linewidths=0.5 * canvas.font_scale,
-        alpha=0.7,
-        zorder=6,
-    )
+    _ringed_scatter(canvas, cx[order], cy[order], diameters[order], style, alpha=0.8)
     block.title = text(canvas.lang, "events_cells", km=cell / 1000)
     for value in _reference_counts(int(top)):
         d = max(biggest * np.sqrt(value / top), canvas.points(2.5))
@@ -209,9 +191,36 @@ def _draw_cells(
                 edge=style.color,
                 marker="o",
                 size=float(d),
-                alpha=0.7,
+                alpha=0.8,
             )
         )
+
+
+def _ringed_scatter(
+    canvas: Canvas, x: np.ndarray, y: np.ndarray, diameters: np.ndarray, style: Style, alpha: float
+) -> None:
+    """Circles in the catalogue style over a thin white ring, so they stay visible on the
+    darkest choropleth class (the same red family)."""
+    canvas.ax.scatter(
+        x,
+        y,
+        s=diameters**2,
+        facecolors="none",
+        edgecolors="white",
+        linewidths=1.6 * canvas.font_scale,
+        alpha=0.9,
+        zorder=5.9,
+    )
+    canvas.ax.scatter(
+        x,
+        y,
+        s=diameters**2,
+        c=style.fill_color,
+        edgecolors=style.color,
+        linewidths=0.5 * canvas.font_scale,
+        alpha=alpha,
+        zorder=6,
+    )
 
 
 def _reference_counts(top: int) -> list[int]:
@@ -267,6 +276,8 @@ def draw_sites(
         coords = shapely.get_coordinates(frame.geometry.values)
         lon, lat, labels = coords[:, 0], coords[:, 1], [""] * len(coords)
     x, y = canvas.project_xy(lon, lat)
+    if layer.generalise_geometry:
+        y = y + canvas.points(2 * style.radius) * canvas.metres_per_point  # clear of the name
     xmin, ymin, xmax, ymax = canvas.extent
     keep = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
     if not keep.any():
