@@ -6,6 +6,7 @@ import textwrap
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.patches import FancyBboxPatch, Polygon, Rectangle
 
 from geo.render.canvas import Canvas, LegendBlock
@@ -110,11 +111,10 @@ def draw_legend(
                         (0, centre - 4.5 * scale),
                         16 * scale,
                         9 * scale,
-                        facecolor=entry.fill,
+                        facecolor=to_rgba(entry.fill, entry.alpha),
                         edgecolor=entry.edge,
-                        linewidth=0.5 * scale,
+                        linewidth=0.5 * scale if entry.alpha >= 1 else 1.2 * scale,
                         hatch=entry.hatch or None,
-                        alpha=entry.alpha if entry.alpha > 0 else 1.0,
                     )
                 )
             lines = textwrap.wrap(entry.label, chars)

@@ -18,6 +18,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "events_cells": "Conflict events, grouped by {km:g} km cell",
         "not_drawn": "{n} events located only to a province or country are counted in "
         "the choropleth, not drawn as points",
+        "not_drawn_plain": "{n} events located only to a province or country are not drawn "
+        "as points",
         "projects": "Cooperation project site",
         "envr": "ENVR regional school",
         "project-countries": "Project footprint",
@@ -44,6 +46,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "events_cells": "Événements de conflit, regroupés par maille de {km:g} km",
         "not_drawn": "{n} événements localisés seulement à la province ou au pays sont "
         "comptés dans la carte choroplèthe, pas dessinés en points",
+        "not_drawn_plain": "{n} événements localisés seulement à la province ou au pays ne sont "
+        "pas dessinés en points",
         "projects": "Site de projet de coopération",
         "envr": "École nationale à vocation régionale (ENVR)",
         "project-countries": "Emprise des projets",

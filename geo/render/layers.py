@@ -133,8 +133,13 @@ def select_events(events: gpd.GeoDataFrame, query: Query, canvas: Canvas) -> pd.
     )
 
 
-def draw_events(canvas: Canvas, selected: pd.DataFrame, layer: Layer) -> None:
-    """Events with an exact or near location as points, or as grid-cell circles when dense."""
+def draw_events(
+    canvas: Canvas, selected: pd.DataFrame, layer: Layer, choropleth: bool = True
+) -> None:
+    """Events with an exact or near location as points, or as grid-cell circles when dense.
+
+    The events known only to a province or a country are counted in a note (``choropleth``:
+    whether a summary layer counts them on this map)."""
     style = layer.style
     exact = selected[selected["precision"].fillna(1).to_numpy() < 3]
     vague = len(selected) - len(exact)
@@ -159,7 +164,8 @@ def draw_events(canvas: Canvas, selected: pd.DataFrame, layer: Layer) -> None:
     else:
         _draw_cells(canvas, x, y, layer, block)
     if vague:
-        canvas.notes.append(text(canvas.lang, "not_drawn", n=number(canvas.lang, vague)))
+        key = "not_drawn" if choropleth else "not_drawn_plain"
+        canvas.notes.append(text(canvas.lang, key, n=number(canvas.lang, vague)))
     canvas.legend.append(block)
     canvas.attribute(layer.attribution)
 

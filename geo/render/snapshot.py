@@ -175,7 +175,8 @@ def _draw_map(canvas: Canvas, store: Store, settings: Settings, spec: SnapshotSp
         selected = layers.select_events(store.read("conflict-events"), spec.query, canvas)
         canvas.synthetic = canvas.synthetic or bool(selected["synthetic"].any())
         if "conflict-events" in wanted:
-            layers.draw_events(canvas, selected, CATALOGUE.get("conflict-events"))
+            summary = bool(wanted & {"country-summary", "province-summary"})
+            layers.draw_events(canvas, selected, CATALOGUE.get("conflict-events"), summary)
     for layer_id, marker in SITE_MARKERS.items():
         if layer_id in wanted and store.has(layer_id):
             layers.draw_sites(
