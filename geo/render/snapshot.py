@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from geo.boundaries import load_countries
+from geo.boundaries import SIMPLIFIED_VARIANTS, load_countries
 from geo.config import Settings
 from geo.errors import InvalidParameter
 from geo.render import furniture, layers
@@ -46,8 +46,8 @@ METADATA = {
     "pdf": {"CreationDate": None, "ModDate": None, "Producer": "coopmap", "Creator": "coopmap"},
 }
 OCEAN = "#dce8f0"
-LARGE_VIEW_DEGREES = 25.0
-"""Views wider than this draw the simplified (0.02°) country outlines."""
+MAX_SIMPLIFY_PIXELS = 1.5
+"""A simplified outline file is used when its tolerance is at most this many pixels."""
 SITE_MARKERS = {"projects": "D", "envr": "^"}
 
 _LOCK = threading.Lock()
@@ -144,7 +144,7 @@ def _draw(store: Store, settings: Settings, spec: SnapshotSpec) -> Figure:
 
 def _draw_map(canvas: Canvas, store: Store, settings: Settings, spec: SnapshotSpec) -> None:
     base_layer = CATALOGUE.get("countries")
-    base, borders = _base_countries(settings, store, canvas)
+    base, borders = _base_countries(settings, store, canvas, spec.dpi)
     wanted = set(spec.layers)
     choropleth = "country-summary" in wanted and store.has("conflict-events")
     if not choropleth:
@@ -212,11 +212,18 @@ def _draw_province_summary(canvas: Canvas, store: Store, spec: SnapshotSpec) -> 
 
 
 def _base_countries(
-    settings: Settings, store: Store, canvas: Canvas
+    settings: Settings, store: Store, canvas: Canvas, dpi: int
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoSeries]:
-    """The countries clipped to the window and projected, and their borders (kept in memory)."""
-    minx, _, maxx, _ = canvas.window
-    detail = "countries_z4" if maxx - minx > LARGE_VIEW_DEGREES else "countries"
+    """The countries clipped to the window and projected, and their borders (kept in memory).
+
+    The coarsest outline file whose simplification stays under ``MAX_SIMPLIFY_PIXELS`` is used:
+    smaller SVG/PDF files and faster drawing, with no visible difference."""
+    metres_per_pixel = canvas.metres_per_point * 72 / dpi
+    detail = "countries"
+    for name, degrees in sorted(SIMPLIFIED_VARIANTS.items(), key=lambda item: -item[1]):
+        if degrees * 111_000 <= MAX_SIMPLIFY_PIXELS * metres_per_pixel:
+            detail = name
+            break
     key = (detail, store.manifest().layers["countries"].digest, canvas.window, canvas.view.centre)
     if key not in _BASE_CACHE:
         source = (
