@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from geo.boundaries import SIMPLIFIED_VARIANTS, load_countries
 from geo.config import Settings
 from geo.errors import InvalidParameter
-from geo.render import furniture, layers
+from geo.render import furniture, layers, placenames
 from geo.render.canvas import Canvas
 from geo.render.labels import text
 from geo.render.spec import SnapshotSpec
@@ -186,7 +186,7 @@ def _draw_map(canvas: Canvas, store: Store, settings: Settings, spec: SnapshotSp
                 marker,
                 base,
             )
-    layers.draw_labels(canvas, base, provinces)
+    placenames.draw_labels(canvas, base, provinces)
     furniture.draw_scale_bar(canvas)
     furniture.draw_north_arrow(canvas)
     if canvas.synthetic:
