@@ -6,6 +6,7 @@ import click
 
 from cli import boundaries, export, exposure, ingest_events, ingest_registry, layers, raster, serve
 from cli.common import Group
+from cli.snapshot import snapshot
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +28,7 @@ for command in (
     exposure.exposure,
     raster.raster,
     ingest_events.demo_data,
+    snapshot,
 ):
     main.add_command(command)
 
