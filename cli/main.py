@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from cli import boundaries, export, exposure, ingest_registry, layers, raster, serve
+from cli import boundaries, export, exposure, ingest_events, ingest_registry, layers, raster, serve
 from cli.common import Group
+from cli.snapshot import snapshot
 from cli.tokens import tokens
 
 
@@ -20,11 +21,18 @@ def ingest() -> None:
     """Load conflict events or registries into the workspace."""
 
 
-for command in (serve.serve, layers.layers, export.export, boundaries.boundaries):
+for command in (
+    serve.serve,
+    layers.layers,
+    export.export,
+    boundaries.boundaries,
+    exposure.exposure,
+    raster.raster,
+    ingest_events.demo_data,
+    snapshot,
+):
     main.add_command(command)
 main.add_command(tokens)
-main.add_command(exposure.exposure)
-main.add_command(raster.raster)
 
-for command in ingest_registry.COMMANDS:
+for command in (ingest_events.ingest_acled, ingest_events.ingest_ucdp, *ingest_registry.COMMANDS):
     ingest.add_command(command)

@@ -43,5 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from webmap import pages
+    from webmap.snapshots import bp as snapshots_bp
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(snapshots_bp)
