@@ -133,8 +133,8 @@ def init_security(app: Flask, options: SecurityOptions) -> Limiter:
             headers["Cache-Control"] = "private, no-store"
             headers.pop("ETag", None)
         if g.get("coopmap_role_dependent") or g.get("coopmap_restricted"):
-            headers.add("Vary", "Authorization")
-            headers.add("Vary", "Cookie")
+            response.vary.add("Authorization")
+            response.vary.add("Cookie")
         return response
 
     return limiter
