@@ -40,6 +40,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webmap import pages
+    from webmap import assets, mapdata, pages
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(mapdata.bp)
