@@ -20,8 +20,12 @@ from geo.types import BBox
 CELL_PIXELS = 40
 """Grid cell edge, in screen pixels at the requested zoom."""
 
-MAX_POINTS = 3000
+MAX_POINTS = 2000
 """Above this many events in the view, only grid cells are returned."""
+
+MAX_CELLS = 4096
+"""A view never spans more cells than this: for a bbox larger than a screen at that zoom, the
+cells grow (by powers of two) so the response stays bounded whatever the request."""
 
 IMPRECISE = 3
 """Events with ``precision`` >= this are counted in cells, never drawn as exact points."""
@@ -67,7 +71,8 @@ def grid_view(events: gpd.GeoDataFrame, bbox: BBox, zoom: int, *, max_points: in
     ----------
     events : conflict events, already filtered by period and type (any extent)
     bbox : the view (minx, miny, maxx, maxy) in degrees
-    zoom : the map zoom level, which sets the cell size
+    zoom : the map zoom level, which sets the cell size (grown when the bbox would need more than
+        ``MAX_CELLS`` cells)
     max_points : above this many precise events, the view switches to grid cells only
 
     Returns
@@ -80,9 +85,11 @@ def grid_view(events: gpd.GeoDataFrame, bbox: BBox, zoom: int, *, max_points: in
     >>> view.mode, int(view.cells.events.sum()) == view.total  # doctest: +SKIP
     ('grid', True)
     """
-    size = cell_size_for_zoom(zoom)
-    x, y = _coordinates(events)
     minx, miny, maxx, maxy = bbox
+    size = cell_size_for_zoom(zoom)
+    while ((maxx - minx) / size + 1) * ((maxy - miny) / size + 1) > MAX_CELLS:
+        size *= 2
+    x, y = _coordinates(events)
     inside = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
     selected = events[inside]
     x, y = x[inside], y[inside]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from shapely.geometry import Point, box
 
 from geo.boundaries import load_countries
@@ -52,6 +55,7 @@ def footprints_frame(title: str = "Appui a la securite maritime") -> gpd.GeoData
         geometry=[box(27.0, -3.5, 30.5, 0.5)], crs="EPSG:4326")
 
 
+@functools.lru_cache(maxsize=2)
 def demo_events(n: int = 3000, seed: int = 1) -> gpd.GeoDataFrame:
     """Random events over Africa with their country assigned, plus a precise cluster in eastern DRC."""
     events = random_events(n, seed=seed, bbox=(-17.0, -34.0, 50.0, 36.0))
@@ -69,7 +73,7 @@ def demo_events(n: int = 3000, seed: int = 1) -> gpd.GeoDataFrame:
         for i, m in enumerate(list(range(1, 13)) * 20)])
     kivu["event_id"] = [f"K{i}" for i in range(len(kivu))]
     out = gpd.GeoDataFrame(
-        __import__("pandas").concat([events, kivu], ignore_index=True), geometry="geometry", crs="EPSG:4326")
+        pd.concat([events, kivu], ignore_index=True), geometry="geometry", crs="EPSG:4326")
     return out
 
 
