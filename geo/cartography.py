@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import warnings
+from dataclasses import dataclass
 
 import geopandas as gpd
 import mapclassify
@@ -31,8 +30,14 @@ ZERO = "#fbf4e6"
 CHANGE_BREAKS = (-50.0, -10.0, 10.0, 50.0)
 CHANGE_COLORS = ("#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b")
 
-STATUS_COLORS = {"active": "#1a9850", "planned": "#3a78d8", "closed": "#7a7a7a", "suspended": "#d73027",
-                 "open": "#1a9850", "unknown": "#9e9e9e"}
+STATUS_COLORS = {
+    "active": "#1a9850",
+    "planned": "#3a78d8",
+    "closed": "#7a7a7a",
+    "suspended": "#d73027",
+    "open": "#1a9850",
+    "unknown": "#9e9e9e",
+}
 """Marker colour of a project site or school by its status."""
 
 
@@ -56,14 +61,18 @@ def parse_metric(value: str | None) -> str:
 
 def _label(low: float, high: float, pct: bool) -> str:
     unit = " %" if pct else ""
+
     def fmt(v: float) -> str:
         return f"{v:,.0f}" if abs(v) >= 10 or float(v).is_integer() else f"{v:,.2f}"
+
     if low == high:
         return f"{fmt(low)}{unit}"
     return f"{fmt(low)} – {fmt(high)}{unit}"
 
 
-def classify(values: pd.Series, metric: str, *, k: int = 5, no_data_label: str = "no data") -> Classes:
+def classify(
+    values: pd.Series, metric: str, *, k: int = 5, no_data_label: str = "no data"
+) -> Classes:
     """Colour ``values`` in at most ``k`` classes (Fisher-Jenks; fixed diverging breaks for change).
 
     Zero gets its own pale class for counts and rates; missing values are grey.
@@ -98,7 +107,9 @@ def classify(values: pd.Series, metric: str, *, k: int = 5, no_data_label: str =
                 uppers = [float(distinct[0])]
             else:
                 with warnings.catch_warnings():
-                    warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+                    warnings.filterwarnings(
+                        "ignore", message="Numba not installed", category=UserWarning
+                    )
                     scheme = mapclassify.FisherJenks(numbers[positive], k=n)
                 bins = scheme.yb
                 uppers = [float(b) for b in scheme.bins]
@@ -115,8 +126,15 @@ def classify(values: pd.Series, metric: str, *, k: int = 5, no_data_label: str =
 
 def overview_countries(countries: gpd.GeoDataFrame) -> np.ndarray:
     """True for the countries of the overview map: Africa, Western Asia and ``MIDDLE_EAST``."""
-    return ((countries["continent"] == "Africa") | (countries["subregion"] == "Western Asia")
-            | countries["iso3"].isin(MIDDLE_EAST)).fillna(False).to_numpy()
+    return (
+        (
+            (countries["continent"] == "Africa")
+            | (countries["subregion"] == "Western Asia")
+            | countries["iso3"].isin(MIDDLE_EAST)
+        )
+        .fillna(False)
+        .to_numpy()
+    )
 
 
 def light_geometry(frame: gpd.GeoDataFrame, grid: float = 0.01) -> gpd.GeoDataFrame:
@@ -130,4 +148,9 @@ def padded_bbox(geometry: shapely.Geometry, pad: float = 0.08) -> BBox:
     """The bounds of ``geometry`` grown by ``pad`` of their size on each side."""
     minx, miny, maxx, maxy = geometry.bounds
     dx, dy = (maxx - minx) * pad, (maxy - miny) * pad
-    return (max(minx - dx, -180.0), max(miny - dy, -85.0), min(maxx + dx, 180.0), min(maxy + dy, 85.0))
+    return (
+        max(minx - dx, -180.0),
+        max(miny - dy, -85.0),
+        min(maxx + dx, 180.0),
+        min(maxy + dy, 85.0),
+    )

@@ -30,8 +30,19 @@ cells grow (by powers of two) so the response stays bounded whatever the request
 IMPRECISE = 3
 """Events with ``precision`` >= this are counted in cells, never drawn as exact points."""
 
-POINT_COLUMNS = ["event_id", "event_date", "event_type", "sub_event_type", "actor1", "actor2",
-                 "location", "fatalities", "source", "source_dataset", "precision"]
+POINT_COLUMNS = [
+    "event_id",
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "location",
+    "fatalities",
+    "source",
+    "source_dataset",
+    "precision",
+]
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,8 @@ class GridView:
     points: pd.DataFrame
     """One row per precise event: ``lon``, ``lat`` and ``POINT_COLUMNS``."""
     cells: pd.DataFrame
-    """One row per occupied cell: ``minx``, ``miny``, ``maxx``, ``maxy``, ``events``, ``fatalities``,
+    """One row per occupied cell: ``minx``, ``miny``, ``maxx``, ``maxy``, ``events``,
+    ``fatalities``,
     ``top_type``."""
     cell_size: float
     total: int
@@ -64,7 +76,9 @@ def cell_size_for_zoom(zoom: int) -> float:
     return 360.0 / (256 * 2**zoom) * CELL_PIXELS
 
 
-def grid_view(events: gpd.GeoDataFrame, bbox: BBox, zoom: int, *, max_points: int = MAX_POINTS) -> GridView:
+def grid_view(
+    events: gpd.GeoDataFrame, bbox: BBox, zoom: int, *, max_points: int = MAX_POINTS
+) -> GridView:
     """Aggregate the ``events`` inside ``bbox`` for display at ``zoom``.
 
     Parameters
@@ -100,7 +114,9 @@ def grid_view(events: gpd.GeoDataFrame, bbox: BBox, zoom: int, *, max_points: in
     to_cells = ~precise if mode == "points" else np.ones(len(selected), dtype=bool)
     cells = _cells(selected[to_cells], x[to_cells], y[to_cells], size)
     if mode == "points":
-        points = pd.DataFrame(selected.loc[precise, POINT_COLUMNS]).assign(lon=x[precise], lat=y[precise])
+        points = pd.DataFrame(selected.loc[precise, POINT_COLUMNS]).assign(
+            lon=x[precise], lat=y[precise]
+        )
     else:
         points = pd.DataFrame(columns=["lon", "lat", *POINT_COLUMNS])
     return GridView(mode, points.reset_index(drop=True), cells, size, int(len(selected)), synthetic)
@@ -119,14 +135,24 @@ def _cells(events: pd.DataFrame, x: np.ndarray, y: np.ndarray, size: float) -> p
         return pd.DataFrame(columns=columns)
     col = np.floor(x / size).astype("int64")
     row = np.floor(y / size).astype("int64")
-    frame = pd.DataFrame({"col": col, "row": row,
-                          "fatalities": events["fatalities"].to_numpy(dtype="int64", na_value=0),
-                          "event_type": events["event_type"].astype("string").fillna("").to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "col": col,
+            "row": row,
+            "fatalities": events["fatalities"].to_numpy(dtype="int64", na_value=0),
+            "event_type": events["event_type"].astype("string").fillna("").to_numpy(),
+        }
+    )
     grouped = frame.groupby(["col", "row"], sort=True)
     out = grouped.agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
-    top = (frame.groupby(["col", "row", "event_type"]).size().reset_index(name="n")
-           .sort_values(["col", "row", "n", "event_type"], ascending=[True, True, False, True])
-           .drop_duplicates(["col", "row"]).set_index(["col", "row"])["event_type"])
+    top = (
+        frame.groupby(["col", "row", "event_type"])
+        .size()
+        .reset_index(name="n")
+        .sort_values(["col", "row", "n", "event_type"], ascending=[True, True, False, True])
+        .drop_duplicates(["col", "row"])
+        .set_index(["col", "row"])["event_type"]
+    )
     out["top_type"] = top
     out = out.reset_index()
     out["minx"] = out["col"] * size

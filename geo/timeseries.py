@@ -26,11 +26,13 @@ def monthly_by_type(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not len(events):
         empty = pd.DataFrame(index=pd.PeriodIndex([], freq="M"))
         return empty, empty.copy()
-    frame = pd.DataFrame({
-        "month": pd.to_datetime(events["event_date"]).dt.to_period("M"),
-        "event_type": events["event_type"].astype("string").fillna("?"),
-        "fatalities": events["fatalities"].to_numpy(dtype="int64", na_value=0),
-    })
+    frame = pd.DataFrame(
+        {
+            "month": pd.to_datetime(events["event_date"]).dt.to_period("M"),
+            "event_type": events["event_type"].astype("string").fillna("?"),
+            "fatalities": events["fatalities"].to_numpy(dtype="int64", na_value=0),
+        }
+    )
     months = pd.period_range(frame["month"].min(), frame["month"].max(), freq="M")
     grouped = frame.groupby(["month", "event_type"])["fatalities"]
     counts = grouped.size().unstack(fill_value=0).reindex(months, fill_value=0)

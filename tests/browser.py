@@ -13,8 +13,14 @@ from urllib.parse import urlparse
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
@@ -56,8 +62,9 @@ def browser_page(viewport: tuple[int, int] = (1280, 800)) -> Iterator[tuple[obje
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                          locale="en-GB")
+            context = browser.new_context(
+                viewport={"width": viewport[0], "height": viewport[1]}, locale="en-GB"
+            )
             page = context.new_page()
 
             def route(r) -> None:
@@ -69,7 +76,10 @@ def browser_page(viewport: tuple[int, int] = (1280, 800)) -> Iterator[tuple[obje
                     r.abort()
 
             context.route("**/*", route)
-            page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
+            page.on(
+                "console",
+                lambda m: log.console_errors.append(m.text) if m.type == "error" else None,
+            )
             page.on("pageerror", lambda e: log.console_errors.append(str(e)))
             page.on("requestfailed", lambda r: log.failed.append(r.url))
 

@@ -11,12 +11,26 @@ from tests.builders import make_events, random_events
 
 
 def test_sparse_view_returns_precise_points_and_counts_imprecise_ones_in_cells():
-    events = make_events([
-        {"lon": 29.2, "lat": -1.6, "precision": 1, "event_date": "2024-03-01", "fatalities": 2},
-        {"lon": 29.3, "lat": -1.7, "precision": 2, "event_date": "2024-03-02", "fatalities": 0},
-        {"lon": 29.25, "lat": -1.65, "precision": 3, "event_date": "2024-03-03", "fatalities": 5},
-        {"lon": 10.0, "lat": 10.0, "precision": 1, "event_date": "2024-03-04", "fatalities": 0},  # outside the view
-    ])
+    events = make_events(
+        [
+            {"lon": 29.2, "lat": -1.6, "precision": 1, "event_date": "2024-03-01", "fatalities": 2},
+            {"lon": 29.3, "lat": -1.7, "precision": 2, "event_date": "2024-03-02", "fatalities": 0},
+            {
+                "lon": 29.25,
+                "lat": -1.65,
+                "precision": 3,
+                "event_date": "2024-03-03",
+                "fatalities": 5,
+            },
+            {
+                "lon": 10.0,
+                "lat": 10.0,
+                "precision": 1,
+                "event_date": "2024-03-04",
+                "fatalities": 0,
+            },  # outside the view
+        ]
+    )
     view = grid_view(events, (28.0, -3.0, 31.0, 0.0), zoom=6)
     assert view.mode == "points"
     assert sorted(view.points["event_id"]) == ["T0", "T1"]
@@ -37,8 +51,12 @@ def test_dense_view_switches_to_cells_that_add_up_to_the_total():
     # cells sit on a global grid: edges are multiples of the cell size
     size = cell_size_for_zoom(5)
     assert ((view.cells["minx"] / size).round(6) % 1 == 0).all()
-    assert set(view.cells["top_type"]) <= {"Battles", "Violence against civilians", "Explosions/Remote violence",
-                                           "Protests"}
+    assert set(view.cells["top_type"]) <= {
+        "Battles",
+        "Violence against civilians",
+        "Explosions/Remote violence",
+        "Protests",
+    }
 
 
 def test_cell_count_is_bounded_by_the_view_not_the_data():
@@ -55,10 +73,24 @@ def test_bad_zoom_names_the_parameter():
 
 
 def test_monthly_counts_fill_gaps_with_zero():
-    events = make_events([
-        {"lon": 0, "lat": 0, "event_date": "2024-01-10", "fatalities": 3, "event_type": "Battles"},
-        {"lon": 0, "lat": 0, "event_date": "2024-03-10", "event_type": "Protests", "fatalities": 0},
-    ])
+    events = make_events(
+        [
+            {
+                "lon": 0,
+                "lat": 0,
+                "event_date": "2024-01-10",
+                "fatalities": 3,
+                "event_type": "Battles",
+            },
+            {
+                "lon": 0,
+                "lat": 0,
+                "event_date": "2024-03-10",
+                "event_type": "Protests",
+                "fatalities": 0,
+            },
+        ]
+    )
     counts, deaths = monthly_by_type(events)
     assert [str(m) for m in counts.index] == ["2024-01", "2024-02", "2024-03"]
     assert counts.loc["2024-02"].sum() == 0

@@ -1,4 +1,5 @@
-"""The map pages in headless Chromium, offline: layers draw, nothing leaves localhost, data is text."""
+"""The map pages in headless Chromium, offline: layers draw, nothing leaves localhost,
+data shows as text."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def live(home):
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_MAP_ACCESS": "restricted"})
+    app = create_app(
+        {"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_MAP_ACCESS": "restricted"}
+    )
     populate(app.extensions["coopmap.store"], title=XSS)
     with serve(app) as base:
         yield base
@@ -64,15 +67,25 @@ def test_controls_refetch_and_keep_the_state_in_the_url(live):
         page.goto(live + "/?lang=fr")
         _settle(page)
         assert "période" in page.locator(".cm-panel").inner_text().lower()
-        with page.expect_response(lambda r: "/map-data/choropleth" in r.url and "fatalities" in r.url):
+        with page.expect_response(
+            lambda r: "/map-data/choropleth" in r.url and "fatalities" in r.url
+        ):
             page.select_option(".cm-panel select >> nth=1", "fatalities")
         with page.expect_response(lambda r: "/map-data/events" in r.url and "Battles" in r.url):
             page.select_option(".cm-panel select >> nth=0", "Battles")
         _settle(page)
         state = parse_qs(urlparse(page.url).query)
-        assert state["metric"] == ["fatalities"] and state["event_type"] == ["Battles"] and state["lang"] == ["fr"]
+        assert (
+            state["metric"] == ["fatalities"]
+            and state["event_type"] == ["Battles"]
+            and state["lang"] == ["fr"]
+        )
         snapshot = parse_qs(urlparse(page.locator("#cm-snapshot").get_attribute("href")).query)
-        assert snapshot["metric"] == ["fatalities"] and snapshot["view"] == ["overview"] and "bbox" in snapshot
+        assert (
+            snapshot["metric"] == ["fatalities"]
+            and snapshot["view"] == ["overview"]
+            and "bbox" in snapshot
+        )
         # the permalink restores the controls
         page.goto(page.url)
         _settle(page)

@@ -14,7 +14,9 @@ from webmap import create_app
 
 @pytest.fixture
 def filled(home):
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_MAP_ACCESS": "restricted"})
+    app = create_app(
+        {"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_MAP_ACCESS": "restricted"}
+    )
     populate(app.extensions["coopmap.store"], title=XSS)
     return app
 
@@ -67,7 +69,9 @@ def test_french_browser_gets_french_labels(filled):
     assert client.get("/?lang=de").status_code == 400
 
 
-@pytest.mark.parametrize("query", ["metric=deaths", "datetime=2024-13", "bbox=1,2,3", "layers=nope"])
+@pytest.mark.parametrize(
+    "query", ["metric=deaths", "datetime=2024-13", "bbox=1,2,3", "layers=nope"]
+)
 def test_bad_page_parameters_are_400_naming_the_parameter(filled, query):
     response = filled.test_client().get(f"/?{query}")
     assert response.status_code == 400
@@ -75,7 +79,9 @@ def test_bad_page_parameters_are_400_naming_the_parameter(filled, query):
 
 
 def test_choropleth_classes_and_legend(filled):
-    data = filled.test_client().get("/map-data/choropleth?metric=events&datetime=2024-01/2024-12").json
+    data = (
+        filled.test_client().get("/map-data/choropleth?metric=events&datetime=2024-01/2024-12").json
+    )
     by_iso = {f["properties"]["iso3"]: f["properties"] for f in data["features"]}
     assert "COD" in by_iso and "IRN" in by_iso and "FRA" not in by_iso
     assert by_iso["COD"]["events"] >= 240  # the 240 eastern-DRC events of 2024
@@ -84,18 +90,29 @@ def test_choropleth_classes_and_legend(filled):
     # the busiest country is in the darkest class
     busiest = max(by_iso.values(), key=lambda p: p["events"] or 0)
     assert busiest["color"] == [c for c in legend_colors if c != "#e8e4dc"][-1]
-    change = filled.test_client().get("/map-data/choropleth?metric=change_pct&datetime=2024-01/2024-12").json
+    change = (
+        filled.test_client()
+        .get("/map-data/choropleth?metric=change_pct&datetime=2024-01/2024-12")
+        .json
+    )
     assert change["legend"]["classes"][0]["label"].startswith("<")
 
 
 def test_sites_restricted_fields_follow_the_access_level(home):
-    restricted = create_app({"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_MAP_ACCESS": "restricted"})
+    restricted = create_app(
+        {"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_MAP_ACCESS": "restricted"}
+    )
     populate(restricted.extensions["coopmap.store"])
     full = restricted.test_client().get("/map-data/sites?iso3=COD").json
     assert {p["site"] for p in full["projects"]} == {"Goma", "Bukavu"}
     assert full["projects"][0]["budget_eur"] == 1_500_000.0
     assert [s["acronym"] for s in full["envr"]] == ["ENVR-K"]
-    public = create_app({"TESTING": True, "COOPMAP_HOME": str(home)}).test_client().get("/map-data/sites?iso3=COD").json
+    public = (
+        create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
+        .test_client()
+        .get("/map-data/sites?iso3=COD")
+        .json
+    )
     assert all("budget_eur" not in p for p in public["projects"])
     assert all(p["generalised"] for p in public["projects"])
     assert "budget_eur" not in public["footprints"]["features"][0]["properties"]
@@ -103,7 +120,9 @@ def test_sites_restricted_fields_follow_the_access_level(home):
 
 def test_events_endpoint_points_then_cells(filled):
     client = filled.test_client()
-    near = client.get("/map-data/events?bbox=27,-4,31,1&zoom=7&datetime=2024-01/2024-12&iso3=COD").json
+    near = client.get(
+        "/map-data/events?bbox=27,-4,31,1&zoom=7&datetime=2024-01/2024-12&iso3=COD"
+    ).json
     assert near["mode"] == "points" and len(near["points"]) >= 240
     assert near["synthetic"] == near["total"]
     point = near["points"][0]
@@ -119,7 +138,9 @@ def test_country_chart_is_an_svg_with_bars(filled):
     assert response.mimetype == "image/svg+xml"
     root = ET.fromstring(response.data)
     assert root.tag.endswith("svg")
-    bars = [p for p in root.iter() if p.tag.endswith("g") and (p.get("id") or "").startswith("patch")]
+    bars = [
+        p for p in root.iter() if p.tag.endswith("g") and (p.get("id") or "").startswith("patch")
+    ]
     assert len(bars) >= 24  # 12 months x 2 panels at least
     assert filled.test_client().get("/map-data/chart/XXX.svg").status_code == 404
 

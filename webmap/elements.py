@@ -93,8 +93,11 @@ class Events(_Call):
     def __init__(self, assets: dict[str, str], options: dict[str, Any]) -> None:
         super().__init__(assets, options)
         self.default_js = [*self.default_js, ("markercluster", assets["markercluster_js"])]
-        self.default_css = [*self.default_css, ("markercluster_css", assets["markercluster_css"]),
-                            ("markercluster_default_css", assets["markercluster_default_css"])]
+        self.default_css = [
+            *self.default_css,
+            ("markercluster_css", assets["markercluster_css"]),
+            ("markercluster_default_css", assets["markercluster_default_css"]),
+        ]
 
 
 class Provinces(_Call):
@@ -118,15 +121,19 @@ class Chart(_Call):
 class SidePanel(MacroElement):
     """HTML beside the map (the monthly chart), escaped by Jinja autoescape."""
 
-    _template = Template("""
+    _template = Template(
+        """
         {% macro html(this, kwargs) %}
         <aside class="cm-side" lang="{{ this.lang }}">
           <h2>{{ this.title }}</h2>
-          <img id="{{ this.img_id }}" src="{{ this.src }}" alt="{{ this.title }}" width="640" height="560">
+          <img id="{{ this.img_id }}" src="{{ this.src }}" alt="{{ this.title }}"
+               width="640" height="560">
           <p>{{ this.note }}</p>
         </aside>
         {% endmacro %}
-    """, autoescape=True)
+    """,
+        autoescape=True,
+    )
 
     def __init__(self, title: str, note: str, src: str, img_id: str, lang: str) -> None:
         super().__init__()

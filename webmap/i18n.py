@@ -9,15 +9,23 @@ from geo.errors import InvalidParameter
 LANGS = ("en", "fr")
 
 STRINGS: dict[str, dict[str, str]] = {
-    "overview_title": {"en": "Conflict and cooperation — Africa and Middle East",
-                       "fr": "Conflits et coopération — Afrique et Moyen-Orient"},
+    "overview_title": {
+        "en": "Conflict and cooperation — Africa and Middle East",
+        "fr": "Conflits et coopération — Afrique et Moyen-Orient",
+    },
     "country_title": {"en": "Country focus: {name}", "fr": "Zoom pays : {name}"},
-    "subtitle": {"en": "Cooperation sites, regional schools and conflict events",
-                 "fr": "Sites de coopération, écoles régionales et événements de conflit"},
-    "attribution_boundaries": {"en": "Boundaries: Natural Earth (public domain)",
-                               "fr": "Frontières : Natural Earth (domaine public)"},
-    "attribution_events": {"en": "Conflict events: ACLED / UCDP GED (CC BY 4.0)",
-                           "fr": "Événements : ACLED / UCDP GED (CC BY 4.0)"},
+    "subtitle": {
+        "en": "Cooperation sites, regional schools and conflict events",
+        "fr": "Sites de coopération, écoles régionales et événements de conflit",
+    },
+    "attribution_boundaries": {
+        "en": "Boundaries: Natural Earth (public domain)",
+        "fr": "Frontières : Natural Earth (domaine public)",
+    },
+    "attribution_events": {
+        "en": "Conflict events: ACLED / UCDP GED (CC BY 4.0)",
+        "fr": "Événements : ACLED / UCDP GED (CC BY 4.0)",
+    },
     "period": {"en": "Period", "fr": "Période"},
     "period_from": {"en": "First month", "fr": "Premier mois"},
     "period_to": {"en": "Last month", "fr": "Dernier mois"},
@@ -27,13 +35,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "snapshot": {"en": "Snapshot", "fr": "Capture"},
     "overview": {"en": "Overview", "fr": "Vue d'ensemble"},
     "fullscreen": {"en": "Full screen", "fr": "Plein écran"},
-    "synthetic_notice": {"en": "Synthetic demo data — not real events",
-                         "fr": "Données de démonstration synthétiques (synthetic demo data) — pas des événements réels"},
-    "synthetic": {"en": "synthetic demo data", "fr": "données de démonstration synthétiques (synthetic demo data)"},
+    "synthetic_notice": {
+        "en": "Synthetic demo data — not real events",
+        "fr": "Données de démonstration synthétiques (synthetic demo data) — "
+        "pas des événements réels",
+    },
+    "synthetic": {
+        "en": "synthetic demo data",
+        "fr": "données de démonstration synthétiques (synthetic demo data)",
+    },
     "metric_events": {"en": "Events", "fr": "Événements"},
     "metric_fatalities": {"en": "Fatalities", "fr": "Victimes"},
-    "metric_change_pct": {"en": "Change vs previous period", "fr": "Évolution vs période précédente"},
-    "metric_events_per_100k": {"en": "Events per 100,000 inhabitants", "fr": "Événements pour 100 000 habitants"},
+    "metric_change_pct": {
+        "en": "Change vs previous period",
+        "fr": "Évolution vs période précédente",
+    },
+    "metric_events_per_100k": {
+        "en": "Events per 100,000 inhabitants",
+        "fr": "Événements pour 100 000 habitants",
+    },
     "no_data": {"en": "no data", "fr": "pas de données"},
     "events": {"en": "Events", "fr": "Événements"},
     "events_layer": {"en": "Conflict events", "fr": "Événements de conflit"},
@@ -41,7 +61,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "projects": {"en": "Active projects", "fr": "Projets actifs"},
     "schools": {"en": "ENVR schools", "fr": "Écoles (ENVR)"},
     "projects_layer": {"en": "Project sites", "fr": "Sites des projets"},
-    "schools_layer": {"en": "ENVR regional schools", "fr": "Écoles nationales à vocation régionale"},
+    "schools_layer": {
+        "en": "ENVR regional schools",
+        "fr": "Écoles nationales à vocation régionale",
+    },
     "footprints": {"en": "Project footprints", "fr": "Emprise des projets"},
     "rings": {"en": "Exposure rings ({km} km)", "fr": "Zones d'exposition ({km} km)"},
     "provinces": {"en": "Provinces", "fr": "Provinces"},
@@ -63,17 +86,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "actors": {"en": "Actors", "fr": "Acteurs"},
     "location": {"en": "Location", "fr": "Lieu"},
     "cell": {"en": "Events in this cell", "fr": "Événements dans cette maille"},
-    "imprecise": {"en": "Events located only to a province or region",
-                  "fr": "Événements localisés à la province ou la région seulement"},
+    "imprecise": {
+        "en": "Events located only to a province or region",
+        "fr": "Événements localisés à la province ou la région seulement",
+    },
     "top_type": {"en": "Most frequent type", "fr": "Type le plus fréquent"},
-    "generalised": {"en": "Location generalised to the country", "fr": "Localisation généralisée au pays"},
-    "chart_title": {"en": "Monthly events and fatalities by event type",
-                    "fr": "Événements et victimes par mois et par type"},
+    "generalised": {
+        "en": "Location generalised to the country",
+        "fr": "Localisation généralisée au pays",
+    },
+    "chart_title": {
+        "en": "Monthly events and fatalities by event type",
+        "fr": "Événements et victimes par mois et par type",
+    },
     "chart_events": {"en": "Events per month", "fr": "Événements par mois"},
     "chart_fatalities": {"en": "Fatalities per month", "fr": "Victimes par mois"},
     "chart_empty": {"en": "No event in this period", "fr": "Aucun événement sur la période"},
-    "chart_note": {"en": "Counts follow the period and event type chosen on the map.",
-                   "fr": "Les comptes suivent la période et le type d'événement choisis sur la carte."},
+    "chart_note": {
+        "en": "Counts follow the period and event type chosen on the map.",
+        "fr": "Les comptes suivent la période et le type d'événement choisis sur la carte.",
+    },
 }
 
 

@@ -49,10 +49,15 @@ def assets() -> dict[str, str]:
     return {
         "leaflet_js": url_for("assets.asset", package="leaflet", filename="leaflet.js"),
         "leaflet_css": url_for("assets.asset", package="leaflet", filename="leaflet.css"),
-        "markercluster_js": url_for("assets.asset", package="markercluster", filename="leaflet.markercluster.js"),
-        "markercluster_css": url_for("assets.asset", package="markercluster", filename="MarkerCluster.css"),
-        "markercluster_default_css": url_for("assets.asset", package="markercluster",
-                                             filename="MarkerCluster.Default.css"),
+        "markercluster_js": url_for(
+            "assets.asset", package="markercluster", filename="leaflet.markercluster.js"
+        ),
+        "markercluster_css": url_for(
+            "assets.asset", package="markercluster", filename="MarkerCluster.css"
+        ),
+        "markercluster_default_css": url_for(
+            "assets.asset", package="markercluster", filename="MarkerCluster.Default.css"
+        ),
         "coopmap_js": url_for("static", filename="coopmap.js"),
         "basemap_js": url_for("static", filename="basemap.js"),
         "layers_js": url_for("static", filename="layers.js"),
@@ -61,52 +66,115 @@ def assets() -> dict[str, str]:
     }
 
 
-def _base(req: MapRequest, bbox: BBox, title: str, tiles: str | None,
-          width: str = "100%", land: str = LAND) -> tuple[folium.Map, dict[str, str]]:
+def _base(
+    req: MapRequest,
+    bbox: BBox,
+    title: str,
+    tiles: str | None,
+    width: str = "100%",
+    land: str = LAND,
+) -> tuple[folium.Map, dict[str, str]]:
     urls = assets()
     minx, miny, maxx, maxy = bbox
-    fmap = el.OfflineMap(urls, location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=3, width=width,
-                         control_scale=True, min_zoom=2, max_zoom=12, world_copy_jump=False)
+    fmap = el.OfflineMap(
+        urls,
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=3,
+        width=width,
+        control_scale=True,
+        min_zoom=2,
+        max_zoom=12,
+        world_copy_jump=False,
+    )
     fig = fmap.get_root()
     fig.title = title
     t = req.strings
-    state = {"params": req.params, "strings": t, "sea": SEA, "bbox": list(req.bbox or bbox), "layers": req.layers}
+    state = {
+        "params": req.params,
+        "strings": t,
+        "sea": SEA,
+        "bbox": list(req.bbox or bbox),
+        "layers": req.layers,
+    }
     fmap.add_child(el.MapState(urls, state))
-    fmap.add_child(el.BoundaryBasemap(urls, {
-        "url": url_for("mapdata.basemap"), "land": land, "border": BORDER, "detail_zoom": DETAIL_ZOOM,
-        "tiles": tiles}))
-    fmap.add_child(el.Attribution(urls, {"lines": [t["attribution_boundaries"], t["attribution_events"]]}))
+    fmap.add_child(
+        el.BoundaryBasemap(
+            urls,
+            {
+                "url": url_for("mapdata.basemap"),
+                "land": land,
+                "border": BORDER,
+                "detail_zoom": DETAIL_ZOOM,
+                "tiles": tiles,
+            },
+        )
+    )
+    fmap.add_child(
+        el.Attribution(urls, {"lines": [t["attribution_boundaries"], t["attribution_events"]]})
+    )
     fmap.add_child(el.FullscreenControl(urls, {"title": t["fullscreen"]}))
     return fmap, urls
 
 
-def _controls(req: MapRequest, urls: dict[str, str], title: str, metrics: bool, extra: dict[str, str],
-              home: bool) -> el.Controls:
+def _controls(
+    req: MapRequest,
+    urls: dict[str, str],
+    title: str,
+    metrics: bool,
+    extra: dict[str, str],
+    home: bool,
+) -> el.Controls:
     t = req.strings
     period = req.params.get("datetime", "")
     start, _, end = period.partition("/")
-    return el.Controls(urls, {
-        "title": title, "subtitle": t["subtitle"], "months": req.months, "start": start[:7], "end": end[:7],
-        "event_types": req.event_types,
-        "metrics": [[m, t[f"metric_{m}"]] for m in METRICS] if metrics else None,
-        "snapshot_url": SNAPSHOT_URL, "snapshot_extra": extra,
-        "home_url": url_for("pages.index") if home else None,
-        "notice": t["synthetic_notice"] if req.synthetic else None,
-    })
+    return el.Controls(
+        urls,
+        {
+            "title": title,
+            "subtitle": t["subtitle"],
+            "months": req.months,
+            "start": start[:7],
+            "end": end[:7],
+            "event_types": req.event_types,
+            "metrics": [[m, t[f"metric_{m}"]] for m in METRICS] if metrics else None,
+            "snapshot_url": SNAPSHOT_URL,
+            "snapshot_extra": extra,
+            "home_url": url_for("pages.index") if home else None,
+            "notice": t["synthetic_notice"] if req.synthetic else None,
+        },
+    )
 
 
 def overview_map(req: MapRequest, tiles: str | None) -> folium.Map:
     """The overview: country choropleth, footprints, sites, schools and events."""
     t = req.strings
     fmap, urls = _base(req, OVERVIEW_BBOX, t["overview_title"], tiles)
-    fmap.add_child(el.Choropleth(urls, {
-        "url": url_for("mapdata.choropleth"), "title": t["metric"],
-        "metric_titles": {m: t[f"metric_{m}"] for m in METRICS},
-        "country_url": url_for("pages.country_map_page", iso3="ISO3")}))
-    fmap.add_child(el.Sites(urls, {"url": url_for("mapdata.sites"), "status_colors": STATUS_COLORS,
-                                   "footprints": True, "rings_km": None}))
+    fmap.add_child(
+        el.Choropleth(
+            urls,
+            {
+                "url": url_for("mapdata.choropleth"),
+                "title": t["metric"],
+                "metric_titles": {m: t[f"metric_{m}"] for m in METRICS},
+                "country_url": url_for("pages.country_map_page", iso3="ISO3"),
+            },
+        )
+    )
+    fmap.add_child(
+        el.Sites(
+            urls,
+            {
+                "url": url_for("mapdata.sites"),
+                "status_colors": STATUS_COLORS,
+                "footprints": True,
+                "rings_km": None,
+            },
+        )
+    )
     fmap.add_child(el.Events(urls, {"url": url_for("mapdata.events"), "title": t["events_layer"]}))
-    fmap.add_child(_controls(req, urls, t["overview_title"], True, {"view": "overview"}, home=False))
+    fmap.add_child(
+        _controls(req, urls, t["overview_title"], True, {"view": "overview"}, home=False)
+    )
     return fmap
 
 
@@ -115,17 +183,47 @@ def country_map(req: MapRequest, iso3: str, name: str, bbox: BBox, tiles: str | 
     t = req.strings
     title = t["country_title"].format(name=name)
     fmap, urls = _base(req, bbox, title, tiles, width="64%", land=DIM_LAND)
-    fmap.add_child(el.Provinces(urls, {"url": url_for("mapdata.country", iso3=iso3), "title": t["provinces"],
-                                       "fill": LAND}))
+    fmap.add_child(
+        el.Provinces(
+            urls,
+            {"url": url_for("mapdata.country", iso3=iso3), "title": t["provinces"], "fill": LAND},
+        )
+    )
     rings = EXPOSURE_RADIUS_KM if req.access == "restricted" else None
-    fmap.add_child(el.Sites(urls, {"url": url_for("mapdata.sites"), "status_colors": STATUS_COLORS,
-                                   "footprints": False, "rings_km": rings, "extra": {"iso3": iso3}}))
-    fmap.add_child(el.Events(urls, {"url": url_for("mapdata.events"), "title": t["events_layer"],
-                                    "extra": {"iso3": iso3}}))
+    fmap.add_child(
+        el.Sites(
+            urls,
+            {
+                "url": url_for("mapdata.sites"),
+                "status_colors": STATUS_COLORS,
+                "footprints": False,
+                "rings_km": rings,
+                "extra": {"iso3": iso3},
+            },
+        )
+    )
+    fmap.add_child(
+        el.Events(
+            urls,
+            {"url": url_for("mapdata.events"), "title": t["events_layer"], "extra": {"iso3": iso3}},
+        )
+    )
     fmap.add_child(_controls(req, urls, title, False, {"view": "country", "iso3": iso3}, home=True))
-    fmap.add_child(el.Chart(urls, {"url": url_for("mapdata.chart", iso3=iso3), "img_id": "cm-chart"}))
-    fmap.add_child(el.SidePanel(t["chart_title"], t["chart_note"],
-                                                url_for("mapdata.chart", iso3=iso3, lang=req.lang,
-                                                        **{k: v for k, v in req.params.items() if k != "lang"}),
-                                                "cm-chart", req.lang))
+    fmap.add_child(
+        el.Chart(urls, {"url": url_for("mapdata.chart", iso3=iso3), "img_id": "cm-chart"})
+    )
+    fmap.add_child(
+        el.SidePanel(
+            t["chart_title"],
+            t["chart_note"],
+            url_for(
+                "mapdata.chart",
+                iso3=iso3,
+                lang=req.lang,
+                **{k: v for k, v in req.params.items() if k != "lang"},
+            ),
+            "cm-chart",
+            req.lang,
+        )
+    )
     return fmap

@@ -16,7 +16,12 @@ import shapely
 from flask import Blueprint, Response, current_app, request
 
 from geo.boundaries import load_countries
-from geo.cartography import STATUS_COLORS, classify, light_geometry, overview_countries, parse_metric
+from geo.cartography import (
+    classify,
+    light_geometry,
+    overview_countries,
+    parse_metric,
+)
 from geo.errors import InvalidParameter
 from geo.events import events_frame
 from geo.grid import grid_view
@@ -51,12 +56,17 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _geojson(frame: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
     geoms = shapely.to_geojson(frame.geometry.values)
     props = _records(pd.DataFrame(frame[columns]))
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": orjson.loads(g), "properties": p} for g, p in zip(geoms, props, strict=True)]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": orjson.loads(g), "properties": p}
+            for g, p in zip(geoms, props, strict=True)
+        ],
+    }
 
 
 def access_level() -> str:
-    """``public`` (default) or ``restricted``: restricted fields and exact project points need the latter."""
+    """``public`` (default) or ``restricted`` (restricted fields, exact project points)."""
     level = current_app.config.get("COOPMAP_MAP_ACCESS", "public")
     return "restricted" if level == "restricted" else "public"
 
@@ -102,7 +112,9 @@ def basemap() -> Response:
     if detail == "z4":
         if not request.args.get("bbox"):
             raise InvalidParameter("bbox", "", "detail=z4 needs a bbox")
-        hits = frame.sindex.query(shapely.box(*parse_bbox(request.args["bbox"])), predicate="intersects")
+        hits = frame.sindex.query(
+            shapely.box(*parse_bbox(request.args["bbox"])), predicate="intersects"
+        )
         frame = frame.iloc[sorted(hits)]
     return _json(_geojson(frame, LABEL_COLUMNS))
 
@@ -118,17 +130,31 @@ def choropleth() -> Response:
     light = light_countries("countries_z2")
     shown = light[overview_countries(light)]
     frame = shown[["iso3", "name", "name_fr", "geometry"]].merge(
-        pd.DataFrame(summary.drop(columns=["geometry", "name"])), on="iso3", how="left")
+        pd.DataFrame(summary.drop(columns=["geometry", "name"])), on="iso3", how="left"
+    )
     classes = classify(frame[metric], metric, no_data_label=t["no_data"])
     frame["value"] = frame[metric]
     frame["color"] = classes.colors
     frame["label"] = frame["name_fr"].fillna(frame["name"]) if lang == "fr" else frame["name"]
     frame["value_text"] = [_value_text(v, metric, t["no_data"]) for v in frame[metric]]
-    columns = ["iso3", "label", "value", "value_text", "color", "events", "fatalities", "change_pct",
-               "events_per_100k", "projects_active", "envr_count"]
+    columns = [
+        "iso3",
+        "label",
+        "value",
+        "value_text",
+        "color",
+        "events",
+        "fatalities",
+        "change_pct",
+        "events_per_100k",
+        "projects_active",
+        "envr_count",
+    ]
     payload = _geojson(gpd.GeoDataFrame(frame, geometry="geometry"), columns)
-    payload["legend"] = {"title": t[f"metric_{metric}"],
-                         "classes": [{"color": c, "label": label} for c, label in classes.legend]}
+    payload["legend"] = {
+        "title": t[f"metric_{metric}"],
+        "classes": [{"color": c, "label": label} for c, label in classes.legend],
+    }
     return _json(payload)
 
 
@@ -153,8 +179,12 @@ def sites() -> Response:
     projects = read_or_empty("projects")
     if projects is not None:
         if iso3:
-            projects = projects[projects["countries"].astype("string").str.split(";").apply(
-                lambda codes: iso3 in codes if isinstance(codes, list) else False)]
+            projects = projects[
+                projects["countries"]
+                .astype("string")
+                .str.split(";")
+                .apply(lambda codes: iso3 in codes if isinstance(codes, list) else False)
+            ]
         layer = catalogue().get("projects")
         if not restricted and layer.generalise_geometry:
             projects = _generalised(projects)
@@ -162,21 +192,33 @@ def sites() -> Response:
     footprints = read_or_empty("project-countries")
     if footprints is not None:
         if iso3:
-            footprints = footprints[footprints["countries"].astype("string").str.contains(iso3, regex=False)]
-        names = _allowed(catalogue().get("project-countries").field_names, "project-countries", restricted)
-        out["footprints"] = _geojson(light_geometry(footprints, 0.005), [n for n in names if n in footprints])
+            footprints = footprints[
+                footprints["countries"].astype("string").str.contains(iso3, regex=False)
+            ]
+        names = _allowed(
+            catalogue().get("project-countries").field_names, "project-countries", restricted
+        )
+        out["footprints"] = _geojson(
+            light_geometry(footprints, 0.005), [n for n in names if n in footprints]
+        )
     return _json(out)
 
 
 def _allowed(names: list[str], layer_id: str, restricted: bool) -> list[str]:
     layer = catalogue().get(layer_id)
-    return [n for n in names if n not in layer.field_names or restricted or not layer.field(n).restricted]
+    return [
+        n
+        for n in names
+        if n not in layer.field_names or restricted or not layer.field(n).restricted
+    ]
 
 
 def _points(frame: gpd.GeoDataFrame, names: list[str], restricted: bool) -> list[dict[str, Any]]:
     layer_id = "envr" if "founded" in names else "projects"
     columns = [n for n in _allowed(names, layer_id, restricted) if n in frame.columns]
-    table = pd.DataFrame(frame[columns]).assign(lon=frame.geometry.x.round(5), lat=frame.geometry.y.round(5))
+    table = pd.DataFrame(frame[columns]).assign(
+        lon=frame.geometry.x.round(5), lat=frame.geometry.y.round(5)
+    )
     return _records(table)
 
 
@@ -185,25 +227,37 @@ def _generalised(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     labels = store().read("countries").set_index("iso3")[["label_x", "label_y"]]
     joined = labels.reindex(projects["country_iso3"].astype("string"))
     out = projects.copy()
-    out["geometry"] = gpd.points_from_xy(joined["label_x"].to_numpy(), joined["label_y"].to_numpy(), crs=projects.crs)
+    out["geometry"] = gpd.points_from_xy(
+        joined["label_x"].to_numpy(), joined["label_y"].to_numpy(), crs=projects.crs
+    )
     out["generalised"] = True
     return out[~out.geometry.is_empty & out.geometry.x.notna()]
 
 
 @bp.get("/events")
 def events() -> Response:
-    """Events of the view: points when sparse, grid cells when dense (``bbox`` and ``zoom`` required)."""
+    """Events of the view: points when sparse, grid cells when dense (needs ``bbox``, ``zoom``)."""
     if not request.args.get("bbox"):
         raise InvalidParameter("bbox", "", "the events of the map need the view's bbox")
     bbox = parse_bbox(request.args["bbox"])
     try:
         zoom = int(request.args.get("zoom", ""))
     except ValueError:
-        raise InvalidParameter("zoom", request.args.get("zoom"), "expected an integer from 0 to 22") from None
+        raise InvalidParameter(
+            "zoom", request.args.get("zoom"), "expected an integer from 0 to 22"
+        ) from None
     selected = event_selection(request.args, request.args.get("iso3"))
     view = grid_view(selected, bbox, zoom)
-    return _json({"mode": view.mode, "total": view.total, "synthetic": view.synthetic,
-                  "cell_size": view.cell_size, "points": _records(view.points), "cells": _records(view.cells)})
+    return _json(
+        {
+            "mode": view.mode,
+            "total": view.total,
+            "synthetic": view.synthetic,
+            "cell_size": view.cell_size,
+            "points": _records(view.points),
+            "cells": _records(view.cells),
+        }
+    )
 
 
 @bp.get("/country/<iso3>")
@@ -211,7 +265,10 @@ def country(iso3: str) -> Response:
     """The country's outline and its provinces (with event counts when province summaries exist)."""
     row = country_or_404(iso3)
     outline = gpd.GeoDataFrame([row], geometry="geometry", crs="EPSG:4326")
-    out: dict[str, Any] = {"country": _geojson(light_geometry(outline, 0.002), ["iso3", "name"]), "provinces": None}
+    out: dict[str, Any] = {
+        "country": _geojson(light_geometry(outline, 0.002), ["iso3", "name"]),
+        "provinces": None,
+    }
     provinces = read_or_empty("provinces")
     if provinces is not None:
         mine = provinces[provinces["iso3"] == row["iso3"]]
@@ -228,4 +285,6 @@ def chart(iso3: str) -> Response:
     selected = event_selection(request.args, row["iso3"])
     name = row["name_fr"] if lang == "fr" and isinstance(row["name_fr"], str) else row["name"]
     svg = monthly_chart_svg(selected, strings(lang), str(name))
-    return Response(svg, mimetype="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'"})
+    return Response(
+        svg, mimetype="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'"}
+    )

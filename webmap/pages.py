@@ -18,8 +18,15 @@ from webmap.mapdata import access_level, country_or_404, read_or_empty
 
 bp = Blueprint("pages", __name__)
 
-KNOWN_LAYERS = ("country-summary", "projects", "envr", "project-countries", "conflict-events", "exposure",
-                "provinces")
+KNOWN_LAYERS = (
+    "country-summary",
+    "projects",
+    "envr",
+    "project-countries",
+    "conflict-events",
+    "exposure",
+    "provinces",
+)
 DEFAULT_MONTHS = 12
 """The default period: the last twelve months of data."""
 
@@ -59,9 +66,13 @@ def _map_request() -> MapRequest:
         if unknown:
             from geo.errors import InvalidParameter
 
-            raise InvalidParameter("layers", args["layers"], f"unknown layer {unknown[0]!r}; use {list(KNOWN_LAYERS)}")
+            raise InvalidParameter(
+                "layers", args["layers"], f"unknown layer {unknown[0]!r}; use {list(KNOWN_LAYERS)}"
+            )
     bbox = parse_bbox(args["bbox"]) if args.get("bbox") else None
-    return MapRequest(lang, strings(lang), params, bbox, layers, months, types, synthetic, access_level())
+    return MapRequest(
+        lang, strings(lang), params, bbox, layers, months, types, synthetic, access_level()
+    )
 
 
 def _html(fmap) -> Response:
@@ -87,7 +98,9 @@ def country_map_page(iso3: str) -> Response:
     row = country_or_404(iso3)
     req = _map_request()
     name = row["name_fr"] if req.lang == "fr" and isinstance(row["name_fr"], str) else row["name"]
-    fmap = country_map(req, str(row["iso3"]), str(name), padded_bbox(row.geometry), settings().tiles_url)
+    fmap = country_map(
+        req, str(row["iso3"]), str(name), padded_bbox(row.geometry), settings().tiles_url
+    )
     response = _html(fmap)
     response.headers["Content-Language"] = req.lang
     return response
