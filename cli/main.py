@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import boundaries, export, layers, serve
+from cli import boundaries, export, ingest_registry, layers, serve
 from cli.common import Group
 
 
@@ -21,3 +21,6 @@ def ingest() -> None:
 
 for command in (serve.serve, layers.layers, export.export, boundaries.boundaries):
     main.add_command(command)
+
+for command in ingest_registry.COMMANDS:
+    ingest.add_command(command)

@@ -25,6 +25,9 @@ def build_countries(settings: Settings) -> tuple[gpd.GeoDataFrame, list[str]]:
 
 DEFAULT_BUILDERS: dict[str, str] = {
     "countries": "geo.defaults:build_countries",
+    "envr": "geo.registries.defaults:build_envr",
+    "projects": "geo.registries.defaults:build_projects",
+    "project-countries": "geo.registries.defaults:build_project_countries",
 }
 """Layer id → ``"module:function"`` of its builder, in build order."""
 

@@ -96,7 +96,21 @@ def parse_datetime(text: str) -> Period:
     return Period(start, end)
 
 
-def _parse_date(part: str, whole: str, *, end: bool) -> dt.date:
+def parse_date(text: str, *, end: bool = False, parameter: str = "date") -> dt.date:
+    """Parse one date given as ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or an RFC 3339 date-time.
+
+    A year or month means its first day, or its last day with ``end``; ``parameter`` names the
+    field in the error message.
+
+    Examples
+    --------
+    >>> parse_date("2015"), parse_date("2021", end=True), parse_date("2011-03")
+    (datetime.date(2015, 1, 1), datetime.date(2021, 12, 31), datetime.date(2011, 3, 1))
+    """
+    return _parse_date(str(text), str(text), end=end, parameter=parameter)
+
+
+def _parse_date(part: str, whole: str, *, end: bool, parameter: str = "datetime") -> dt.date:
     part = part.strip()
     try:
         if len(part) == 4 and part.isdigit():
@@ -113,9 +127,9 @@ def _parse_date(part: str, whole: str, *, end: bool) -> dt.date:
             return dt.date.fromisoformat(part)
         return dt.datetime.fromisoformat(part.replace("Z", "+00:00")).date()
     except ValueError:
-        raise InvalidParameter(
-            "datetime", whole, "use an RFC 3339 date or interval, e.g. 2024-01-01/2024-12-31 or ../2024-12-31"
-        ) from None
+        hint = ("use an RFC 3339 date or interval, e.g. 2024-01-01/2024-12-31 or ../2024-12-31"
+                if parameter == "datetime" else "use YYYY, YYYY-MM or YYYY-MM-DD")
+        raise InvalidParameter(parameter, whole, hint) from None
 
 
 def parse_filters(params: Mapping[str, str], allowed: Iterable[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:

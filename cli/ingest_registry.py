@@ -1,0 +1,65 @@
+"""``coopmap ingest projects FILE`` and ``coopmap ingest envr FILE``: replace a registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.common import open_store
+from geo.geocode import Geocoder
+from geo.registries import RegistryLoad, load_envr, load_projects
+from geo.rejects import write_rejects
+
+FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _geocoder(store) -> Geocoder:  # noqa: ANN001
+    provinces = store.read("provinces") if store.has("provinces") else None
+    return Geocoder(store.read("countries"), provinces)
+
+
+def _report(result: RegistryLoad, rejects_path: Path) -> None:
+    """Print the summary; write (or clear) the rejects file; exit 1 when rows were rejected."""
+    click.echo(result.summary())
+    if not result.rejects:
+        rejects_path.unlink(missing_ok=True)
+        return
+    write_rejects(rejects_path, result.rejects)
+    for reject in result.rejects[:10]:
+        click.echo(f"  line {reject.line}: {reject.reason}", err=True)
+    if len(result.rejects) > 10:
+        click.echo(f"  ... and {len(result.rejects) - 10} more", err=True)
+    click.echo(f"rejects written to {rejects_path}", err=True)
+    raise SystemExit(1)
+
+
+@click.command("projects")
+@click.argument("file", type=FILE)
+def ingest_projects(file: Path) -> None:
+    """Replace the projects and project-countries layers with FILE (.csv or .geojson)."""
+    settings, store = open_store()
+    result = load_projects(file, _geocoder(store))
+    if result.loaded:
+        assert result.footprints is not None
+        store.write("projects", result.frame, [str(file)])
+        store.write("project-countries", result.footprints, [str(file)])
+    else:
+        click.echo("no valid row: the project layers were left unchanged", err=True)
+    _report(result, settings.rejects_dir / f"{file.stem}.projects.rejects.csv")
+
+
+@click.command("envr")
+@click.argument("file", type=FILE)
+def ingest_envr(file: Path) -> None:
+    """Replace the ENVR school registry (layer envr) with FILE (.csv or .geojson)."""
+    settings, store = open_store()
+    result = load_envr(file, _geocoder(store))
+    if result.loaded:
+        store.write("envr", result.frame, [str(file)])
+    else:
+        click.echo("no valid row: the envr layer was left unchanged", err=True)
+    _report(result, settings.rejects_dir / f"{file.stem}.envr.rejects.csv")
+
+
+COMMANDS = (ingest_projects, ingest_envr)
