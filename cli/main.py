@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import boundaries, export, ingest_registry, layers, serve
+from cli import boundaries, export, exposure, ingest_registry, layers, raster, serve
 from cli.common import Group
 
 
@@ -24,3 +24,5 @@ for command in (serve.serve, layers.layers, export.export, boundaries.boundaries
 
 for command in ingest_registry.COMMANDS:
     ingest.add_command(command)
+main.add_command(exposure.exposure)
+main.add_command(raster.raster)

@@ -1,7 +1,19 @@
 """Country and province summaries: conflict, projects and schools on the same boundaries.
 
-``country_summary`` is the pure function; ``country_summary_layer`` adapts it to the
-catalogue's ``ComputedSource`` slot (``(store, params) -> GeoDataFrame``).
+``country_summary`` and ``province_summary`` are pure functions of frames; the ``*_layer``
+adapters fill the catalogue's ``ComputedSource`` slot (``(store, params) -> GeoDataFrame``) and
+cache their results by (data version, params).
+
+Decisions
+---------
+- Default period: the last 12 months of data, ending on the latest event (``geo.prepared``).
+- Change: events in the period vs the previous period of the same length (whole years compare
+  with whole years, so 2024 vs 2023); null when the previous period has no events or the period
+  is open-ended.
+- Projects active in the period: their [start, end] overlaps it (a missing date is unbounded).
+  A project counts, with its whole budget, in each of its countries (``countries``, else
+  ``country_iso3``), so budgets summed over countries double-count multi-country projects.
+- ENVR schools: those founded by the end of the period (unknown founding year counts).
 """
 
 from __future__ import annotations
@@ -14,11 +26,23 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from geo.query import Query, apply_query, parse_query, period_mask
+from geo.cache import PREPARED, RESULTS, params_key
+from geo.events import events_frame
+from geo.prepared import (
+    FILTER_FIELDS,
+    EventArrays,
+    filter_mask,
+    in_period,
+    prepare_events,
+    resolve_period,
+    selection_note,
+)
+from geo.query import Query, parse_query
 from geo.store import Store
 from geo.types import Period
+from layers.catalogue import SUMMARY_FIELDS
 
-SUMMARY_FILTERS = ("event_type", "sub_event_type", "source_dataset")
+SUMMARY_FILTERS = FILTER_FIELDS
 
 
 def previous_period(period: Period) -> Period | None:
@@ -28,6 +52,8 @@ def previous_period(period: Period) -> Period | None:
     --------
     >>> str(previous_period(Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31))))
     '2023-01-01/2023-12-31'
+    >>> str(previous_period(Period(dt.date(2024, 3, 1), dt.date(2024, 3, 31))))
+    '2024-01-30/2024-02-29'
     """
     if period.start is None or period.end is None:
         return None
@@ -38,12 +64,58 @@ def previous_period(period: Period) -> Period | None:
     return Period(period.start - length, period.end - length)
 
 
+def event_counts(arrays: EventArrays, rows: np.ndarray, n: int, query: Query) -> pd.DataFrame:
+    """Count the events of ``query`` into ``n`` rows (``rows[i]`` is event i's row, -1 for none).
+
+    Returns a frame of ``n`` rows: events, fatalities, events_previous, change_pct,
+    events_by_type, period, previous_period, data_note.
+    """
+    period = resolve_period(query, arrays)
+    base = filter_mask(arrays, query) & (rows >= 0)
+    current = base & in_period(arrays, period)
+    out = pd.DataFrame({
+        "events": np.bincount(rows[current], minlength=n).astype("int64"),
+        "fatalities": np.bincount(rows[current], weights=arrays.fatalities[current], minlength=n).astype("int64"),
+    })
+    previous = previous_period(period) if period is not None else None
+    if previous is not None:
+        before = np.bincount(rows[base & in_period(arrays, previous)], minlength=n)
+        out["events_previous"] = pd.array(before, dtype="Int64")
+        prev = out["events_previous"].astype("Float64")
+        change = ((out["events"] - prev) / prev.where(prev > 0) * 100).round(1)
+        out["change_pct"] = change
+    else:
+        out["events_previous"] = pd.array([pd.NA] * n, dtype="Int64")
+        out["change_pct"] = pd.array([pd.NA] * n, dtype="Float64")
+    out["events_by_type"] = _by_type(arrays, rows, current, n)
+    out["period"] = str(period) if period is not None else "../.."
+    out["previous_period"] = str(previous) if previous is not None else None
+    out["previous_period"] = out["previous_period"].astype("string")
+    out["data_note"] = selection_note(arrays, current)
+    return out
+
+
+def _by_type(arrays: EventArrays, rows: np.ndarray, mask: np.ndarray, n: int) -> list[str]:
+    types = arrays.event_type
+    k = len(types.labels) + 1  # the last column holds events without a type
+    codes = np.where(types.codes[mask] < 0, k - 1, types.codes[mask])
+    table = np.bincount(rows[mask] * k + codes, minlength=n * k).reshape(n, k)
+    labels = [*map(str, types.labels), "unknown"]
+    out = []
+    for line in table:
+        present = {labels[j]: int(line[j]) for j in np.flatnonzero(line)}
+        out.append(orjson.dumps(present, option=orjson.OPT_SORT_KEYS).decode())
+    return out
+
+
 def country_summary(
     events: gpd.GeoDataFrame,
     countries: gpd.GeoDataFrame,
     query: Query,
     projects: gpd.GeoDataFrame | None = None,
     envr: gpd.GeoDataFrame | None = None,
+    *,
+    prepared: EventArrays | None = None,
 ) -> gpd.GeoDataFrame:
     """Per country: events, fatalities, change vs the previous period, rate, projects, schools.
 
@@ -51,8 +123,10 @@ def country_summary(
     ----------
     events : the ``conflict-events`` layer (``country_iso3`` already assigned)
     countries : the ``countries`` layer (population in ``pop_est``)
-    query : period and filters (``event_type``, ``sub_event_type``, ``source_dataset``); bbox ignored
+    query : period and filters (``event_type``, ``sub_event_type``, ``source_dataset``); bbox
+        ignored; without a period, the last 12 months of data
     projects, envr : the registries, counted per country when given
+    prepared : ``prepare_events(events)`` when the caller already has it (cached per data version)
 
     Returns
     -------
@@ -61,71 +135,76 @@ def country_summary(
     Examples
     --------
     >>> summary = country_summary(events, countries, parse_query({"datetime": "2024"}, SUMMARY_FILTERS))  # doctest: +SKIP
+    >>> summary.set_index("iso3").loc["MLI", ["events", "events_previous", "change_pct"]]  # doctest: +SKIP
     """
-    selected = apply_query(events, Query(None, None, query.filters), None)
-    current = _in_period(selected, query.period)
-    out = countries[["iso3", "name", "pop_est", "geometry"]].copy()
-    counts = current.groupby("country_iso3", observed=True).agg(
-        events=("event_id", "size"), fatalities=("fatalities", "sum"))
-    out = out.join(counts, on="iso3")
-    previous = previous_period(query.period) if query.period else None
-    if previous is not None:
-        before = _in_period(selected, previous).groupby("country_iso3", observed=True).size()
-        out["events_previous"] = out["iso3"].map(before).fillna(0).astype("int64")
-    else:
-        out["events_previous"] = pd.NA
-    out[["events", "fatalities"]] = out[["events", "fatalities"]].fillna(0).astype("int64")
-    prev = out["events_previous"].astype("Float64")
-    out["change_pct"] = ((out["events"] - prev) / prev * 100).where(prev > 0).round(1)
-    pop = out["pop_est"].where(out["pop_est"] > 0)
-    out["events_per_100k"] = (out["events"] / pop * 100_000).round(3)
-    out["events_by_type"] = out["iso3"].map(_by_type(current)).fillna("{}")
-    out = _add_registries(out, projects, envr, query.period)
-    return out.drop(columns=["pop_est"]).reset_index(drop=True)
+    arrays = prepared if prepared is not None else prepare_events(events)
+    keys = pd.Index(countries["iso3"].astype(str))
+    counts = event_counts(arrays, arrays.country.rows_in(keys), len(keys), query)
+    out = countries[["iso3", "name"]].reset_index(drop=True)
+    out = pd.concat([out, counts], axis=1)
+    pop = countries["pop_est"].reset_index(drop=True).astype("Float64")
+    out["events_per_100k"] = (out["events"] / pop.where(pop > 0) * 100_000).round(3)
+    period = resolve_period(query, arrays)
+    project_pairs = _project_country_pairs(projects, period)
+    school_pairs = envr_pairs(envr, period, "country_iso3")
+    out = pd.concat([out, registry_columns(keys, project_pairs, school_pairs)], axis=1)
+    columns = [f.name for f in SUMMARY_FIELDS]
+    geometry = countries.geometry.reset_index(drop=True).values
+    return gpd.GeoDataFrame(out[columns], geometry=geometry, crs=countries.crs)
 
 
-def _in_period(events: gpd.GeoDataFrame, period: Period | None) -> gpd.GeoDataFrame:
-    if period is None:
-        return events
-    return events[period_mask(events["event_date"], period)]
-
-
-def _by_type(events: pd.DataFrame) -> pd.Series:
-    table = events.groupby(["country_iso3", "event_type"], observed=True).size()
-    out = {}
-    for iso3, group in table.groupby(level=0):
-        out[iso3] = orjson.dumps({k[1]: int(v) for k, v in group.items()}, option=orjson.OPT_SORT_KEYS).decode()
-    return pd.Series(out, dtype="string")
-
-
-def _add_registries(out: pd.DataFrame, projects: gpd.GeoDataFrame | None, envr: gpd.GeoDataFrame | None,
-                    period: Period | None) -> pd.DataFrame:
-    out["projects_active"] = 0
-    out["projects_budget_eur"] = 0.0
-    out["project_acronyms"] = ""
-    out["envr_count"] = 0
-    out["envr_acronyms"] = ""
-    if projects is not None and len(projects):
-        active = projects[_active(projects, period)]
-        per_country = (active.assign(iso3=active["countries"].astype("string").str.split(";"))
-                       .explode("iso3").drop_duplicates(["acronym", "iso3"]))
-        grouped = per_country.groupby("iso3")
-        out["projects_active"] = out["iso3"].map(grouped["acronym"].nunique()).fillna(0).astype("int64")
-        out["projects_budget_eur"] = out["iso3"].map(grouped["budget_eur"].sum(min_count=1)).fillna(0.0)
-        out["project_acronyms"] = out["iso3"].map(grouped["acronym"].agg(lambda s: ", ".join(sorted(set(s))))).fillna("")
-    if envr is not None and len(envr):
-        grouped = envr.groupby("country_iso3")
-        out["envr_count"] = out["iso3"].map(grouped.size()).fillna(0).astype("int64")
-        out["envr_acronyms"] = out["iso3"].map(grouped["acronym"].agg(lambda s: ", ".join(sorted(s)))).fillna("")
+def registry_columns(keys: pd.Index, projects: pd.DataFrame, envr: pd.DataFrame) -> pd.DataFrame:
+    """Projects and schools per key, from (key, acronym[, budget_eur]) pairs."""
+    out = pd.DataFrame(index=range(len(keys)))
+    p = projects[projects["key"].isin(keys)].drop_duplicates(["key", "acronym"])
+    grouped = p.groupby("key")
+    per_key = pd.Series(keys, index=range(len(keys)))
+    out["projects_active"] = per_key.map(grouped["acronym"].nunique()).fillna(0).astype("int64")
+    out["projects_budget_eur"] = per_key.map(grouped["budget_eur"].sum(min_count=1)).fillna(0.0).astype(float)
+    out["project_acronyms"] = per_key.map(grouped["acronym"].agg(_join)).astype("string").fillna("")
+    e = envr[envr["key"].isin(keys)].drop_duplicates(["key", "acronym"])
+    grouped = e.groupby("key")
+    out["envr_count"] = per_key.map(grouped.size()).fillna(0).astype("int64")
+    out["envr_acronyms"] = per_key.map(grouped["acronym"].agg(_join)).astype("string").fillna("")
     return out
 
 
-def _active(projects: pd.DataFrame, period: Period | None) -> np.ndarray:
+def _join(values: pd.Series) -> str:
+    return ", ".join(sorted(set(map(str, values))))
+
+
+def _project_country_pairs(projects: gpd.GeoDataFrame | None, period: Period | None) -> pd.DataFrame:
+    if projects is None or not len(projects):
+        return pd.DataFrame({"key": [], "acronym": [], "budget_eur": []})
+    active = projects[active_mask(projects, period)]
+    listed = active["countries"].astype("string").fillna("").str.strip()
+    codes = listed.where(listed != "", active["country_iso3"].astype("string"))
+    pairs = pd.DataFrame({
+        "key": codes.fillna("").str.upper().str.split(";"),
+        "acronym": active["acronym"].astype("string"),
+        "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce"),
+    }).explode("key")
+    pairs["key"] = pairs["key"].str.strip()
+    return pairs[pairs["key"] != ""]
+
+
+def envr_pairs(envr: gpd.GeoDataFrame | None, period: Period | None, key: str) -> pd.DataFrame:
+    if envr is None or not len(envr):
+        return pd.DataFrame({"key": [], "acronym": []})
+    founded = pd.to_numeric(envr["founded"], errors="coerce") if "founded" in envr else None
+    keep = np.ones(len(envr), dtype=bool)
+    if founded is not None and period is not None and period.end is not None:
+        keep = (founded.isna() | (founded <= period.end.year)).to_numpy()
+    return pd.DataFrame({"key": envr[key].astype("string").to_numpy()[keep],
+                         "acronym": envr["acronym"].astype("string").to_numpy()[keep]})
+
+
+def active_mask(projects: pd.DataFrame, period: Period | None) -> np.ndarray:
     """Projects whose [start, end] overlaps the period (open dates count as unbounded)."""
     if period is None:
         return np.ones(len(projects), dtype=bool)
-    start = pd.to_datetime(projects["start"])
-    end = pd.to_datetime(projects["end"])
+    start = pd.to_datetime(projects["start"], errors="coerce")
+    end = pd.to_datetime(projects["end"], errors="coerce")
     mask = np.ones(len(projects), dtype=bool)
     if period.end is not None:
         mask &= (start.isna() | (start <= pd.Timestamp(period.end))).to_numpy()
@@ -134,19 +213,52 @@ def _active(projects: pd.DataFrame, period: Period | None) -> np.ndarray:
     return mask
 
 
-def country_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDataFrame:
-    """The ``country-summary`` layer for request or CLI parameters."""
-    query = parse_query(params, SUMMARY_FILTERS)
-    optional = {name: store.read(name) if store.has(name) else None for name in ("projects", "envr")}
-    events = store.read("conflict-events") if store.has("conflict-events") else None
-    countries = store.read("countries")
-    if events is None:
-        from geo.events import events_frame
+def read_optional(store: Store, layer_id: str) -> gpd.GeoDataFrame | None:
+    """The stored layer, or None when the workspace has none."""
+    return store.read(layer_id) if store.has(layer_id) else None
 
-        events = events_frame({}, [], [])
-    return country_summary(events, countries, query, optional["projects"], optional["envr"])
+
+def read_events(store: Store) -> gpd.GeoDataFrame:
+    """The stored events, or an empty event frame."""
+    events = read_optional(store, "conflict-events")
+    return events if events is not None else events_frame({}, [], [])
+
+
+def prepared_events(store: Store) -> EventArrays:
+    """``prepare_events`` of the stored events, cached by data version."""
+    return PREPARED.get_or_compute((store.data_version, "event-arrays"),
+                                   lambda: prepare_events(read_events(store)))
+
+
+def country_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDataFrame:
+    """The ``country-summary`` layer for request or CLI parameters (cached by data version)."""
+    query = parse_query(params, SUMMARY_FILTERS)
+    key = (store.data_version, "country-summary", params_key(params))
+
+    def compute() -> gpd.GeoDataFrame:
+        return country_summary(read_events(store), store.read("countries"), query,
+                               read_optional(store, "projects"), read_optional(store, "envr"),
+                               prepared=prepared_events(store))
+
+    return RESULTS.get_or_compute(key, compute).copy(deep=False)
 
 
 def province_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDataFrame:
-    """The ``province-summary`` layer (filled by the joins issue)."""
-    raise NotImplementedError("province summaries are not built yet")
+    """The ``province-summary`` layer: imported polygons when present, else admin1 names."""
+    from geo.provinces_summary import name_units, polygon_units, province_summary  # imports this module
+
+    query = parse_query(params, SUMMARY_FILTERS)
+    version = store.data_version
+    key = (version, "province-summary", params_key(params))
+
+    def units() -> object:
+        events, provinces = read_events(store), read_optional(store, "provinces")
+        return polygon_units(events, provinces) if provinces is not None and len(provinces) else name_units(events)
+
+    def compute() -> gpd.GeoDataFrame:
+        return province_summary(read_events(store), store.read("countries"), query,
+                                read_optional(store, "provinces"), read_optional(store, "projects"),
+                                read_optional(store, "envr"), prepared=prepared_events(store),
+                                units=PREPARED.get_or_compute((version, "province-units"), units))
+
+    return RESULTS.get_or_compute(key, compute).copy(deep=False)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from geo.errors import LayerNotFound
 from geo.types import AccessLevel, FieldType, GeometryType
-from layers.sources import ComputedSource, Source, StoredSource
+from layers.sources import ComputedSource, ExposedSource, Source, StoredSource
 
 NATURAL_EARTH = "Natural Earth 1:10m admin-0 countries (public domain)"
 CONFLICT_ATTRIBUTION = (
@@ -145,6 +145,18 @@ SUMMARY_FIELDS = (
     _f("project_acronyms", "string"),
     _f("envr_count", "integer"),
     _f("envr_acronyms", "string"),
+    _f("period", "string", "the period counted, OGC interval (default: the last 12 months of data)"),
+    _f("previous_period", "string", "the period of the same length just before, for change_pct"),
+    _f("data_note", "string", "'synthetic demo data' when any counted event is synthetic"),
+)
+
+EXPOSURE_FIELDS = (
+    _f("exposure_events", "integer", "events within exposure_radius_km over exposure_period"),
+    _f("exposure_fatalities", "integer", "fatalities of those events"),
+    _f("nearest_event_m", "number", "geodesic distance to the nearest event of the period, metres"),
+    _f("exposure_radius_km", "number", "search radius (default 50 km)"),
+    _f("exposure_period", "string", "OGC interval counted (default: the last 12 months of data)"),
+    _f("data_note", "string", "'synthetic demo data' when the events counted include synthetic ones"),
 )
 
 LAYERS = (
@@ -199,8 +211,8 @@ LAYERS = (
             _f("verified", "string", "yes | partial: how far the public source confirms the row"),
             _f("source", "string", "document or URL"),
             _f("notes", "string", "caveats: estimated coordinates, unchecked status, own acronym"),
-        ),
-        source=StoredSource("envr", "data/reference/envr.csv (curated from public sources)"),
+        ) + EXPOSURE_FIELDS,
+        source=ExposedSource("envr", "data/reference/envr.csv (curated from public sources)"),
         style=Style(kind="point", color="#1f4e9c", fill_color="#3a78d8", radius=7, icon="graduation-cap"),
         attribution="coopmap ENVR registry, compiled from public French government and press sources",
         licence="CC BY 4.0 (facts from cited public sources)",
@@ -231,8 +243,8 @@ LAYERS = (
             _f("region", "string", "area as the source words it"),
             _f("countries_coverage", "string", "complete | partial | unknown: is the country list whole"),
             _f("notes", "string"),
-        ),
-        source=StoredSource("projects", "data/reference/projects.csv (curated from the seed documents)"),
+        ) + EXPOSURE_FIELDS,
+        source=ExposedSource("projects", "data/reference/projects.csv (curated from the seed documents)"),
         style=Style(kind="point", color="#b3400a", fill_color="#f07c2a", radius=7, icon="flag"),
         attribution="coopmap project registry, compiled from public agency pages",
         licence="CC BY 4.0 (facts from cited public sources)",

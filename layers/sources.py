@@ -71,3 +71,29 @@ class ComputedSource(Source):
     @property
     def computed(self) -> bool:
         return True
+
+
+@dataclass(frozen=True)
+class ExposedSource(Source):
+    """A stored point layer (``projects``, ``envr``) with conflict-exposure columns added on read.
+
+    The columns (events and fatalities within 50 km over the last 12 months of data, nearest
+    event in metres) are computed by ``function`` — ``(store, layer_id, params) -> GeoDataFrame``
+    — and cached by data version, so reading the layer again costs nothing until the data change.
+    The layer's own query parameters (bbox, datetime on the project dates) are not passed on:
+    the exposure columns always use the defaults; ``coopmap exposure`` takes other ones.
+    """
+
+    layer_id: str
+    origin: str
+    function: str = "geo.exposure:with_exposure"
+
+    def resolve(self) -> Callable[[Store, str, Mapping[str, str]], gpd.GeoDataFrame]:
+        module, _, attribute = self.function.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def frame(self, store: Store, params: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+        return self.resolve()(store, self.layer_id, {})
+
+    def describe(self) -> str:
+        return f"{self.origin}; exposure columns computed from conflict-events"

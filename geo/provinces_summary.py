@@ -1,0 +1,161 @@
+"""Province (admin-1) summaries, on imported polygons or, failing them, on the events' admin1 names.
+
+Two bases, named in every row's ``admin1_basis``:
+
+``polygon``
+    The ``provinces`` layer exists: each event, project site and school is placed in the
+    province polygon that contains it (point in polygon, the first when polygons overlap).
+    Every imported province is present, with 0 when it has no events. Population is unknown
+    per province, so ``events_per_100k`` is null.
+``name``
+    No provinces imported: events are grouped by (``country_iso3``, ``admin1``) as written in
+    the ACLED / UCDP export. There is no boundary: the geometry is the convex hull of all the
+    events carrying that name (a point or a line when they have one or two distinct places),
+    an approximate extent, not a border. Project sites and schools carry no admin1 name, so
+    their columns are null.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.prepared import EventArrays, prepare_events, resolve_period
+from geo.query import Query
+from geo.summaries import active_mask, envr_pairs, event_counts, registry_columns
+from geo.types import WGS84, Period
+from layers.catalogue import SUMMARY_FIELDS
+
+NULL_REGISTRY = {"projects_active": "Int64", "projects_budget_eur": "Float64", "project_acronyms": "string",
+                 "envr_count": "Int64", "envr_acronyms": "string"}
+
+
+@dataclass(frozen=True)
+class ProvinceUnits:
+    """The rows of a province summary and where each event falls among them."""
+
+    basis: str
+    table: gpd.GeoDataFrame
+    """province_id, province, iso3, geometry — one row per province."""
+    rows: np.ndarray
+    """For each event, its row in ``table`` (-1 when it falls in none)."""
+
+
+def locate(points: gpd.GeoSeries, polygons: gpd.GeoDataFrame) -> np.ndarray:
+    """For each point, the position of the first polygon containing it (boundary included), else -1."""
+    out = np.full(len(points), -1, dtype=np.int64)
+    if not len(points) or not len(polygons):
+        return out
+    if points.crs is not None and polygons.crs is not None and points.crs != polygons.crs:
+        raise ValueError(f"CRS mismatch: points are {points.crs}, polygons are {polygons.crs}")
+    hit_point, hit_polygon = polygons.sindex.query(points.values, predicate="intersects")
+    order = np.lexsort((hit_polygon, hit_point))[::-1]  # so the smallest polygon index is written last
+    out[hit_point[order]] = hit_polygon[order]
+    return out
+
+
+def polygon_units(events: gpd.GeoDataFrame, provinces: gpd.GeoDataFrame) -> ProvinceUnits:
+    """Units from imported province polygons."""
+    table = gpd.GeoDataFrame(
+        {"province_id": provinces["code"].astype("string").to_numpy(),
+         "province": provinces["name"].astype("string").to_numpy(),
+         "iso3": provinces["iso3"].astype("string").to_numpy()},
+        geometry=provinces.geometry.to_numpy(), crs=provinces.crs)
+    return ProvinceUnits("polygon", table, locate(events.geometry, provinces))
+
+
+def name_units(events: gpd.GeoDataFrame) -> ProvinceUnits:
+    """Units from the events' own (country_iso3, admin1) names, with convex-hull geometries."""
+    iso3 = events["country_iso3"].astype("string").fillna("")
+    admin1 = events["admin1"].astype("string").str.strip()
+    key = (iso3 + "/" + admin1).where(admin1.notna() & (admin1 != ""))
+    codes, labels = pd.factorize(key, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    labels = pd.Index(labels, dtype=object)
+    valid = np.flatnonzero(codes >= 0)
+    order = valid[np.argsort(codes[valid], kind="stable")]
+    coords = np.column_stack([events.geometry.x.to_numpy()[order], events.geometry.y.to_numpy()[order]])
+    hulls = shapely.convex_hull(shapely.multipoints(coords, indices=codes[order])) if len(order) else []
+    parts = labels.str.split("/", n=1)
+    table = gpd.GeoDataFrame(
+        {"province_id": pd.array(list(labels), dtype="string"),
+         "province": pd.array([p[1] for p in parts], dtype="string"),
+         "iso3": pd.array([p[0] or None for p in parts], dtype="string")},
+        geometry=list(hulls), crs=WGS84)
+    return ProvinceUnits("name", table, codes)
+
+
+def province_summary(
+    events: gpd.GeoDataFrame,
+    countries: gpd.GeoDataFrame,
+    query: Query,
+    provinces: gpd.GeoDataFrame | None = None,
+    projects: gpd.GeoDataFrame | None = None,
+    envr: gpd.GeoDataFrame | None = None,
+    *,
+    prepared: EventArrays | None = None,
+    units: ProvinceUnits | None = None,
+) -> gpd.GeoDataFrame:
+    """Per province: the columns of the country summary, plus province_id, province, admin1_basis.
+
+    Parameters
+    ----------
+    events : the ``conflict-events`` layer
+    countries : the ``countries`` layer (for the country names)
+    query : period and filters, as for ``country_summary``
+    provinces : the imported ``provinces`` layer; None or empty selects the ``name`` basis
+    projects, envr : the registries (counted on the ``polygon`` basis only)
+    prepared, units : precomputed ``prepare_events(events)`` and province units (cached by callers)
+
+    Returns
+    -------
+    GeoDataFrame with one row per province
+    """
+    arrays = prepared if prepared is not None else prepare_events(events)
+    if units is None:
+        has_polygons = provinces is not None and len(provinces) > 0
+        units = polygon_units(events, provinces) if has_polygons else name_units(events)
+    table = units.table.reset_index(drop=True)
+    counts = event_counts(arrays, units.rows, len(table), query)
+    names = countries.set_index("iso3")["name"]
+    out = pd.DataFrame({
+        "province_id": table["province_id"], "province": table["province"],
+        "admin1_basis": units.basis, "iso3": table["iso3"],
+        "name": table["iso3"].map(names).astype("string"),
+    })
+    out = pd.concat([out, counts], axis=1)
+    out["events_per_100k"] = pd.array([pd.NA] * len(out), dtype="Float64")
+    if units.basis == "polygon" and provinces is not None:
+        period = resolve_period(query, arrays)
+        keys = pd.Index(table["province_id"].astype(str))
+        project_pairs = _site_pairs(projects, provinces, keys, period)
+        school_pairs = envr_pairs(_with_key(envr, provinces, keys), period, "key")
+        out = pd.concat([out, registry_columns(keys, project_pairs, school_pairs)], axis=1)
+    else:
+        for name, dtype in NULL_REGISTRY.items():
+            out[name] = pd.array([pd.NA] * len(out), dtype=dtype)
+    columns = ["province_id", "province", "admin1_basis", *(f.name for f in SUMMARY_FIELDS)]
+    return gpd.GeoDataFrame(out[columns], geometry=table.geometry.values, crs=table.crs)
+
+
+def _with_key(points: gpd.GeoDataFrame | None, provinces: gpd.GeoDataFrame,
+              keys: pd.Index) -> gpd.GeoDataFrame | None:
+    if points is None or not len(points):
+        return points
+    rows = locate(points.geometry, provinces)
+    labels = np.append(keys.to_numpy(dtype=object), None)
+    return points.assign(key=pd.array(labels[rows], dtype="string"))
+
+
+def _site_pairs(projects: gpd.GeoDataFrame | None, provinces: gpd.GeoDataFrame, keys: pd.Index,
+                period: Period | None) -> pd.DataFrame:
+    located = _with_key(projects, provinces, keys)
+    if located is None or not len(located):
+        return pd.DataFrame({"key": [], "acronym": [], "budget_eur": []})
+    active = located[active_mask(located, period)]
+    return pd.DataFrame({"key": active["key"], "acronym": active["acronym"].astype("string"),
+                         "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce")})

@@ -1,0 +1,295 @@
+"""Conflict-density rasters: events (or fatalities) per cell as a Cloud-Optimised GeoTIFF,
+and a colourised PNG for map overlays.
+
+The GeoTIFF grid is plate carrée (EPSG:4326): cells of ``resolution`` degrees, aligned on
+multiples of the resolution (the bbox is widened to whole cells). The PNG overlay is binned
+again in Web Mercator rows (its columns are the GeoTIFF's), because Leaflet's ``ImageOverlay``
+stretches an image linearly in Web Mercator between its corner bounds: a plate-carrée PNG would
+sit several cells off at the edges of a large bbox. Each event falls in exactly one cell of
+each image, so the per-country zonal sums of the GeoTIFF equal the summary's counts wherever
+no cell straddles a border (a cell belongs to the zone containing its centre).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import rasterio.features
+import rasterio.shutil
+from affine import Affine
+from matplotlib import colormaps
+from matplotlib.image import imsave
+from rasterio.io import MemoryFile
+
+from geo.cache import RESULTS, params_key
+from geo.errors import InvalidParameter
+from geo.io import atomic_path, write_bytes_atomic
+from geo.prepared import FILTER_FIELDS, EventArrays, filter_mask, in_period, resolve_period, selection_note
+from geo.query import Query, parse_query
+from geo.store import Store
+from geo.summaries import prepared_events
+from geo.types import WGS84, BBox, Period
+
+DEFAULT_RESOLUTION = 0.5
+MAX_CELLS = 25_000_000
+VALUES = ("events", "fatalities")
+RASTER_PARAMS = ("resolution", "value")
+MERCATOR_LAT = 85.0511287798066
+"""Web Mercator's latitude limit."""
+COLORMAP = "YlOrRd"
+
+
+@dataclass(frozen=True)
+class DensityGrid:
+    """A density grid in EPSG:4326; row 0 is the northern edge."""
+
+    values: np.ndarray
+    bbox: BBox
+    resolution: float
+    value: str
+    period: Period | None
+    filters: tuple[tuple[str, tuple[str, ...]], ...]
+    note: str
+    datasets: tuple[str, ...]
+    data_version: str = ""
+
+    @property
+    def transform(self) -> Affine:
+        return Affine(self.resolution, 0.0, self.bbox[0], 0.0, -self.resolution, self.bbox[3])
+
+    @property
+    def total(self) -> int:
+        return int(self.values.sum())
+
+
+@dataclass(frozen=True)
+class PngOverlay:
+    """A colourised PNG and its corners for ``L.imageOverlay(url, bounds)``."""
+
+    png: bytes
+    bounds: tuple[tuple[float, float], tuple[float, float]]
+    """((south, west), (north, east)) in degrees, Leaflet's order."""
+    width: int
+    height: int
+    maximum: int
+
+
+def snap_bbox(bbox: BBox, resolution: float) -> BBox:
+    """Widen ``bbox`` to whole cells aligned on multiples of ``resolution`` (within ±180/±90).
+
+    Examples
+    --------
+    >>> snap_bbox((-17.3, -11.9, 44.2, 24.1), 0.5)
+    (-17.5, -12.0, 44.5, 24.5)
+    """
+    minx, miny, maxx, maxy = bbox
+    snapped = (math.floor(minx / resolution + 1e-9) * resolution, math.floor(miny / resolution + 1e-9) * resolution,
+               math.ceil(maxx / resolution - 1e-9) * resolution, math.ceil(maxy / resolution - 1e-9) * resolution)
+    minx, miny, maxx, maxy = (max(snapped[0], -180.0), max(snapped[1], -90.0),
+                              min(snapped[2], 180.0), min(snapped[3], 90.0))
+    if maxx <= minx:
+        maxx = min(minx + resolution, 180.0)
+    if maxy <= miny:
+        maxy = min(miny + resolution, 90.0)
+    return (minx, miny, maxx, maxy)
+
+
+def density_grid(
+    arrays: EventArrays,
+    query: Query,
+    resolution: float = DEFAULT_RESOLUTION,
+    value: str = "events",
+) -> DensityGrid:
+    """Count events (or sum fatalities) per cell.
+
+    Parameters
+    ----------
+    arrays : ``prepare_events`` of the event layer
+    query : bbox (default: the selected events' extent), period (default: the last 12 months of
+        data) and filters
+    resolution : cell size in degrees
+    value : ``"events"`` or ``"fatalities"``
+
+    Returns
+    -------
+    DensityGrid
+
+    Examples
+    --------
+    >>> grid = density_grid(prepare_events(events), parse_query({"datetime": "2024"}, FILTER_FIELDS))  # doctest: +SKIP
+    """
+    if not (math.isfinite(resolution) and 0 < resolution <= 90):
+        raise InvalidParameter("resolution", resolution, "must be a number of degrees in (0, 90]")
+    if value not in VALUES:
+        raise InvalidParameter("value", value, f"use one of {list(VALUES)}")
+    period = resolve_period(query, arrays)
+    selected = filter_mask(arrays, query) & in_period(arrays, period)
+    selected &= np.isfinite(arrays.lon) & np.isfinite(arrays.lat)
+    bbox = query.bbox or _extent(arrays, selected)
+    bbox = snap_bbox(bbox, resolution)
+    cols = round((bbox[2] - bbox[0]) / resolution)
+    rows = round((bbox[3] - bbox[1]) / resolution)
+    if cols * rows > MAX_CELLS:
+        raise InvalidParameter("resolution", resolution,
+                               f"{cols} x {rows} cells for bbox {bbox}; use a coarser resolution or a smaller bbox")
+    lon, lat = arrays.lon[selected], arrays.lat[selected]
+    col = np.floor((lon - bbox[0]) / resolution).astype(np.int64)
+    row = np.floor((bbox[3] - lat) / resolution).astype(np.int64)
+    # Events on the eastern or southern edge of the bbox belong to the last cell.
+    col = np.where((col == cols) & (lon <= bbox[2]), cols - 1, col)
+    row = np.where((row == rows) & (lat >= bbox[1]), rows - 1, row)
+    inside = (col >= 0) & (col < cols) & (row >= 0) & (row < rows)
+    weights = arrays.fatalities[selected][inside] if value == "fatalities" else None
+    counts = np.bincount(row[inside] * cols + col[inside], weights=weights, minlength=rows * cols)
+    counted = np.zeros(len(arrays), dtype=bool)
+    counted[np.flatnonzero(selected)[inside]] = True
+    sources = arrays.filters["source_dataset"]
+    used = np.unique(sources.codes[counted])
+    datasets = tuple(sorted(str(label) for label in sources.labels[used[used >= 0]]))
+    return DensityGrid(counts.reshape(rows, cols).astype(np.uint32), bbox, resolution, value, period,
+                       query.filters, selection_note(arrays, counted), datasets)
+
+
+def _extent(arrays: EventArrays, selected: np.ndarray) -> BBox:
+    if not selected.any():
+        return (-180.0, -90.0, 180.0, 90.0)
+    lon, lat = arrays.lon[selected], arrays.lat[selected]
+    return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+
+
+def grid_tags(grid: DensityGrid) -> dict[str, str]:
+    """The GeoTIFF tags: period, filters, source, units (and the synthetic note when due)."""
+    filters = "; ".join(f"{name}={','.join(values)}" for name, values in grid.filters) or "none"
+    unit = "conflict events" if grid.value == "events" else "fatalities"
+    tags = {
+        "period": str(grid.period) if grid.period else "../..",
+        "filters": filters,
+        "source": f"coopmap conflict-events ({', '.join(grid.datasets) or 'no events'}); "
+                  f"data version {grid.data_version or 'n/a'}",
+        "units": f"{unit} per cell of {grid.resolution:g} x {grid.resolution:g} degrees",
+        "value": grid.value,
+    }
+    if grid.note:
+        tags["note"] = grid.note
+    return tags
+
+
+def write_cog(grid: DensityGrid, path: str) -> None:
+    """Write ``grid`` as a Cloud-Optimised GeoTIFF (deflate, overviews by average) atomically."""
+    height, width = grid.values.shape
+    profile = {"driver": "GTiff", "dtype": "uint32", "count": 1, "width": width, "height": height,
+               "crs": WGS84, "transform": grid.transform}
+    with MemoryFile() as memory:
+        with memory.open(**profile) as dataset:
+            dataset.write(grid.values, 1)
+            dataset.update_tags(**grid_tags(grid))
+            dataset.set_band_description(1, grid.value)
+        with memory.open() as source, atomic_path(path) as tmp:
+            tmp.unlink()
+            rasterio.shutil.copy(source, str(tmp), driver="COG", compress="DEFLATE",
+                                 overview_resampling="average")
+
+
+def zonal_sums(grid: DensityGrid, zones: gpd.GeoDataFrame, key: str) -> pd.Series:
+    """Sum the grid's cells per zone (a cell belongs to the zone containing its centre).
+
+    Parameters
+    ----------
+    grid : a density grid
+    zones : polygons in EPSG:4326
+    key : the zones' column naming them (e.g. ``"iso3"``)
+
+    Returns
+    -------
+    Series indexed by ``key`` (zones the grid does not reach have 0)
+    """
+    if zones.crs is not None and zones.crs.to_epsg() != 4326:
+        raise InvalidParameter("zones", str(zones.crs), "zones must be in EPSG:4326 like the grid")
+    shapes = ((geom, i + 1) for i, geom in enumerate(zones.geometry.values) if geom is not None)
+    labels = rasterio.features.rasterize(shapes, out_shape=grid.values.shape, transform=grid.transform,
+                                         fill=0, dtype="int32", all_touched=False)
+    sums = np.bincount(labels.ravel(), weights=grid.values.ravel().astype(float), minlength=len(zones) + 1)
+    return pd.Series(sums[1:].astype(np.int64), index=zones[key].to_numpy(), name=grid.value)
+
+
+def mercator_overlay(arrays: EventArrays, grid: DensityGrid, query: Query) -> PngOverlay:
+    """A colourised PNG of the same selection, in Web Mercator rows, transparent where 0.
+
+    The columns are the grid's; rows are equal steps of Web Mercator y between the bbox's
+    latitudes (clamped to ±85.05°), about as tall as the columns are wide.
+    """
+    minx, miny, maxx, maxy = grid.bbox
+    south, north = max(miny, -MERCATOR_LAT), min(maxy, MERCATOR_LAT)
+    cols = grid.values.shape[1]
+    y_south, y_north = _mercator_y(np.array([south, north]))
+    x_span = math.radians(maxx - minx)
+    rows = max(1, round(cols * (y_north - y_south) / x_span))
+    selected = filter_mask(arrays, query) & in_period(arrays, grid.period)
+    lon, lat = arrays.lon[selected], arrays.lat[selected]
+    keep = (lon >= minx) & (lon <= maxx) & (lat >= south) & (lat <= north)
+    lon, lat = lon[keep], lat[keep]
+    col = np.minimum(np.floor((lon - minx) / grid.resolution).astype(np.int64), cols - 1)
+    row = np.minimum(np.floor((y_north - _mercator_y(lat)) / (y_north - y_south) * rows).astype(np.int64), rows - 1)
+    weights = arrays.fatalities[selected][keep] if grid.value == "fatalities" else None
+    counts = np.bincount(row * cols + col, weights=weights, minlength=rows * cols).reshape(rows, cols)
+    rgba = colourise(counts)
+    buffer = io.BytesIO()
+    imsave(buffer, rgba, format="png")
+    return PngOverlay(buffer.getvalue(), ((south, minx), (north, maxx)), cols, rows, int(counts.max(initial=0)))
+
+
+def _mercator_y(lat: np.ndarray) -> np.ndarray:
+    return np.log(np.tan(np.pi / 4 + np.radians(np.asarray(lat, float)) / 2))
+
+
+def colourise(counts: np.ndarray, colormap: str = COLORMAP) -> np.ndarray:
+    """Counts → RGBA bytes: ``colormap`` on a log scale up to the maximum, transparent where 0."""
+    counts = np.asarray(counts, float)
+    top = counts.max(initial=0)
+    scaled = np.log1p(counts) / np.log1p(top) if top > 0 else np.zeros_like(counts)
+    rgba = (colormaps[colormap](0.15 + 0.85 * scaled) * 255).round().astype(np.uint8)
+    rgba[..., 3] = np.where(counts > 0, 220, 0)
+    return rgba
+
+
+def raster_params(params: Mapping[str, str]) -> tuple[Query, float, str]:
+    """Parse the raster vocabulary: ``bbox``, ``datetime``, event filters, ``resolution``, ``value``."""
+    query = parse_query(params, FILTER_FIELDS, strict=True, reserved=RASTER_PARAMS)
+    raw = params.get("resolution") or DEFAULT_RESOLUTION
+    try:
+        resolution = float(raw)
+    except ValueError:
+        raise InvalidParameter("resolution", raw, "must be a number of degrees") from None
+    return query, resolution, str(params.get("value") or "events")
+
+
+def density_for(store: Store, params: Mapping[str, str]) -> DensityGrid:
+    """The density grid of the stored events for request or CLI parameters, cached by data version."""
+    query, resolution, value = raster_params(params)
+    version = store.data_version
+
+    def compute() -> DensityGrid:
+        grid = density_grid(prepared_events(store), query, resolution, value)
+        return replace(grid, data_version=version)
+
+    return RESULTS.get_or_compute((version, "density", params_key(params)), compute)
+
+
+def overlay_for(store: Store, params: Mapping[str, str]) -> PngOverlay:
+    """The PNG overlay of ``density_for(store, params)``, cached by data version."""
+    query, _, _ = raster_params(params)
+    return RESULTS.get_or_compute(
+        (store.data_version, "overlay", params_key(params)),
+        lambda: mercator_overlay(prepared_events(store), density_for(store, params), query))
+
+
+def write_png(overlay: PngOverlay, path: str) -> None:
+    """Write the overlay's PNG atomically."""
+    write_bytes_atomic(path, overlay.png)
