@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import boundaries, export, exposure, ingest_registry, layers, raster, serve
+from cli import boundaries, export, exposure, ingest_events, ingest_registry, layers, raster, serve
 from cli.common import Group
 
 
@@ -26,3 +26,6 @@ for command in ingest_registry.COMMANDS:
     ingest.add_command(command)
 main.add_command(exposure.exposure)
 main.add_command(raster.raster)
+for command in (ingest_events.ingest_acled, ingest_events.ingest_ucdp):
+    ingest.add_command(command)
+main.add_command(ingest_events.demo_data)

@@ -28,6 +28,7 @@ DEFAULT_BUILDERS: dict[str, str] = {
     "envr": "geo.registries.defaults:build_envr",
     "projects": "geo.registries.defaults:build_projects",
     "project-countries": "geo.registries.defaults:build_project_countries",
+    "conflict-events": "geo.demo:build_demo_events",
 }
 """Layer id → ``"module:function"`` of its builder, in build order."""
 

@@ -1,0 +1,92 @@
+"""Benchmark: ingest N ACLED-format events end to end (read, validate, assign, store).
+
+    /work/main/.venv/bin/python benchmarks/bench_ingest.py [--events 1000000]
+
+Generates an ACLED-format CSV (the demo generator), then ingests it in a fresh child process
+into a temporary workspace and prints events/s and that process's peak memory (ru_maxrss).
+Baseline, measured in the same run: a plain ``pandas.read_csv`` of the same file (parsing only).
+Targets: >= 200,000 events/s and < 2 GB peak for 1,000,000 events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _child(csv_path: Path, home: Path) -> None:
+    from geo.boundaries import load_countries
+    from geo.config import Settings
+    from geo.ingest.load import ingest_file
+    from geo.store import ParquetStore
+
+    settings = Settings(home=home)
+    store = ParquetStore(home)
+    store.write("countries", load_countries(settings.boundaries_dir), ["bench"])
+    start = time.perf_counter()
+    summary = ingest_file(csv_path, "acled", store, settings)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "read": summary.read, "added": summary.added,
+                      "rejected": summary.rejected, "assigned": summary.assigned}))
+
+
+def _baseline(csv_path: Path) -> None:
+    import pandas as pd
+
+    start = time.perf_counter()
+    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": len(frame)}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--child", nargs=2, metavar=("CSV", "HOME"), help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", metavar="CSV", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(Path(args.child[0]), Path(args.child[1]))
+        return
+    if args.baseline:
+        _baseline(Path(args.baseline))
+        return
+    from geo.boundaries import load_countries
+    from geo.config import Settings
+    from geo.demo import demo_rows, write_csv
+
+    with tempfile.TemporaryDirectory(prefix="coopmap-bench-") as tmp:
+        csv_path = Path(tmp) / "acled.csv"
+        start = time.perf_counter()
+        rows = demo_rows(args.events, 7, load_countries(Settings().boundaries_dir))
+        write_csv(rows, csv_path)
+        del rows
+        size_mb = csv_path.stat().st_size / 1e6
+        print(f"generated {args.events:,} ACLED-format rows ({size_mb:,.0f} MB) in {time.perf_counter() - start:.1f} s")
+        run = [sys.executable, __file__]
+        child = json.loads(subprocess.run([*run, "--child", str(csv_path), str(Path(tmp) / "home")],
+                                          check=True, capture_output=True, text=True).stdout)
+        base = json.loads(subprocess.run([*run, "--baseline", str(csv_path)],
+                                         check=True, capture_output=True, text=True).stdout)
+    rate = child["read"] / child["seconds"]
+    print(f"ingest: {child['seconds']:.2f} s  {rate:,.0f} events/s  peak {child['peak_mb']:,.0f} MB  "
+          f"(added {child['added']:,}, rejected {child['rejected']:,}, assigned {child['assigned']})")
+    print(f"baseline pandas.read_csv(dtype=str) alone: {base['seconds']:.2f} s  peak {base['peak_mb']:,.0f} MB")
+    print(f"ratio ingest / read_csv: {child['seconds'] / base['seconds']:.2f}x")
+    print(f"target >= 200,000 events/s: {'met' if rate >= 200_000 else 'MISSED'};  "
+          f"target < 2048 MB: {'met' if child['peak_mb'] < 2048 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
