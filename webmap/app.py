@@ -40,6 +40,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webmap import pages
+    from webmap import downloads, features, pages
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(features.bp)
+    app.register_blueprint(downloads.bp)
