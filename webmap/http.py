@@ -38,7 +38,8 @@ def negotiate(formats: Iterable[str], default: str = "json") -> str:
         return chosen
     offered = [media for media, name in ACCEPT.items() if name in formats]
     best = request.accept_mimetypes.best_match(offered) if request.accept_mimetypes else None
-    if best is None or request.accept_mimetypes[best] <= request.accept_mimetypes["*/*"]:
+    anything = max((q for value, q in request.accept_mimetypes if value == "*/*"), default=0)
+    if best is None or request.accept_mimetypes[best] <= anything:
         return default
     return ACCEPT[best]
 
