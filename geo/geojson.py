@@ -58,6 +58,11 @@ class FeatureEncoder:
             taken = column.to_numpy()[positions]
             if taken.dtype.kind == "f":
                 return [None if v != v else v for v in taken.tolist()]
+            if taken.dtype.kind == "O":
+                out = taken.tolist()
+                for i in np.flatnonzero(pd.isna(taken)):
+                    out[i] = None
+                return out
             return taken.tolist()
         return array.take(positions).to_numpy(dtype=object, na_value=None).tolist()
 

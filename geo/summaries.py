@@ -79,7 +79,7 @@ def country_summary(
     out["change_pct"] = ((out["events"] - prev) / prev * 100).where(prev > 0).round(1)
     pop = out["pop_est"].where(out["pop_est"] > 0)
     out["events_per_100k"] = (out["events"] / pop * 100_000).round(3)
-    out["events_by_type"] = out["iso3"].map(_by_type(current)).fillna("{}")
+    out["events_by_type"] = out["iso3"].map(_by_type(current)).astype("string").fillna("{}")
     out = _add_registries(out, projects, envr, query.period)
     return out.drop(columns=["pop_est"]).reset_index(drop=True)
 
