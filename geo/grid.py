@@ -17,7 +17,7 @@ import pandas as pd
 from geo.errors import InvalidParameter
 from geo.types import BBox
 
-CELL_PIXELS = 40
+CELL_PIXELS = 32
 """Grid cell edge, in screen pixels at the requested zoom."""
 
 MAX_POINTS = 2000
@@ -69,7 +69,7 @@ def cell_size_for_zoom(zoom: int) -> float:
     Examples
     --------
     >>> round(cell_size_for_zoom(3), 3)
-    7.031
+    5.625
     """
     if not 0 <= zoom <= 22:
         raise InvalidParameter("zoom", zoom, "expected an integer from 0 to 22")

@@ -105,3 +105,16 @@ def test_data_text_is_shown_as_text_never_run(live):
         page.wait_for_timeout(300)
         assert log.dialogs == []
         assert log.offhost == []
+
+
+def test_density_overlay_is_an_image_from_the_service(live):
+    with browser_page() as (page, log):
+        page.goto(live + "/?layers=country-summary,density")
+        _settle(page)
+        overlay = page.locator("img.cm-density")
+        assert overlay.count() == 1
+        assert overlay.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert (
+            page.locator(".cm-cluster, .cm-event").count() == 0
+        )  # events layer off in this permalink
+        assert log.offhost == [] and log.console_errors == []

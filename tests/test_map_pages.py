@@ -149,3 +149,15 @@ def test_page_html_does_not_inline_data(filled):
     html = filled.test_client().get("/").get_data(as_text=True)
     assert XSS not in html
     assert len(html.encode()) < 50_000
+
+
+def test_density_overlay_bounds_and_png(filled):
+    client = filled.test_client()
+    meta = client.get(
+        "/map-data/density?bbox=-20,-35,52,38&zoom=3&datetime=2024-01/2024-12&lang=en"
+    ).json
+    (south, west), (north, east) = meta["bounds"]
+    assert west <= -20 and east >= 52 and south <= -35 and north >= 38
+    png = client.get(meta["url"])
+    assert png.mimetype == "image/png" and png.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert meta["maximum"] > 0

@@ -100,6 +100,12 @@ class Events(_Call):
         ]
 
 
+class Density(_Call):
+    """The conflict-density raster (``geo.raster``) as an image overlay, off by default."""
+
+    function = "density"
+
+
 class Provinces(_Call):
     """The focus country's outline and its provinces (choropleth when summaries exist)."""
 

@@ -56,6 +56,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "no_data": {"en": "no data", "fr": "pas de données"},
     "events": {"en": "Events", "fr": "Événements"},
+    "density_layer": {"en": "Conflict density (raster)", "fr": "Densité des conflits (raster)"},
     "events_layer": {"en": "Conflict events", "fr": "Événements de conflit"},
     "fatalities": {"en": "Fatalities", "fr": "Victimes"},
     "projects": {"en": "Active projects", "fr": "Projets actifs"},

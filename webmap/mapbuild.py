@@ -173,6 +173,9 @@ def overview_map(req: MapRequest, tiles: str | None) -> folium.Map:
     )
     fmap.add_child(el.Events(urls, {"url": url_for("mapdata.events"), "title": t["events_layer"]}))
     fmap.add_child(
+        el.Density(urls, {"url": url_for("mapdata.density"), "title": t["density_layer"]})
+    )
+    fmap.add_child(
         _controls(req, urls, t["overview_title"], True, {"view": "overview"}, home=False)
     )
     return fmap

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import geopandas as gpd
 import orjson
@@ -288,3 +289,44 @@ def chart(iso3: str) -> Response:
     return Response(
         svg, mimetype="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'"}
     )
+
+
+def _density_params(args: Mapping[str, str]) -> dict[str, str]:
+    """The raster vocabulary of ``geo.raster`` from the map's parameters and its zoom."""
+    from geo.raster import FILTER_FIELDS
+
+    try:
+        zoom = int(args.get("zoom", "3"))
+    except ValueError:
+        raise InvalidParameter(
+            "zoom", args.get("zoom"), "expected an integer from 0 to 22"
+        ) from None
+    resolution = "0.5" if zoom <= 4 else "0.2" if zoom <= 6 else "0.05"
+    keep = ("bbox", "datetime", *FILTER_FIELDS)
+    return {**{k: v for k, v in args.items() if k in keep and v}, "resolution": resolution}
+
+
+@bp.get("/density")
+def density() -> Response:
+    """Where the density overlay of the view is and how to fetch it: ``{url, bounds, maximum}``."""
+    from geo.raster import overlay_for
+
+    params = _density_params(request.args)
+    overlay = overlay_for(store(), params)
+    query = urlencode(sorted(params.items()))
+    return _json(
+        {
+            "url": f"{request.script_root}/map-data/density.png?{query}",
+            "bounds": overlay.bounds,
+            "maximum": overlay.maximum,
+        }
+    )
+
+
+@bp.get("/density.png")
+def density_png() -> Response:
+    """The colourised density PNG (``geo.raster``, Web Mercator rows, transparent where empty)."""
+    from geo.raster import overlay_for
+
+    overlay = overlay_for(store(), {k: v for k, v in request.args.items()})
+    return Response(overlay.png, mimetype="image/png", headers={"Cache-Control": "max-age=300"})

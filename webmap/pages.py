@@ -26,6 +26,7 @@ KNOWN_LAYERS = (
     "conflict-events",
     "exposure",
     "provinces",
+    "density",
 )
 DEFAULT_MONTHS = 12
 """The default period: the last twelve months of data."""

@@ -119,7 +119,7 @@
   };
 
   var cellColor = function (n, max) {
-    var ramp = ["#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#4a1486"];
+    var ramp = ["#8c96c6", "#8c6bb1", "#88419d", "#6e016b", "#4d004b", "#2d0030"];
     var i = Math.min(ramp.length - 1, Math.floor(Math.log(n + 1) / Math.log(max + 1) * ramp.length));
     return ramp[i];
   };
@@ -157,9 +157,13 @@
       });
       clusters.addLayers(markers);
       var max = data.cells.reduce(function (a, c) { return Math.max(a, c.events); }, 1);
+      var half = function (c) { return Math.min(map.latLngToLayerPoint([c.maxy, c.maxx]).x - map.latLngToLayerPoint([c.miny, c.minx]).x, 60) / 2; };
       data.cells.forEach(function (c) {
-        L.rectangle([[c.miny, c.minx], [c.maxy, c.maxx]], {
-          pane: "cm-cells", color: "#3f007d", weight: 0.4, fillColor: cellColor(c.events, max), fillOpacity: 0.72
+        /* A proportional circle at the cell centre: area follows the count, at most the cell. */
+        var radius = Math.max(3, half(c) * Math.sqrt(c.events / max));
+        L.circleMarker([(c.miny + c.maxy) / 2, (c.minx + c.maxx) / 2], {
+          pane: "cm-cells", radius: radius, color: "#ffffff", weight: 1, fillColor: cellColor(c.events, max),
+          fillOpacity: 0.8
         }).bindTooltip(C.card(data.mode === "grid" ? t.cell : t.imprecise, [
           [t.events, C.fmt(c.events, st.params.lang)], [t.fatalities, C.fmt(c.fatalities, st.params.lang)],
           [t.top_type, c.top_type]
@@ -204,5 +208,22 @@
       });
     };
     C.register(st, "provinces", opts.title, layer, refresh, true);
+  };
+  C.density = function (map, opts) {
+    var st = C.state(map);
+    var group = L.layerGroup();
+    var seq = 0;
+    var refresh = function () {
+      if (!map.hasLayer(group)) return;
+      var mine = ++seq;
+      var extra = Object.assign({bbox: C.bbox(map, 0.2), zoom: String(Math.floor(map.getZoom()))}, opts.extra || {});
+      C.fetchJson(st, opts.url + "?" + C.query(st, extra).toString()).then(function (data) {
+        if (mine !== seq) return;
+        group.clearLayers();
+        L.imageOverlay(data.url, data.bounds, {opacity: 0.75, pane: "cm-cells", className: "cm-density"}).addTo(group);
+      });
+    };
+    C.register(st, "density", opts.title, group, refresh, false);
+    map.on("overlayadd", function (e) { if (e.layer === group) refresh(); });
   };
 })();
