@@ -24,6 +24,17 @@ BORDER = "#a39e93"
 DETAIL_ZOOM = 5
 SNAPSHOT_URL = "/snapshot.png"
 """The snapshot service (same parameter names as the page URL)."""
+SNAPSHOT_LAYERS = (
+    "countries",
+    "provinces",
+    "project-countries",
+    "country-summary",
+    "province-summary",
+    "conflict-events",
+    "projects",
+    "envr",
+)
+"""Layers the snapshot draws; the map's own (exposure rings, density) stay out of the link."""
 EXPOSURE_RADIUS_KM = 50
 """Radius of the exposure rings drawn around project sites on a country map."""
 
@@ -138,6 +149,7 @@ def _controls(
             "event_types": req.event_types,
             "metrics": [[m, t[f"metric_{m}"]] for m in METRICS] if metrics else None,
             "snapshot_url": SNAPSHOT_URL,
+            "snapshot_layers": list(SNAPSHOT_LAYERS),
             "snapshot_extra": extra,
             "home_url": url_for("pages.index") if home else None,
             "notice": t["synthetic_notice"] if req.synthetic else None,
@@ -175,9 +187,7 @@ def overview_map(req: MapRequest, tiles: str | None) -> folium.Map:
     fmap.add_child(
         el.Density(urls, {"url": url_for("mapdata.density"), "title": t["density_layer"]})
     )
-    fmap.add_child(
-        _controls(req, urls, t["overview_title"], True, {"view": "overview"}, home=False)
-    )
+    fmap.add_child(_controls(req, urls, t["overview_title"], True, {}, home=False))
     return fmap
 
 
@@ -211,7 +221,7 @@ def country_map(req: MapRequest, iso3: str, name: str, bbox: BBox, tiles: str | 
             {"url": url_for("mapdata.events"), "title": t["events_layer"], "extra": {"iso3": iso3}},
         )
     )
-    fmap.add_child(_controls(req, urls, title, False, {"view": "country", "iso3": iso3}, home=True))
+    fmap.add_child(_controls(req, urls, title, False, {"iso3": iso3}, home=True))
     fmap.add_child(
         el.Chart(urls, {"url": url_for("mapdata.chart", iso3=iso3), "img_id": "cm-chart"})
     )

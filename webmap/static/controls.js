@@ -81,6 +81,10 @@
         st.urlListeners.push(function (s, p) {
           var q = new URLSearchParams(p.toString());
           Object.keys(opts.snapshot_extra).forEach(function (k) { q.set(k, opts.snapshot_extra[k]); });
+          var drawn = (q.get("layers") || "").split(",").filter(function (id) {
+            return opts.snapshot_layers.indexOf(id) >= 0;
+          });
+          if (drawn.length) q.set("layers", drawn.join(",")); else q.delete("layers");
           snap.href = opts.snapshot_url + "?" + q.toString();
           var l = new URLSearchParams(p.toString());
           l.set("lang", st.params.lang === "fr" ? "en" : "fr");
