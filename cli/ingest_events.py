@@ -41,8 +41,10 @@ def _run(format_name: str, file: Path) -> None:
 
 
 def _report(s: IngestSummary) -> None:
-    click.echo(f"read {s.read:,}  added {s.added:,}  updated {s.updated:,}  unchanged {s.unchanged:,}  "
-               f"rejected {s.rejected:,}")
+    click.echo(
+        f"read {s.read:,}  added {s.added:,}  updated {s.updated:,}  unchanged {s.unchanged:,}  "
+        f"rejected {s.rejected:,}"
+    )
     assigned = ", ".join(f"{k} {s.assigned.get(k, 0):,}" for k in ("within", "nearest", "none"))
     click.echo(f"country assignment: {assigned} (nearest = within 25 km of a coast or border)")
     if s.removed_demo:
@@ -70,19 +72,29 @@ def ingest_ucdp(file: Path) -> None:
 
 
 @click.command("demo-data")
-@click.option("--events", "size", type=click.IntRange(1, 5_000_000), default=None,
-              help="number of events (default $COOPMAP_DEMO_EVENTS or 50000)")
+@click.option(
+    "--events",
+    "size",
+    type=click.IntRange(1, 5_000_000),
+    default=None,
+    help="number of events (default $COOPMAP_DEMO_EVENTS or 50000)",
+)
 @click.option("--seed", type=int, default=None, help="random seed (default 2024)")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="also write the rows as an ACLED-format CSV")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write the rows as an ACLED-format CSV",
+)
 def demo_data(size: int | None, seed: int | None, csv_path: Path | None) -> None:
     """Replace the conflict events with the synthetic demo set (ACLED schema, 2023-2024)."""
     from geo.demo import DEFAULT_SEED, demo_events, demo_rows, demo_size
 
     settings, store = open_store()
     countries = store.read("countries")
-    rows = demo_rows(size or demo_size(), DEFAULT_SEED if seed is None else seed, countries,
-                     settings.cache_dir)
+    rows = demo_rows(
+        size or demo_size(), DEFAULT_SEED if seed is None else seed, countries, settings.cache_dir
+    )
     if csv_path is not None:
         from geo.demo import write_csv
 
@@ -90,5 +102,7 @@ def demo_data(size: int | None, seed: int | None, csv_path: Path | None) -> None
         click.echo(f"ACLED-format CSV written to {csv_path}")
     frame = demo_events(rows, countries, settings.cache_dir)
     store.write("conflict-events", frame, ["synthetic-demo (coopmap demo-data)"])
-    click.echo(f"{len(frame):,} synthetic demo events written to conflict-events "
-               "(synthetic demo data, not real events)")
+    click.echo(
+        f"{len(frame):,} synthetic demo events written to conflict-events "
+        "(synthetic demo data, not real events)"
+    )

@@ -6,6 +6,7 @@ import click
 
 from cli import boundaries, export, exposure, ingest_events, ingest_registry, layers, raster, serve
 from cli.common import Group
+from cli.snapshot import snapshot
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,3 +30,4 @@ main.add_command(raster.raster)
 for command in (ingest_events.ingest_acled, ingest_events.ingest_ucdp):
     ingest.add_command(command)
 main.add_command(ingest_events.demo_data)
+main.add_command(snapshot)

@@ -13,8 +13,11 @@ from typing import Any
 
 import click
 
-FILTER_OPTIONS = (("event_type", "--event-type"), ("sub_event_type", "--sub-event-type"),
-                  ("source_dataset", "--source-dataset"))
+FILTER_OPTIONS = (
+    ("event_type", "--event-type"),
+    ("sub_event_type", "--sub-event-type"),
+    ("source_dataset", "--source-dataset"),
+)
 
 
 def query_options(*, bbox: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -22,14 +25,22 @@ def query_options(*, bbox: bool) -> Callable[[Callable[..., Any]], Callable[...,
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         for name, flag in reversed(FILTER_OPTIONS):
-            command = click.option(flag, name, help=f"keep events whose {name} is one of these "
-                                                    "(comma-separated)")(command)
-        command = click.option("--datetime", "datetime_", metavar="START/END",
-                               help="period as an OGC interval, e.g. 2024 or 2024-01-01/.. "
-                                    "(default: the last 12 months of data)")(command)
+            command = click.option(
+                flag, name, help=f"keep events whose {name} is one of these (comma-separated)"
+            )(command)
+        command = click.option(
+            "--datetime",
+            "datetime_",
+            metavar="START/END",
+            help="period as an OGC interval, e.g. 2024 or 2024-01-01/.. "
+            "(default: the last 12 months of data)",
+        )(command)
         if bbox:
-            command = click.option("--bbox", metavar="MINX,MINY,MAXX,MAXY",
-                                   help="area in degrees (default: the selected events' extent)")(command)
+            command = click.option(
+                "--bbox",
+                metavar="MINX,MINY,MAXX,MAXY",
+                help="area in degrees (default: the selected events' extent)",
+            )(command)
         return command
 
     return decorate

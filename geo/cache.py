@@ -83,10 +83,5 @@ class LRUCache:
 RESULTS = LRUCache(64)
 """Results served to users (summary layers, exposure columns, rasters): small, many."""
 
-PREPARED = LRUCache(4)
+PREPARED = LRUCache(8)
 """Per-data-version preparations of the event layer (arrays, KD-trees): large, few."""
-
-
-def params_key(params: dict[str, str] | Any) -> tuple[tuple[str, str], ...]:
-    """A hashable, order-independent key of request parameters."""
-    return tuple(sorted((str(k), str(v)) for k, v in dict(params).items()))

@@ -23,19 +23,28 @@ import shapely
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
-from geo.cache import PREPARED, RESULTS, params_key
+from geo.cache import PREPARED, RESULTS
 from geo.errors import InvalidParameter
-from geo.prepared import DEFAULT_MONTHS, FILTER_FIELDS, EventArrays, filter_mask, in_period, resolve_period, selection_note
+from geo.prepared import (
+    DEFAULT_MONTHS,
+    FILTER_FIELDS,
+    EventArrays,
+    resolve_period,
+    select_events,
+    selection_note,
+)
 from geo.query import Query, parse_query
 from geo.store import Store
 from geo.summaries import prepared_events
 from geo.types import Period
 
 DEFAULT_RADIUS_KM = 50.0
+MAX_RADIUS_KM = 1000.0
+"""Larger radii would pair every site with a large share of all events."""
 EARTH_RADIUS_M = 6_371_008.8
-"""Mean Earth radius (IUGG), for the sphere of the KD-tree only; reported distances are geodesic."""
+"""Mean Earth radius (IUGG), for the KD-tree's sphere only; reported distances are geodesic."""
 MARGIN = 1.01
-"""Sphere and ellipsoid distances differ by less than 0.6%: search 1% wider, then measure exactly."""
+"""Sphere and ellipsoid distances differ by < 0.6%: search 1% wider, then measure exactly."""
 EXPOSURE_LAYERS = ("projects", "envr")
 EXPOSURE_PARAMS = ("radius_km", "months")
 
@@ -73,7 +82,7 @@ def arc_of(chord: np.ndarray | float) -> np.ndarray:
 def event_tree(arrays: EventArrays, query: Query, months: int = DEFAULT_MONTHS) -> EventTree:
     """The KD-tree of the events selected by ``query`` (default period: the last ``months``)."""
     period = resolve_period(query, arrays, months)
-    selected = filter_mask(arrays, query) & in_period(arrays, period)
+    selected = select_events(arrays, query, period)
     selected &= np.isfinite(arrays.lon) & np.isfinite(arrays.lat)
     index = np.flatnonzero(selected)
     tree = cKDTree(unit_vectors(arrays.lon[index], arrays.lat[index])) if len(index) else None
@@ -108,10 +117,10 @@ def site_exposure(
 
     Examples
     --------
-    >>> site_exposure(np.array([29.2]), np.array([-1.6]), prepare_events(events), Query())  # doctest: +SKIP
+    >>> arrays = prepare_events(events)  # doctest: +SKIP
+    >>> site_exposure(np.array([29.2]), np.array([-1.6]), arrays, Query())  # doctest: +SKIP
     """
-    if not np.isfinite(radius_km) or radius_km <= 0:
-        raise InvalidParameter("radius_km", radius_km, "must be a positive number of kilometres")
+    check_radius(radius_km)
     tree = tree if tree is not None else event_tree(arrays, query, months)
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     n = len(lon)
@@ -121,24 +130,33 @@ def site_exposure(
     located = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
     if tree.tree is not None and len(located):
         xyz = unit_vectors(lon[located], lat[located])
-        site, event, metres = _pairs_within(tree, xyz, lon[located], lat[located], chord_of(radius_km * 1000 * MARGIN))
+        site, event, metres = _pairs_within(
+            tree, xyz, lon[located], lat[located], chord_of(radius_km * 1000 * MARGIN)
+        )
         inside = metres <= radius_km * 1000
         events[located] = np.bincount(site[inside], minlength=len(located))
         weights = arrays.fatalities[event[inside]]
-        fatalities[located] = np.bincount(site[inside], weights=weights, minlength=len(located)).astype(np.int64)
+        fatalities[located] = np.bincount(
+            site[inside], weights=weights, minlength=len(located)
+        ).astype(np.int64)
         nearest[located] = _nearest(tree, xyz, lon[located], lat[located])
-    return pd.DataFrame({
-        "exposure_events": events,
-        "exposure_fatalities": fatalities,
-        "nearest_event_m": pd.array(np.round(nearest, 1), dtype="Float64"),
-        "exposure_radius_km": float(radius_km),
-        "exposure_period": pd.array([str(tree.period) if tree.period else None] * n, dtype="string"),
-        "data_note": tree.note,
-    })
+    return pd.DataFrame(
+        {
+            "exposure_events": events,
+            "exposure_fatalities": fatalities,
+            "nearest_event_m": pd.array(np.round(nearest, 1), dtype="Float64"),
+            "exposure_radius_km": float(radius_km),
+            "exposure_period": pd.array(
+                [str(tree.period) if tree.period else None] * n, dtype="string"
+            ),
+            "data_note": tree.note,
+        }
+    )
 
 
-def _pairs_within(tree: EventTree, xyz: np.ndarray, lon: np.ndarray, lat: np.ndarray,
-                  chord: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pairs_within(
+    tree: EventTree, xyz: np.ndarray, lon: np.ndarray, lat: np.ndarray, chord: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(site, event position, geodesic metres) for the events within ``chord`` of each site."""
     hits = tree.tree.query_ball_point(xyz, chord, workers=-1)
     lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
@@ -163,15 +181,24 @@ def _nearest(tree: EventTree, xyz: np.ndarray, lon: np.ndarray, lat: np.ndarray)
     return out
 
 
+def check_radius(radius_km: float) -> None:
+    """Refuse a radius that is not a positive number of kilometres up to ``MAX_RADIUS_KM``."""
+    if not (np.isfinite(radius_km) and 0 < radius_km <= MAX_RADIUS_KM):
+        raise InvalidParameter(
+            "radius_km", radius_km, f"must be a number of kilometres in (0, {MAX_RADIUS_KM:g}]"
+        )
+
+
 def exposure_params(params: Mapping[str, str]) -> tuple[Query, float, int]:
     """Parse the exposure vocabulary: ``datetime``, event filters, ``radius_km``, ``months``."""
     query = parse_query(params, FILTER_FIELDS, strict=True, reserved=EXPOSURE_PARAMS)
     radius = _number(params, "radius_km", DEFAULT_RADIUS_KM, float)
     months = _number(params, "months", DEFAULT_MONTHS, int)
-    if radius <= 0 or not np.isfinite(radius):
-        raise InvalidParameter("radius_km", params.get("radius_km"), "must be a positive number of kilometres")
+    check_radius(radius)
     if months < 1:
-        raise InvalidParameter("months", params.get("months"), "must be a whole number of months, at least 1")
+        raise InvalidParameter(
+            "months", params.get("months"), "must be a whole number of months, at least 1"
+        )
     return query, radius, months
 
 
@@ -182,10 +209,14 @@ def _number(params: Mapping[str, str], name: str, default: float, kind: type) ->
     try:
         return kind(str(raw).strip())
     except ValueError:
-        raise InvalidParameter(name, raw, f"must be a {'whole ' if kind is int else ''}number") from None
+        raise InvalidParameter(
+            name, raw, f"must be a {'whole ' if kind is int else ''}number"
+        ) from None
 
 
-def with_exposure(store: Store, layer_id: str, params: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+def with_exposure(
+    store: Store, layer_id: str, params: Mapping[str, str] | None = None
+) -> gpd.GeoDataFrame:
     """The stored ``projects`` or ``envr`` layer with exposure columns, cached by data version.
 
     Parameters
@@ -201,7 +232,9 @@ def with_exposure(store: Store, layer_id: str, params: Mapping[str, str] | None 
     exposure_radius_km, exposure_period, data_note
     """
     if layer_id not in EXPOSURE_LAYERS:
-        raise InvalidParameter("layer", layer_id, f"exposure is computed for {list(EXPOSURE_LAYERS)}")
+        raise InvalidParameter(
+            "layer", layer_id, f"exposure is computed for {list(EXPOSURE_LAYERS)}"
+        )
     params = dict(params or {})
     query, radius, months = exposure_params(params)
     version = store.data_version
@@ -209,11 +242,14 @@ def with_exposure(store: Store, layer_id: str, params: Mapping[str, str] | None 
     def compute() -> gpd.GeoDataFrame:
         sites = store.read(layer_id)
         arrays = prepared_events(store)
-        tree = PREPARED.get_or_compute((version, "event-tree", query.key(), months),
-                                       lambda: event_tree(arrays, query, months))
+        tree = PREPARED.get_or_compute(
+            (version, "event-tree", query.key(), months), lambda: event_tree(arrays, query, months)
+        )
         lon, lat = shapely.get_x(sites.geometry.values), shapely.get_y(sites.geometry.values)
         columns = site_exposure(lon, lat, arrays, query, radius, months, tree=tree)
         columns.index = sites.index
         return pd.concat([sites.drop(columns=[c for c in columns if c in sites]), columns], axis=1)
 
-    return RESULTS.get_or_compute((version, "exposure", layer_id, params_key(params)), compute).copy(deep=False)
+    return RESULTS.get_or_compute(
+        (version, "exposure", layer_id, query.key(), radius, months), compute
+    ).copy(deep=False)

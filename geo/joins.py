@@ -10,7 +10,7 @@ equirectangular projection around each point (accurate to well under 1 % at 25 k
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,8 +42,11 @@ class PolygonIndex:
     pieces: np.ndarray
     piece_owner: np.ndarray
     piece_tree: shapely.STRtree
+    _near: dict[float, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
-    def locate(self, x: np.ndarray, y: np.ndarray, max_distance_km: float) -> tuple[np.ndarray, np.ndarray]:
+    def locate(
+        self, x: np.ndarray, y: np.ndarray, max_distance_km: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Position of the polygon holding (or nearest to) each point, -1 for none, and how
         (0 none, 1 within, 2 nearest)."""
         x, y = np.asarray(x, float), np.asarray(y, float)
@@ -54,16 +57,27 @@ class PolygonIndex:
         how = np.where(found >= 0, 1, 0).astype(np.int8)
         outside = np.flatnonzero(found < 0)
         if len(outside) and max_distance_km > 0:
+            outside = outside[self._cells(self.near_mask(max_distance_km), x[outside], y[outside])]
             near = self._nearest(x[outside], y[outside], max_distance_km)
             found[outside] = near
             how[outside[near >= 0]] = 2
         return found, how
 
     def _grid_lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        rows, cols = self.grid.shape
+        return self._cells(self.grid, x, y).astype(np.int64)
+
+    @staticmethod
+    def _cells(grid: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        rows, cols = grid.shape
         col = np.clip(((x + 180.0) / GRID_RES).astype(np.int64), 0, cols - 1)
         row = np.clip(((90.0 - y) / GRID_RES).astype(np.int64), 0, rows - 1)
-        return self.grid[row, col].astype(np.int64)
+        return grid[row, col]
+
+    def near_mask(self, max_km: float) -> np.ndarray:
+        """Cells that may lie within ``max_km`` of a polygon (a conservative box around each)."""
+        if max_km not in self._near:
+            self._near[max_km] = _dilate(self.grid != -1, max_km)
+        return self._near[max_km]
 
     def _exact(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         src, dst = self.tree.query(shapely.points(x, y))
@@ -71,7 +85,9 @@ class PolygonIndex:
         order = np.lexsort((src, dst))
         src, dst = src[order], dst[order]
         hit = np.zeros(len(src), dtype=bool)
-        bounds = np.flatnonzero(np.r_[True, dst[1:] != dst[:-1], True]) if len(dst) else np.array([0])
+        bounds = (
+            np.flatnonzero(np.r_[True, dst[1:] != dst[:-1], True]) if len(dst) else np.array([0])
+        )
         for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
             rows = src[start:stop]
             hit[start:stop] = shapely.intersects_xy(self.geoms[dst[start]], x[rows], y[rows])
@@ -95,8 +111,13 @@ class PolygonIndex:
         owner = np.repeat(np.arange(len(src)), counts)
         coords = shapely.get_coordinates(geoms)
         px, py = x[src][owner], y[src][owner]
-        local = np.column_stack([(coords[:, 0] - px) * np.cos(np.radians(py)), coords[:, 1] - py]) * KM_PER_DEGREE
-        distance = shapely.distance(shapely.linestrings(local, indices=owner), shapely.points(0.0, 0.0))
+        local = (
+            np.column_stack([(coords[:, 0] - px) * np.cos(np.radians(py)), coords[:, 1] - py])
+            * KM_PER_DEGREE
+        )
+        distance = shapely.distance(
+            shapely.linestrings(local, indices=owner), shapely.points(0.0, 0.0)
+        )
         polygon = self.piece_owner[dst]
         order = np.lexsort((polygon, distance, src))
         src, distance, polygon = src[order], distance[order], polygon[order]
@@ -115,7 +136,10 @@ def polygon_index(polygons: gpd.GeoDataFrame, cache_dir: Path | None = None) -> 
     if polygons.crs is None or polygons.crs.to_epsg() != 4326:
         raise InvalidParameter("polygons.crs", polygons.crs, "boundaries must be in EPSG:4326")
     raw = np.asarray(polygons.geometry.values, dtype=object)
-    key = hashlib.blake2b(b"".join(shapely.to_wkb(raw)), digest_size=16).hexdigest()
+    h = hashlib.blake2b(digest_size=16)
+    h.update(shapely.get_num_coordinates(raw).astype(np.int64).tobytes())
+    h.update(np.ascontiguousarray(shapely.get_coordinates(raw)).tobytes())
+    key = h.hexdigest()
     if key not in _CACHE:
         if len(_CACHE) > 8:
             _CACHE.clear()
@@ -143,10 +167,18 @@ def _grid(geoms: np.ndarray) -> np.ndarray:
     grid = np.full(shape, -1, dtype=np.int32)
     if not len(geoms):
         return grid
-    shapes = [(g, i) for i, g in reversed(list(enumerate(geoms))) if g is not None and not g.is_empty]
+    shapes = [
+        (g, i) for i, g in reversed(list(enumerate(geoms))) if g is not None and not g.is_empty
+    ]
     grid = features.rasterize(shapes, out_shape=shape, transform=transform, fill=-1, dtype="int32")
-    edges = features.rasterize(((b, 1) for b in shapely.boundary(geoms) if b is not None and not b.is_empty),
-                               out_shape=shape, transform=transform, fill=0, all_touched=True, dtype="uint8")
+    edges = features.rasterize(
+        ((b, 1) for b in shapely.boundary(geoms) if b is not None and not b.is_empty),
+        out_shape=shape,
+        transform=transform,
+        fill=0,
+        all_touched=True,
+        dtype="uint8",
+    )
     crossed = edges.astype(bool)
     grown = crossed.copy()  # one cell of margin around every crossed cell
     grown[1:, :] |= crossed[:-1, :]
@@ -155,6 +187,28 @@ def _grid(geoms: np.ndarray) -> np.ndarray:
     grown[:, :-1] |= grown[:, 1:].copy()
     grid[grown] = -2
     return grid
+
+
+def _dilate(mask: np.ndarray, km: float) -> np.ndarray:
+    """Grow ``mask`` by ``km`` in every direction: rows by a fixed count, columns by a count
+    that grows with latitude (a degree of longitude shrinks towards the poles)."""
+    rows, cols = mask.shape
+    dy = int(np.ceil(km / KM_PER_DEGREE / GRID_RES)) + 1
+    padded = np.pad(mask, ((dy, dy), (0, 0)))
+    tall = np.zeros_like(mask)
+    for shift in range(2 * dy + 1):
+        tall |= padded[shift:shift + rows]
+    lat = 90.0 - (np.arange(rows) + 0.5) * GRID_RES
+    coslat = np.cos(np.radians(np.clip(np.abs(lat) + (dy + 1) * GRID_RES, 0, 90)))
+    with np.errstate(divide="ignore"):
+        dx = np.ceil(km / (KM_PER_DEGREE * GRID_RES * coslat)) + 1
+    dx = np.minimum(dx, cols).astype(np.int64)
+    total = np.zeros((rows, cols + 1), dtype=np.int32)
+    np.cumsum(tall, axis=1, out=total[:, 1:])
+    index = np.arange(cols)
+    hi = np.minimum(index[None, :] + dx[:, None] + 1, cols)
+    lo = np.maximum(index[None, :] - dx[:, None], 0)
+    return (np.take_along_axis(total, hi, axis=1) - np.take_along_axis(total, lo, axis=1)) > 0
 
 
 def _boundary_pieces(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,9 +235,13 @@ def _boundary_pieces(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pieces, np.asarray(piece_owner, dtype=np.int64)
 
 
-def assign_countries(events: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, max_distance_km: float = 25,
-                     provinces: gpd.GeoDataFrame | None = None, cache_dir: Path | None = None,
-                     ) -> gpd.GeoDataFrame:
+def assign_countries(
+    events: gpd.GeoDataFrame,
+    countries: gpd.GeoDataFrame,
+    max_distance_km: float = 25,
+    provinces: gpd.GeoDataFrame | None = None,
+    cache_dir: Path | None = None,
+) -> gpd.GeoDataFrame:
     """Set ``country_iso3``, ``assigned_by`` and (with ``provinces``) ``province`` on events.
 
     Parameters
@@ -212,19 +270,33 @@ def assign_countries(events: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, max_
     x, y = shapely.get_x(events.geometry.values), shapely.get_y(events.geometry.values)
     found, how = polygon_index(countries, cache_dir).locate(x, y, max_distance_km)
     iso = np.asarray(countries["iso3"].astype(object).to_numpy())
-    out = events.copy()
-    out["country_iso3"] = pd.array(np.where(found >= 0, iso[np.maximum(found, 0)], None), dtype="string")
-    out["assigned_by"] = pd.array(np.array([NONE, WITHIN, NEAREST], dtype=object)[how], dtype="string")
+    out = events.copy(deep=False)  # new columns only: the event data is shared, not copied
+    out["country_iso3"] = pd.array(
+        np.where(found >= 0, iso[np.maximum(found, 0)], None), dtype="string"
+    )
+    out["assigned_by"] = pd.array(
+        np.array([NONE, WITHIN, NEAREST], dtype=object)[how], dtype="string"
+    )
     if provinces is not None and len(provinces):
-        out["province"] = _provinces(x, y, out["country_iso3"], provinces, max_distance_km, cache_dir)
+        out["province"] = _provinces(
+            x, y, out["country_iso3"], provinces, max_distance_km, cache_dir
+        )
     return out
 
 
-def _provinces(x: np.ndarray, y: np.ndarray, country: pd.Series, provinces: gpd.GeoDataFrame,
-               max_km: float, cache_dir: Path | None) -> pd.Series:
+def _provinces(
+    x: np.ndarray,
+    y: np.ndarray,
+    country: pd.Series,
+    provinces: gpd.GeoDataFrame,
+    max_km: float,
+    cache_dir: Path | None,
+) -> pd.Series:
     found, _ = polygon_index(provinces, cache_dir).locate(x, y, max_km)
     code = provinces["code"].astype(object).to_numpy()
     iso = provinces["iso3"].astype(object).to_numpy()
     safe = np.maximum(found, 0)
     same = (found >= 0) & (iso[safe] == country.astype(object).to_numpy())
-    return pd.Series(pd.array(np.where(same, code[safe], None), dtype="string"), index=country.index)
+    return pd.Series(
+        pd.array(np.where(same, code[safe], None), dtype="string"), index=country.index
+    )

@@ -19,7 +19,7 @@ import pandas as pd
 
 from geo.errors import InvalidParameter
 from geo.events import SYNTHETIC
-from geo.query import Query, period_mask
+from geo.query import Query
 from geo.types import Period
 
 DEFAULT_MONTHS = 12
@@ -31,19 +31,22 @@ SYNTHETIC_NOTE = "synthetic demo data"
 
 @dataclass(frozen=True)
 class Codes:
-    """A factorised string column: ``codes[i]`` indexes ``labels`` (-1 where the value is missing)."""
+    """A factorised string column: ``codes[i]`` indexes ``labels`` (-1 for a missing value)."""
 
     codes: np.ndarray
     labels: pd.Index
 
     @classmethod
-    def of(cls, values: pd.Series) -> Codes:
+    def of(cls, values: pd.Series, order: np.ndarray | None = None) -> Codes:
         codes, labels = pd.factorize(values.astype("string"), use_na_sentinel=True)
-        return cls(np.asarray(codes, dtype=np.int32), pd.Index(labels, dtype=object))
+        codes = np.asarray(codes, dtype=np.int32)
+        return cls(codes if order is None else codes[order], pd.Index(labels, dtype=object))
 
     def isin(self, values: tuple[str, ...]) -> np.ndarray:
         wanted = self.labels.get_indexer(list(values))
-        return np.isin(self.codes, wanted[wanted >= 0])
+        table = np.zeros(len(self.labels) + 1, dtype=bool)  # the last entry answers code -1
+        table[wanted[wanted >= 0]] = True
+        return table[self.codes]
 
     def rows_in(self, keys: pd.Index) -> np.ndarray:
         """For each event, the position of its label in ``keys`` (-1 when absent or missing)."""
@@ -53,9 +56,16 @@ class Codes:
 
 @dataclass(frozen=True)
 class EventArrays:
-    """Columns of the event layer as NumPy arrays and integer codes."""
+    """Columns of the event layer as NumPy arrays and integer codes, sorted by date.
 
-    dates: pd.Series
+    Position ``i`` of every array is the event at row ``order[i]`` of the layer; undated
+    events come last. A period is then a contiguous slice (``period_slice``).
+    """
+
+    dates: np.ndarray
+    order: np.ndarray
+    dated: int
+    """Number of events with a date (they come first)."""
     fatalities: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
@@ -80,19 +90,24 @@ def prepare_events(events: gpd.GeoDataFrame) -> EventArrays:
     -------
     EventArrays
     """
-    dates = pd.Series(pd.to_datetime(events["event_date"]).to_numpy(), copy=False)
-    latest = dates.max() if len(dates) else None
-    filters = {name: Codes.of(events[name]) for name in FILTER_FIELDS}
+    raw = pd.to_datetime(events["event_date"]).to_numpy().astype("datetime64[ms]")
+    order = np.argsort(raw, kind="stable")  # NaT sorts last
+    dates = raw[order]
+    dated = dates[~np.isnat(dates)]
+    filters = {name: Codes.of(events[name], order) for name in FILTER_FIELDS}
+    synthetic = (events["source_dataset"].astype("string") == SYNTHETIC).fillna(False)
     return EventArrays(
         dates=dates,
-        fatalities=events["fatalities"].fillna(0).to_numpy(dtype=np.int64),
-        lon=events.geometry.x.to_numpy(dtype=float),
-        lat=events.geometry.y.to_numpy(dtype=float),
-        country=Codes.of(events["country_iso3"]),
+        order=order,
+        dated=len(dated),
+        fatalities=events["fatalities"].fillna(0).to_numpy(dtype=np.int64)[order],
+        lon=events.geometry.x.to_numpy(dtype=float)[order],
+        lat=events.geometry.y.to_numpy(dtype=float)[order],
+        country=Codes.of(events["country_iso3"], order),
         event_type=filters["event_type"],
         filters=filters,
-        synthetic=(events["source_dataset"].astype("string") == SYNTHETIC).fillna(False).to_numpy(bool),
-        latest=None if latest is None or pd.isna(latest) else latest.date(),
+        synthetic=synthetic.to_numpy(bool)[order],
+        latest=pd.Timestamp(dated[-1]).date() if len(dated) else None,
     )
 
 
@@ -114,29 +129,71 @@ def default_period(latest: dt.date | None, months: int = DEFAULT_MONTHS) -> Peri
     return Period(start, latest)
 
 
-def resolve_period(query: Query, arrays: EventArrays, months: int = DEFAULT_MONTHS) -> Period | None:
+def resolve_period(
+    query: Query, arrays: EventArrays, months: int = DEFAULT_MONTHS
+) -> Period | None:
     """The period of ``query``, else the default period of the data."""
     return query.period if query.period is not None else default_period(arrays.latest, months)
 
 
-def filter_mask(arrays: EventArrays, query: Query) -> np.ndarray:
-    """True for events matching the query's property filters (not its period or bbox)."""
-    mask = np.ones(len(arrays), dtype=bool)
+def filter_mask(arrays: EventArrays, query: Query, part: slice = slice(None)) -> np.ndarray | None:
+    """True for events (of the ``part`` slice) matching the query's property filters.
+
+    None when the query has no filters (every event matches).
+    """
+    mask = None
     for name, values in query.filters:
         if name not in arrays.filters:
-            raise InvalidParameter(name, ",".join(values), f"not a filterable field; use {list(FILTER_FIELDS)}")
-        mask &= arrays.filters[name].isin(values)
+            raise InvalidParameter(
+                name, ",".join(values), f"not a filterable field; use {list(FILTER_FIELDS)}"
+            )
+        codes = arrays.filters[name]
+        match = Codes(codes.codes[part], codes.labels).isin(values)
+        mask = match if mask is None else mask & match
     return mask
+
+
+def period_slice(arrays: EventArrays, period: Period | None) -> slice:
+    """The positions of the events dated within ``period`` (all events when None).
+
+    The same rule as ``geo.query.period_mask`` (closed interval, open ends), by binary search
+    on the sorted dates; undated events are only in the slice of ``None``.
+    """
+    if period is None:
+        return slice(0, len(arrays))
+    valid = arrays.dates[: arrays.dated]
+    start, end = 0, arrays.dated
+    if period.start is not None:
+        start = int(np.searchsorted(valid, _moment(period.start), "left"))
+    if period.end is not None:
+        end = int(np.searchsorted(valid, _moment(period.end), "right"))
+    return slice(start, max(start, end))
+
+
+def _moment(day: dt.date) -> np.datetime64:
+    return np.datetime64(pd.Timestamp(day).to_datetime64(), "ms")
 
 
 def in_period(arrays: EventArrays, period: Period | None) -> np.ndarray:
     """True for events dated within ``period`` (every event when ``period`` is None)."""
-    if period is None:
-        return np.ones(len(arrays), dtype=bool)
-    return period_mask(arrays.dates, period)
+    mask = np.zeros(len(arrays), dtype=bool)
+    mask[period_slice(arrays, period)] = True
+    return mask
+
+
+def select_events(arrays: EventArrays, query: Query, period: Period | None) -> np.ndarray:
+    """True for events in ``period`` that match the query's filters."""
+    part = period_slice(arrays, period)
+    mask = np.zeros(len(arrays), dtype=bool)
+    filters = filter_mask(arrays, query, part)
+    mask[part] = True if filters is None else filters
+    return mask
 
 
 def selection_note(arrays: EventArrays, mask: np.ndarray | None = None) -> str:
-    """``"synthetic demo data"`` when any selected event is synthetic, else ``""``."""
+    """``"synthetic demo data"`` when any selected event is synthetic, else ``""``.
+
+    ``mask`` is a boolean mask or an array of positions (every event when None).
+    """
     flags = arrays.synthetic if mask is None else arrays.synthetic[mask]
     return SYNTHETIC_NOTE if flags.any() else ""

@@ -30,8 +30,13 @@ from geo.summaries import active_mask, envr_pairs, event_counts, registry_column
 from geo.types import WGS84, Period
 from layers.catalogue import SUMMARY_FIELDS
 
-NULL_REGISTRY = {"projects_active": "Int64", "projects_budget_eur": "Float64", "project_acronyms": "string",
-                 "envr_count": "Int64", "envr_acronyms": "string"}
+NULL_REGISTRY = {
+    "projects_active": "Int64",
+    "projects_budget_eur": "Float64",
+    "project_acronyms": "string",
+    "envr_count": "Int64",
+    "envr_acronyms": "string",
+}
 
 
 @dataclass(frozen=True)
@@ -46,14 +51,16 @@ class ProvinceUnits:
 
 
 def locate(points: gpd.GeoSeries, polygons: gpd.GeoDataFrame) -> np.ndarray:
-    """For each point, the position of the first polygon containing it (boundary included), else -1."""
+    """For each point, the position of the first polygon containing it (boundary included) or -1."""
     out = np.full(len(points), -1, dtype=np.int64)
     if not len(points) or not len(polygons):
         return out
     if points.crs is not None and polygons.crs is not None and points.crs != polygons.crs:
         raise ValueError(f"CRS mismatch: points are {points.crs}, polygons are {polygons.crs}")
     hit_point, hit_polygon = polygons.sindex.query(points.values, predicate="intersects")
-    order = np.lexsort((hit_polygon, hit_point))[::-1]  # so the smallest polygon index is written last
+    order = np.lexsort((hit_polygon, hit_point))[
+        ::-1
+    ]  # so the smallest polygon index is written last
     out[hit_point[order]] = hit_polygon[order]
     return out
 
@@ -61,10 +68,14 @@ def locate(points: gpd.GeoSeries, polygons: gpd.GeoDataFrame) -> np.ndarray:
 def polygon_units(events: gpd.GeoDataFrame, provinces: gpd.GeoDataFrame) -> ProvinceUnits:
     """Units from imported province polygons."""
     table = gpd.GeoDataFrame(
-        {"province_id": provinces["code"].astype("string").to_numpy(),
-         "province": provinces["name"].astype("string").to_numpy(),
-         "iso3": provinces["iso3"].astype("string").to_numpy()},
-        geometry=provinces.geometry.to_numpy(), crs=provinces.crs)
+        {
+            "province_id": provinces["code"].astype("string").to_numpy(),
+            "province": provinces["name"].astype("string").to_numpy(),
+            "iso3": provinces["iso3"].astype("string").to_numpy(),
+        },
+        geometry=provinces.geometry.to_numpy(),
+        crs=provinces.crs,
+    )
     return ProvinceUnits("polygon", table, locate(events.geometry, provinces))
 
 
@@ -78,14 +89,22 @@ def name_units(events: gpd.GeoDataFrame) -> ProvinceUnits:
     labels = pd.Index(labels, dtype=object)
     valid = np.flatnonzero(codes >= 0)
     order = valid[np.argsort(codes[valid], kind="stable")]
-    coords = np.column_stack([events.geometry.x.to_numpy()[order], events.geometry.y.to_numpy()[order]])
-    hulls = shapely.convex_hull(shapely.multipoints(coords, indices=codes[order])) if len(order) else []
+    coords = np.column_stack(
+        [events.geometry.x.to_numpy()[order], events.geometry.y.to_numpy()[order]]
+    )
+    hulls = (
+        shapely.convex_hull(shapely.multipoints(coords, indices=codes[order])) if len(order) else []
+    )
     parts = labels.str.split("/", n=1)
     table = gpd.GeoDataFrame(
-        {"province_id": pd.array(list(labels), dtype="string"),
-         "province": pd.array([p[1] for p in parts], dtype="string"),
-         "iso3": pd.array([p[0] or None for p in parts], dtype="string")},
-        geometry=list(hulls), crs=WGS84)
+        {
+            "province_id": pd.array(list(labels), dtype="string"),
+            "province": pd.array([p[1] for p in parts], dtype="string"),
+            "iso3": pd.array([p[0] or None for p in parts], dtype="string"),
+        },
+        geometry=list(hulls),
+        crs=WGS84,
+    )
     return ProvinceUnits("name", table, codes)
 
 
@@ -120,13 +139,17 @@ def province_summary(
         has_polygons = provinces is not None and len(provinces) > 0
         units = polygon_units(events, provinces) if has_polygons else name_units(events)
     table = units.table.reset_index(drop=True)
-    counts = event_counts(arrays, units.rows, len(table), query)
+    counts = event_counts(arrays, units.rows[arrays.order], len(table), query)
     names = countries.set_index("iso3")["name"]
-    out = pd.DataFrame({
-        "province_id": table["province_id"], "province": table["province"],
-        "admin1_basis": units.basis, "iso3": table["iso3"],
-        "name": table["iso3"].map(names).astype("string"),
-    })
+    out = pd.DataFrame(
+        {
+            "province_id": table["province_id"],
+            "province": table["province"],
+            "admin1_basis": units.basis,
+            "iso3": table["iso3"],
+            "name": table["iso3"].map(names).astype("string"),
+        }
+    )
     out = pd.concat([out, counts], axis=1)
     out["events_per_100k"] = pd.array([pd.NA] * len(out), dtype="Float64")
     if units.basis == "polygon" and provinces is not None:
@@ -142,8 +165,9 @@ def province_summary(
     return gpd.GeoDataFrame(out[columns], geometry=table.geometry.values, crs=table.crs)
 
 
-def _with_key(points: gpd.GeoDataFrame | None, provinces: gpd.GeoDataFrame,
-              keys: pd.Index) -> gpd.GeoDataFrame | None:
+def _with_key(
+    points: gpd.GeoDataFrame | None, provinces: gpd.GeoDataFrame, keys: pd.Index
+) -> gpd.GeoDataFrame | None:
     if points is None or not len(points):
         return points
     rows = locate(points.geometry, provinces)
@@ -151,11 +175,20 @@ def _with_key(points: gpd.GeoDataFrame | None, provinces: gpd.GeoDataFrame,
     return points.assign(key=pd.array(labels[rows], dtype="string"))
 
 
-def _site_pairs(projects: gpd.GeoDataFrame | None, provinces: gpd.GeoDataFrame, keys: pd.Index,
-                period: Period | None) -> pd.DataFrame:
+def _site_pairs(
+    projects: gpd.GeoDataFrame | None,
+    provinces: gpd.GeoDataFrame,
+    keys: pd.Index,
+    period: Period | None,
+) -> pd.DataFrame:
     located = _with_key(projects, provinces, keys)
     if located is None or not len(located):
         return pd.DataFrame({"key": [], "acronym": [], "budget_eur": []})
     active = located[active_mask(located, period)]
-    return pd.DataFrame({"key": active["key"], "acronym": active["acronym"].astype("string"),
-                         "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce")})
+    return pd.DataFrame(
+        {
+            "key": active["key"],
+            "acronym": active["acronym"].astype("string"),
+            "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce"),
+        }
+    )

@@ -164,6 +164,11 @@ def parse_query(params: Mapping[str, str], filterable: Iterable[str], *, strict:
 
 def apply_query(frame: gpd.GeoDataFrame, query: Query, time_field: str | None) -> gpd.GeoDataFrame:
     """Return the rows of ``frame`` matching ``query`` (bbox intersects, period, filters)."""
+    return frame[query_mask(frame, query, time_field)]
+
+
+def query_mask(frame: gpd.GeoDataFrame, query: Query, time_field: str | None) -> np.ndarray:
+    """True for the rows of ``frame`` matching ``query``, without copying the frame."""
     mask = np.ones(len(frame), dtype=bool)
     if query.bbox is not None and len(frame):
         mask &= _bbox_mask(frame, query.bbox)
@@ -171,7 +176,7 @@ def apply_query(frame: gpd.GeoDataFrame, query: Query, time_field: str | None) -
         mask &= period_mask(frame[time_field], query.period)
     for name, values in query.filters:
         mask &= frame[name].astype("string").isin(values).fillna(False).to_numpy()
-    return frame[mask]
+    return mask
 
 
 def period_mask(values: pd.Series, period: Period) -> np.ndarray:

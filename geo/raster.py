@@ -23,15 +23,21 @@ import pandas as pd
 import rasterio
 import rasterio.features
 import rasterio.shutil
-from affine import Affine
 from matplotlib import colormaps
 from matplotlib.image import imsave
 from rasterio.io import MemoryFile
+from rasterio.transform import Affine
 
-from geo.cache import RESULTS, params_key
+from geo.cache import RESULTS
 from geo.errors import InvalidParameter
 from geo.io import atomic_path, write_bytes_atomic
-from geo.prepared import FILTER_FIELDS, EventArrays, filter_mask, in_period, resolve_period, selection_note
+from geo.prepared import (
+    FILTER_FIELDS,
+    EventArrays,
+    resolve_period,
+    select_events,
+    selection_note,
+)
 from geo.query import Query, parse_query
 from geo.store import Store
 from geo.summaries import prepared_events
@@ -90,10 +96,18 @@ def snap_bbox(bbox: BBox, resolution: float) -> BBox:
     (-17.5, -12.0, 44.5, 24.5)
     """
     minx, miny, maxx, maxy = bbox
-    snapped = (math.floor(minx / resolution + 1e-9) * resolution, math.floor(miny / resolution + 1e-9) * resolution,
-               math.ceil(maxx / resolution - 1e-9) * resolution, math.ceil(maxy / resolution - 1e-9) * resolution)
-    minx, miny, maxx, maxy = (max(snapped[0], -180.0), max(snapped[1], -90.0),
-                              min(snapped[2], 180.0), min(snapped[3], 90.0))
+    snapped = (
+        math.floor(minx / resolution + 1e-9) * resolution,
+        math.floor(miny / resolution + 1e-9) * resolution,
+        math.ceil(maxx / resolution - 1e-9) * resolution,
+        math.ceil(maxy / resolution - 1e-9) * resolution,
+    )
+    minx, miny, maxx, maxy = (
+        max(snapped[0], -180.0),
+        max(snapped[1], -90.0),
+        min(snapped[2], 180.0),
+        min(snapped[3], 90.0),
+    )
     if maxx <= minx:
         maxx = min(minx + resolution, 180.0)
     if maxy <= miny:
@@ -123,22 +137,26 @@ def density_grid(
 
     Examples
     --------
-    >>> grid = density_grid(prepare_events(events), parse_query({"datetime": "2024"}, FILTER_FIELDS))  # doctest: +SKIP
+    >>> query = parse_query({"datetime": "2024"}, FILTER_FIELDS)
+    >>> grid = density_grid(prepare_events(events), query, resolution=0.25)  # doctest: +SKIP
     """
     if not (math.isfinite(resolution) and 0 < resolution <= 90):
         raise InvalidParameter("resolution", resolution, "must be a number of degrees in (0, 90]")
     if value not in VALUES:
         raise InvalidParameter("value", value, f"use one of {list(VALUES)}")
     period = resolve_period(query, arrays)
-    selected = filter_mask(arrays, query) & in_period(arrays, period)
+    selected = select_events(arrays, query, period)
     selected &= np.isfinite(arrays.lon) & np.isfinite(arrays.lat)
     bbox = query.bbox or _extent(arrays, selected)
     bbox = snap_bbox(bbox, resolution)
     cols = round((bbox[2] - bbox[0]) / resolution)
     rows = round((bbox[3] - bbox[1]) / resolution)
     if cols * rows > MAX_CELLS:
-        raise InvalidParameter("resolution", resolution,
-                               f"{cols} x {rows} cells for bbox {bbox}; use a coarser resolution or a smaller bbox")
+        raise InvalidParameter(
+            "resolution",
+            resolution,
+            f"{cols} x {rows} cells for bbox {bbox}; use a coarser resolution or a smaller bbox",
+        )
     lon, lat = arrays.lon[selected], arrays.lat[selected]
     col = np.floor((lon - bbox[0]) / resolution).astype(np.int64)
     row = np.floor((bbox[3] - lat) / resolution).astype(np.int64)
@@ -153,8 +171,16 @@ def density_grid(
     sources = arrays.filters["source_dataset"]
     used = np.unique(sources.codes[counted])
     datasets = tuple(sorted(str(label) for label in sources.labels[used[used >= 0]]))
-    return DensityGrid(counts.reshape(rows, cols).astype(np.uint32), bbox, resolution, value, period,
-                       query.filters, selection_note(arrays, counted), datasets)
+    return DensityGrid(
+        counts.reshape(rows, cols).astype(np.uint32),
+        bbox,
+        resolution,
+        value,
+        period,
+        query.filters,
+        selection_note(arrays, counted),
+        datasets,
+    )
 
 
 def _extent(arrays: EventArrays, selected: np.ndarray) -> BBox:
@@ -172,7 +198,7 @@ def grid_tags(grid: DensityGrid) -> dict[str, str]:
         "period": str(grid.period) if grid.period else "../..",
         "filters": filters,
         "source": f"coopmap conflict-events ({', '.join(grid.datasets) or 'no events'}); "
-                  f"data version {grid.data_version or 'n/a'}",
+        f"data version {grid.data_version or 'n/a'}",
         "units": f"{unit} per cell of {grid.resolution:g} x {grid.resolution:g} degrees",
         "value": grid.value,
     }
@@ -184,8 +210,15 @@ def grid_tags(grid: DensityGrid) -> dict[str, str]:
 def write_cog(grid: DensityGrid, path: str) -> None:
     """Write ``grid`` as a Cloud-Optimised GeoTIFF (deflate, overviews by average) atomically."""
     height, width = grid.values.shape
-    profile = {"driver": "GTiff", "dtype": "uint32", "count": 1, "width": width, "height": height,
-               "crs": WGS84, "transform": grid.transform}
+    profile = {
+        "driver": "GTiff",
+        "dtype": "uint32",
+        "count": 1,
+        "width": width,
+        "height": height,
+        "crs": WGS84,
+        "transform": grid.transform,
+    }
     with MemoryFile() as memory:
         with memory.open(**profile) as dataset:
             dataset.write(grid.values, 1)
@@ -193,8 +226,9 @@ def write_cog(grid: DensityGrid, path: str) -> None:
             dataset.set_band_description(1, grid.value)
         with memory.open() as source, atomic_path(path) as tmp:
             tmp.unlink()
-            rasterio.shutil.copy(source, str(tmp), driver="COG", compress="DEFLATE",
-                                 overview_resampling="average")
+            rasterio.shutil.copy(
+                source, str(tmp), driver="COG", compress="DEFLATE", overview_resampling="average"
+            )
 
 
 def zonal_sums(grid: DensityGrid, zones: gpd.GeoDataFrame, key: str) -> pd.Series:
@@ -213,9 +247,17 @@ def zonal_sums(grid: DensityGrid, zones: gpd.GeoDataFrame, key: str) -> pd.Serie
     if zones.crs is not None and zones.crs.to_epsg() != 4326:
         raise InvalidParameter("zones", str(zones.crs), "zones must be in EPSG:4326 like the grid")
     shapes = ((geom, i + 1) for i, geom in enumerate(zones.geometry.values) if geom is not None)
-    labels = rasterio.features.rasterize(shapes, out_shape=grid.values.shape, transform=grid.transform,
-                                         fill=0, dtype="int32", all_touched=False)
-    sums = np.bincount(labels.ravel(), weights=grid.values.ravel().astype(float), minlength=len(zones) + 1)
+    labels = rasterio.features.rasterize(
+        shapes,
+        out_shape=grid.values.shape,
+        transform=grid.transform,
+        fill=0,
+        dtype="int32",
+        all_touched=False,
+    )
+    sums = np.bincount(
+        labels.ravel(), weights=grid.values.ravel().astype(float), minlength=len(zones) + 1
+    )
     return pd.Series(sums[1:].astype(np.int64), index=zones[key].to_numpy(), name=grid.value)
 
 
@@ -231,18 +273,25 @@ def mercator_overlay(arrays: EventArrays, grid: DensityGrid, query: Query) -> Pn
     y_south, y_north = _mercator_y(np.array([south, north]))
     x_span = math.radians(maxx - minx)
     rows = max(1, round(cols * (y_north - y_south) / x_span))
-    selected = filter_mask(arrays, query) & in_period(arrays, grid.period)
+    selected = select_events(arrays, query, grid.period)
     lon, lat = arrays.lon[selected], arrays.lat[selected]
     keep = (lon >= minx) & (lon <= maxx) & (lat >= south) & (lat <= north)
     lon, lat = lon[keep], lat[keep]
     col = np.minimum(np.floor((lon - minx) / grid.resolution).astype(np.int64), cols - 1)
-    row = np.minimum(np.floor((y_north - _mercator_y(lat)) / (y_north - y_south) * rows).astype(np.int64), rows - 1)
+    row = np.minimum(
+        np.floor((y_north - _mercator_y(lat)) / (y_north - y_south) * rows).astype(np.int64),
+        rows - 1,
+    )
     weights = arrays.fatalities[selected][keep] if grid.value == "fatalities" else None
-    counts = np.bincount(row * cols + col, weights=weights, minlength=rows * cols).reshape(rows, cols)
+    counts = np.bincount(row * cols + col, weights=weights, minlength=rows * cols).reshape(
+        rows, cols
+    )
     rgba = colourise(counts)
     buffer = io.BytesIO()
     imsave(buffer, rgba, format="png")
-    return PngOverlay(buffer.getvalue(), ((south, minx), (north, maxx)), cols, rows, int(counts.max(initial=0)))
+    return PngOverlay(
+        buffer.getvalue(), ((south, minx), (north, maxx)), cols, rows, int(counts.max(initial=0))
+    )
 
 
 def _mercator_y(lat: np.ndarray) -> np.ndarray:
@@ -260,7 +309,7 @@ def colourise(counts: np.ndarray, colormap: str = COLORMAP) -> np.ndarray:
 
 
 def raster_params(params: Mapping[str, str]) -> tuple[Query, float, str]:
-    """Parse the raster vocabulary: ``bbox``, ``datetime``, event filters, ``resolution``, ``value``."""
+    """Parse the raster vocabulary: bbox, datetime, event filters, ``resolution``, ``value``."""
     query = parse_query(params, FILTER_FIELDS, strict=True, reserved=RASTER_PARAMS)
     raw = params.get("resolution") or DEFAULT_RESOLUTION
     try:
@@ -271,7 +320,7 @@ def raster_params(params: Mapping[str, str]) -> tuple[Query, float, str]:
 
 
 def density_for(store: Store, params: Mapping[str, str]) -> DensityGrid:
-    """The density grid of the stored events for request or CLI parameters, cached by data version."""
+    """The density grid of the stored events for request or CLI parameters (cached)."""
     query, resolution, value = raster_params(params)
     version = store.data_version
 
@@ -279,15 +328,16 @@ def density_for(store: Store, params: Mapping[str, str]) -> DensityGrid:
         grid = density_grid(prepared_events(store), query, resolution, value)
         return replace(grid, data_version=version)
 
-    return RESULTS.get_or_compute((version, "density", params_key(params)), compute)
+    return RESULTS.get_or_compute((version, "density", query.key(), resolution, value), compute)
 
 
 def overlay_for(store: Store, params: Mapping[str, str]) -> PngOverlay:
     """The PNG overlay of ``density_for(store, params)``, cached by data version."""
-    query, _, _ = raster_params(params)
+    query, resolution, value = raster_params(params)
     return RESULTS.get_or_compute(
-        (store.data_version, "overlay", params_key(params)),
-        lambda: mercator_overlay(prepared_events(store), density_for(store, params), query))
+        (store.data_version, "overlay", query.key(), resolution, value),
+        lambda: mercator_overlay(prepared_events(store), density_for(store, params), query),
+    )
 
 
 def write_png(overlay: PngOverlay, path: str) -> None:

@@ -26,16 +26,16 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from geo.cache import PREPARED, RESULTS, params_key
+from geo.cache import PREPARED, RESULTS
 from geo.events import events_frame
 from geo.prepared import (
     FILTER_FIELDS,
+    SYNTHETIC_NOTE,
     EventArrays,
     filter_mask,
-    in_period,
+    period_slice,
     prepare_events,
     resolve_period,
-    selection_note,
 )
 from geo.query import Query, parse_query
 from geo.store import Store
@@ -59,48 +59,70 @@ def previous_period(period: Period) -> Period | None:
         return None
     if (period.start.month, period.start.day, period.end.month, period.end.day) == (1, 1, 12, 31):
         years = period.end.year - period.start.year + 1
-        return Period(dt.date(period.start.year - years, 1, 1), dt.date(period.end.year - years, 12, 31))
+        return Period(
+            dt.date(period.start.year - years, 1, 1), dt.date(period.end.year - years, 12, 31)
+        )
     length = period.end - period.start + dt.timedelta(days=1)
     return Period(period.start - length, period.end - length)
 
 
-def event_counts(arrays: EventArrays, rows: np.ndarray, n: int, query: Query) -> pd.DataFrame:
+def event_counts(arrays: EventArrays, rows_all: np.ndarray, n: int, query: Query) -> pd.DataFrame:
     """Count the events of ``query`` into ``n`` rows (``rows[i]`` is event i's row, -1 for none).
 
-    Returns a frame of ``n`` rows: events, fatalities, events_previous, change_pct,
-    events_by_type, period, previous_period, data_note.
+    ``rows_all`` is aligned on ``arrays`` (date order). Returns a frame of ``n`` rows: events,
+    fatalities, events_previous, change_pct, events_by_type, period, previous_period, data_note.
     """
     period = resolve_period(query, arrays)
-    base = filter_mask(arrays, query) & (rows >= 0)
-    current = base & in_period(arrays, period)
-    out = pd.DataFrame({
-        "events": np.bincount(rows[current], minlength=n).astype("int64"),
-        "fatalities": np.bincount(rows[current], weights=arrays.fatalities[current], minlength=n).astype("int64"),
-    })
+    rows, fatalities, types, synthetic = _part(arrays, rows_all, query, period)
+    shifted = rows + 1  # row -1 (no unit) goes to bin 0, dropped below
+    out = pd.DataFrame(
+        {
+            "events": np.bincount(shifted, minlength=n + 1)[1:].astype("int64"),
+            "fatalities": np.bincount(shifted, weights=fatalities, minlength=n + 1)[1:].astype(
+                "int64"
+            ),
+        }
+    )
     previous = previous_period(period) if period is not None else None
     if previous is not None:
-        before = np.bincount(rows[base & in_period(arrays, previous)], minlength=n)
+        before_rows = _part(arrays, rows_all, query, previous)[0]
+        before = np.bincount(before_rows + 1, minlength=n + 1)[1:]
         out["events_previous"] = pd.array(before, dtype="Int64")
         prev = out["events_previous"].astype("Float64")
-        change = ((out["events"] - prev) / prev.where(prev > 0) * 100).round(1)
-        out["change_pct"] = change
+        out["change_pct"] = ((out["events"] - prev) / prev.where(prev > 0) * 100).round(1)
     else:
         out["events_previous"] = pd.array([pd.NA] * n, dtype="Int64")
         out["change_pct"] = pd.array([pd.NA] * n, dtype="Float64")
-    out["events_by_type"] = _by_type(arrays, rows, current, n)
+    out["events_by_type"] = _by_type(arrays, shifted, types, n)
     out["period"] = str(period) if period is not None else "../.."
     out["previous_period"] = str(previous) if previous is not None else None
     out["previous_period"] = out["previous_period"].astype("string")
-    out["data_note"] = selection_note(arrays, current)
+    out["data_note"] = SYNTHETIC_NOTE if synthetic.any() else ""
     return out
 
 
-def _by_type(arrays: EventArrays, rows: np.ndarray, mask: np.ndarray, n: int) -> list[str]:
-    types = arrays.event_type
-    k = len(types.labels) + 1  # the last column holds events without a type
-    codes = np.where(types.codes[mask] < 0, k - 1, types.codes[mask])
-    table = np.bincount(rows[mask] * k + codes, minlength=n * k).reshape(n, k)
-    labels = [*map(str, types.labels), "unknown"]
+def _part(
+    arrays: EventArrays, rows: np.ndarray, query: Query, period: Period | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, fatalities, type codes and synthetic flags of the events in the period and filters."""
+    part = period_slice(arrays, period)
+    columns = (
+        rows[part],
+        arrays.fatalities[part],
+        arrays.event_type.codes[part],
+        arrays.synthetic[part],
+    )
+    keep = filter_mask(arrays, query, part)
+    if keep is not None:
+        columns = tuple(column[keep] for column in columns)
+    return columns
+
+
+def _by_type(arrays: EventArrays, shifted: np.ndarray, types: np.ndarray, n: int) -> list[str]:
+    labels = [*map(str, arrays.event_type.labels), "unknown"]
+    k = len(labels)  # the last column holds events without a type
+    codes = np.where(types < 0, k - 1, types)
+    table = np.bincount(shifted * k + codes, minlength=(n + 1) * k).reshape(n + 1, k)[1:]
     out = []
     for line in table:
         present = {labels[j]: int(line[j]) for j in np.flatnonzero(line)}
@@ -134,8 +156,9 @@ def country_summary(
 
     Examples
     --------
-    >>> summary = country_summary(events, countries, parse_query({"datetime": "2024"}, SUMMARY_FILTERS))  # doctest: +SKIP
-    >>> summary.set_index("iso3").loc["MLI", ["events", "events_previous", "change_pct"]]  # doctest: +SKIP
+    >>> query = parse_query({"datetime": "2024"}, SUMMARY_FILTERS)
+    >>> summary = country_summary(events, countries, query)  # doctest: +SKIP
+    >>> summary.set_index("iso3").loc["MLI", ["events", "change_pct"]]  # doctest: +SKIP
     """
     arrays = prepared if prepared is not None else prepare_events(events)
     keys = pd.Index(countries["iso3"].astype(str))
@@ -160,7 +183,9 @@ def registry_columns(keys: pd.Index, projects: pd.DataFrame, envr: pd.DataFrame)
     grouped = p.groupby("key")
     per_key = pd.Series(keys, index=range(len(keys)))
     out["projects_active"] = per_key.map(grouped["acronym"].nunique()).fillna(0).astype("int64")
-    out["projects_budget_eur"] = per_key.map(grouped["budget_eur"].sum(min_count=1)).fillna(0.0).astype(float)
+    out["projects_budget_eur"] = (
+        per_key.map(grouped["budget_eur"].sum(min_count=1)).fillna(0.0).astype(float)
+    )
     out["project_acronyms"] = per_key.map(grouped["acronym"].agg(_join)).astype("string").fillna("")
     e = envr[envr["key"].isin(keys)].drop_duplicates(["key", "acronym"])
     grouped = e.groupby("key")
@@ -173,17 +198,21 @@ def _join(values: pd.Series) -> str:
     return ", ".join(sorted(set(map(str, values))))
 
 
-def _project_country_pairs(projects: gpd.GeoDataFrame | None, period: Period | None) -> pd.DataFrame:
+def _project_country_pairs(
+    projects: gpd.GeoDataFrame | None, period: Period | None
+) -> pd.DataFrame:
     if projects is None or not len(projects):
         return pd.DataFrame({"key": [], "acronym": [], "budget_eur": []})
     active = projects[active_mask(projects, period)]
     listed = active["countries"].astype("string").fillna("").str.strip()
     codes = listed.where(listed != "", active["country_iso3"].astype("string"))
-    pairs = pd.DataFrame({
-        "key": codes.fillna("").str.upper().str.split(";"),
-        "acronym": active["acronym"].astype("string"),
-        "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce"),
-    }).explode("key")
+    pairs = pd.DataFrame(
+        {
+            "key": codes.fillna("").str.upper().str.split(";"),
+            "acronym": active["acronym"].astype("string"),
+            "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce"),
+        }
+    ).explode("key")
     pairs["key"] = pairs["key"].str.strip()
     return pairs[pairs["key"] != ""]
 
@@ -195,8 +224,12 @@ def envr_pairs(envr: gpd.GeoDataFrame | None, period: Period | None, key: str) -
     keep = np.ones(len(envr), dtype=bool)
     if founded is not None and period is not None and period.end is not None:
         keep = (founded.isna() | (founded <= period.end.year)).to_numpy()
-    return pd.DataFrame({"key": envr[key].astype("string").to_numpy()[keep],
-                         "acronym": envr["acronym"].astype("string").to_numpy()[keep]})
+    return pd.DataFrame(
+        {
+            "key": envr[key].astype("string").to_numpy()[keep],
+            "acronym": envr["acronym"].astype("string").to_numpy()[keep],
+        }
+    )
 
 
 def active_mask(projects: pd.DataFrame, period: Period | None) -> np.ndarray:
@@ -226,39 +259,59 @@ def read_events(store: Store) -> gpd.GeoDataFrame:
 
 def prepared_events(store: Store) -> EventArrays:
     """``prepare_events`` of the stored events, cached by data version."""
-    return PREPARED.get_or_compute((store.data_version, "event-arrays"),
-                                   lambda: prepare_events(read_events(store)))
+    return PREPARED.get_or_compute(
+        (store.data_version, "event-arrays"), lambda: prepare_events(read_events(store))
+    )
 
 
 def country_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDataFrame:
     """The ``country-summary`` layer for request or CLI parameters (cached by data version)."""
     query = parse_query(params, SUMMARY_FILTERS)
-    key = (store.data_version, "country-summary", params_key(params))
+    key = (store.data_version, "country-summary", query.key())
 
     def compute() -> gpd.GeoDataFrame:
-        return country_summary(read_events(store), store.read("countries"), query,
-                               read_optional(store, "projects"), read_optional(store, "envr"),
-                               prepared=prepared_events(store))
+        return country_summary(
+            read_events(store),
+            store.read("countries"),
+            query,
+            read_optional(store, "projects"),
+            read_optional(store, "envr"),
+            prepared=prepared_events(store),
+        )
 
     return RESULTS.get_or_compute(key, compute).copy(deep=False)
 
 
 def province_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDataFrame:
     """The ``province-summary`` layer: imported polygons when present, else admin1 names."""
-    from geo.provinces_summary import name_units, polygon_units, province_summary  # imports this module
+    from geo.provinces_summary import (  # imports this module
+        name_units,
+        polygon_units,
+        province_summary,
+    )
 
     query = parse_query(params, SUMMARY_FILTERS)
     version = store.data_version
-    key = (version, "province-summary", params_key(params))
+    key = (version, "province-summary", query.key())
 
     def units() -> object:
         events, provinces = read_events(store), read_optional(store, "provinces")
-        return polygon_units(events, provinces) if provinces is not None and len(provinces) else name_units(events)
+        return (
+            polygon_units(events, provinces)
+            if provinces is not None and len(provinces)
+            else name_units(events)
+        )
 
     def compute() -> gpd.GeoDataFrame:
-        return province_summary(read_events(store), store.read("countries"), query,
-                                read_optional(store, "provinces"), read_optional(store, "projects"),
-                                read_optional(store, "envr"), prepared=prepared_events(store),
-                                units=PREPARED.get_or_compute((version, "province-units"), units))
+        return province_summary(
+            read_events(store),
+            store.read("countries"),
+            query,
+            read_optional(store, "provinces"),
+            read_optional(store, "projects"),
+            read_optional(store, "envr"),
+            prepared=prepared_events(store),
+            units=PREPARED.get_or_compute((version, "province-units"), units),
+        )
 
     return RESULTS.get_or_compute(key, compute).copy(deep=False)

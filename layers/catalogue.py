@@ -145,7 +145,7 @@ SUMMARY_FIELDS = (
     _f("project_acronyms", "string"),
     _f("envr_count", "integer"),
     _f("envr_acronyms", "string"),
-    _f("period", "string", "the period counted, OGC interval (default: the last 12 months of data)"),
+    _f("period", "string", "the period counted, OGC interval (default: last 12 months of data)"),
     _f("previous_period", "string", "the period of the same length just before, for change_pct"),
     _f("data_note", "string", "'synthetic demo data' when any counted event is synthetic"),
 )
@@ -156,7 +156,7 @@ EXPOSURE_FIELDS = (
     _f("nearest_event_m", "number", "geodesic distance to the nearest event of the period, metres"),
     _f("exposure_radius_km", "number", "search radius (default 50 km)"),
     _f("exposure_period", "string", "OGC interval counted (default: the last 12 months of data)"),
-    _f("data_note", "string", "'synthetic demo data' when the events counted include synthetic ones"),
+    _f("data_note", "string", "'synthetic demo data' when counted events include synthetic ones"),
 )
 
 LAYERS = (
@@ -244,7 +244,8 @@ LAYERS = (
             _f("countries_coverage", "string", "complete | partial | unknown: is the country list whole"),
             _f("notes", "string"),
         ) + EXPOSURE_FIELDS,
-        source=ExposedSource("projects", "data/reference/projects.csv (curated from the seed documents)"),
+        source=ExposedSource("projects",
+                             "data/reference/projects.csv (curated from the seed documents)"),
         style=Style(kind="point", color="#b3400a", fill_color="#f07c2a", radius=7, icon="flag"),
         attribution="coopmap project registry, compiled from public agency pages",
         licence="CC BY 4.0 (facts from cited public sources)",

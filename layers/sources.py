@@ -74,7 +74,7 @@ class ComputedSource(Source):
 
 
 @dataclass(frozen=True)
-class ExposedSource(Source):
+class ExposedSource(StoredSource):
     """A stored point layer (``projects``, ``envr``) with conflict-exposure columns added on read.
 
     The columns (events and fatalities within 50 km over the last 12 months of data, nearest
@@ -82,10 +82,9 @@ class ExposedSource(Source):
     — and cached by data version, so reading the layer again costs nothing until the data change.
     The layer's own query parameters (bbox, datetime on the project dates) are not passed on:
     the exposure columns always use the defaults; ``coopmap exposure`` takes other ones.
+    It is a ``StoredSource`` (same ``layer_id``: ingest writes there) that adds columns on read.
     """
 
-    layer_id: str
-    origin: str
     function: str = "geo.exposure:with_exposure"
 
     def resolve(self) -> Callable[[Store, str, Mapping[str, str]], gpd.GeoDataFrame]:

@@ -24,6 +24,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh workspace, also seen by the CLI through COOPMAP_HOME."""
     workspace = tmp_path / "home"
     monkeypatch.setenv("COOPMAP_HOME", str(workspace))
+    monkeypatch.setenv("COOPMAP_DEMO_EVENTS", "2000")  # a small synthetic demo set keeps tests fast
     return workspace
 
 

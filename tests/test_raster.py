@@ -35,8 +35,15 @@ def _events_in_boxes(counts: dict[str, int], seed: int = 0) -> gpd.GeoDataFrame:
     for iso3, n in counts.items():
         minx, miny, maxx, maxy = BOXES[iso3]
         for _ in range(n):
-            rows.append({"lon": rng.uniform(minx, maxx), "lat": rng.uniform(miny, maxy), "country_iso3": iso3,
-                         "event_date": f"2024-{rng.integers(1, 13):02d}-10", "fatalities": int(rng.integers(0, 4))})
+            rows.append(
+                {
+                    "lon": rng.uniform(minx, maxx),
+                    "lat": rng.uniform(miny, maxy),
+                    "country_iso3": iso3,
+                    "event_date": f"2024-{rng.integers(1, 13):02d}-10",
+                    "fatalities": int(rng.integers(0, 4)),
+                }
+            )
     return make_events(rows)
 
 
@@ -49,14 +56,22 @@ def test_zonal_sums_per_country_equal_the_summary_counts(countries):
     for value in ("events", "fatalities"):
         grid = density_grid(prepare_events(events), query, resolution=0.25, value=value)
         zonal = zonal_sums(grid, countries, "iso3")
-        assert zonal["MLI"] == summary.loc["MLI", value] and zonal["NER"] == summary.loc["NER", value]
+        assert (
+            zonal["MLI"] == summary.loc["MLI", value] and zonal["NER"] == summary.loc["NER", value]
+        )
         assert zonal.sum() == grid.total == summary[value].sum()
 
 
 def test_every_selected_event_lands_in_one_cell_including_the_edges():
-    events = make_events([{"lon": x, "lat": y, "event_date": "2024-01-01", "fatalities": 1}
-                          for x, y in [(0, 0), (10, 10), (10, 0), (0, 10), (5, 5), (20, 20)]])
-    grid = density_grid(prepare_events(events), parse_query({"bbox": "0,0,10,10"}, []), resolution=1)
+    events = make_events(
+        [
+            {"lon": x, "lat": y, "event_date": "2024-01-01", "fatalities": 1}
+            for x, y in [(0, 0), (10, 10), (10, 0), (0, 10), (5, 5), (20, 20)]
+        ]
+    )
+    grid = density_grid(
+        prepare_events(events), parse_query({"bbox": "0,0,10,10"}, []), resolution=1
+    )
     assert grid.values.shape == (10, 10)
     assert grid.total == 5  # (20, 20) is outside the bbox
     assert grid.values[0, 9] == 1 and grid.values[9, 0] == 1  # north-east and south-west corners
@@ -67,8 +82,18 @@ def test_bbox_is_widened_to_whole_aligned_cells():
 
 
 def test_cog_has_tags_for_period_filters_source_and_units(tmp_path):
-    events = make_events([{"lon": 1.2, "lat": 1.7, "event_date": "2024-03-01", "fatalities": 4,
-                           "event_type": "Battles"}], dataset="synthetic-demo")
+    events = make_events(
+        [
+            {
+                "lon": 1.2,
+                "lat": 1.7,
+                "event_date": "2024-03-01",
+                "fatalities": 4,
+                "event_type": "Battles",
+            }
+        ],
+        dataset="synthetic-demo",
+    )
     query = parse_query({"datetime": "2024", "event_type": "Battles"}, SUMMARY_FILTERS)
     grid = density_grid(prepare_events(events), query, resolution=0.5, value="fatalities")
     path = tmp_path / "density.tif"
@@ -78,6 +103,7 @@ def test_cog_has_tags_for_period_filters_source_and_units(tmp_path):
         data = dataset.read(1)
         assert dataset.crs.to_epsg() == 4326
         assert dataset.profile["tiled"] and dataset.profile["compress"] == "deflate"
+        assert dataset.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
         row, col = dataset.index(1.2, 1.7)
     assert data.sum() == 4 and data[row, col] == 4
     assert tags["period"] == "2024-01-01/2024-12-31"
@@ -114,14 +140,30 @@ def test_png_rows_are_web_mercator_and_empty_cells_transparent(tmp_path):
 def test_bad_resolution_is_refused():
     events = make_events([{"lon": 0, "lat": 0, "event_date": "2024-01-01", "fatalities": 0}])
     with pytest.raises(InvalidParameter, match="resolution"):
-        density_grid(prepare_events(events), parse_query({"bbox": "-180,-90,180,90"}, []), resolution=0.01)
+        density_grid(
+            prepare_events(events), parse_query({"bbox": "-180,-90,180,90"}, []), resolution=0.01
+        )
 
 
 def test_raster_command_writes_the_cog_png_and_bounds(runner, home, tmp_path):
     ParquetStore(home).write("conflict-events", _events_in_boxes({"MLI": 10, "NER": 5}), ["test"])
     tif, png = tmp_path / "d.tif", tmp_path / "d.png"
-    result = runner.invoke(main, ["raster", "-o", str(tif), "--png", str(png), "--resolution", "0.5",
-                                  "--datetime", "2024", "--bbox", "-5,10,12,20"])
+    result = runner.invoke(
+        main,
+        [
+            "raster",
+            "-o",
+            str(tif),
+            "--png",
+            str(png),
+            "--resolution",
+            "0.5",
+            "--datetime",
+            "2024",
+            "--bbox",
+            "-5,10,12,20",
+        ],
+    )
     assert result.exit_code == 0, result.output
     with rasterio.open(tif) as dataset:
         assert dataset.read(1).sum() == 15
@@ -131,3 +173,19 @@ def test_raster_command_writes_the_cog_png_and_bounds(runner, home, tmp_path):
     assert imread(png)[..., 3].max() > 0
     bad = runner.invoke(main, ["raster", "-o", str(tif), "--value", "events", "--bbox", "1,2,3"])
     assert bad.exit_code == 2 and "invalid bbox" in bad.output
+
+
+def test_repeated_raster_requests_hit_the_cache(tmp_path):
+    from geo.cache import RESULTS
+    from geo.raster import density_for, overlay_for
+
+    store = ParquetStore(tmp_path)
+    store.write("conflict-events", _events_in_boxes({"MLI": 5}), ["test"])
+    RESULTS.clear()
+    params = {"datetime": "2024", "resolution": "1"}
+    first = density_for(store, params)
+    assert density_for(store, dict(params)) is first
+    overlay_for(store, params)
+    overlay_for(store, params)
+    assert (RESULTS.stats.misses, RESULTS.stats.hits) == (2, 3)  # overlay reuses the grid
+    assert density_for(store, {"datetime": "2024", "resolution": "2"}) is not first

@@ -192,3 +192,17 @@ def test_when_every_row_is_rejected_the_layers_are_left_unchanged(runner, home, 
     assert result.exit_code == 1
     assert "left unchanged" in result.output
     assert _layer_rows(runner)["projects"] == "17"
+
+
+def test_a_row_with_an_unquoted_comma_is_rejected_not_misread(runner, home, tmp_path):
+    path = tmp_path / "commas.csv"
+    path.write_text(
+        "acronym,title,countries\nA,Title, with comma,COD\nB,Fine,BEN\n", encoding="utf-8"
+    )
+    result = runner.invoke(main, ["ingest", "projects", str(path)])
+    assert result.exit_code == 1
+    rejects = _rejects(home / "rejects" / "commas.projects.rejects.csv")
+    assert (
+        rejects["A"]["line"] == "2" and "more cells than header columns" in rejects["A"]["reason"]
+    )
+    assert _layer_rows(runner)["projects"] == "1"

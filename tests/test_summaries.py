@@ -12,7 +12,12 @@ from geo.provinces import import_provinces
 from geo.provinces_summary import province_summary
 from geo.query import parse_query
 from geo.store import ParquetStore
-from geo.summaries import SUMMARY_FILTERS, country_summary, country_summary_layer, province_summary_layer
+from geo.summaries import (
+    SUMMARY_FILTERS,
+    country_summary,
+    country_summary_layer,
+    province_summary_layer,
+)
 from tests.builders import make_events
 
 
@@ -22,8 +27,15 @@ def countries() -> gpd.GeoDataFrame:
 
 
 def _event(lon: float, lat: float, date: str, iso3: str | None, **extra) -> dict:
-    row = {"lon": lon, "lat": lat, "event_date": date, "country_iso3": iso3, "fatalities": 0,
-           "event_type": "Battles", "admin1": None}
+    row = {
+        "lon": lon,
+        "lat": lat,
+        "event_date": date,
+        "country_iso3": iso3,
+        "fatalities": 0,
+        "event_type": "Battles",
+        "admin1": None,
+    }
     row.update(extra)
     return row
 
@@ -38,11 +50,13 @@ def _row(summary: gpd.GeoDataFrame, iso3: str):
 
 def test_events_on_both_sides_of_a_border_count_in_their_own_country(countries):
     # Mali / Niger border near Ménaka: two events 20 km west of it, one 20 km east.
-    events = make_events([
-        _event(3.3, 15.5, "2024-03-01", "MLI", fatalities=2),
-        _event(3.3, 15.6, "2024-03-02", "MLI", fatalities=1),
-        _event(4.2, 15.5, "2024-03-03", "NER", fatalities=5),
-    ])
+    events = make_events(
+        [
+            _event(3.3, 15.5, "2024-03-01", "MLI", fatalities=2),
+            _event(3.3, 15.6, "2024-03-02", "MLI", fatalities=1),
+            _event(4.2, 15.5, "2024-03-03", "NER", fatalities=5),
+        ]
+    )
     summary = country_summary(events, countries, _query(datetime="2024"))
     assert (_row(summary, "MLI")["events"], _row(summary, "MLI")["fatalities"]) == (2, 3)
     assert (_row(summary, "NER")["events"], _row(summary, "NER")["fatalities"]) == (1, 5)
@@ -76,23 +90,29 @@ def test_events_per_100k_inhabitants_use_the_boundary_population(countries):
 
 
 def test_filters_and_events_by_type(countries):
-    events = make_events([
-        _event(-2, 16, "2024-05-01", "MLI"),
-        _event(-2, 16, "2024-05-02", "MLI", event_type="Protests"),
-        _event(-2, 16, "2024-05-03", "MLI", event_type="Protests"),
-    ])
+    events = make_events(
+        [
+            _event(-2, 16, "2024-05-01", "MLI"),
+            _event(-2, 16, "2024-05-02", "MLI", event_type="Protests"),
+            _event(-2, 16, "2024-05-03", "MLI", event_type="Protests"),
+        ]
+    )
     everything = _row(country_summary(events, countries, _query(datetime="2024")), "MLI")
     assert orjson.loads(everything["events_by_type"]) == {"Battles": 1, "Protests": 2}
-    protests = _row(country_summary(events, countries, _query(datetime="2024", event_type="Protests")), "MLI")
+    protests = _row(
+        country_summary(events, countries, _query(datetime="2024", event_type="Protests")), "MLI"
+    )
     assert protests["events"] == 2
 
 
 def test_default_period_is_the_last_12_months_of_data(countries):
-    events = make_events([
-        _event(-2, 16, "2023-06-30", "MLI"),  # 12 months and a day before the latest: left out
-        _event(-2, 16, "2023-07-01", "MLI"),
-        _event(-2, 16, "2024-06-30", "MLI"),
-    ])
+    events = make_events(
+        [
+            _event(-2, 16, "2023-06-30", "MLI"),  # 12 months and a day before the latest: left out
+            _event(-2, 16, "2023-07-01", "MLI"),
+            _event(-2, 16, "2024-06-30", "MLI"),
+        ]
+    )
     mali = _row(country_summary(events, countries, _query()), "MLI")
     assert mali["period"] == "2023-07-01/2024-06-30"
     assert mali["events"] == 2
@@ -100,27 +120,41 @@ def test_default_period_is_the_last_12_months_of_data(countries):
 
 def _projects() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"acronym": ["EMP", "EMP", "OLD", "NEW", "NOPE"],
-         "title": ["two sites", "two sites", "ended", "open-ended", "starts later"],
-         "countries": ["MLI;NER", "MLI;NER", "MLI", "", "MLI"],
-         "site": ["Bamako", "Niamey", "Mopti", "Ségou", "Gao"],
-         "country_iso3": ["MLI", "NER", "MLI", "MLI", "MLI"],
-         "start": ["2022-01-01", "2022-01-01", "2020-01-01", "2024-06-01", "2025-01-01"],
-         "end": ["2025-12-31", "2025-12-31", "2023-12-31", None, None],
-         "status": ["active", "active", "closed", "active", "planned"],
-         "budget_eur": [1_000_000.0, 1_000_000.0, 300_000.0, 500_000.0, 70_000.0]},
-        geometry=[Point(-8.0, 12.64), Point(2.11, 13.51), Point(-4.2, 14.5), Point(-6.27, 13.45),
-                  Point(-0.04, 16.27)],
+        {
+            "acronym": ["EMP", "EMP", "OLD", "NEW", "NOPE"],
+            "title": ["two sites", "two sites", "ended", "open-ended", "starts later"],
+            "countries": ["MLI;NER", "MLI;NER", "MLI", "", "MLI"],
+            "site": ["Bamako", "Niamey", "Mopti", "Ségou", "Gao"],
+            "country_iso3": ["MLI", "NER", "MLI", "MLI", "MLI"],
+            "start": ["2022-01-01", "2022-01-01", "2020-01-01", "2024-06-01", "2025-01-01"],
+            "end": ["2025-12-31", "2025-12-31", "2023-12-31", None, None],
+            "status": ["active", "active", "closed", "active", "planned"],
+            "budget_eur": [1_000_000.0, 1_000_000.0, 300_000.0, 500_000.0, 70_000.0],
+        },
+        geometry=[
+            Point(-8.0, 12.64),
+            Point(2.11, 13.51),
+            Point(-4.2, 14.5),
+            Point(-6.27, 13.45),
+            Point(-0.04, 16.27),
+        ],
         crs="EPSG:4326",
     )
 
 
 def _envr() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"acronym": ["EMP-B", "CPADD", "FUT"], "name": ["a", "b", "c"], "city": ["Bamako", "Niamey", "x"],
-         "country_iso3": ["MLI", "NER", "MLI"], "domain": ["pk", "pk", "pk"], "founded": [2007, 2017, 2030],
-         "status": ["open", "open", "planned"]},
-        geometry=[Point(-8.0, 12.64), Point(2.11, 13.51), Point(-7.0, 13.0)], crs="EPSG:4326",
+        {
+            "acronym": ["EMP-B", "CPADD", "FUT"],
+            "name": ["a", "b", "c"],
+            "city": ["Bamako", "Niamey", "x"],
+            "country_iso3": ["MLI", "NER", "MLI"],
+            "domain": ["pk", "pk", "pk"],
+            "founded": [2007, 2017, 2030],
+            "status": ["open", "open", "planned"],
+        },
+        geometry=[Point(-8.0, 12.64), Point(2.11, 13.51), Point(-7.0, 13.0)],
+        crs="EPSG:4326",
     )
 
 
@@ -145,19 +179,23 @@ def test_synthetic_events_are_labelled(countries):
 
 
 def _drc_events():
-    return make_events([
-        _event(29.0, 2.0, "2024-02-01", "COD", admin1="Ituri", fatalities=3),
-        _event(29.5, 1.5, "2024-02-02", "COD", admin1="Ituri", fatalities=1),
-        _event(29.2, 2.2, "2024-02-03", "COD", admin1="Ituri"),
-        _event(28.5, -1.0, "2024-02-04", "COD", admin1="Nord-Kivu", fatalities=7),
-        _event(23.0, -3.0, "2024-02-05", "COD", admin1="Kasai"),
-        _event(29.0, 2.0, "2023-02-01", "COD", admin1="Ituri"),
-    ])
+    return make_events(
+        [
+            _event(29.0, 2.0, "2024-02-01", "COD", admin1="Ituri", fatalities=3),
+            _event(29.5, 1.5, "2024-02-02", "COD", admin1="Ituri", fatalities=1),
+            _event(29.2, 2.2, "2024-02-03", "COD", admin1="Ituri"),
+            _event(28.5, -1.0, "2024-02-04", "COD", admin1="Nord-Kivu", fatalities=7),
+            _event(23.0, -3.0, "2024-02-05", "COD", admin1="Kasai"),
+            _event(29.0, 2.0, "2023-02-01", "COD", admin1="Ituri"),
+        ]
+    )
 
 
 def test_province_summary_on_imported_polygons(countries, province_file):
     provinces = import_provinces(province_file, countries).provinces
-    summary = province_summary(_drc_events(), countries, _query(datetime="2024"), provinces, _projects())
+    summary = province_summary(
+        _drc_events(), countries, _query(datetime="2024"), provinces, _projects()
+    )
     table = summary.set_index("province")
     assert sorted(table.index) == ["Ituri", "Nord-Kivu"]
     assert set(summary["admin1_basis"]) == {"polygon"}
@@ -194,7 +232,9 @@ def test_a_repeated_request_is_served_from_the_cache(tmp_path, monkeypatch):
 
     calls = []
     original = summaries.country_summary
-    monkeypatch.setattr(summaries, "country_summary", lambda *a, **k: calls.append(1) or original(*a, **k))
+    monkeypatch.setattr(
+        summaries, "country_summary", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
     RESULTS.clear()
     store = _store(tmp_path, make_events([_event(-2, 16, "2024-05-01", "MLI")]))
     first = country_summary_layer(store, {"datetime": "2024"})

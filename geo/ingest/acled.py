@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 import pycountry
 
 from geo.countries import to_iso3
+from geo.events import SYNTHETIC
 from geo.ingest.common import (
     Checks,
     assemble,
@@ -31,6 +32,9 @@ REQUIRED = ("event_id_cnty", "event_date", "event_type", "latitude", "longitude"
 
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%d-%B-%Y")
 """Date styles seen in ACLED exports ("2024-01-15", "15 January 2024")."""
+
+SYNTHETIC_TAG = "synthetic demo data"
+"""The ``tags`` value of coopmap's synthetic rows."""
 
 PRECISION = {1.0: 1, 2.0: 2, 3.0: 3}
 """ACLED geo_precision → normalised precision (1 exact, 2 near / district, 3 province)."""
@@ -59,7 +63,7 @@ def normalise(table: pa.Table, lines: np.ndarray, dataset: str = "acled"):  # ty
 
     columns = {
         "event_id": event_id,
-        "source_dataset": pa.array(np.full(n, dataset, dtype=object), pa.string()),
+        "source_dataset": _dataset(table, dataset),
         "event_date": event_date,
         "event_type": optional("event_type"),
         "sub_event_type": optional("sub_event_type"),
@@ -73,6 +77,16 @@ def normalise(table: pa.Table, lines: np.ndarray, dataset: str = "acled"):  # ty
         "source": optional("source"),
     }
     return assemble(table, lines, checks, columns, lon, lat, _export_iso3(table, optional))
+
+
+def _dataset(table: pa.Table, dataset: str) -> pa.Array:
+    """``dataset``, except rows tagged as coopmap's synthetic demo data (a CSV written by
+    ``coopmap demo-data --csv`` stays labelled synthetic when ingested back)."""
+    values = pa.array(np.full(table.num_rows, dataset, dtype=object), pa.string())
+    if "tags" not in table.column_names:
+        return values
+    synthetic = pc.match_substring(table.column("tags").combine_chunks(), SYNTHETIC_TAG)
+    return pc.if_else(synthetic, pa.scalar(SYNTHETIC), values)
 
 
 def _export_iso3(table: pa.Table, optional) -> pa.Array:  # type: ignore[no-untyped-def]

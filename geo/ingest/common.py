@@ -54,7 +54,7 @@ def _bytes(value: pa.Array) -> np.ndarray:
     if data is None or len(value) == 0:
         return np.array([], dtype=np.uint8)
     bounds = np.frombuffer(offsets, dtype=np.int32)[[value.offset, value.offset + len(value)]]
-    raw = np.frombuffer(data, dtype=np.uint8)[bounds[0]:bounds[1]]
+    raw = np.frombuffer(data, dtype=np.uint8)[bounds[0] : bounds[1]]
     return np.unique(raw[(raw < 32) | (raw == 34) | (raw == 92)])
 
 
@@ -80,7 +80,9 @@ def dates(values: pa.Array | pa.ChunkedArray, formats: Sequence[str]) -> np.ndar
     Leading ``%Y-%m-%d`` (the common case) is parsed for the whole column at once (pandas' fast
     ISO path); only the leftovers try every format. Impossible dates (2024-02-30) are NaT.
     """
-    text = pc.utf8_trim_whitespace(values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values)
+    text = pc.utf8_trim_whitespace(
+        values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    )
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ms]")
     if formats and formats[0] == "%Y-%m-%d":
         parsed = pd.to_datetime(text.to_pandas(), format="%Y-%m-%d", errors="coerce")
@@ -93,7 +95,9 @@ def dates(values: pa.Array | pa.ChunkedArray, formats: Sequence[str]) -> np.ndar
             missing = found.isna()
             if not missing.any():
                 break
-            found[missing] = pd.to_datetime(series[missing], format=fmt, errors="coerce").astype("datetime64[ms]")
+            found[missing] = pd.to_datetime(series[missing], format=fmt, errors="coerce").astype(
+                "datetime64[ms]"
+            )
         out[todo] = found.to_numpy()
     return out
 
@@ -147,13 +151,21 @@ def map_values(values: pa.Array, function) -> pa.Array:  # type: ignore[no-untyp
     """Apply ``function`` (str -> str | None) once per distinct value of ``values``."""
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     distinct = pc.unique(values)
-    mapped = pa.array([None if v is None else function(v) for v in distinct.to_pylist()], pa.string())
+    mapped = pa.array(
+        [None if v is None else function(v) for v in distinct.to_pylist()], pa.string()
+    )
     return pc.take(mapped, pc.index_in(values, distinct))
 
 
-def assemble(table: pa.Table, lines: np.ndarray, checks: Checks, columns: dict[str, object],
-             lon: np.ndarray, lat: np.ndarray, export_iso3: pa.Array,
-             ) -> tuple[pa.Table, list[tuple[int, str, dict[str, str]]]]:
+def assemble(
+    table: pa.Table,
+    lines: np.ndarray,
+    checks: Checks,
+    columns: dict[str, object],
+    lon: np.ndarray,
+    lat: np.ndarray,
+    export_iso3: pa.Array,
+) -> tuple[pa.Table, list[tuple[int, str, dict[str, str]]]]:
     """The accepted rows as an arrow table (event columns, ``original``, ``lon``, ``lat``,
     ``line``, ``export_iso3``) and the rejected rows as ``(line, reason, row)``."""
     bad = checks.bad
@@ -161,11 +173,20 @@ def assemble(table: pa.Table, lines: np.ndarray, checks: Checks, columns: dict[s
     if bad.any():
         positions = np.flatnonzero(bad)
         rows = table.filter(pa.array(bad)).to_pylist()
-        rejected = [(int(lines[i]), reason, row)
-                    for i, reason, row in zip(positions, checks.reasons(positions), rows, strict=True)]
-    data = {name: pa.array(np.asarray(value)) if isinstance(value, np.ndarray) else value
-            for name, value in columns.items()}
-    data |= {"original": original_json(table), "lon": pa.array(lon), "lat": pa.array(lat),
-             "line": pa.array(lines, pa.int64()), "export_iso3": export_iso3}
+        rejected = [
+            (int(lines[i]), reason, row)
+            for i, reason, row in zip(positions, checks.reasons(positions), rows, strict=True)
+        ]
+    data = {
+        name: pa.array(np.asarray(value)) if isinstance(value, np.ndarray) else value
+        for name, value in columns.items()
+    }
+    data |= {
+        "original": original_json(table),
+        "lon": pa.array(lon),
+        "lat": pa.array(lat),
+        "line": pa.array(lines, pa.int64()),
+        "export_iso3": export_iso3,
+    }
     accepted = pa.table(data)
     return (accepted.filter(pa.array(~bad)) if bad.any() else accepted), rejected

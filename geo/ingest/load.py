@@ -16,9 +16,9 @@ import pandas as pd
 
 from geo.config import Settings
 from geo.events import SYNTHETIC
-from geo.io import write_bytes_atomic
 from geo.ingest.pipeline import read_export
 from geo.ingest.reader import Progress
+from geo.io import write_bytes_atomic
 from geo.joins import assign_countries
 from geo.rejects import write_rejects
 from geo.store import Store
@@ -44,8 +44,9 @@ class IngestSummary:
     disagreements_path: Path | None = None
 
 
-def ingest_file(path: Path, format_name: str, store: Store, settings: Settings,
-                progress: Progress | None = None) -> IngestSummary:
+def ingest_file(
+    path: Path, format_name: str, store: Store, settings: Settings, progress: Progress | None = None
+) -> IngestSummary:
     """Ingest an ACLED or UCDP GED export into the ``conflict-events`` layer.
 
     Parameters
@@ -74,7 +75,11 @@ def ingest_file(path: Path, format_name: str, store: Store, settings: Settings,
     if len(report):
         summary.disagreements_path = settings.rejects_dir / f"{stem}.country-disagreements.csv"
         write_bytes_atomic(summary.disagreements_path, report.to_csv(index=False).encode("utf-8"))
-        pairs = report.groupby(["export_iso3", "country_iso3"], dropna=False).size().sort_values(ascending=False)
+        pairs = (
+            report.groupby(["export_iso3", "country_iso3"], dropna=False)
+            .size()
+            .sort_values(ascending=False)
+        )
         summary.disagreement_pairs = [(str(a), str(b), int(n)) for (a, b), n in pairs.items()]
     events = events.drop(columns=["line", "export_iso3"])
     existing = store.read(LAYER) if store.has(LAYER) else None
@@ -89,7 +94,9 @@ def ingest_file(path: Path, format_name: str, store: Store, settings: Settings,
 def assign(events: gpd.GeoDataFrame, store: Store, settings: Settings) -> gpd.GeoDataFrame:
     """Assign countries (and provinces when the store has them) to ``events``."""
     provinces = store.read("provinces") if store.has("provinces") else None
-    return assign_countries(events, store.read("countries"), MAX_DISTANCE_KM, provinces, settings.cache_dir)
+    return assign_countries(
+        events, store.read("countries"), MAX_DISTANCE_KM, provinces, settings.cache_dir
+    )
 
 
 def disagreements(events: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -97,12 +104,18 @@ def disagreements(events: gpd.GeoDataFrame) -> pd.DataFrame:
     theirs = events["export_iso3"].astype(object)
     ours = events["country_iso3"].astype(object)
     differ = (theirs.notna() | ours.notna()) & (theirs.fillna("") != ours.fillna(""))
-    report = events.loc[differ, ["line", "event_id", "export_iso3", "country_iso3", "assigned_by", "location"]]
+    report = events.loc[
+        differ, ["line", "event_id", "export_iso3", "country_iso3", "assigned_by", "location"]
+    ]
     geometry = events.geometry[differ]
-    return report.assign(longitude=geometry.x.round(6), latitude=geometry.y.round(6)).reset_index(drop=True)
+    return report.assign(longitude=geometry.x.round(6), latitude=geometry.y.round(6)).reset_index(
+        drop=True
+    )
 
 
-def upsert(existing: gpd.GeoDataFrame | None, incoming: gpd.GeoDataFrame, summary: IngestSummary) -> gpd.GeoDataFrame:
+def upsert(
+    existing: gpd.GeoDataFrame | None, incoming: gpd.GeoDataFrame, summary: IngestSummary
+) -> gpd.GeoDataFrame:
     """Merge ``incoming`` into ``existing`` on ``(source_dataset, event_id)``; fill the counts."""
     if existing is None or not len(existing):
         summary.added = len(incoming)
@@ -115,7 +128,7 @@ def upsert(existing: gpd.GeoDataFrame | None, incoming: gpd.GeoDataFrame, summar
     old_key = _key(existing)
     new_key = _key(incoming)
     before = pd.Series(existing["original"].to_numpy(), index=old_key)
-    known = new_key.isin(old_key).to_numpy()
+    known = np.asarray(new_key.isin(old_key))
     same = np.zeros(len(incoming), dtype=bool)
     if known.any():
         previous = before.reindex(new_key[known]).to_numpy()
@@ -123,7 +136,7 @@ def upsert(existing: gpd.GeoDataFrame | None, incoming: gpd.GeoDataFrame, summar
     summary.added = int((~known).sum())
     summary.unchanged = int(same.sum())
     summary.updated = int((known & ~same).sum())
-    kept = existing[~old_key.isin(new_key).to_numpy()]
+    kept = existing[~np.asarray(old_key.isin(new_key))]
     merged = pd.concat([kept, incoming], ignore_index=True)
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=incoming.crs)
 

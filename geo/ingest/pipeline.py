@@ -18,7 +18,9 @@ from geo.ingest import acled, ucdp
 from geo.ingest.reader import Progress, iter_blocks, read_header
 from geo.rejects import Reject
 
-Normaliser = Callable[[pa.Table, np.ndarray, str], tuple[pa.Table, list[tuple[int, str, dict[str, str]]]]]
+Normaliser = Callable[
+    [pa.Table, np.ndarray, str], tuple[pa.Table, list[tuple[int, str, dict[str, str]]]]
+]
 
 
 _STRING = {pa.string(): pd.StringDtype("pyarrow")}
@@ -49,8 +51,9 @@ class ReadResult:
     read: int = 0
 
 
-def read_export(path: Path, format_name: str, dataset: str | None = None,
-                progress: Progress | None = None) -> ReadResult:
+def read_export(
+    path: Path, format_name: str, dataset: str | None = None, progress: Progress | None = None
+) -> ReadResult:
     """Read an ACLED or UCDP GED CSV (or .csv.gz) into the normalised event frame.
 
     Parameters
@@ -84,7 +87,9 @@ def read_export(path: Path, format_name: str, dataset: str | None = None,
         rejects += [Reject(line, reason, row) for line, reason, row in rejected]
     table = pa.concat_tables(tables) if tables else None
     if table is None or table.num_rows == 0:
-        return ReadResult(events_frame({}, [], []).assign(line=[], export_iso3=[]), _sorted(rejects), read)
+        return ReadResult(
+            events_frame({}, [], []).assign(line=[], export_iso3=[]), _sorted(rejects), read
+        )
     table, duplicates = _drop_repeated_ids(table)
     return ReadResult(_to_frame(table), _sorted(rejects + duplicates), read)
 
@@ -101,16 +106,28 @@ def _drop_repeated_ids(table: pa.Table) -> tuple[pa.Table, list[Reject]]:
     first_line = dict(zip(ids[~repeated], table.column("line").to_numpy()[~repeated], strict=True))
     import orjson
 
-    rejects = [Reject(int(line), f"event id {eid} repeated (first at line {first_line[eid]})", orjson.loads(orig))
-               for eid, line, orig in zip(ids[repeated], table.column("line").to_numpy()[repeated],
-                                          table.column("original").filter(pa.array(repeated)).to_pylist(),
-                                          strict=True)]
+    rejects = [
+        Reject(
+            int(line),
+            f"event id {eid} repeated (first at line {first_line[eid]})",
+            orjson.loads(orig),
+        )
+        for eid, line, orig in zip(
+            ids[repeated],
+            table.column("line").to_numpy()[repeated],
+            table.column("original").filter(pa.array(repeated)).to_pylist(),
+            strict=True,
+        )
+    ]
     return table.filter(pa.array(~repeated)), rejects
 
 
 def _to_frame(table: pa.Table) -> gpd.GeoDataFrame:
-    columns = {name: table.column(name).to_pandas(types_mapper=_STRING.get) for name in [*EVENT_COLUMNS, "original"]
-               if name in table.column_names}
+    columns = {
+        name: table.column(name).to_pandas(types_mapper=_STRING.get)
+        for name in [*EVENT_COLUMNS, "original"]
+        if name in table.column_names
+    }
     columns["event_date"] = table.column("event_date").to_numpy()
     frame = events_frame(columns, table.column("lon").to_numpy(), table.column("lat").to_numpy())
     frame["line"] = table.column("line").to_numpy()

@@ -49,7 +49,9 @@ def read_header(path: Path) -> list[str]:
     return [name.strip() for name in next(csv.reader([text]))]
 
 
-def iter_blocks(path: Path, progress: Progress | None = None, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
+def iter_blocks(
+    path: Path, progress: Progress | None = None, block_bytes: int = BLOCK_BYTES
+) -> Iterator[Block]:
     """Yield the records of ``path`` block by block, all values as strings.
 
     Parameters
@@ -131,12 +133,19 @@ def _parse(body: bytes, ends: np.ndarray, first_line: int, header: list[str]) ->
     next_line = first_line + len(newlines)
     keep_lines = lines[~blank]
     options = pacsv.ReadOptions(column_names=header, use_threads=True, block_size=1 << 24)
-    convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
-                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+    convert = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
     parse = pacsv.ParseOptions(newlines_in_values=True)
     try:
-        table = pacsv.read_csv(pa.BufferReader(body), read_options=options, parse_options=parse,
-                               convert_options=convert)
+        table = pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=options,
+            parse_options=parse,
+            convert_options=convert,
+        )
     except pa.ArrowInvalid:
         table = None
     if table is not None and table.num_rows == len(keep_lines):
@@ -144,8 +153,9 @@ def _parse(body: bytes, ends: np.ndarray, first_line: int, header: list[str]) ->
     return _parse_slowly(body, starts[~blank], stops[~blank], keep_lines, header), next_line
 
 
-def _parse_slowly(body: bytes, starts: np.ndarray, stops: np.ndarray, lines: np.ndarray,
-                  header: list[str]) -> Block:
+def _parse_slowly(
+    body: bytes, starts: np.ndarray, stops: np.ndarray, lines: np.ndarray, header: list[str]
+) -> Block:
     """Record by record with the csv module, for blocks with malformed records."""
     good: list[list[str]] = []
     good_lines: list[int] = []
@@ -156,7 +166,7 @@ def _parse_slowly(body: bytes, starts: np.ndarray, stops: np.ndarray, lines: np.
         if len(fields) != len(header):
             row = {name: value for name, value in zip(header, fields, strict=False)}
             if len(fields) > len(header):
-                row["extra_fields"] = "|".join(fields[len(header):])
+                row["extra_fields"] = "|".join(fields[len(header) :])
             broken.append((int(line), f"expected {len(header)} fields, found {len(fields)}", row))
             continue
         good.append(fields)

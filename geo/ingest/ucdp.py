@@ -38,15 +38,40 @@ PRECISION = {1.0: 1, 2.0: 2, 3.0: 2, 4.0: 3, 5.0: 3, 6.0: 4, 7.0: 4}
 """UCDP where_prec (1 exact … 7 international waters) → normalised precision."""
 
 COUNTRY_NAMES = {
-    "DR Congo (Zaire)": "COD", "Congo": "COG", "Yemen (North Yemen)": "YEM", "South Yemen": "YEM",
-    "Russia (Soviet Union)": "RUS", "Bosnia-Herzegovina": "BIH", "Cambodia (Kampuchea)": "KHM",
-    "Myanmar (Burma)": "MMR", "Zimbabwe (Rhodesia)": "ZWE", "Madagascar (Malagasy)": "MDG",
-    "Serbia (Yugoslavia)": "SRB", "Ivory Coast": "CIV", "Kingdom of eSwatini (Swaziland)": "SWZ",
-    "Macedonia, FYR": "MKD", "North Macedonia": "MKD", "Vietnam (North Vietnam)": "VNM",
-    "Turkey": "TUR", "Kosovo": "KOS", "Surinam": "SUR", "East Timor": "TLS", "Laos": "LAO",
-    "Iran": "IRN", "Syria": "SYR", "Russia": "RUS", "Tanzania": "TZA", "Bolivia": "BOL",
-    "Venezuela": "VEN", "Moldova": "MDA", "Cape Verde": "CPV", "Brunei": "BRN",
-    "Palestine": "PSE", "Israel": "ISR", "South Sudan": "SSD", "Sudan": "SDN",
+    "DR Congo (Zaire)": "COD",
+    "Congo": "COG",
+    "Yemen (North Yemen)": "YEM",
+    "South Yemen": "YEM",
+    "Russia (Soviet Union)": "RUS",
+    "Bosnia-Herzegovina": "BIH",
+    "Cambodia (Kampuchea)": "KHM",
+    "Myanmar (Burma)": "MMR",
+    "Zimbabwe (Rhodesia)": "ZWE",
+    "Madagascar (Malagasy)": "MDG",
+    "Serbia (Yugoslavia)": "SRB",
+    "Ivory Coast": "CIV",
+    "Kingdom of eSwatini (Swaziland)": "SWZ",
+    "Macedonia, FYR": "MKD",
+    "North Macedonia": "MKD",
+    "Vietnam (North Vietnam)": "VNM",
+    "Turkey": "TUR",
+    "Kosovo": "KOS",
+    "Surinam": "SUR",
+    "East Timor": "TLS",
+    "Laos": "LAO",
+    "Iran": "IRN",
+    "Syria": "SYR",
+    "Russia": "RUS",
+    "Tanzania": "TZA",
+    "Bolivia": "BOL",
+    "Venezuela": "VEN",
+    "Moldova": "MDA",
+    "Cape Verde": "CPV",
+    "Brunei": "BRN",
+    "Palestine": "PSE",
+    "Israel": "ISR",
+    "South Sudan": "SSD",
+    "Sudan": "SDN",
 }
 """UCDP country names that ISO name lookup does not resolve (Gleditsch-Ward naming)."""
 
@@ -61,7 +86,9 @@ def normalise(table: pa.Table, lines: np.ndarray, dataset: str = "ucdp-ged"):  #
     check_id(checks, raw_id, "id")
     event_id = pc.binary_join_element_wise(ID_PREFIX, raw_id, "")
     # The GED CSV has either "2021-06-30" or "2021-06-30 00:00:00.000".
-    start = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(table.column("date_start").combine_chunks()), 0, 10)
+    start = pc.utf8_slice_codeunits(
+        pc.utf8_trim_whitespace(table.column("date_start").combine_chunks()), 0, 10
+    )
     event_date = dates(start, ("%Y-%m-%d",))
     checks.add(np.isnat(event_date), "date_start is not a date (YYYY-MM-DD)")
     lat, lon = numbers(table, "latitude"), numbers(table, "longitude")
@@ -76,7 +103,9 @@ def normalise(table: pa.Table, lines: np.ndarray, dataset: str = "ucdp-ged"):  #
         checks.add(~np.isin(where, list(PRECISION)), "where_prec must be 1 to 7")
         precision = np.vectorize(lambda v: PRECISION.get(v, 1), otypes=[np.int8])(where)
     names = np.array([None, *VIOLENCE.values()], dtype=object)
-    event_type = names[np.where(np.isin(violence, list(VIOLENCE)), np.nan_to_num(violence), 0).astype(int)]
+    event_type = names[
+        np.where(np.isin(violence, list(VIOLENCE)), np.nan_to_num(violence), 0).astype(int)
+    ]
 
     def optional(name: str) -> pa.Array:
         return text(table, name) if name in table.column_names else pa.nulls(n, pa.string())
@@ -96,7 +125,9 @@ def normalise(table: pa.Table, lines: np.ndarray, dataset: str = "ucdp-ged"):  #
         "notes": optional("source_headline"),
         "source": optional("source_article"),
     }
-    return assemble(table, lines, checks, columns, lon, lat, map_values(optional("country"), country_iso3))
+    return assemble(
+        table, lines, checks, columns, lon, lat, map_values(optional("country"), country_iso3)
+    )
 
 
 @functools.lru_cache(maxsize=512)

@@ -30,6 +30,14 @@ class RowCheck:
     row: RawRow
     problems: list[tuple[str, str]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        extra = self.row.values.get("_extra")
+        if extra is not None:
+            self.fail(
+                "bad value",
+                f"more cells than header columns (extra: {extra!r}); quote text with commas",
+            )
+
     def fail(self, kind: str, message: str) -> None:
         self.problems.append((kind, message))
 

@@ -1,0 +1,107 @@
+"""Map snapshots for briefings: ``/snapshot.png|.svg|.pdf`` and the ``/snapshot`` page.
+
+The view parses the parameters (``geo.render.spec``), asks ``geo.render.cache`` for the file and
+serialises it with an ETag (parameters + data version) and Cache-Control.
+"""
+
+from __future__ import annotations
+
+import html
+
+from flask import Blueprint, Response, render_template_string, request, url_for
+
+from geo.render.cache import snapshot
+from geo.render.snapshot import check_snapshot, snapshot_title
+from geo.render.spec import SnapshotSpec, parse_snapshot
+from geo.views import View
+from webmap.context import settings, store
+
+bp = Blueprint("snapshots", __name__)
+
+MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+CACHE_CONTROL = "public, max-age=300"
+"""Clients may reuse an image for five minutes, then revalidate with If-None-Match (cheap 304)."""
+
+_PAGE = """<!doctype html><html lang="{{ lang }}"><head><meta charset="utf-8">
+<title>{{ page_title }} — {{ title }}</title>
+<style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1d1d;
+max-width:{{ width + 40 }}px}
+img{max-width:100%;height:auto;border:1px solid #ccc}textarea{width:100%;font-family:monospace}
+dt{font-weight:bold;margin-top:.8rem}</style></head><body>
+<h1>{{ title }}</h1>
+<p><img src="{{ png }}" width="{{ width }}" height="{{ height }}" alt="{{ title }}"></p>
+<p>{{ downloads }}: <a href="{{ png }}">PNG</a> · <a href="{{ svg }}">SVG</a>
+· <a href="{{ pdf }}">PDF</a></p>
+<dl><dt>{{ permalink_label }}</dt><dd><a href="{{ permalink }}">{{ permalink }}</a></dd>
+<dt>{{ embed_label }}</dt><dd><textarea rows="3" readonly>{{ snippet }}</textarea></dd></dl>
+</body></html>"""
+
+_WORDS = {
+    "en": {
+        "title": "Map snapshot",
+        "downloads": "Download",
+        "permalink": "Permalink (PNG)",
+        "embed": "Embed in a page or a note",
+    },
+    "fr": {
+        "title": "Instantané de carte",
+        "downloads": "Télécharger",
+        "permalink": "Lien permanent (PNG)",
+        "embed": "Intégrer dans une page ou une note",
+    },
+}
+
+
+def _spec() -> tuple[SnapshotSpec, View]:
+    spec = parse_snapshot(request.args.to_dict(flat=True))
+    return spec, check_snapshot(store(), spec)
+
+
+@bp.get("/snapshot.<any(png, svg, pdf):fmt>")
+def image(fmt: str) -> Response:
+    """The snapshot file; 304 when the client already holds this ETag."""
+    spec, _ = _spec()
+    key = spec.key(fmt, store().data_version)
+    if key in request.if_none_match:
+        response = Response(status=304)
+    else:
+        shot = snapshot(store(), settings(), spec, fmt)
+        response = Response(shot.content, mimetype=MIMETYPES[fmt])
+        response.headers["X-Snapshot-Cache"] = "hit" if shot.from_cache else "miss"
+        response.headers["Content-Disposition"] = (
+            f'inline; filename="coopmap-snapshot-{key[:12]}.{fmt}"'
+        )
+    response.set_etag(key)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+@bp.get("/snapshot")
+def page() -> str:
+    """An HTML page with the image, its permalink and an ``<img>`` snippet to embed it."""
+    spec, view = _spec()
+    params = dict(spec.params())
+    links = {fmt: url_for("snapshots.image", fmt=fmt, **params) for fmt in MIMETYPES}
+    permalink = url_for("snapshots.image", fmt="png", _external=True, **params)
+    words = _WORDS[spec.lang]
+    title = snapshot_title(spec, view)
+    snippet = (
+        f'<img src="{html.escape(permalink)}" width="{spec.width}" height="{spec.height}" '
+        f'alt="{html.escape(title)}">'
+    )
+    return render_template_string(
+        _PAGE,
+        lang=spec.lang,
+        title=title,
+        page_title=words["title"],
+        width=spec.width,
+        height=spec.height,
+        png=links["png"],
+        svg=links["svg"],
+        pdf=links["pdf"],
+        permalink=permalink,
+        snippet=snippet,
+        downloads=words["downloads"],
+        permalink_label=words["permalink"],
+        embed_label=words["embed"],
+    )
