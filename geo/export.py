@@ -1,13 +1,35 @@
-"""Writing layers to the download formats: GeoJSON, GeoPackage, CSV, GeoParquet, FlatGeobuf."""
+"""Writing layers to the download formats: GeoJSON, GeoPackage, CSV, GeoParquet, FlatGeobuf.
+
+Every format carries the data version, the licence and the attribution, and says
+"synthetic demo data" when synthetic rows are included:
+
+- GeoJSON: foreign members ``coopmap`` (the metadata) and ``notice`` on the FeatureCollection;
+- GeoPackage: layer metadata (``gpkg_metadata``) read back by ``pyogrio.read_info``;
+- GeoParquet: a ``coopmap`` key (JSON) in the Parquet schema metadata;
+- FlatGeobuf: the layer title and description (``key: value; ...``);
+- CSV: a sidecar ``<file>.metadata.json`` (files) or the ``.metadata.json`` download and the
+  ``X-Coopmap-Notice`` header (web), so the CSV itself stays plain for spreadsheets.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import orjson
+import pyarrow.parquet as pq
+import shapely
+from geopandas.io.arrow import _geopandas_to_arrow
 
 from geo.errors import InvalidParameter
-from geo.io import atomic_path
+from geo.events import SYNTHETIC
+from geo.featureindex import LayerIndex
+from geo.geojson import SYNTHETIC_NOTICE, FeatureEncoder
+from geo.io import atomic_path, write_bytes_atomic
 
 FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "parquet": ".parquet", "fgb": ".fgb"}
 DRIVERS = {"geojson": "GeoJSON", "gpkg": "GPKG", "fgb": "FlatGeobuf"}
@@ -22,22 +44,55 @@ def format_of(path: Path) -> str:
     raise InvalidParameter("output", str(path), f"unknown suffix; use one of {sorted(FORMATS.values())}")
 
 
-def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: dict[str, str]) -> None:
+def with_notice(frame: gpd.GeoDataFrame, metadata: Mapping[str, str]) -> dict[str, str]:
+    """``metadata`` plus a ``notice`` when ``frame`` holds synthetic demo rows."""
+    out = {str(k): str(v) for k, v in metadata.items()}
+    if "source_dataset" in frame.columns and (frame["source_dataset"] == SYNTHETIC).fillna(False).any():
+        out["notice"] = SYNTHETIC_NOTICE
+    return out
+
+
+def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: Mapping[str, str]) -> None:
     """Write ``frame`` to ``path`` (format from the suffix) atomically, with ``metadata``.
 
-    CSV carries ``longitude``/``latitude`` for points and ``wkt`` for other geometries.
+    Parameters
+    ----------
+    frame : features in EPSG:4326
+    path : the target file; ``.geojson .gpkg .csv .parquet .fgb``
+    layer_name : the layer name inside GeoPackage / FlatGeobuf files
+    metadata : data version, licence, attribution (a synthetic-data notice is added when due)
+
+    CSV carries ``longitude``/``latitude`` for points and ``wkt`` for other geometries, and its
+    metadata goes to ``<path>.metadata.json``.
     """
     fmt = format_of(path)
+    meta = with_notice(frame, metadata)
     with atomic_path(path) as tmp:
         if fmt == "parquet":
-            frame.to_parquet(tmp, compression="zstd", index=False)
+            table = _geopandas_to_arrow(frame, index=False)
+            schema_meta = dict(table.schema.metadata or {})
+            schema_meta[b"coopmap"] = orjson.dumps(meta)
+            pq.write_table(table.replace_schema_metadata(schema_meta), tmp, compression="zstd")
         elif fmt == "csv":
             _csv_frame(frame).to_csv(tmp, index=False)
+        elif fmt == "geojson":
+            encoder = FeatureEncoder(LayerIndex(frame, None), [c for c in frame.columns if c != frame.geometry.name],
+                                     "", {})
+            members = {"name": layer_name, "coopmap": meta, **({"notice": meta["notice"]} if "notice" in meta else {})}
+            with open(tmp, "wb") as fh:
+                for chunk in encoder.stream(np.arange(len(frame)), members):
+                    fh.write(chunk)
         else:
             tmp.unlink()
-            kwargs = {"layer": layer_name} if fmt == "gpkg" else {}
-            frame.to_file(tmp, driver=DRIVERS[fmt], engine="pyogrio", metadata=metadata if fmt == "gpkg" else None,
-                          **kwargs)
+            options = {"layer": layer_name, "metadata": meta} if fmt == "gpkg" else {
+                "layer_options": {"TITLE": layer_name, "DESCRIPTION": _describe(meta)}}
+            frame.to_file(tmp, driver=DRIVERS[fmt], engine="pyogrio", **options)
+    if fmt == "csv":
+        write_bytes_atomic(Path(f"{path}.metadata.json"), orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+
+
+def _describe(meta: Mapping[str, str]) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in meta.items())
 
 
 def _csv_frame(frame: gpd.GeoDataFrame):  # noqa: ANN202
@@ -48,3 +103,29 @@ def _csv_frame(frame: gpd.GeoDataFrame):  # noqa: ANN202
     else:
         table["wkt"] = frame.geometry.to_wkt()
     return table
+
+
+def csv_chunks(encoder: FeatureEncoder, positions: np.ndarray, chunk: int = 5000) -> Iterator[bytes]:
+    """CSV of the rows at ``positions`` as UTF-8 byte chunks (constant memory).
+
+    Columns are the encoder's fields, then ``longitude``/``latitude`` for point layers or
+    ``wkt`` for the others (the same layout as ``write_frame``).
+    """
+    index = encoder.index
+    geometry_columns = ["longitude", "latitude"] if index.points or not index.n else ["wkt"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*encoder.fields, *geometry_columns])
+    for start in range(0, len(positions), chunk):
+        part = np.asarray(positions[start:start + chunk], dtype=np.int64)
+        columns = [encoder.values(name, part) for name in encoder.fields]
+        if index.points:
+            columns += [index.x[part].tolist(), index.y[part].tolist()]
+        else:
+            columns.append(shapely.to_wkt(np.asarray(index.frame.geometry.array)[part]).tolist())
+        writer.writerows(zip(*columns, strict=True))
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()

@@ -196,3 +196,47 @@ def _bbox_mask(frame: gpd.GeoDataFrame, bbox: BBox) -> np.ndarray:
     mask = np.zeros(len(frame), dtype=bool)
     mask[hits] = True
     return mask
+
+
+def parse_int(params: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int) -> int:
+    """Parse an integer parameter such as ``limit`` or ``offset`` within ``[minimum, maximum]``.
+
+    Examples
+    --------
+    >>> parse_int({"limit": "50"}, "limit", 100, minimum=1, maximum=10_000)
+    50
+    """
+    raw = params.get(name)
+    if raw is None or str(raw).strip() == "":
+        return default
+    text = str(raw).strip()
+    if len(text) > 18 or not text.lstrip("+-").isdigit() or text[1:].lstrip("0123456789"):
+        raise InvalidParameter(name, raw, "expected a whole number")
+    value = int(text)
+    if value < minimum or value > maximum:
+        raise InvalidParameter(name, raw, f"must be between {minimum} and {maximum}")
+    return value
+
+
+def parse_sortby(text: str | None, sortable: Iterable[str]) -> tuple[tuple[str, bool], ...]:
+    """Parse an OGC ``sortby``: comma-separated fields, each with an optional ``+``/``-`` prefix.
+
+    Returns ``(field, descending)`` pairs.
+
+    Examples
+    --------
+    >>> parse_sortby("-fatalities,event_date", ["fatalities", "event_date"])
+    (('fatalities', True), ('event_date', False))
+    """
+    if text is None or not str(text).strip():
+        return ()
+    sortable = set(sortable)
+    out = []
+    for part in str(text).split(","):
+        part = part.strip()
+        descending = part.startswith("-")
+        name = part.lstrip("+-").strip()
+        if name not in sortable:
+            raise InvalidParameter("sortby", text, f"cannot sort by {name!r}; use one of {sorted(sortable)}")
+        out.append((name, descending))
+    return tuple(out)

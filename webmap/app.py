@@ -42,8 +42,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webmap import pages
+    from webmap import assets, downloads, features, mapdata, pages
     from webmap.snapshots import bp as snapshots_bp
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(mapdata.bp)
+    app.register_blueprint(features.bp)
+    app.register_blueprint(downloads.bp)
     app.register_blueprint(snapshots_bp)

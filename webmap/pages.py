@@ -1,21 +1,107 @@
-"""Map pages for planners."""
+"""Map pages for planners: the overview (``/``) and a country focus (``/map/<iso3>``).
+
+A page is a Folium map skeleton with its options; the layers are fetched by the page from
+``/map-data`` so the HTML stays small whatever the data size.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template_string
+from flask import Blueprint, Response, current_app, request
 
-from webmap.context import catalogue, store
+from geo.cartography import padded_bbox, parse_metric
+from geo.query import parse_bbox, parse_datetime
+from geo.timeseries import month_range
+from webmap.context import settings
+from webmap.i18n import pick_language, strings
+from webmap.mapbuild import MapRequest, country_map, overview_map
+from webmap.mapdata import access_level, country_or_404, read_or_empty
 
 bp = Blueprint("pages", __name__)
 
-_INDEX = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>coopmap</title></head>
-<body><h1>coopmap</h1><p>Layers in this workspace (data version {{ version }}):</p><ul>
-{% for layer, rows in layers %}<li>{{ layer.title }} ({{ layer.id }}): {{ rows }}</li>{% endfor %}
-</ul></body></html>"""
+KNOWN_LAYERS = (
+    "country-summary",
+    "projects",
+    "envr",
+    "project-countries",
+    "conflict-events",
+    "exposure",
+    "provinces",
+    "density",
+)
+DEFAULT_MONTHS = 12
+"""The default period: the last twelve months of data."""
+
+
+def _facts() -> tuple[list[str], list[str], bool]:
+    """Months, event types and whether synthetic demo rows exist, cached per data version."""
+    store = current_app.extensions["coopmap.store"]
+    cache = current_app.extensions.setdefault("coopmap.page_facts", {})
+    version = store.data_version
+    if version not in cache:
+        events = read_or_empty("conflict-events")
+        if events is None or not len(events):
+            cache[version] = ([], [], False)
+        else:
+            types = sorted(str(v) for v in events["event_type"].dropna().unique())
+            synthetic = bool((events["source_dataset"] == "synthetic-demo").fillna(False).any())
+            cache[version] = (month_range(events), types, synthetic)
+    return cache[version]
+
+
+def _map_request() -> MapRequest:
+    args = request.args
+    lang = pick_language(args, request.accept_languages)
+    months, types, synthetic = _facts()
+    params = {"lang": lang, "metric": parse_metric(args.get("metric"))}
+    if args.get("datetime"):
+        parse_datetime(args["datetime"])
+        params["datetime"] = args["datetime"]
+    elif months:
+        params["datetime"] = f"{months[max(0, len(months) - DEFAULT_MONTHS)]}/{months[-1]}"
+    if args.get("event_type"):
+        params["event_type"] = args["event_type"]
+    layers = None
+    if "layers" in args:
+        layers = [name for name in args["layers"].split(",") if name]
+        unknown = sorted(set(layers) - set(KNOWN_LAYERS))
+        if unknown:
+            from geo.errors import InvalidParameter
+
+            raise InvalidParameter(
+                "layers", args["layers"], f"unknown layer {unknown[0]!r}; use {list(KNOWN_LAYERS)}"
+            )
+    bbox = parse_bbox(args["bbox"]) if args.get("bbox") else None
+    return MapRequest(
+        lang, strings(lang), params, bbox, layers, months, types, synthetic, access_level()
+    )
+
+
+def _html(fmap) -> Response:
+    html = fmap.get_root().render()
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Language"] = request.args.get("lang") or "en"
+    response.vary.add("Accept-Language")
+    return response
 
 
 @bp.get("/")
-def index() -> str:
-    manifest = store().manifest()
-    rows = [(layer, manifest.layers[layer.id].rows if layer.id in manifest.layers else "—") for layer in catalogue()]
-    return render_template_string(_INDEX, layers=rows, version=manifest.data_version)
+def index() -> Response:
+    """The overview map of Africa and the Middle East."""
+    req = _map_request()
+    response = _html(overview_map(req, settings().tiles_url))
+    response.headers["Content-Language"] = req.lang
+    return response
+
+
+@bp.get("/map/<iso3>")
+def country_map_page(iso3: str) -> Response:
+    """A country focus map with the monthly chart beside it; unknown ``iso3`` is a 404."""
+    row = country_or_404(iso3)
+    req = _map_request()
+    name = row["name_fr"] if req.lang == "fr" and isinstance(row["name_fr"], str) else row["name"]
+    fmap = country_map(
+        req, str(row["iso3"]), str(name), padded_bbox(row.geometry), settings().tiles_url
+    )
+    response = _html(fmap)
+    response.headers["Content-Language"] = req.lang
+    return response

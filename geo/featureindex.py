@@ -1,0 +1,232 @@
+"""Fast selection and paging over one layer.
+
+A ``LayerIndex`` is built once per layer and data version: polygons are oriented to the
+right-hand rule, point coordinates are kept as arrays sorted by longitude, dates as day numbers
+and property values as integer codes. A bbox query then costs a binary search plus work on the
+points inside the longitude band, not a GeoDataFrame filter; selections are cached so deep
+pages cost a slice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.query import Query
+from geo.types import Period
+
+SortKey = tuple[tuple[str, bool], ...]
+
+
+class LayerIndex:
+    """Arrays over one layer frame that answer ``Query`` selections quickly.
+
+    Parameters
+    ----------
+    frame : the layer's features in EPSG:4326
+    time_field : the date column the ``datetime`` parameter applies to, or None
+    """
+
+    def __init__(self, frame: gpd.GeoDataFrame, time_field: str | None) -> None:
+        self.frame = orient_frame(frame)
+        self.time_field = time_field if time_field in frame.columns else None
+        self.n = len(frame)
+        geoms = self.frame.geometry.array
+        types = shapely.get_type_id(np.asarray(geoms))
+        self.points = bool(self.n) and bool(np.all((types == 0) | (types == -1)))
+        self._lock = threading.Lock()
+        self._codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
+        self._sort_keys: dict[str, np.ndarray] = {}
+        self._days: np.ndarray | None = None
+        self._tree: shapely.STRtree | None = None
+        self._selections: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+        if self.points:
+            self.x = shapely.get_x(np.asarray(geoms)).astype(float)
+            self.y = shapely.get_y(np.asarray(geoms)).astype(float)
+            self._x_order = np.argsort(self.x, kind="stable")
+            self._x_sorted = self.x[self._x_order]
+
+    # -- selection ---------------------------------------------------------------------------
+
+    def select(self, query: Query, sortby: SortKey = ()) -> np.ndarray:
+        """Row positions matching ``query`` (bbox intersects, period, filters), in output order.
+
+        Without ``sortby`` the order is the stored row order; the result is cached (LRU).
+        """
+        key = (query.key(), sortby)
+        with self._lock:
+            hit = self._selections.get(key)
+            if hit is not None:
+                self._selections.move_to_end(key)
+                return hit
+        positions = self._select(query)
+        if sortby:
+            positions = positions[self._order(positions, sortby)]
+        positions.setflags(write=False)
+        with self._lock:
+            self._selections[key] = positions
+            while len(self._selections) > 64:
+                self._selections.popitem(last=False)
+        return positions
+
+    def _select(self, query: Query) -> np.ndarray:
+        positions = self._bbox(query.bbox) if query.bbox is not None else None
+        if query.period is not None and self.time_field is not None:
+            positions = self._narrow(positions, self._period_mask, query.period)
+        for name, values in query.filters:
+            positions = self._narrow(positions, self._filter_mask, name, values)
+        if positions is None:
+            positions = np.arange(self.n, dtype=np.int64)
+        return positions
+
+    def _narrow(self, positions: np.ndarray | None, mask_of: Callable[..., np.ndarray],
+                *args: object) -> np.ndarray:
+        mask = mask_of(positions, *args)
+        return np.flatnonzero(mask) if positions is None else positions[mask]
+
+    def _bbox(self, bbox: tuple[float, float, float, float]) -> np.ndarray:
+        minx, miny, maxx, maxy = bbox
+        if not self.n:
+            return np.zeros(0, dtype=np.int64)
+        if self.points:
+            lo = np.searchsorted(self._x_sorted, minx, side="left")
+            hi = np.searchsorted(self._x_sorted, maxx, side="right")
+            band = self._x_order[lo:hi]
+            ys = self.y[band]
+            return np.sort(band[(ys >= miny) & (ys <= maxy)])
+        if self._tree is None:
+            self._tree = shapely.STRtree(np.asarray(self.frame.geometry.array))
+        hits = self._tree.query(shapely.box(minx, miny, maxx, maxy), predicate="intersects")
+        return np.sort(hits).astype(np.int64)
+
+    def _period_mask(self, positions: np.ndarray | None, period: Period) -> np.ndarray:
+        days = self._day_numbers()
+        days = days if positions is None else days[positions]
+        mask = np.ones(len(days), dtype=bool)
+        if period.start is not None:
+            mask &= days >= np.datetime64(period.start, "D")
+        if period.end is not None:
+            mask &= days <= np.datetime64(period.end, "D")
+        return mask
+
+    def _filter_mask(self, positions: np.ndarray | None, name: str, values: tuple[str, ...]) -> np.ndarray:
+        codes, uniques = self.codes(name)
+        wanted = uniques.get_indexer(pd.Index(list(values), dtype="string"))
+        wanted = wanted[wanted >= 0]
+        subset = codes if positions is None else codes[positions]
+        return np.isin(subset, wanted)
+
+    def _order(self, positions: np.ndarray, sortby: SortKey) -> np.ndarray:
+        keys = []
+        for name, descending in reversed(sortby):
+            key = self.sort_key(name)[positions]
+            keys.append(-key if descending else key)
+        return np.lexsort(keys)
+
+    def extent(self) -> tuple[list[float] | None, list[str | None] | None]:
+        """The bbox ``[minx, miny, maxx, maxy]`` and the ``[first, last]`` dates (None when unknown)."""
+        bbox = None
+        if self.n:
+            bounds = self.frame.total_bounds
+            if np.isfinite(bounds).all():
+                bbox = [float(b) for b in bounds]
+        interval = None
+        if self.time_field is not None and self.n:
+            days = self._day_numbers()
+            valid = days[~np.isnat(days)]
+            if len(valid):
+                interval = [f"{valid.min()}T00:00:00Z", f"{valid.max()}T23:59:59Z"]
+        return bbox, interval
+
+    def find(self, name: str, value: str) -> np.ndarray:
+        """Positions of the rows whose column ``name`` equals ``value`` (as text)."""
+        codes, uniques = self.codes(name)
+        code = uniques.get_indexer(pd.Index([value], dtype="string"))[0]
+        return np.zeros(0, dtype=np.int64) if code < 0 else np.flatnonzero(codes == code)
+
+    # -- cached per-column arrays ------------------------------------------------------------
+
+    def codes(self, name: str) -> tuple[np.ndarray, pd.Index]:
+        """Integer codes of the text form of column ``name`` (-1 for missing) and its values."""
+        with self._lock:
+            cached = self._codes.get(name)
+        if cached is None:
+            codes, uniques = pd.factorize(self.frame[name].astype("string"))
+            cached = (np.asarray(codes), pd.Index(uniques, dtype="string"))
+            with self._lock:
+                self._codes[name] = cached
+        return cached
+
+    def sort_key(self, name: str) -> np.ndarray:
+        """A numeric array ordering rows by column ``name`` (missing values first)."""
+        with self._lock:
+            cached = self._sort_keys.get(name)
+        if cached is None:
+            column = self.frame[name]
+            if pd.api.types.is_datetime64_any_dtype(column):
+                cached = column.to_numpy("datetime64[ms]").astype(np.int64).astype(float)
+                cached[column.isna().to_numpy()] = -np.inf
+            elif pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+                cached = column.astype("Float64").to_numpy(float, na_value=-np.inf)
+            else:
+                codes, _ = pd.factorize(column.astype("string"), sort=True)
+                cached = codes.astype(float)
+            with self._lock:
+                self._sort_keys[name] = cached
+        return cached
+
+    def _day_numbers(self) -> np.ndarray:
+        if self._days is None:
+            self._days = pd.to_datetime(self.frame[self.time_field]).to_numpy("datetime64[D]")
+        return self._days
+
+
+def orient_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with polygon exteriors counter-clockwise and holes clockwise (RFC 7946)."""
+    geoms = np.asarray(frame.geometry.array)
+    if not len(geoms):
+        return frame
+    types = shapely.get_type_id(geoms)
+    if not np.isin(types, (3, 6, 7)).any():
+        return frame
+    out = frame.copy()
+    out[frame.geometry.name] = gpd.GeoSeries(shapely.orient_polygons(geoms, exterior_cw=False),
+                                             index=frame.index, crs=frame.crs)
+    return out
+
+
+class IndexCache:
+    """A small LRU of prepared layers (index and encoder) keyed by layer and data version."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._building: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """The value under ``key``, built with ``build()`` once when missing."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+            gate = self._building.setdefault(key, threading.Lock())
+        with gate:
+            with self._lock:
+                hit = self._items.get(key)
+            if hit is None:
+                hit = build()
+                with self._lock:
+                    self._items[key] = hit
+                    self._building.pop(key, None)
+                    while len(self._items) > self.size:
+                        self._items.popitem(last=False)
+        return hit

@@ -1,0 +1,135 @@
+"""Resolve a layer and request parameters to an index, a query and the matching rows.
+
+The features API, the downloads and ``coopmap export`` share this: which parameters are
+property filters, which go to a computed layer's source, and what an absent layer looks like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+
+from geo.errors import LayerNotFound
+from geo.featureindex import IndexCache, LayerIndex, SortKey
+from geo.geojson import FeatureEncoder
+from geo.query import Query, parse_query, parse_sortby
+from geo.store import Store
+from geo.summaries import SUMMARY_FILTERS
+from geo.types import WGS84
+from layers.catalogue import Field, Layer
+
+SOURCE_PARAMS = ("datetime", *SUMMARY_FILTERS)
+"""Parameters a computed layer (the summaries) receives: the period and the event filters."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A layer's frame ready for queries: its index and its GeoJSON encoder."""
+
+    index: LayerIndex
+    encoder: FeatureEncoder
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The rows of a layer matching the request, in output order."""
+
+    layer: Layer
+    prepared: Prepared
+    query: Query
+    sortby: SortKey
+    positions: np.ndarray
+
+    @property
+    def matched(self) -> int:
+        return len(self.positions)
+
+
+def public_fields(layer: Layer) -> list[Field]:
+    """The fields served to everyone (restricted fields removed)."""
+    return [f for f in layer.fields if not f.restricted]
+
+
+def filterable(layer: Layer) -> list[str]:
+    """Names usable as property filters on ``layer`` (summaries also take the event filters)."""
+    names = [f.name for f in public_fields(layer)]
+    if layer.source.computed:
+        names += [name for name in SUMMARY_FILTERS if name not in names]
+    return names
+
+
+def source_params(layer: Layer, params: Mapping[str, str]) -> dict[str, str]:
+    """The parameters passed on to a computed layer's source (empty for stored layers)."""
+    if not layer.source.computed:
+        return {}
+    return {name: str(params[name]) for name in SOURCE_PARAMS if params.get(name)}
+
+
+def empty_frame(layer: Layer) -> gpd.GeoDataFrame:
+    """A frame with the layer's columns and no rows (a layer without data yet)."""
+    return gpd.GeoDataFrame({f.name: [] for f in layer.fields}, geometry=[], crs=WGS84)
+
+
+def prepare(cache: IndexCache, layer: Layer, store: Store, params: Mapping[str, str]) -> Prepared:
+    """The index and encoder of ``layer`` for ``params``, cached by data version."""
+    forwarded = source_params(layer, params)
+    if layer.source.computed:
+        key: tuple = (layer.id, store.data_version, tuple(sorted(forwarded.items())))
+    else:
+        record = store.manifest().layers.get(layer.id)
+        key = (layer.id, record.digest if record else "absent")
+
+    def build() -> Prepared:
+        frame = _frame(layer, store, forwarded)
+        index = LayerIndex(frame, layer.time_field)
+        types = {f.name: f.type for f in layer.fields}
+        fields = [f.name for f in public_fields(layer)]
+        return Prepared(index, FeatureEncoder(index, fields, layer.id_field, types))
+
+    return cache.get(key, build)
+
+
+def _frame(layer: Layer, store: Store, forwarded: Mapping[str, str]) -> gpd.GeoDataFrame:
+    try:
+        return layer.source.frame(store, forwarded)
+    except LayerNotFound:
+        return empty_frame(layer)
+    except NotImplementedError:
+        # A computed layer whose analysis is not built yet is listed, empty.
+        return empty_frame(layer)
+
+
+def select(cache: IndexCache, layer: Layer, store: Store, params: Mapping[str, str],
+           reserved: tuple[str, ...] = ()) -> Selection:
+    """Parse ``params`` strictly and select the matching rows of ``layer``.
+
+    Parameters
+    ----------
+    cache : where prepared layers are kept between calls
+    layer : the catalogue layer
+    store : the data store
+    params : request parameters (``bbox``, ``datetime``, property filters, ``sortby``)
+    reserved : other parameter names the caller handles itself (``limit``, ``f``...)
+
+    Raises
+    ------
+    InvalidParameter
+        For a malformed value or a parameter that is not a property of the layer.
+    """
+    names = filterable(layer)
+    query = parse_query(params, names, strict=True, reserved=("sortby", *reserved))
+    prepared = prepare(cache, layer, store, params)
+    columns = set(prepared.index.frame.columns)
+    sortable = [f.name for f in public_fields(layer) if f.name in columns]
+    sortby = parse_sortby(params.get("sortby"), sortable)
+    if layer.source.computed:
+        query = Query(query.bbox, None, tuple(f for f in query.filters if f[0] not in SOURCE_PARAMS))
+    if any(name not in columns for name, _ in query.filters):
+        # A filter on a column this layer's data lacks matches nothing.
+        positions = np.zeros(0, dtype=np.int64)
+    else:
+        positions = prepared.index.select(query, sortby)
+    return Selection(layer, prepared, query, sortby, positions)

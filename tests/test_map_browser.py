@@ -1,0 +1,124 @@
+"""The map pages in headless Chromium, offline: layers draw, nothing leaves localhost,
+data shows as text."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.browser import browser_page, output_dir, serve
+from tests.mapfixtures import XSS, populate
+from webmap import create_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live(home):
+    app = create_app(
+        {"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_MAP_ACCESS": "restricted"}
+    )
+    populate(app.extensions["coopmap.store"], title=XSS)
+    with serve(app) as base:
+        yield base
+
+
+def _settle(page) -> None:
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => !document.querySelector('.cm-loading')")
+    page.wait_for_timeout(300)
+
+
+def test_overview_draws_every_layer_offline(live):
+    with browser_page() as (page, log):
+        page.goto(live + "/")
+        _settle(page)
+        assert page.locator(".leaflet-container").count() == 1
+        polygons = page.locator(".leaflet-cm-choropleth-pane path.leaflet-interactive").count()
+        land = page.locator(".leaflet-cm-land-pane path").count()
+        assert polygons > 50 and land > 100
+        assert page.locator(".cm-icon svg").count() >= 8  # 4 schools + 4 project sites
+        assert page.locator(".cm-cluster, .cm-event").count() > 20
+        assert page.locator(".cm-legend-row").count() >= 3
+        assert page.locator(".cm-notice").inner_text().lower().startswith("synthetic demo data")
+        assert "Natural Earth" in page.locator(".leaflet-control-attribution").inner_text()
+        assert page.locator(".leaflet-control-scale").count() == 1
+        page.screenshot(path=str(output_dir() / "map-overview.png"))
+        assert log.offhost == [] and log.console_errors == [] and log.failed == []
+
+
+def test_country_focus_draws_outline_sites_rings_and_chart(live):
+    with browser_page() as (page, log):
+        page.goto(live + "/map/COD")
+        _settle(page)
+        assert page.locator(".leaflet-cm-choropleth-pane path").count() >= 1  # the country outline
+        rings = page.locator(".leaflet-cm-footprints-pane path").count()
+        assert rings == 2  # Goma and Bukavu
+        assert page.locator(".cm-icon svg").count() == 3  # 2 sites + 1 school
+        chart = page.locator("#cm-chart")
+        assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+        page.screenshot(path=str(output_dir() / "map-country-COD.png"))
+        assert log.offhost == [] and log.console_errors == [] and log.failed == []
+
+
+def test_controls_refetch_and_keep_the_state_in_the_url(live):
+    with browser_page() as (page, log):
+        page.goto(live + "/?lang=fr")
+        _settle(page)
+        assert "période" in page.locator(".cm-panel").inner_text().lower()
+        with page.expect_response(
+            lambda r: "/map-data/choropleth" in r.url and "fatalities" in r.url
+        ):
+            page.select_option(".cm-panel select >> nth=1", "fatalities")
+        with page.expect_response(lambda r: "/map-data/events" in r.url and "Battles" in r.url):
+            page.select_option(".cm-panel select >> nth=0", "Battles")
+        _settle(page)
+        state = parse_qs(urlparse(page.url).query)
+        assert (
+            state["metric"] == ["fatalities"]
+            and state["event_type"] == ["Battles"]
+            and state["lang"] == ["fr"]
+        )
+        snapshot = parse_qs(urlparse(page.locator("#cm-snapshot").get_attribute("href")).query)
+        assert snapshot["metric"] == ["fatalities"] and "bbox" in snapshot
+        assert "view" not in snapshot  # the bbox is the view
+        assert set(snapshot["layers"][0].split(",")) <= {
+            "country-summary",
+            "project-countries",
+            "projects",
+            "envr",
+            "conflict-events",
+        }
+        # the permalink restores the controls
+        page.goto(page.url)
+        _settle(page)
+        assert page.locator(".cm-panel select >> nth=1").input_value() == "fatalities"
+        assert log.offhost == [] and log.console_errors == []
+
+
+def test_data_text_is_shown_as_text_never_run(live):
+    with browser_page() as (page, log):
+        page.goto(live + "/map/COD")
+        _settle(page)
+        page.locator(".cm-icon").filter(has=page.locator("path[fill='#1a9850']")).first.click()
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert XSS in popup.inner_text()
+        assert popup.locator("img").count() == 0
+        page.wait_for_timeout(300)
+        assert log.dialogs == []
+        assert log.offhost == []
+
+
+def test_density_overlay_is_an_image_from_the_service(live):
+    with browser_page() as (page, log):
+        page.goto(live + "/?layers=country-summary,density")
+        _settle(page)
+        overlay = page.locator("img.cm-density")
+        assert overlay.count() == 1
+        assert overlay.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert (
+            page.locator(".cm-cluster, .cm-event").count() == 0
+        )  # events layer off in this permalink
+        assert log.offhost == [] and log.console_errors == []

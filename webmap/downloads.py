@@ -1,0 +1,132 @@
+"""Bulk downloads: ``/download/{layer}.geojson|.gpkg|.csv|.parquet|.fgb`` with the items filters.
+
+GeoJSON and CSV stream in chunks (constant memory); GeoPackage, GeoParquet and FlatGeobuf are
+written once per layer, data version and filter set into the workspace cache, atomically, and
+served from there. ``/download/{layer}.metadata.json`` describes any download (and is the CSV's
+metadata sidecar).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import orjson
+from flask import Blueprint, Response, request, send_file, url_for
+
+from geo.export import write_frame
+from geo.geojson import SYNTHETIC_NOTICE
+from geo.selection import Selection, select
+from webmap import http
+from webmap.context import catalogue, settings, store
+from webmap.errors import NotFound
+from webmap.features import index_cache
+
+bp = Blueprint("downloads", __name__, url_prefix="/download")
+http.install(bp)
+
+MEDIA = {
+    "geojson": "application/geo+json",
+    "csv": "text/csv",
+    "gpkg": "application/geopackage+sqlite3",
+    "parquet": "application/vnd.apache.parquet",
+    "fgb": "application/flatgeobuf",
+    "metadata.json": "application/json",
+}
+FILE_FORMATS = ("gpkg", "parquet", "fgb")
+
+
+@bp.get("/<filename>")
+def download(filename: str) -> Response:
+    layer_id, _, ext = filename.partition(".")
+    if ext not in MEDIA:
+        raise NotFound(f"unknown download {filename!r}: use {layer_id}.<ext> with ext one of {sorted(MEDIA)}")
+    layer = catalogue().get(layer_id)
+    manifest = store().manifest()
+    version = manifest.data_version
+    etag = http.etag_for(version)
+    modified = http.last_modified(record.updated for record in manifest.layers.values())
+    cached = http.not_modified(etag, modified)
+    if cached is not None:
+        return cached
+    selection = select(index_cache(), layer, store(), request.args)
+    meta = _metadata(selection, version)
+    name = _file_name(layer.id, version, ext)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Coopmap-Data-Version": version,
+        "Link": f'<{url_for(".download", filename=f"{layer.id}.metadata.json", **request.args, _external=True)}>;'
+                ' rel="describedby"; type="application/json"',
+    }
+    if "notice" in meta:
+        headers["X-Coopmap-Notice"] = meta["notice"]
+    encoder = selection.prepared.encoder
+    if ext == "metadata.json":
+        response = Response(orjson.dumps(meta, option=orjson.OPT_INDENT_2), mimetype=MEDIA[ext])
+    elif ext == "geojson":
+        members = {"name": layer.id, "coopmap": meta, **({"notice": meta["notice"]} if "notice" in meta else {})}
+        response = http.streamed(encoder.stream(selection.positions, members), MEDIA[ext], headers)
+    elif ext == "csv":
+        from geo.export import csv_chunks
+
+        response = http.streamed(csv_chunks(encoder, selection.positions), MEDIA[ext], headers)
+    else:
+        path = _cached_file(selection, version, ext, meta)
+        response = send_file(path, mimetype=MEDIA[ext], conditional=False, etag=False, max_age=None)
+        response.headers.update(headers)
+    if ext == "metadata.json":
+        response.headers.update({k: v for k, v in headers.items() if k != "Content-Disposition"})
+    return http.stamp(response, etag, modified)
+
+
+def _metadata(selection: Selection, version: str) -> dict[str, Any]:
+    layer = selection.layer
+    meta: dict[str, Any] = {
+        "layer": layer.id,
+        "title": layer.title,
+        "data_version": version,
+        "licence": layer.licence,
+        "attribution": layer.attribution,
+        "source": layer.source.describe(),
+        "number_of_features": selection.matched,
+        "query": {k: v for k, v in request.args.items()},
+    }
+    if selection.prepared.encoder.has_synthetic(selection.positions):
+        meta["notice"] = SYNTHETIC_NOTICE
+    return meta
+
+
+def _params_tag() -> str:
+    if not request.args:
+        return ""
+    h = hashlib.blake2b(digest_size=4)
+    h.update(repr(sorted(request.args.items(multi=True))).encode())
+    return "-" + h.hexdigest()
+
+
+def _file_name(layer_id: str, version: str, ext: str) -> str:
+    """``coopmap-<layer>-<data version>[-<filter hash>].<ext>``."""
+    return f"coopmap-{layer_id}-{version}{_params_tag()}.{ext}"
+
+
+def _cached_file(selection: Selection, version: str, ext: str, meta: dict[str, Any]) -> Path:
+    """The file for this layer, version and filter set, written once (atomically) into the cache."""
+    folder = settings().cache_dir / "downloads"
+    path = folder / _file_name(selection.layer.id, version, ext)
+    if not path.exists():
+        frame = selection.prepared.index.frame
+        columns = [*selection.prepared.encoder.fields, frame.geometry.name]
+        subset = frame.iloc[selection.positions][columns].reset_index(drop=True)
+        text_meta = {k: v if isinstance(v, str) else orjson.dumps(v).decode() for k, v in meta.items()}
+        write_frame(subset, path, selection.layer.id, text_meta)
+        _drop_stale(folder, selection.layer.id, version)
+    return path
+
+
+def _drop_stale(folder: Path, layer_id: str, version: str) -> None:
+    """Remove cached files of older data versions of ``layer_id``."""
+    prefix = f"coopmap-{layer_id}-"
+    for old in folder.glob(f"{prefix}*"):
+        if not old.name.startswith(f"{prefix}{version}") and not old.name.startswith(".tmp"):
+            old.unlink(missing_ok=True)

@@ -1,0 +1,255 @@
+"""OGC API - Features (Part 1 Core, GeoJSON, HTML) over the layer catalogue, under ``/ogc``.
+
+Views parse the request, ask ``geo.selection`` for the rows and serialise one page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import orjson
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from geo.featureindex import IndexCache
+from geo.geojson import SYNTHETIC_NOTICE
+from geo.query import parse_int
+from geo.selection import SOURCE_PARAMS, Prepared, Selection, prepare, public_fields, select
+from layers.catalogue import Layer
+from webmap import http
+from webmap.context import catalogue, store
+from webmap.errors import NotFound
+from webmap.ogc_links import JSON_MEDIA, link, paging_links, self_links
+
+bp = Blueprint("features", __name__, url_prefix="/ogc")
+http.install(bp)
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
+PAGE_FORMATS = {"json": "json", "html": "html"}
+ITEMS_FORMATS = {"json": "json", "html": "html", "csv": "csv"}
+ITEMS_RESERVED = ("limit", "offset", "f")
+
+
+def index_cache() -> IndexCache:
+    """The app's cache of prepared layers (created on first use)."""
+    return current_app.extensions.setdefault("coopmap.index", IndexCache())
+
+
+def limits() -> tuple[int, int]:
+    """``(default, maximum)`` of ``limit`` from the app config."""
+    return (int(current_app.config.get("OGC_DEFAULT_LIMIT", 100)),
+            int(current_app.config.get("OGC_MAX_LIMIT", 10_000)))
+
+
+def _json(document: Any, media: str = "application/json") -> Response:
+    return Response(orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY), mimetype=media)
+
+
+def _render(fmt: str, document: dict[str, Any], template: str, **context: Any) -> Response:
+    if fmt == "html":
+        return Response(render_template(template, doc=document, **context), mimetype="text/html")
+    return _json(document)
+
+
+def _validated(etag_extra: str = "") -> tuple[str, dt.datetime | None, Response | None]:
+    manifest = store().manifest()
+    etag = http.etag_for(manifest.data_version, etag_extra)
+    modified = http.last_modified(record.updated for record in manifest.layers.values())
+    return etag, modified, http.not_modified(etag, modified)
+
+
+@bp.get("")
+@bp.get("/")
+def landing() -> Response:
+    fmt = http.negotiate(PAGE_FORMATS)
+    etag, modified, cached = _validated()
+    if cached is not None:
+        return cached
+    doc = {
+        "title": "coopmap OGC API - Features",
+        "description": "Cooperation projects, ENVR regional schools, conflict events and boundaries.",
+        "links": [
+            *self_links(fmt, PAGE_FORMATS),
+            link(url_for(".openapi", _external=True), "service-desc", OPENAPI_MEDIA, "The API definition"),
+            link(url_for(".openapi", f="html", _external=True), "service-doc", "text/html", "The API documentation"),
+            link(url_for(".conformance", _external=True), "conformance", "application/json", "Conformance"),
+            link(url_for(".collections", _external=True), "data", "application/json", "Collections"),
+        ],
+    }
+    return http.stamp(_render(fmt, doc, "ogc_landing.html"), etag, modified)
+
+
+@bp.get("/conformance")
+def conformance() -> Response:
+    fmt = http.negotiate(PAGE_FORMATS)
+    doc = {"conformsTo": CONFORMANCE, "links": self_links(fmt, PAGE_FORMATS)}
+    return _render(fmt, doc, "ogc_conformance.html")
+
+
+@bp.get("/api")
+def openapi() -> Response:
+    from webmap.openapi import openapi_document
+
+    fmt = http.negotiate(PAGE_FORMATS)
+    etag, modified, cached = _validated()
+    if cached is not None:
+        return cached
+    document = openapi_document(catalogue(), url_for(".landing", _external=True).rstrip("/"), limits())
+    if fmt == "html":
+        response = Response(render_template("ogc_api.html", doc=document), mimetype="text/html")
+    else:
+        response = _json(document, OPENAPI_MEDIA)
+    return http.stamp(response, etag, modified)
+
+
+@bp.get("/collections")
+def collections() -> Response:
+    fmt = http.negotiate(PAGE_FORMATS)
+    etag, modified, cached = _validated()
+    if cached is not None:
+        return cached
+    doc = {
+        "links": self_links(fmt, PAGE_FORMATS),
+        "collections": [_collection(layer) for layer in catalogue()],
+    }
+    return http.stamp(_render(fmt, doc, "ogc_collections.html"), etag, modified)
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str) -> Response:
+    layer = catalogue().get(collection_id)
+    fmt = http.negotiate(PAGE_FORMATS)
+    etag, modified, cached = _validated()
+    if cached is not None:
+        return cached
+    doc = _collection(layer)
+    doc["links"] = self_links(fmt, PAGE_FORMATS) + doc["links"]
+    return http.stamp(_render(fmt, doc, "ogc_collection.html", layer=layer), etag, modified)
+
+
+def _collection(layer: Layer) -> dict[str, Any]:
+    prepared = prepare(index_cache(), layer, store(), {})
+    bbox, interval = prepared.index.extent()
+    items = url_for(".items", collection_id=layer.id, _external=True)
+    extent: dict[str, Any] = {"spatial": {"bbox": [bbox or [-180.0, -90.0, 180.0, 90.0]], "crs": CRS84}}
+    if layer.time_field:
+        extent["temporal"] = {"interval": [interval or [None, None]],
+                              "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+    return {
+        "id": layer.id,
+        "title": layer.title,
+        "description": layer.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": extent,
+        "numberOfFeatures": prepared.index.n,
+        "geometryType": layer.geometry_type,
+        "attribution": layer.attribution,
+        "licence": layer.licence,
+        "access": layer.access,
+        "source": layer.source.describe(),
+        "computed": layer.source.computed,
+        "properties": {f.name: {"type": f.type, "description": f.description} for f in public_fields(layer)},
+        "links": [
+            link(items, "items", "application/geo+json", "Features as GeoJSON"),
+            link(items + "?f=html", "items", "text/html", "Features as HTML"),
+            link(items + "?f=csv", "items", "text/csv", "Features as CSV"),
+            link(url_for("downloads.download", filename=f"{layer.id}.geojson", _external=True),
+                 "enclosure", "application/geo+json", "Bulk download (GeoJSON)"),
+        ],
+    }
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str) -> Response:
+    layer = catalogue().get(collection_id)
+    fmt = http.negotiate(ITEMS_FORMATS)
+    default, maximum = limits()
+    limit = parse_int(request.args, "limit", default, minimum=1, maximum=maximum)
+    offset = parse_int(request.args, "offset", 0, minimum=0, maximum=10**15)
+    etag, modified, cached = _validated()
+    if cached is not None:
+        return cached
+    selection = select(index_cache(), layer, store(), request.args, ITEMS_RESERVED)
+    page = selection.positions[offset:offset + limit]
+    if fmt == "csv":
+        from geo.export import csv_chunks
+
+        body = b"".join(csv_chunks(selection.prepared.encoder, page))
+        response = Response(body, mimetype=http.MEDIA["csv"])
+        if selection.prepared.encoder.has_synthetic(page):
+            response.headers["X-Coopmap-Notice"] = SYNTHETIC_NOTICE
+        return http.stamp(response, etag, modified)
+    doc = _feature_collection(selection, page, offset, limit, fmt)
+    if fmt == "html":
+        response = _render(fmt, doc, "ogc_items.html", layer=layer,
+                           fields=selection.prepared.encoder.fields, offset=offset)
+    else:
+        response = _json(doc, http.MEDIA["json"])
+    return http.stamp(response, etag, modified)
+
+
+def _feature_collection(selection: Selection, page: np.ndarray, offset: int, limit: int,
+                        fmt: str) -> dict[str, Any]:
+    layer = selection.layer
+    encoder = selection.prepared.encoder
+    links = self_links(fmt, ITEMS_FORMATS, {**JSON_MEDIA, "json": http.MEDIA["json"]})
+    links += paging_links(offset, limit, selection.matched, http.MEDIA["json"] if fmt == "json" else JSON_MEDIA[fmt])
+    links.append(link(url_for(".collection", collection_id=layer.id, _external=True), "collection",
+                      "application/json", layer.title))
+    doc: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "numberMatched": selection.matched,
+        "numberReturned": len(page),
+        "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "links": links,
+        "attribution": layer.attribution,
+        "licence": layer.licence,
+        "dataVersion": store().data_version,
+    }
+    if encoder.has_synthetic(page):
+        doc["notice"] = SYNTHETIC_NOTICE
+    doc["features"] = encoder.features(page)
+    return doc
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id: str, feature_id: str) -> Response:
+    layer = catalogue().get(collection_id)
+    fmt = http.negotiate(PAGE_FORMATS)
+    allowed = set(SOURCE_PARAMS) if layer.source.computed else set()
+    unknown = sorted(set(request.args) - allowed - {"f"})
+    if unknown:
+        from geo.errors import InvalidParameter
+
+        raise InvalidParameter(unknown[0], request.args[unknown[0]], "unknown parameter for a single feature")
+    etag, modified, cached = _validated()
+    if cached is not None:
+        return cached
+    prepared: Prepared = prepare(index_cache(), layer, store(), request.args)
+    if layer.id_field not in prepared.index.frame.columns:
+        raise NotFound(f"feature {feature_id!r} not found in collection {layer.id!r}")
+    found = prepared.index.find(layer.id_field, feature_id)
+    if not len(found):
+        raise NotFound(f"feature {feature_id!r} not found in collection {layer.id!r}")
+    feature = prepared.encoder.features(found[:1])[0]
+    feature["links"] = [
+        *self_links(fmt, PAGE_FORMATS, {**JSON_MEDIA, "json": http.MEDIA["json"]}),
+        link(url_for(".collection", collection_id=layer.id, _external=True), "collection",
+             "application/json", layer.title),
+    ]
+    if prepared.encoder.has_synthetic(found[:1]):
+        feature["notice"] = SYNTHETIC_NOTICE
+    if fmt == "html":
+        response = _render(fmt, feature, "ogc_item.html", layer=layer, fields=prepared.encoder.fields)
+    else:
+        response = _json(feature, http.MEDIA["json"])
+    return http.stamp(response, etag, modified)

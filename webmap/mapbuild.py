@@ -1,0 +1,242 @@
+"""Construction of the Folium maps of the pages: the overview and the country focus.
+
+The page carries only the map skeleton and its options; every data layer is fetched by the page's
+scripts from ``/map-data`` (see ``webmap.mapdata``), so the HTML size does not grow with the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+from flask import url_for
+
+from geo.cartography import METRICS, OVERVIEW_BBOX, STATUS_COLORS
+from geo.types import BBox
+from webmap import elements as el
+
+SEA = "#c6dbe9"
+LAND = "#f4f1ea"
+DIM_LAND = "#e4e0d8"
+"""Land outside the focus country on a country map."""
+BORDER = "#a39e93"
+DETAIL_ZOOM = 5
+SNAPSHOT_URL = "/snapshot.png"
+"""The snapshot service (same parameter names as the page URL)."""
+SNAPSHOT_LAYERS = (
+    "countries",
+    "provinces",
+    "project-countries",
+    "country-summary",
+    "province-summary",
+    "conflict-events",
+    "projects",
+    "envr",
+)
+"""Layers the snapshot draws; the map's own (exposure rings, density) stay out of the link."""
+EXPOSURE_RADIUS_KM = 50
+"""Radius of the exposure rings drawn around project sites on a country map."""
+
+
+@dataclass
+class MapRequest:
+    """What a page shows: language, parameters kept in the URL and facts about the data."""
+
+    lang: str
+    strings: dict[str, str]
+    params: dict[str, str]
+    bbox: BBox | None
+    layers: list[str] | None
+    months: list[str]
+    event_types: list[str]
+    synthetic: bool
+    access: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def assets() -> dict[str, str]:
+    """Local URLs of every script and stylesheet the pages load."""
+    return {
+        "leaflet_js": url_for("assets.asset", package="leaflet", filename="leaflet.js"),
+        "leaflet_css": url_for("assets.asset", package="leaflet", filename="leaflet.css"),
+        "markercluster_js": url_for(
+            "assets.asset", package="markercluster", filename="leaflet.markercluster.js"
+        ),
+        "markercluster_css": url_for(
+            "assets.asset", package="markercluster", filename="MarkerCluster.css"
+        ),
+        "markercluster_default_css": url_for(
+            "assets.asset", package="markercluster", filename="MarkerCluster.Default.css"
+        ),
+        "coopmap_js": url_for("static", filename="coopmap.js"),
+        "basemap_js": url_for("static", filename="basemap.js"),
+        "layers_js": url_for("static", filename="layers.js"),
+        "controls_js": url_for("static", filename="controls.js"),
+        "coopmap_css": url_for("static", filename="coopmap.css"),
+    }
+
+
+def _base(
+    req: MapRequest,
+    bbox: BBox,
+    title: str,
+    tiles: str | None,
+    width: str = "100%",
+    land: str = LAND,
+) -> tuple[folium.Map, dict[str, str]]:
+    urls = assets()
+    minx, miny, maxx, maxy = bbox
+    fmap = el.OfflineMap(
+        urls,
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=3,
+        width=width,
+        control_scale=True,
+        min_zoom=2,
+        max_zoom=12,
+        world_copy_jump=False,
+    )
+    fig = fmap.get_root()
+    fig.title = title
+    t = req.strings
+    state = {
+        "params": req.params,
+        "strings": t,
+        "sea": SEA,
+        "bbox": list(req.bbox or bbox),
+        "layers": req.layers,
+    }
+    fmap.add_child(el.MapState(urls, state))
+    fmap.add_child(
+        el.BoundaryBasemap(
+            urls,
+            {
+                "url": url_for("mapdata.basemap"),
+                "land": land,
+                "border": BORDER,
+                "detail_zoom": DETAIL_ZOOM,
+                "tiles": tiles,
+            },
+        )
+    )
+    fmap.add_child(
+        el.Attribution(urls, {"lines": [t["attribution_boundaries"], t["attribution_events"]]})
+    )
+    fmap.add_child(el.FullscreenControl(urls, {"title": t["fullscreen"]}))
+    return fmap, urls
+
+
+def _controls(
+    req: MapRequest,
+    urls: dict[str, str],
+    title: str,
+    metrics: bool,
+    extra: dict[str, str],
+    home: bool,
+) -> el.Controls:
+    t = req.strings
+    period = req.params.get("datetime", "")
+    start, _, end = period.partition("/")
+    return el.Controls(
+        urls,
+        {
+            "title": title,
+            "subtitle": t["subtitle"],
+            "months": req.months,
+            "start": start[:7],
+            "end": end[:7],
+            "event_types": req.event_types,
+            "metrics": [[m, t[f"metric_{m}"]] for m in METRICS] if metrics else None,
+            "snapshot_url": SNAPSHOT_URL,
+            "snapshot_layers": list(SNAPSHOT_LAYERS),
+            "snapshot_extra": extra,
+            "home_url": url_for("pages.index") if home else None,
+            "notice": t["synthetic_notice"] if req.synthetic else None,
+        },
+    )
+
+
+def overview_map(req: MapRequest, tiles: str | None) -> folium.Map:
+    """The overview: country choropleth, footprints, sites, schools and events."""
+    t = req.strings
+    fmap, urls = _base(req, OVERVIEW_BBOX, t["overview_title"], tiles)
+    fmap.add_child(
+        el.Choropleth(
+            urls,
+            {
+                "url": url_for("mapdata.choropleth"),
+                "title": t["metric"],
+                "metric_titles": {m: t[f"metric_{m}"] for m in METRICS},
+                "country_url": url_for("pages.country_map_page", iso3="ISO3"),
+            },
+        )
+    )
+    fmap.add_child(
+        el.Sites(
+            urls,
+            {
+                "url": url_for("mapdata.sites"),
+                "status_colors": STATUS_COLORS,
+                "footprints": True,
+                "rings_km": None,
+            },
+        )
+    )
+    fmap.add_child(el.Events(urls, {"url": url_for("mapdata.events"), "title": t["events_layer"]}))
+    fmap.add_child(
+        el.Density(urls, {"url": url_for("mapdata.density"), "title": t["density_layer"]})
+    )
+    fmap.add_child(_controls(req, urls, t["overview_title"], True, {}, home=False))
+    return fmap
+
+
+def country_map(req: MapRequest, iso3: str, name: str, bbox: BBox, tiles: str | None) -> folium.Map:
+    """A country focus: outline and provinces, its sites with exposure rings, schools and events."""
+    t = req.strings
+    title = t["country_title"].format(name=name)
+    fmap, urls = _base(req, bbox, title, tiles, width="64%", land=DIM_LAND)
+    fmap.add_child(
+        el.Provinces(
+            urls,
+            {"url": url_for("mapdata.country", iso3=iso3), "title": t["provinces"], "fill": LAND},
+        )
+    )
+    rings = EXPOSURE_RADIUS_KM if req.access == "restricted" else None
+    fmap.add_child(
+        el.Sites(
+            urls,
+            {
+                "url": url_for("mapdata.sites"),
+                "status_colors": STATUS_COLORS,
+                "footprints": False,
+                "rings_km": rings,
+                "extra": {"iso3": iso3},
+            },
+        )
+    )
+    fmap.add_child(
+        el.Events(
+            urls,
+            {"url": url_for("mapdata.events"), "title": t["events_layer"], "extra": {"iso3": iso3}},
+        )
+    )
+    fmap.add_child(_controls(req, urls, title, False, {"iso3": iso3}, home=True))
+    fmap.add_child(
+        el.Chart(urls, {"url": url_for("mapdata.chart", iso3=iso3), "img_id": "cm-chart"})
+    )
+    fmap.add_child(
+        el.SidePanel(
+            t["chart_title"],
+            t["chart_note"],
+            url_for(
+                "mapdata.chart",
+                iso3=iso3,
+                lang=req.lang,
+                **{k: v for k, v in req.params.items() if k != "lang"},
+            ),
+            "cm-chart",
+            req.lang,
+        )
+    )
+    return fmap

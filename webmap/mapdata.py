@@ -1,0 +1,332 @@
+"""The data behind the map pages: light, view-sized JSON fetched by the page's scripts.
+
+Heavy layers never go into the page HTML: the scripts fetch them here by bbox, zoom, period and
+event type; events are aggregated server-side (``geo.grid``) so a response stays bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import geopandas as gpd
+import orjson
+import pandas as pd
+import shapely
+from flask import Blueprint, Response, current_app, request
+
+from geo.boundaries import load_countries
+from geo.cartography import (
+    classify,
+    light_geometry,
+    overview_countries,
+    parse_metric,
+)
+from geo.errors import InvalidParameter
+from geo.events import events_frame
+from geo.grid import grid_view
+from geo.query import Query, apply_query, parse_bbox, parse_query
+from webmap.chart import monthly_chart_svg
+from webmap.context import catalogue, settings, store
+from webmap.errors import NotFound
+from webmap.i18n import pick_language, strings
+
+bp = Blueprint("mapdata", __name__, url_prefix="/map-data")
+
+EVENT_FILTERS = ("event_type", "source_dataset")
+LABEL_COLUMNS = ["iso3", "name", "name_fr", "label_x", "label_y", "min_label"]
+
+
+def _json(payload: Any) -> Response:
+    body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+    return Response(body, mimetype="application/json")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain JSON values (dates as ISO text, missing as null)."""
+    out = pd.DataFrame(index=frame.index)
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            column = column.dt.strftime("%Y-%m-%d")
+        out[name] = column.astype(object).where(column.notna(), None)
+    return out.to_dict("records")
+
+
+def _geojson(frame: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
+    geoms = shapely.to_geojson(frame.geometry.values)
+    props = _records(pd.DataFrame(frame[columns]))
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": orjson.loads(g), "properties": p}
+            for g, p in zip(geoms, props, strict=True)
+        ],
+    }
+
+
+def access_level() -> str:
+    """``public`` (default) or ``restricted`` (restricted fields, exact project points)."""
+    level = current_app.config.get("COOPMAP_MAP_ACCESS", "public")
+    return "restricted" if level == "restricted" else "public"
+
+
+def light_countries(detail: str) -> gpd.GeoDataFrame:
+    """The simplified admin-0 polygons snapped to a grid, cached per app."""
+    cache = current_app.extensions.setdefault("coopmap.light_countries", {})
+    if detail not in cache:
+        grid = 0.02 if detail == "countries_z2" else 0.005
+        cache[detail] = light_geometry(load_countries(settings().boundaries_dir, detail), grid)
+    return cache[detail]
+
+
+def read_or_empty(layer_id: str) -> gpd.GeoDataFrame | None:
+    return store().read(layer_id) if store().has(layer_id) else None
+
+
+def event_selection(params: Mapping[str, str], iso3: str | None = None) -> gpd.GeoDataFrame:
+    """Events of the period and types in ``params`` (bbox ignored), of one country when given."""
+    events = read_or_empty("conflict-events")
+    if events is None:
+        return events_frame({}, [], [])
+    query = parse_query(params, EVENT_FILTERS)
+    filters = query.filters + ((("country_iso3", (iso3,)),) if iso3 else ())
+    return apply_query(events, Query(None, query.period, filters), "event_date")
+
+
+def country_or_404(iso3: str) -> pd.Series:
+    countries = store().read("countries")
+    match = countries[countries["iso3"] == iso3.upper()]
+    if not len(match):
+        raise NotFound(f"unknown country iso3={iso3!r}: not in the boundaries")
+    return match.iloc[0]
+
+
+@bp.get("/basemap")
+def basemap() -> Response:
+    """Land polygons with label points: ``detail=z2`` (world) or ``z4`` (needs ``bbox``)."""
+    detail = request.args.get("detail", "z2")
+    if detail not in ("z2", "z4"):
+        raise InvalidParameter("detail", detail, "use z2 or z4")
+    frame = light_countries(f"countries_{detail}")
+    if detail == "z4":
+        if not request.args.get("bbox"):
+            raise InvalidParameter("bbox", "", "detail=z4 needs a bbox")
+        hits = frame.sindex.query(
+            shapely.box(*parse_bbox(request.args["bbox"])), predicate="intersects"
+        )
+        frame = frame.iloc[sorted(hits)]
+    return _json(_geojson(frame, LABEL_COLUMNS))
+
+
+@bp.get("/choropleth")
+def choropleth() -> Response:
+    """The overview's countries coloured by ``metric`` for ``datetime`` and ``event_type``."""
+    metric = parse_metric(request.args.get("metric"))
+    lang = pick_language(request.args, request.accept_languages)
+    t = strings(lang)
+    params = {k: v for k, v in request.args.items() if k in ("datetime", "event_type")}
+    summary = catalogue().get("country-summary").source.frame(store(), params)
+    light = light_countries("countries_z2")
+    shown = light[overview_countries(light)]
+    frame = shown[["iso3", "name", "name_fr", "geometry"]].merge(
+        pd.DataFrame(summary.drop(columns=["geometry", "name"])), on="iso3", how="left"
+    )
+    classes = classify(frame[metric], metric, no_data_label=t["no_data"])
+    frame["value"] = frame[metric]
+    frame["color"] = classes.colors
+    frame["label"] = frame["name_fr"].fillna(frame["name"]) if lang == "fr" else frame["name"]
+    frame["value_text"] = [_value_text(v, metric, t["no_data"]) for v in frame[metric]]
+    columns = [
+        "iso3",
+        "label",
+        "value",
+        "value_text",
+        "color",
+        "events",
+        "fatalities",
+        "change_pct",
+        "events_per_100k",
+        "projects_active",
+        "envr_count",
+    ]
+    payload = _geojson(gpd.GeoDataFrame(frame, geometry="geometry"), columns)
+    payload["legend"] = {
+        "title": t[f"metric_{metric}"],
+        "classes": [{"color": c, "label": label} for c, label in classes.legend],
+    }
+    return _json(payload)
+
+
+def _value_text(value: object, metric: str, no_data: str) -> str:
+    if value is None or pd.isna(value):
+        return no_data
+    if metric == "change_pct":
+        return f"{float(value):+.1f} %"
+    return f"{float(value):,.2f}" if metric == "events_per_100k" else f"{int(value):,}"
+
+
+@bp.get("/sites")
+def sites() -> Response:
+    """ENVR schools, project sites and footprints (of one country with ``iso3``)."""
+    iso3 = request.args.get("iso3")
+    restricted = access_level() == "restricted"
+    out: dict[str, Any] = {"envr": [], "projects": [], "footprints": None}
+    envr = read_or_empty("envr")
+    if envr is not None:
+        envr = envr[envr["country_iso3"] == iso3] if iso3 else envr
+        out["envr"] = _points(envr, catalogue().get("envr").field_names, restricted)
+    projects = read_or_empty("projects")
+    if projects is not None:
+        if iso3:
+            projects = projects[
+                projects["countries"]
+                .astype("string")
+                .str.split(";")
+                .apply(lambda codes: iso3 in codes if isinstance(codes, list) else False)
+            ]
+        layer = catalogue().get("projects")
+        if not restricted and layer.generalise_geometry:
+            projects = _generalised(projects)
+        out["projects"] = _points(projects, [*layer.field_names, "generalised"], restricted)
+    footprints = read_or_empty("project-countries")
+    if footprints is not None:
+        if iso3:
+            footprints = footprints[
+                footprints["countries"].astype("string").str.contains(iso3, regex=False)
+            ]
+        names = _allowed(
+            catalogue().get("project-countries").field_names, "project-countries", restricted
+        )
+        out["footprints"] = _geojson(
+            light_geometry(footprints, 0.005), [n for n in names if n in footprints]
+        )
+    return _json(out)
+
+
+def _allowed(names: list[str], layer_id: str, restricted: bool) -> list[str]:
+    layer = catalogue().get(layer_id)
+    return [
+        n
+        for n in names
+        if n not in layer.field_names or restricted or not layer.field(n).restricted
+    ]
+
+
+def _points(frame: gpd.GeoDataFrame, names: list[str], restricted: bool) -> list[dict[str, Any]]:
+    layer_id = "envr" if "founded" in names else "projects"
+    columns = [n for n in _allowed(names, layer_id, restricted) if n in frame.columns]
+    table = pd.DataFrame(frame[columns]).assign(
+        lon=frame.geometry.x.round(5), lat=frame.geometry.y.round(5)
+    )
+    return _records(table)
+
+
+def _generalised(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Project points moved to their country's label point (the public view)."""
+    labels = store().read("countries").set_index("iso3")[["label_x", "label_y"]]
+    joined = labels.reindex(projects["country_iso3"].astype("string"))
+    out = projects.copy()
+    out["geometry"] = gpd.points_from_xy(
+        joined["label_x"].to_numpy(), joined["label_y"].to_numpy(), crs=projects.crs
+    )
+    out["generalised"] = True
+    return out[~out.geometry.is_empty & out.geometry.x.notna()]
+
+
+@bp.get("/events")
+def events() -> Response:
+    """Events of the view: points when sparse, grid cells when dense (needs ``bbox``, ``zoom``)."""
+    if not request.args.get("bbox"):
+        raise InvalidParameter("bbox", "", "the events of the map need the view's bbox")
+    bbox = parse_bbox(request.args["bbox"])
+    try:
+        zoom = int(request.args.get("zoom", ""))
+    except ValueError:
+        raise InvalidParameter(
+            "zoom", request.args.get("zoom"), "expected an integer from 0 to 22"
+        ) from None
+    selected = event_selection(request.args, request.args.get("iso3"))
+    view = grid_view(selected, bbox, zoom)
+    return _json(
+        {
+            "mode": view.mode,
+            "total": view.total,
+            "synthetic": view.synthetic,
+            "cell_size": view.cell_size,
+            "points": _records(view.points),
+            "cells": _records(view.cells),
+        }
+    )
+
+
+@bp.get("/country/<iso3>")
+def country(iso3: str) -> Response:
+    """The country's outline and its provinces (with event counts when province summaries exist)."""
+    row = country_or_404(iso3)
+    outline = gpd.GeoDataFrame([row], geometry="geometry", crs="EPSG:4326")
+    out: dict[str, Any] = {
+        "country": _geojson(light_geometry(outline, 0.002), ["iso3", "name"]),
+        "provinces": None,
+    }
+    provinces = read_or_empty("provinces")
+    if provinces is not None:
+        mine = provinces[provinces["iso3"] == row["iso3"]]
+        if len(mine):
+            out["provinces"] = _geojson(light_geometry(mine, 0.002), ["name", "code"])
+    return _json(out)
+
+
+@bp.get("/chart/<iso3>.svg")
+def chart(iso3: str) -> Response:
+    """Monthly events and fatalities by event type for the country, as SVG."""
+    row = country_or_404(iso3)
+    lang = pick_language(request.args, request.accept_languages)
+    selected = event_selection(request.args, row["iso3"])
+    name = row["name_fr"] if lang == "fr" and isinstance(row["name_fr"], str) else row["name"]
+    svg = monthly_chart_svg(selected, strings(lang), str(name))
+    return Response(
+        svg, mimetype="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'"}
+    )
+
+
+def _density_params(args: Mapping[str, str]) -> dict[str, str]:
+    """The raster vocabulary of ``geo.raster`` from the map's parameters and its zoom."""
+    from geo.raster import FILTER_FIELDS
+
+    try:
+        zoom = int(args.get("zoom", "3"))
+    except ValueError:
+        raise InvalidParameter(
+            "zoom", args.get("zoom"), "expected an integer from 0 to 22"
+        ) from None
+    resolution = "0.5" if zoom <= 4 else "0.2" if zoom <= 6 else "0.05"
+    keep = ("bbox", "datetime", *FILTER_FIELDS)
+    return {**{k: v for k, v in args.items() if k in keep and v}, "resolution": resolution}
+
+
+@bp.get("/density")
+def density() -> Response:
+    """Where the density overlay of the view is and how to fetch it: ``{url, bounds, maximum}``."""
+    from geo.raster import overlay_for
+
+    params = _density_params(request.args)
+    overlay = overlay_for(store(), params)
+    query = urlencode(sorted(params.items()))
+    return _json(
+        {
+            "url": f"{request.script_root}/map-data/density.png?{query}",
+            "bounds": overlay.bounds,
+            "maximum": overlay.maximum,
+        }
+    )
+
+
+@bp.get("/density.png")
+def density_png() -> Response:
+    """The colourised density PNG (``geo.raster``, Web Mercator rows, transparent where empty)."""
+    from geo.raster import overlay_for
+
+    overlay = overlay_for(store(), {k: v for k, v in request.args.items()})
+    return Response(overlay.png, mimetype="image/png", headers={"Cache-Control": "max-age=300"})

@@ -1,0 +1,229 @@
+/* coopmap data layers: choropleth, project footprints, sites, schools, exposure rings and events.
+   Each refetches from the service when the period, the event type or (for events) the view changes. */
+(function () {
+  "use strict";
+  var C = window.coopmap;
+
+  var ICONS = {
+    school: '<svg viewBox="0 0 24 24" width="22" height="22"><circle cx="12" cy="12" r="11" fill="#1f4e9c" ' +
+      'stroke="#fff" stroke-width="1.5"/><path d="M4 10l8-4 8 4-8 4z" fill="#fff"/>' +
+      '<path d="M7.5 12v3.2c2.5 1.8 6.5 1.8 9 0V12l-4.5 2.3z" fill="#fff"/></svg>',
+    site: function (color) {
+      return '<svg viewBox="0 0 24 24" width="22" height="22"><path d="M12 1C7 1 4 4.6 4 8.6 4 14 12 23 12 23s8-9 ' +
+        '8-14.4C20 4.6 17 1 12 1z" fill="' + color + '" stroke="#fff" stroke-width="1.5"/>' +
+        '<rect x="9" y="5" width="6" height="6" fill="#fff"/></svg>';
+    }
+  };
+
+  var divIcon = function (html, size) {
+    return L.divIcon({className: "cm-icon", html: html, iconSize: [size, size], iconAnchor: [size / 2, size / 2]});
+  };
+
+  var legendControl = function (map, position) {
+    var Ctl = L.Control.extend({onAdd: function () { return C.el("div", "cm-legend"); }});
+    var ctl = new Ctl({position: position});
+    ctl.addTo(map);
+    return ctl.getContainer();
+  };
+
+  C.choropleth = function (map, opts) {
+    var st = C.state(map);
+    var layer = L.geoJSON(null, {
+      pane: "cm-choropleth",
+      style: function (f) {
+        return {fillColor: f.properties.color, fillOpacity: 0.78, color: "#ffffff", weight: 0.8};
+      },
+      onEachFeature: function (f, l) {
+        var p = f.properties, t = st.t;
+        l.bindTooltip(C.card(p.label, [
+          [opts.metric_titles[st.params.metric] || st.params.metric, p.value_text],
+          [t.events, C.fmt(p.events, st.params.lang)], [t.fatalities, C.fmt(p.fatalities, st.params.lang)],
+          [t.projects, p.projects_active], [t.schools, p.envr_count]
+        ]), {sticky: true});
+        l.on("click", function () { if (opts.country_url) window.location = opts.country_url.replace("ISO3", p.iso3) + "?lang=" + st.params.lang; });
+      }
+    });
+    var legend = legendControl(map, "bottomright");
+    var refresh = function (s, viewOnly) {
+      if (viewOnly) return;
+      C.fetchJson(st, opts.url + "?" + C.query(st, {}).toString()).then(function (data) {
+        layer.clearLayers();
+        layer.addData(data);
+        legend.textContent = "";
+        legend.appendChild(C.el("div", "cm-legend-title", data.legend.title));
+        data.legend.classes.forEach(function (c) {
+          var row = C.el("div", "cm-legend-row");
+          var sw = C.el("span", "cm-swatch");
+          sw.style.background = c.color;
+          row.appendChild(sw);
+          row.appendChild(C.el("span", null, c.label));
+          legend.appendChild(row);
+        });
+      });
+    };
+    C.register(st, "country-summary", opts.title, layer, refresh, true);
+    map.on("overlayadd", function (e) { if (e.layer === layer) legend.style.display = ""; });
+    map.on("overlayremove", function (e) { if (e.layer === layer) legend.style.display = "none"; });
+  };
+
+  var projectCard = function (st, p) {
+    var t = st.t;
+    return C.card(p.title || p.acronym, [
+      [t.acronym, p.acronym], [t.site, p.site], [t.funder, p.funder], [t.implementers, p.implementers],
+      [t.budget, p.budget_eur ? C.fmt(p.budget_eur, st.params.lang) + " \u20AC" : ""],
+      [t.dates, (p.start || "?") + " \u2192 " + (p.end || "?")], [t.status, p.status],
+      [t.components, p.components], [t.source, p.source]
+    ], p.generalised ? t.generalised : null);
+  };
+
+  C.sites = function (map, opts) {
+    var st = C.state(map);
+    var t = st.t;
+    var layers = {
+      envr: L.layerGroup(), projects: L.layerGroup(), footprints: L.geoJSON(null, {
+        pane: "cm-footprints",
+        style: {color: "#e0701b", weight: 1.6, dashArray: "5 4", fillColor: "#f07c2a", fillOpacity: 0.08}
+      }), rings: L.layerGroup()
+    };
+    var draw = function (data) {
+      Object.keys(layers).forEach(function (k) { layers[k].clearLayers(); });
+      (data.envr || []).forEach(function (p) {
+        L.marker([p.lat, p.lon], {icon: divIcon(ICONS.school, 22), pane: "cm-sites", title: p.acronym || ""})
+          .bindPopup(C.card(p.name || p.acronym, [
+            [t.acronym, p.acronym], [t.domain, p.domain], [t.city, p.city], [t.founded, p.founded],
+            [t.status, p.status], [t.source, p.source]
+          ])).addTo(layers.envr);
+      });
+      (data.projects || []).forEach(function (p) {
+        var color = opts.status_colors[p.status] || opts.status_colors.unknown;
+        L.marker([p.lat, p.lon], {icon: divIcon(ICONS.site(color), 22), pane: "cm-sites", title: p.acronym || ""})
+          .bindPopup(projectCard(st, p)).addTo(layers.projects);
+        if (opts.rings_km) {
+          L.circle([p.lat, p.lon], {radius: opts.rings_km * 1000, pane: "cm-footprints", color: color,
+            weight: 1.2, fillOpacity: 0.05, interactive: false}).addTo(layers.rings);
+        }
+      });
+      if (data.footprints) {
+        layers.footprints.addData(data.footprints);
+        layers.footprints.eachLayer(function (l) { l.bindPopup(projectCard(st, l.feature.properties)); });
+      }
+    };
+    var refresh = function (s, viewOnly) {
+      if (viewOnly) return;
+      C.fetchJson(st, opts.url + "?" + C.query(st, opts.extra || {}).toString()).then(draw);
+    };
+    C.register(st, "project-countries", t.footprints, layers.footprints, function () {}, opts.footprints);
+    if (opts.rings_km) C.register(st, "exposure", t.rings.replace("{km}", opts.rings_km), layers.rings, function () {}, true);
+    C.register(st, "projects", t.projects_layer, layers.projects, refresh, true);
+    C.register(st, "envr", t.schools_layer, layers.envr, function () {}, true);
+  };
+
+  var cellColor = function (n, max) {
+    var ramp = ["#8c96c6", "#8c6bb1", "#88419d", "#6e016b", "#4d004b", "#2d0030"];
+    var i = Math.min(ramp.length - 1, Math.floor(Math.log(n + 1) / Math.log(max + 1) * ramp.length));
+    return ramp[i];
+  };
+
+  C.events = function (map, opts) {
+    var st = C.state(map);
+    var t = st.t;
+    var group = L.layerGroup();
+    var clusters = L.markerClusterGroup({
+      showCoverageOnHover: false, maxClusterRadius: 45, chunkedLoading: true,
+      iconCreateFunction: function (cluster) {
+        var n = cluster.getChildCount();
+        var size = n < 10 ? 26 : n < 100 ? 32 : n < 1000 ? 40 : 48;
+        var node = C.el("div", "cm-cluster", String(n));
+        node.style.width = node.style.height = node.style.lineHeight = size + "px";
+        return L.divIcon({className: "cm-cluster-icon", html: node.outerHTML, iconSize: [size, size]});
+      }
+    });
+    var cells = L.layerGroup();
+    group.addLayer(clusters);
+    group.addLayer(cells);
+    var seq = 0;
+    var draw = function (data) {
+      clusters.clearLayers();
+      cells.clearLayers();
+      var markers = data.points.map(function (p) {
+        var m = L.marker([p.lat, p.lon], {icon: L.divIcon({className: "cm-event", iconSize: [9, 9]})});
+        m.bindPopup(function () {
+          return C.card(p.event_type, [
+            [t.date, p.event_date], [t.sub_type, p.sub_event_type], [t.actors, [p.actor1, p.actor2].filter(Boolean).join(" / ")],
+            [t.location, p.location], [t.fatalities, p.fatalities], [t.source, p.source], [t.dataset, p.source_dataset]
+          ], p.source_dataset === "synthetic-demo" ? t.synthetic : null);
+        });
+        return m;
+      });
+      clusters.addLayers(markers);
+      var max = data.cells.reduce(function (a, c) { return Math.max(a, c.events); }, 1);
+      var half = function (c) { return Math.min(map.latLngToLayerPoint([c.maxy, c.maxx]).x - map.latLngToLayerPoint([c.miny, c.minx]).x, 60) / 2; };
+      data.cells.forEach(function (c) {
+        /* A proportional circle at the cell centre: area follows the count, at most the cell. */
+        var radius = Math.max(3, half(c) * Math.sqrt(c.events / max));
+        L.circleMarker([(c.miny + c.maxy) / 2, (c.minx + c.maxx) / 2], {
+          pane: "cm-cells", radius: radius, color: "#ffffff", weight: 1, fillColor: cellColor(c.events, max),
+          fillOpacity: 0.8
+        }).bindTooltip(C.card(data.mode === "grid" ? t.cell : t.imprecise, [
+          [t.events, C.fmt(c.events, st.params.lang)], [t.fatalities, C.fmt(c.fatalities, st.params.lang)],
+          [t.top_type, c.top_type]
+        ]), {sticky: true}).addTo(cells);
+      });
+      st.lastEvents = data;
+    };
+    var refresh = function () {
+      if (!map.hasLayer(group)) return;
+      var mine = ++seq;
+      var extra = Object.assign({bbox: C.bbox(map, 0.1), zoom: String(Math.floor(map.getZoom()))}, opts.extra || {});
+      C.fetchJson(st, opts.url + "?" + C.query(st, extra).toString()).then(function (data) {
+        if (mine === seq) draw(data);
+      });
+    };
+    C.register(st, "conflict-events", opts.title, group, refresh, true);
+    map.on("overlayadd", function (e) { if (e.layer === group) refresh(); });
+  };
+
+  C.provinces = function (map, opts) {
+    var st = C.state(map);
+    var layer = L.geoJSON(null, {
+      pane: "cm-choropleth",
+      style: function (f) {
+        return {fillColor: f.properties.color || "#ffffff", fillOpacity: f.properties.color ? 0.7 : 0,
+                color: "#6b5e4e", weight: 0.9};
+      },
+      onEachFeature: function (f, l) {
+        var p = f.properties;
+        l.bindTooltip(C.card(p.name, [[st.t.events, p.events], [st.t.fatalities, p.fatalities]]), {sticky: true});
+      }
+    });
+    var outline = L.geoJSON(null, {pane: "cm-choropleth", interactive: false,
+      style: {color: "#2b2b2b", weight: 2.4, fillColor: opts.fill, fillOpacity: 1}}).addTo(map);
+    var refresh = function (s, viewOnly) {
+      if (viewOnly) return;
+      C.fetchJson(st, opts.url + "?" + C.query(st, {}).toString()).then(function (data) {
+        outline.clearLayers();
+        outline.addData(data.country);
+        layer.clearLayers();
+        if (data.provinces) layer.addData(data.provinces);
+      });
+    };
+    C.register(st, "provinces", opts.title, layer, refresh, true);
+  };
+  C.density = function (map, opts) {
+    var st = C.state(map);
+    var group = L.layerGroup();
+    var seq = 0;
+    var refresh = function () {
+      if (!map.hasLayer(group)) return;
+      var mine = ++seq;
+      var extra = Object.assign({bbox: C.bbox(map, 0.2), zoom: String(Math.floor(map.getZoom()))}, opts.extra || {});
+      C.fetchJson(st, opts.url + "?" + C.query(st, extra).toString()).then(function (data) {
+        if (mine !== seq) return;
+        group.clearLayers();
+        L.imageOverlay(data.url, data.bounds, {opacity: 0.75, pane: "cm-cells", className: "cm-density"}).addTo(group);
+      });
+    };
+    C.register(st, "density", opts.title, group, refresh, false);
+    map.on("overlayadd", function (e) { if (e.layer === group) refresh(); });
+  };
+})();
