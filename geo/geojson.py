@@ -39,12 +39,17 @@ class FeatureEncoder:
         self.id_field = id_field if id_field in index.frame.columns else None
         self.field_types = dict(field_types)
         self._geojson: list[orjson.Fragment | None] | None = None
+        self._columns: dict[str, tuple[str, Any]] = {}
+        self._synthetic_code: int | None = None
 
     def values(self, name: str, positions: np.ndarray) -> list[Any]:
         """Python values of column ``name`` at ``positions`` (None for missing)."""
-        column = self.index.frame[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            taken = column.to_numpy("datetime64[ms]")[positions]
+        kind, data = self._column(name)
+        if kind == "coded":
+            codes, table = data
+            return table[codes[positions]].tolist()
+        if kind == "datetime":
+            taken = data[positions]
             unit = "D" if self.field_types.get(name) == "date" else "s"
             text = np.datetime_as_string(taken, unit=unit)
             if unit == "s":
@@ -53,9 +58,8 @@ class FeatureEncoder:
             for i in np.flatnonzero(np.isnat(taken)):
                 out[i] = None
             return out
-        array = column.array
-        if isinstance(array, np.ndarray) or type(array).__name__ == "NumpyExtensionArray":
-            taken = column.to_numpy()[positions]
+        if kind == "numpy":
+            taken = data[positions]
             if taken.dtype.kind == "f":
                 return [None if v != v else v for v in taken.tolist()]
             if taken.dtype.kind == "O":
@@ -64,7 +68,33 @@ class FeatureEncoder:
                     out[i] = None
                 return out
             return taken.tolist()
-        return array.take(positions).to_numpy(dtype=object, na_value=None).tolist()
+        return data.take(positions).to_numpy(dtype=object, na_value=None).tolist()
+
+    def _column(self, name: str) -> tuple[str, Any]:
+        """How to read column ``name``, decided once: coded text, dates, numpy or extension array."""
+        cached = self._columns.get(name)
+        if cached is not None:
+            return cached
+        column = self.index.frame[name]
+        array = column.array
+        if pd.api.types.is_datetime64_any_dtype(column):
+            cached = ("datetime", column.to_numpy("datetime64[ms]"))
+        elif isinstance(array, np.ndarray) or type(array).__name__ == "NumpyExtensionArray":
+            cached = ("numpy", column.to_numpy())
+        elif pd.api.types.is_string_dtype(column) and self._repetitive(column):
+            codes, uniques = pd.factorize(column)
+            # Code -1 (missing) picks the trailing None.
+            table = np.array([*uniques.to_numpy(dtype=object, na_value=None), None], dtype=object)
+            cached = ("coded", (np.asarray(codes), table))
+        else:
+            cached = ("extension", array)
+        self._columns[name] = cached
+        return cached
+
+    @staticmethod
+    def _repetitive(column: pd.Series) -> bool:
+        sample = column.iloc[:: max(1, len(column) // 10_000)]
+        return sample.nunique(dropna=False) <= len(sample) // 4
 
     def geometries(self, positions: np.ndarray) -> list[Any]:
         """GeoJSON geometry objects (dicts or fragments) at ``positions``."""
@@ -96,11 +126,12 @@ class FeatureEncoder:
         if "source_dataset" not in self.index.frame.columns:
             return False
         codes, uniques = self.index.codes("source_dataset")
-        wanted = uniques.get_indexer(pd.Index([SYNTHETIC], dtype="string"))
-        if wanted[0] < 0:
+        if self._synthetic_code is None:
+            self._synthetic_code = int(uniques.get_indexer(pd.Index([SYNTHETIC], dtype="string"))[0])
+        if self._synthetic_code < 0:
             return False
         subset = codes if positions is None else codes[positions]
-        return bool((subset == wanted[0]).any())
+        return bool((subset == self._synthetic_code).any())
 
     def stream(self, positions: np.ndarray, members: Mapping[str, Any]) -> Iterator[bytes]:
         """A FeatureCollection as byte chunks: ``members`` first, then features ``CHUNK`` at a time.
