@@ -225,8 +225,17 @@ class IndexCache:
             if hit is None:
                 hit = build()
                 with self._lock:
+                    self._drop_superseded(key)
                     self._items[key] = hit
                     self._building.pop(key, None)
                     while len(self._items) > self.size:
                         self._items.popitem(last=False)
         return hit
+
+    def _drop_superseded(self, key: Hashable) -> None:
+        """Forget entries of the same layer built from other data (``key[:2]`` differs)."""
+        if not isinstance(key, tuple) or len(key) < 2:
+            return
+        for other in [k for k in self._items if isinstance(k, tuple) and len(k) >= 2]:
+            if other[0] == key[0] and other[1] != key[1]:
+                del self._items[other]
