@@ -45,8 +45,16 @@ def build_events(n: int, seed: int = 1):  # noqa: ANN201
 
     rng = np.random.default_rng(seed)
     minx, miny, maxx, maxy = BBOX
-    types = np.array(["Battles", "Violence against civilians", "Explosions/Remote violence", "Protests",
-                      "Riots", "Strategic developments"])
+    types = np.array(
+        [
+            "Battles",
+            "Violence against civilians",
+            "Explosions/Remote violence",
+            "Protests",
+            "Riots",
+            "Strategic developments",
+        ]
+    )
     actors = np.array([f"Armed group {i}" for i in range(40)])
     countries = np.array(["COD", "NGA", "MLI", "BFA", "NER", "CMR", "TCD", "CAF", "SDN", "SSD"])
     dates = np.datetime64("2018-01-01") + rng.integers(0, 2500, n).astype("timedelta64[D]")
@@ -95,7 +103,9 @@ def boxes(count: int, seed: int = 7) -> list[str]:
     minx, miny, maxx, maxy = BBOX
     x = rng.uniform(minx, maxx - BOX_SIZE, count)
     y = rng.uniform(miny, maxy - BOX_SIZE, count)
-    return [f"{a:.4f},{b:.4f},{a + BOX_SIZE:.4f},{b + BOX_SIZE:.4f}" for a, b in zip(x, y, strict=True)]
+    return [
+        f"{a:.4f},{b:.4f},{a + BOX_SIZE:.4f},{b + BOX_SIZE:.4f}" for a, b in zip(x, y, strict=True)
+    ]
 
 
 def measure(items_url: str, queries: list[str], encoding: str = "identity") -> dict[str, float]:
@@ -153,15 +163,22 @@ def download(url: str, pid: int, encoding: str = "identity") -> dict[str, float]
     sampler.start()
     size = 0
     start = time.perf_counter()
-    with requests.get(url, stream=True, timeout=600, headers={"Accept-Encoding": encoding}) as response:
+    with requests.get(
+        url, stream=True, timeout=600, headers={"Accept-Encoding": encoding}
+    ) as response:
         response.raise_for_status()
         for chunk in response.iter_content(1 << 20):
             size += len(chunk)
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
-    return {"mb": size / 1e6, "seconds": seconds, "mbps": size / 1e6 / seconds, "rss_before": before,
-            "rss_peak": peak[0]}
+    return {
+        "mb": size / 1e6,
+        "seconds": seconds,
+        "mbps": size / 1e6 / seconds,
+        "rss_before": before,
+        "rss_peak": peak[0],
+    }
 
 
 def setup_pygeoapi(work: Path, events, port: int) -> tuple[list[str], dict[str, str]]:  # noqa: ANN001
@@ -169,11 +186,24 @@ def setup_pygeoapi(work: Path, events, port: int) -> tuple[list[str], dict[str, 
     python = PYGEOAPI_VENV / "bin" / "python"
     if not python.exists():
         subprocess.run(["python3", "-m", "venv", str(PYGEOAPI_VENV)], check=True)
-    probe = subprocess.run([str(python), "-c", "import pygeoapi, geopandas, pyarrow, s3fs, gunicorn"],
-                           capture_output=True)
+    probe = subprocess.run(
+        [str(python), "-c", "import pygeoapi, geopandas, pyarrow, s3fs, gunicorn"],
+        capture_output=True,
+    )
     if probe.returncode != 0:
-        subprocess.run([str(PYGEOAPI_VENV / "bin" / "pip"), "install", "-q", "pygeoapi", "gunicorn",
-                        "geopandas", "pyarrow", "s3fs"], check=True)
+        subprocess.run(
+            [
+                str(PYGEOAPI_VENV / "bin" / "pip"),
+                "install",
+                "-q",
+                "pygeoapi",
+                "gunicorn",
+                "geopandas",
+                "pyarrow",
+                "s3fs",
+            ],
+            check=True,
+        )
     data = events.drop(columns=["original"]).copy()
     data["lon"] = data.geometry.x
     data["lat"] = data.geometry.y
@@ -183,10 +213,29 @@ def setup_pygeoapi(work: Path, events, port: int) -> tuple[list[str], dict[str, 
     config.write_text(PYGEOAPI_CONFIG.format(port=port, source=parquet))
     openapi = work / "pygeoapi-openapi.yml"
     env = {**os.environ, "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
-    subprocess.run([str(PYGEOAPI_VENV / "bin" / "pygeoapi"), "openapi", "generate", str(config),
-                    "--output-file", str(openapi)], check=True, env=env, capture_output=True)
-    command = [str(PYGEOAPI_VENV / "bin" / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
-               "--timeout", "600", "pygeoapi.flask_app:APP"]
+    subprocess.run(
+        [
+            str(PYGEOAPI_VENV / "bin" / "pygeoapi"),
+            "openapi",
+            "generate",
+            str(config),
+            "--output-file",
+            str(openapi),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    command = [
+        str(PYGEOAPI_VENV / "bin" / "gunicorn"),
+        "-w",
+        "1",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "600",
+        "pygeoapi.flask_app:APP",
+    ]
     return command, env
 
 
@@ -246,41 +295,76 @@ def main() -> None:
         t0 = time.perf_counter()
         events = build_events(args.events)
         ParquetStore(work / "home").write("conflict-events", events, ["benchmark"])
-        print(f"built {len(events):,} events in {time.perf_counter() - t0:.1f} s (workspace {work})")
+        print(
+            f"built {len(events):,} events in {time.perf_counter() - t0:.1f} s (workspace {work})"
+        )
         bboxes = boxes(args.requests)
 
         port = free_port()
         env = {**os.environ, "COOPMAP_HOME": str(work / "home")}
         coopmap = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "--timeout", "600",
-             "webmap:create_app()"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                "1",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "600",
+                "webmap:create_app()",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         processes.append(coopmap)
         base = f"http://127.0.0.1:{port}"
         wait_ready(f"{base}/ogc", coopmap)
         t0 = time.perf_counter()
-        requests.get(f"{base}/ogc/collections/conflict-events/items?limit=1", timeout=600).raise_for_status()
-        print(f"coopmap first request (reads the layer, builds the index): {time.perf_counter() - t0:.2f} s")
+        requests.get(
+            f"{base}/ogc/collections/conflict-events/items?limit=1", timeout=600
+        ).raise_for_status()
+        print(
+            f"coopmap first request (reads the layer, builds the index): {time.perf_counter() - t0:.2f} s"
+        )
         items = f"{base}/ogc/collections/conflict-events/items"
         queries = [f"bbox={bbox}&limit={LIMIT}" for bbox in bboxes]
         ours = measure(items, queries)
         zipped = measure(items, queries[:100], encoding="gzip")
         deep = measure(items, [f"{q}&offset=8000" for q in queries[:100]])
         rng = np.random.default_rng(3)
-        whole = measure(items, [f"limit={LIMIT}&offset={o}" for o in rng.integers(0, args.events - LIMIT, 100)])
-        print(f"coopmap  bbox+limit={LIMIT}: p50 {ours['p50']:.1f} ms  p99 {ours['p99']:.1f} ms  "
-              f"{ours['rps']:.1f} req/s  ({ours['features']:.0f} features/response)")
-        print(f"coopmap  same, gzip: p50 {zipped['p50']:.1f} ms  p99 {zipped['p99']:.1f} ms  {zipped['rps']:.1f} req/s")
-        print(f"coopmap  same, offset=8000 (deep page): p50 {deep['p50']:.1f} ms  ({deep['features']:.0f} features)")
-        print(f"coopmap  whole layer at random offsets up to {args.events:,}: p50 {whole['p50']:.1f} ms  "
-              f"({whole['features']:.0f} features)")
+        whole = measure(
+            items, [f"limit={LIMIT}&offset={o}" for o in rng.integers(0, args.events - LIMIT, 100)]
+        )
+        print(
+            f"coopmap  bbox+limit={LIMIT}: p50 {ours['p50']:.1f} ms  p99 {ours['p99']:.1f} ms  "
+            f"{ours['rps']:.1f} req/s  ({ours['features']:.0f} features/response)"
+        )
+        print(
+            f"coopmap  same, gzip: p50 {zipped['p50']:.1f} ms  p99 {zipped['p99']:.1f} ms  {zipped['rps']:.1f} req/s"
+        )
+        print(
+            f"coopmap  same, offset=8000 (deep page): p50 {deep['p50']:.1f} ms  ({deep['features']:.0f} features)"
+        )
+        print(
+            f"coopmap  whole layer at random offsets up to {args.events:,}: p50 {whole['p50']:.1f} ms  "
+            f"({whole['features']:.0f} features)"
+        )
         pid = worker_pid(coopmap.pid)
         dl = download(f"{base}/download/conflict-events.geojson", pid)
         gz = download(f"{base}/download/conflict-events.geojson", pid, "gzip")
-        print(f"coopmap  full GeoJSON download: {dl['mb']:.0f} MB in {dl['seconds']:.1f} s = "
-              f"{dl['mbps']:.0f} MB/s; worker RSS {dl['rss_before']:.0f} MB before, "
-              f"{dl['rss_peak']:.0f} MB peak during (+{dl['rss_peak'] - dl['rss_before']:.0f} MB)")
-        print(f"coopmap  same, gzip on the fly: {gz['mb']:.0f} MB compressed in {gz['seconds']:.1f} s; "
-              f"worker RSS peak {gz['rss_peak']:.0f} MB")
+        print(
+            f"coopmap  full GeoJSON download: {dl['mb']:.0f} MB in {dl['seconds']:.1f} s = "
+            f"{dl['mbps']:.0f} MB/s; worker RSS {dl['rss_before']:.0f} MB before, "
+            f"{dl['rss_peak']:.0f} MB peak during (+{dl['rss_peak'] - dl['rss_before']:.0f} MB)"
+        )
+        print(
+            f"coopmap  same, gzip on the fly: {gz['mb']:.0f} MB compressed in {gz['seconds']:.1f} s; "
+            f"worker RSS peak {gz['rss_peak']:.0f} MB"
+        )
 
         if args.skip_pygeoapi:
             return
@@ -290,16 +374,26 @@ def main() -> None:
         except (subprocess.CalledProcessError, OSError) as exc:
             print(f"pygeoapi could not be set up: {exc}")
             return
-        pygeo = subprocess.Popen(command, env=penv, cwd=work, stdout=subprocess.DEVNULL,
-                                 stderr=open(work / "pygeoapi.log", "wb"))
+        pygeo = subprocess.Popen(
+            command,
+            env=penv,
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=open(work / "pygeoapi.log", "wb"),
+        )
         processes.append(pygeo)
         wait_ready(f"http://127.0.0.1:{pport}/collections/events/items?limit=1&f=json", pygeo)
-        theirs = measure(f"http://127.0.0.1:{pport}/collections/events/items",
-                         [f"{q}&f=json" for q in queries])
-        print(f"pygeoapi bbox+limit={LIMIT}: p50 {theirs['p50']:.1f} ms  p99 {theirs['p99']:.1f} ms  "
-              f"{theirs['rps']:.1f} req/s  ({theirs['features']:.0f} features/response)")
-        print(f"ratio coopmap/pygeoapi: {ours['rps'] / theirs['rps']:.1f}x requests/s, "
-              f"p50 {theirs['p50'] / ours['p50']:.1f}x faster")
+        theirs = measure(
+            f"http://127.0.0.1:{pport}/collections/events/items", [f"{q}&f=json" for q in queries]
+        )
+        print(
+            f"pygeoapi bbox+limit={LIMIT}: p50 {theirs['p50']:.1f} ms  p99 {theirs['p99']:.1f} ms  "
+            f"{theirs['rps']:.1f} req/s  ({theirs['features']:.0f} features/response)"
+        )
+        print(
+            f"ratio coopmap/pygeoapi: {ours['rps'] / theirs['rps']:.1f}x requests/s, "
+            f"p50 {theirs['p50'] / ours['p50']:.1f}x faster"
+        )
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)

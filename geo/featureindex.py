@@ -86,8 +86,9 @@ class LayerIndex:
             positions = np.arange(self.n, dtype=np.int64)
         return positions
 
-    def _narrow(self, positions: np.ndarray | None, mask_of: Callable[..., np.ndarray],
-                *args: object) -> np.ndarray:
+    def _narrow(
+        self, positions: np.ndarray | None, mask_of: Callable[..., np.ndarray], *args: object
+    ) -> np.ndarray:
         mask = mask_of(positions, *args)
         return np.flatnonzero(mask) if positions is None else positions[mask]
 
@@ -116,7 +117,9 @@ class LayerIndex:
             mask &= days <= np.datetime64(period.end, "D")
         return mask
 
-    def _filter_mask(self, positions: np.ndarray | None, name: str, values: tuple[str, ...]) -> np.ndarray:
+    def _filter_mask(
+        self, positions: np.ndarray | None, name: str, values: tuple[str, ...]
+    ) -> np.ndarray:
         codes, uniques = self.codes(name)
         wanted = uniques.get_indexer(pd.Index(list(values), dtype="string"))
         wanted = wanted[wanted >= 0]
@@ -197,8 +200,9 @@ def orient_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if not np.isin(types, (3, 6, 7)).any():
         return frame
     out = frame.copy()
-    out[frame.geometry.name] = gpd.GeoSeries(shapely.orient_polygons(geoms, exterior_cw=False),
-                                             index=frame.index, crs=frame.crs)
+    out[frame.geometry.name] = gpd.GeoSeries(
+        shapely.orient_polygons(geoms, exterior_cw=False), index=frame.index, crs=frame.crs
+    )
     return out
 
 

@@ -32,8 +32,13 @@ class FeatureEncoder:
     field_types : catalogue type per field (``date`` values are written as ``YYYY-MM-DD``)
     """
 
-    def __init__(self, index: LayerIndex, fields: Sequence[str], id_field: str,
-                 field_types: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        index: LayerIndex,
+        fields: Sequence[str],
+        id_field: str,
+        field_types: Mapping[str, str],
+    ) -> None:
         self.index = index
         self.fields = [f for f in fields if f in index.frame.columns]
         self.id_field = id_field if id_field in index.frame.columns else None
@@ -101,24 +106,38 @@ class FeatureEncoder:
         index = self.index
         if index.points:
             xs, ys = index.x[positions].tolist(), index.y[positions].tolist()
-            return [None if x != x else {"type": "Point", "coordinates": [x, y]} for x, y in zip(xs, ys, strict=True)]
+            return [
+                None if x != x else {"type": "Point", "coordinates": [x, y]}
+                for x, y in zip(xs, ys, strict=True)
+            ]
         if self._geojson is None:
             geoms = np.asarray(index.frame.geometry.array)
             encoded = shapely.to_geojson(geoms)
-            self._geojson = [None if text is None else orjson.Fragment(text) for text in encoded.tolist()]
+            self._geojson = [
+                None if text is None else orjson.Fragment(text) for text in encoded.tolist()
+            ]
         return [self._geojson[i] for i in positions.tolist()]
 
     def features(self, positions: np.ndarray) -> list[dict[str, Any]]:
         """GeoJSON features (dicts) of the rows at ``positions``."""
         positions = np.asarray(positions, dtype=np.int64)
         columns = [self.values(name, positions) for name in self.fields]
-        ids = self.values(self.id_field, positions) if self.id_field else list(range(len(positions)))
+        ids = self.values(self.id_field, positions) if self.id_field else positions.tolist()
         geometries = self.geometries(positions)
         names = self.fields
         return [
-            {"type": "Feature", "id": fid, "geometry": geom, "properties": dict(zip(names, row, strict=True))}
-            for fid, geom, row in zip(ids, geometries, zip(*columns, strict=True) if columns
-                                      else ([()] * len(positions)), strict=True)
+            {
+                "type": "Feature",
+                "id": fid,
+                "geometry": geom,
+                "properties": dict(zip(names, row, strict=True)),
+            }
+            for fid, geom, row in zip(
+                ids,
+                geometries,
+                zip(*columns, strict=True) if columns else ([()] * len(positions)),
+                strict=True,
+            )
         ]
 
     def has_synthetic(self, positions: np.ndarray | None = None) -> bool:
@@ -127,7 +146,9 @@ class FeatureEncoder:
             return False
         codes, uniques = self.index.codes("source_dataset")
         if self._synthetic_code is None:
-            self._synthetic_code = int(uniques.get_indexer(pd.Index([SYNTHETIC], dtype="string"))[0])
+            self._synthetic_code = int(
+                uniques.get_indexer(pd.Index([SYNTHETIC], dtype="string"))[0]
+            )
         if self._synthetic_code < 0:
             return False
         subset = codes if positions is None else codes[positions]
@@ -141,6 +162,6 @@ class FeatureEncoder:
         head = orjson.dumps({"type": "FeatureCollection", **members})
         yield head[:-1] + b',"features":['
         for start in range(0, len(positions), CHUNK):
-            body = orjson.dumps(self.features(positions[start:start + CHUNK]))[1:-1]
+            body = orjson.dumps(self.features(positions[start : start + CHUNK]))[1:-1]
             yield body if start == 0 else b"," + body
         yield b"]}\n"

@@ -16,7 +16,10 @@ INDEX = LayerIndex(EVENTS, "event_date")
 
 
 @given(
-    st.floats(-20, 45), st.floats(-15, 25), st.floats(0, 30), st.floats(0, 30),
+    st.floats(-20, 45),
+    st.floats(-15, 25),
+    st.floats(0, 30),
+    st.floats(0, 30),
     st.sampled_from([None, "2024", "2023-02/2023-06", "../2023-03-31"]),
     st.sampled_from([None, "Battles", "Protests,Battles"]),
 )
@@ -34,7 +37,9 @@ def test_index_selection_equals_the_geopandas_filter(x, y, w, h, period, kind):
 
 def test_points_on_the_bbox_edge_are_inside():
     query = parse_query({"bbox": "10,5,20,6"}, [])
-    edge = LayerIndex(EVENTS.iloc[:1].set_geometry(shapely.points([[10.0, 5.0]]), crs="EPSG:4326"), None)
+    edge = LayerIndex(
+        EVENTS.iloc[:1].set_geometry(shapely.points([[10.0, 5.0]]), crs="EPSG:4326"), None
+    )
     assert list(edge.select(query)) == [0]
 
 
