@@ -86,8 +86,9 @@ class LayerIndex:
             positions = np.arange(self.n, dtype=np.int64)
         return positions
 
-    def _narrow(self, positions: np.ndarray | None, mask_of: Callable[..., np.ndarray],
-                *args: object) -> np.ndarray:
+    def _narrow(
+        self, positions: np.ndarray | None, mask_of: Callable[..., np.ndarray], *args: object
+    ) -> np.ndarray:
         mask = mask_of(positions, *args)
         return np.flatnonzero(mask) if positions is None else positions[mask]
 
@@ -116,7 +117,9 @@ class LayerIndex:
             mask &= days <= np.datetime64(period.end, "D")
         return mask
 
-    def _filter_mask(self, positions: np.ndarray | None, name: str, values: tuple[str, ...]) -> np.ndarray:
+    def _filter_mask(
+        self, positions: np.ndarray | None, name: str, values: tuple[str, ...]
+    ) -> np.ndarray:
         codes, uniques = self.codes(name)
         wanted = uniques.get_indexer(pd.Index(list(values), dtype="string"))
         wanted = wanted[wanted >= 0]
@@ -197,8 +200,9 @@ def orient_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if not np.isin(types, (3, 6, 7)).any():
         return frame
     out = frame.copy()
-    out[frame.geometry.name] = gpd.GeoSeries(shapely.orient_polygons(geoms, exterior_cw=False),
-                                             index=frame.index, crs=frame.crs)
+    out[frame.geometry.name] = gpd.GeoSeries(
+        shapely.orient_polygons(geoms, exterior_cw=False), index=frame.index, crs=frame.crs
+    )
     return out
 
 
@@ -225,8 +229,17 @@ class IndexCache:
             if hit is None:
                 hit = build()
                 with self._lock:
+                    self._drop_superseded(key)
                     self._items[key] = hit
                     self._building.pop(key, None)
                     while len(self._items) > self.size:
                         self._items.popitem(last=False)
         return hit
+
+    def _drop_superseded(self, key: Hashable) -> None:
+        """Forget entries of the same layer built from other data (``key[:2]`` differs)."""
+        if not isinstance(key, tuple) or len(key) < 2:
+            return
+        for other in [k for k in self._items if isinstance(k, tuple) and len(k) >= 2]:
+            if other[0] == key[0] and other[1] != key[1]:
+                del self._items[other]

@@ -32,19 +32,29 @@ class FeatureEncoder:
     field_types : catalogue type per field (``date`` values are written as ``YYYY-MM-DD``)
     """
 
-    def __init__(self, index: LayerIndex, fields: Sequence[str], id_field: str,
-                 field_types: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        index: LayerIndex,
+        fields: Sequence[str],
+        id_field: str,
+        field_types: Mapping[str, str],
+    ) -> None:
         self.index = index
         self.fields = [f for f in fields if f in index.frame.columns]
         self.id_field = id_field if id_field in index.frame.columns else None
         self.field_types = dict(field_types)
         self._geojson: list[orjson.Fragment | None] | None = None
+        self._columns: dict[str, tuple[str, Any]] = {}
+        self._synthetic_code: int | None = None
 
     def values(self, name: str, positions: np.ndarray) -> list[Any]:
         """Python values of column ``name`` at ``positions`` (None for missing)."""
-        column = self.index.frame[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            taken = column.to_numpy("datetime64[ms]")[positions]
+        kind, data = self._column(name)
+        if kind == "coded":
+            codes, table = data
+            return table[codes[positions]].tolist()
+        if kind == "datetime":
+            taken = data[positions]
             unit = "D" if self.field_types.get(name) == "date" else "s"
             text = np.datetime_as_string(taken, unit=unit)
             if unit == "s":
@@ -53,9 +63,8 @@ class FeatureEncoder:
             for i in np.flatnonzero(np.isnat(taken)):
                 out[i] = None
             return out
-        array = column.array
-        if isinstance(array, np.ndarray) or type(array).__name__ == "NumpyExtensionArray":
-            taken = column.to_numpy()[positions]
+        if kind == "numpy":
+            taken = data[positions]
             if taken.dtype.kind == "f":
                 return [None if v != v else v for v in taken.tolist()]
             if taken.dtype.kind == "O":
@@ -64,31 +73,71 @@ class FeatureEncoder:
                     out[i] = None
                 return out
             return taken.tolist()
-        return array.take(positions).to_numpy(dtype=object, na_value=None).tolist()
+        return data.take(positions).to_numpy(dtype=object, na_value=None).tolist()
+
+    def _column(self, name: str) -> tuple[str, Any]:
+        """How to read column ``name``, decided once: coded text, dates, numpy or extension array."""
+        cached = self._columns.get(name)
+        if cached is not None:
+            return cached
+        column = self.index.frame[name]
+        array = column.array
+        if pd.api.types.is_datetime64_any_dtype(column):
+            cached = ("datetime", column.to_numpy("datetime64[ms]"))
+        elif isinstance(array, np.ndarray) or type(array).__name__ == "NumpyExtensionArray":
+            cached = ("numpy", column.to_numpy())
+        elif pd.api.types.is_string_dtype(column) and self._repetitive(column):
+            codes, uniques = pd.factorize(column)
+            # Code -1 (missing) picks the trailing None.
+            table = np.array([*uniques.to_numpy(dtype=object, na_value=None), None], dtype=object)
+            cached = ("coded", (np.asarray(codes), table))
+        else:
+            cached = ("extension", array)
+        self._columns[name] = cached
+        return cached
+
+    @staticmethod
+    def _repetitive(column: pd.Series) -> bool:
+        sample = column.iloc[:: max(1, len(column) // 10_000)]
+        return sample.nunique(dropna=False) <= len(sample) // 4
 
     def geometries(self, positions: np.ndarray) -> list[Any]:
         """GeoJSON geometry objects (dicts or fragments) at ``positions``."""
         index = self.index
         if index.points:
             xs, ys = index.x[positions].tolist(), index.y[positions].tolist()
-            return [None if x != x else {"type": "Point", "coordinates": [x, y]} for x, y in zip(xs, ys, strict=True)]
+            return [
+                None if x != x else {"type": "Point", "coordinates": [x, y]}
+                for x, y in zip(xs, ys, strict=True)
+            ]
         if self._geojson is None:
             geoms = np.asarray(index.frame.geometry.array)
             encoded = shapely.to_geojson(geoms)
-            self._geojson = [None if text is None else orjson.Fragment(text) for text in encoded.tolist()]
+            self._geojson = [
+                None if text is None else orjson.Fragment(text) for text in encoded.tolist()
+            ]
         return [self._geojson[i] for i in positions.tolist()]
 
     def features(self, positions: np.ndarray) -> list[dict[str, Any]]:
         """GeoJSON features (dicts) of the rows at ``positions``."""
         positions = np.asarray(positions, dtype=np.int64)
         columns = [self.values(name, positions) for name in self.fields]
-        ids = self.values(self.id_field, positions) if self.id_field else list(range(len(positions)))
+        ids = self.values(self.id_field, positions) if self.id_field else positions.tolist()
         geometries = self.geometries(positions)
         names = self.fields
         return [
-            {"type": "Feature", "id": fid, "geometry": geom, "properties": dict(zip(names, row, strict=True))}
-            for fid, geom, row in zip(ids, geometries, zip(*columns, strict=True) if columns
-                                      else ([()] * len(positions)), strict=True)
+            {
+                "type": "Feature",
+                "id": fid,
+                "geometry": geom,
+                "properties": dict(zip(names, row, strict=True)),
+            }
+            for fid, geom, row in zip(
+                ids,
+                geometries,
+                zip(*columns, strict=True) if columns else ([()] * len(positions)),
+                strict=True,
+            )
         ]
 
     def has_synthetic(self, positions: np.ndarray | None = None) -> bool:
@@ -96,11 +145,14 @@ class FeatureEncoder:
         if "source_dataset" not in self.index.frame.columns:
             return False
         codes, uniques = self.index.codes("source_dataset")
-        wanted = uniques.get_indexer(pd.Index([SYNTHETIC], dtype="string"))
-        if wanted[0] < 0:
+        if self._synthetic_code is None:
+            self._synthetic_code = int(
+                uniques.get_indexer(pd.Index([SYNTHETIC], dtype="string"))[0]
+            )
+        if self._synthetic_code < 0:
             return False
         subset = codes if positions is None else codes[positions]
-        return bool((subset == wanted[0]).any())
+        return bool((subset == self._synthetic_code).any())
 
     def stream(self, positions: np.ndarray, members: Mapping[str, Any]) -> Iterator[bytes]:
         """A FeatureCollection as byte chunks: ``members`` first, then features ``CHUNK`` at a time.
@@ -110,6 +162,6 @@ class FeatureEncoder:
         head = orjson.dumps({"type": "FeatureCollection", **members})
         yield head[:-1] + b',"features":['
         for start in range(0, len(positions), CHUNK):
-            body = orjson.dumps(self.features(positions[start:start + CHUNK]))[1:-1]
+            body = orjson.dumps(self.features(positions[start : start + CHUNK]))[1:-1]
             yield body if start == 0 else b"," + body
         yield b"]}\n"

@@ -102,8 +102,13 @@ def _frame(layer: Layer, store: Store, forwarded: Mapping[str, str]) -> gpd.GeoD
         return empty_frame(layer)
 
 
-def select(cache: IndexCache, layer: Layer, store: Store, params: Mapping[str, str],
-           reserved: tuple[str, ...] = ()) -> Selection:
+def select(
+    cache: IndexCache,
+    layer: Layer,
+    store: Store,
+    params: Mapping[str, str],
+    reserved: tuple[str, ...] = (),
+) -> Selection:
     """Parse ``params`` strictly and select the matching rows of ``layer``.
 
     Parameters
@@ -126,7 +131,9 @@ def select(cache: IndexCache, layer: Layer, store: Store, params: Mapping[str, s
     sortable = [f.name for f in public_fields(layer) if f.name in columns]
     sortby = parse_sortby(params.get("sortby"), sortable)
     if layer.source.computed:
-        query = Query(query.bbox, None, tuple(f for f in query.filters if f[0] not in SOURCE_PARAMS))
+        query = Query(
+            query.bbox, None, tuple(f for f in query.filters if f[0] not in SOURCE_PARAMS)
+        )
     if any(name not in columns for name, _ in query.filters):
         # A filter on a column this layer's data lacks matches nothing.
         positions = np.zeros(0, dtype=np.int64)

@@ -18,9 +18,13 @@ BBOX = "0,0,20,10"
 
 @pytest.fixture
 def events(app):
-    frame = pd.concat([random_events(1500, seed=5),
-                       make_events([{"lon": 10.0, "lat": 5.0, "event_id": "A1", "event_date": "2024-02-02"}])],
-                      ignore_index=True)
+    frame = pd.concat(
+        [
+            random_events(1500, seed=5),
+            make_events([{"lon": 10.0, "lat": 5.0, "event_id": "A1", "event_date": "2024-02-02"}]),
+        ],
+        ignore_index=True,
+    )
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
     app.extensions["coopmap.store"].write("conflict-events", frame, ["test"])
     return frame
@@ -83,13 +87,17 @@ def test_formats_carry_version_licence_and_synthetic_notice(client, app, events,
     description = pyogrio.read_info(fgb)["layer_metadata"]["DESCRIPTION"]
     assert version in description and "synthetic demo data" in description
 
-    sidecar = orjson.loads(fetch(client, f"/download/conflict-events.metadata.json?bbox={BBOX}").get_data())
+    sidecar = orjson.loads(
+        fetch(client, f"/download/conflict-events.metadata.json?bbox={BBOX}").get_data()
+    )
     assert sidecar["number_of_features"] == len(_expected(events))
     assert sidecar["data_version"] == version
 
 
 def test_real_data_only_downloads_have_no_notice(client, events):
-    collection = orjson.loads(fetch(client, "/download/conflict-events.geojson?event_id=A1").get_data())
+    collection = orjson.loads(
+        fetch(client, "/download/conflict-events.geojson?event_id=A1").get_data()
+    )
     assert [f["id"] for f in collection["features"]] == ["A1"]
     assert "notice" not in collection and "notice" not in collection["coopmap"]
 
@@ -108,7 +116,11 @@ def test_geojson_streams_and_gzips(client, events):
 
 def test_downloads_revalidate(client, events):
     first = fetch(client, "/download/conflict-events.parquet")
-    again = fetch(client, "/download/conflict-events.parquet", headers={"If-None-Match": first.headers["ETag"]})
+    again = fetch(
+        client,
+        "/download/conflict-events.parquet",
+        headers={"If-None-Match": first.headers["ETag"]},
+    )
     assert again.status_code == 304
 
 
@@ -116,3 +128,16 @@ def test_countries_download_reads_back(client, tmp_path):
     response = fetch(client, "/download/countries.geojson?iso3=FRA,DEU")
     frame = gpd.read_file(io.BytesIO(response.get_data()))
     assert sorted(frame["iso3"]) == ["DEU", "FRA"]
+
+
+def test_cli_style_geojson_export_has_unique_ids_and_metadata(tmp_path):
+    from geo.export import write_frame
+
+    frame = random_events(12000, seed=8)
+    path = tmp_path / "events.geojson"
+    write_frame(frame, path, "conflict-events", {"data_version": "v1", "licence": "L"})
+    collection = orjson.loads(path.read_bytes())
+    ids = [f["id"] for f in collection["features"]]
+    assert len(ids) == len(set(ids)) == 12000
+    assert collection["coopmap"]["data_version"] == "v1"
+    assert "synthetic demo data" in collection["notice"]

@@ -23,12 +23,29 @@ N_RANDOM = 3000
 
 @pytest.fixture(scope="module")
 def events() -> gpd.GeoDataFrame:
-    hand = make_events([
-        {"lon": 29.2, "lat": -1.6, "event_date": "2024-03-01", "country_iso3": "COD", "event_id": "H1",
-         "notes": "<script>alert('x')</script>", "fatalities": 7, "event_type": "Battles"},
-        {"lon": 29.3, "lat": -1.5, "event_date": "2024-06-30", "country_iso3": "COD", "event_id": "H2",
-         "event_type": "Protests", "fatalities": 0},
-    ])
+    hand = make_events(
+        [
+            {
+                "lon": 29.2,
+                "lat": -1.6,
+                "event_date": "2024-03-01",
+                "country_iso3": "COD",
+                "event_id": "H1",
+                "notes": "<script>alert('x')</script>",
+                "fatalities": 7,
+                "event_type": "Battles",
+            },
+            {
+                "lon": 29.3,
+                "lat": -1.5,
+                "event_date": "2024-06-30",
+                "country_iso3": "COD",
+                "event_id": "H2",
+                "event_type": "Protests",
+                "fatalities": 0,
+            },
+        ]
+    )
     frame = pd.concat([random_events(N_RANDOM, seed=3), hand], ignore_index=True)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
 
@@ -66,7 +83,10 @@ def test_owslib_lists_the_catalogue_and_reads_items(base, events):
     api = Features(f"{base}/ogc")
     ids = [c["id"] for c in api.collections()["collections"]]
     assert {"countries", "conflict-events", "provinces", "country-summary"} <= set(ids)
-    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in api.conformance()["conformsTo"]
+    assert (
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"
+        in api.conformance()["conformsTo"]
+    )
     result = api.collection_items("conflict-events", bbox=[0, 0, 20, 10], limit=50)
     inside = events.cx[0:20, 0:10]
     assert result["numberMatched"] == len(inside)
@@ -74,7 +94,9 @@ def test_owslib_lists_the_catalogue_and_reads_items(base, events):
 
 
 def test_geopandas_reads_the_items_url(base):
-    frame = gpd.read_file(f"{base}/ogc/collections/conflict-events/items?limit=200&event_type=Battles")
+    frame = gpd.read_file(
+        f"{base}/ogc/collections/conflict-events/items?limit=200&event_type=Battles"
+    )
     assert len(frame) == 200
     assert set(frame["event_type"]) == {"Battles"}
     assert frame.crs.to_epsg() == 4326
@@ -109,13 +131,18 @@ def test_datetime_filters_and_sortby(base, events):
     page = items(base, query="datetime=2024-01-01/2024-03-31&limit=10000")
     dates = {f["properties"]["event_date"] for f in page["features"]}
     assert min(dates) >= "2024-01-01" and max(dates) <= "2024-03-31"
-    expected = ((events["event_date"] >= "2024-01-01") & (events["event_date"] <= "2024-03-31")).sum()
+    expected = (
+        (events["event_date"] >= "2024-01-01") & (events["event_date"] <= "2024-03-31")
+    ).sum()
     assert page["numberMatched"] == expected
     open_end = items(base, query="datetime=../2023-01-31&limit=1")
     assert open_end["numberMatched"] == (events["event_date"] <= "2023-01-31").sum()
     ranked = items(base, query="sortby=-fatalities&limit=20")
     fatalities = [f["properties"]["fatalities"] for f in ranked["features"]]
-    assert fatalities == sorted(fatalities, reverse=True) and fatalities[0] == events["fatalities"].max()
+    assert (
+        fatalities == sorted(fatalities, reverse=True)
+        and fatalities[0] == events["fatalities"].max()
+    )
 
 
 def test_property_filters_combine_with_or_inside_a_field(base, events):
@@ -193,29 +220,36 @@ def test_etag_and_last_modified_revalidate_with_304(base):
 
 
 def test_large_bodies_are_gzipped_and_cors_is_open(base):
-    status, headers, body = get(f"{base}/ogc/collections/conflict-events/items?limit=500",
-                                {"Accept-Encoding": "gzip", "Origin": "http://elsewhere.example"})
+    status, headers, body = get(
+        f"{base}/ogc/collections/conflict-events/items?limit=500",
+        {"Accept-Encoding": "gzip", "Origin": "http://elsewhere.example"},
+    )
     assert headers["Content-Encoding"] == "gzip"
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert len(orjson.loads(gzip.decompress(body))["features"]) == 500
 
 
 def test_html_view_escapes_data_and_links_pages(base):
-    status, headers, body = get(f"{base}/ogc/collections/conflict-events/items?country_iso3=COD&f=html")
+    status, headers, body = get(
+        f"{base}/ogc/collections/conflict-events/items?country_iso3=COD&f=html"
+    )
     text = body.decode()
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert "<script>alert" not in text
     assert "&lt;script&gt;alert(" in text
     assert 'class="notice"' not in text
-    status, headers, body = get(f"{base}/ogc/collections/conflict-events/items?limit=10",
-                                {"Accept": "text/html"})
+    status, headers, body = get(
+        f"{base}/ogc/collections/conflict-events/items?limit=10", {"Accept": "text/html"}
+    )
     assert headers["Content-Type"].startswith("text/html")
     assert 'rel="next"' in body.decode()
     assert '<p class="notice">synthetic demo data' in body.decode()
 
 
 def test_csv_items(base):
-    status, headers, body = get(f"{base}/ogc/collections/conflict-events/items?f=csv&country_iso3=COD")
+    status, headers, body = get(
+        f"{base}/ogc/collections/conflict-events/items?f=csv&country_iso3=COD"
+    )
     table = pd.read_csv(pd.io.common.BytesIO(body))
     assert list(table["event_id"]) == ["H1", "H2"]
     assert np.allclose(table["longitude"], [29.2, 29.3])

@@ -21,12 +21,25 @@ from webmap import create_app
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
     # A small page maximum keeps each fuzzed request cheap (the countries are large polygons).
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(tmp_path_factory.mktemp("fuzz-home")),
-                      "OGC_MAX_LIMIT": 20})
-    frame = pd.concat([random_events(300, seed=9),
-                       make_events([{"lon": 29.2, "lat": -1.6, "event_date": "2024-03-01", "country_iso3": "COD"}])],
-                      ignore_index=True)
-    app.extensions["coopmap.store"].write("conflict-events", gpd.GeoDataFrame(frame, crs="EPSG:4326"), ["t"])
+    app = create_app(
+        {
+            "TESTING": True,
+            "COOPMAP_HOME": str(tmp_path_factory.mktemp("fuzz-home")),
+            "OGC_MAX_LIMIT": 20,
+        }
+    )
+    frame = pd.concat(
+        [
+            random_events(300, seed=9),
+            make_events(
+                [{"lon": 29.2, "lat": -1.6, "event_date": "2024-03-01", "country_iso3": "COD"}]
+            ),
+        ],
+        ignore_index=True,
+    )
+    app.extensions["coopmap.store"].write(
+        "conflict-events", gpd.GeoDataFrame(frame, crs="EPSG:4326"), ["t"]
+    )
     return app
 
 
@@ -40,7 +53,9 @@ def test_no_request_from_the_openapi_document_gives_a_server_error(ogc_schema, m
     statuses: list[int] = []
 
     @given(case=ogc_schema.as_strategy(generation_mode=mode))
-    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(
+        max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
     def run(case):
         response = case.call()
         statuses.append(response.status_code)
@@ -55,8 +70,9 @@ def test_no_request_from_the_openapi_document_gives_a_server_error(ogc_schema, m
 
 
 TEXT = st.text(alphabet=string.printable + "…°±", max_size=40)
-PARAMS = st.dictionaries(st.sampled_from(["bbox", "datetime", "event_type", "limit", "sortby", "x"]), TEXT,
-                         max_size=4)
+PARAMS = st.dictionaries(
+    st.sampled_from(["bbox", "datetime", "event_type", "limit", "sortby", "x"]), TEXT, max_size=4
+)
 
 
 @given(PARAMS)

@@ -41,7 +41,9 @@ FILE_FORMATS = ("gpkg", "parquet", "fgb")
 def download(filename: str) -> Response:
     layer_id, _, ext = filename.partition(".")
     if ext not in MEDIA:
-        raise NotFound(f"unknown download {filename!r}: use {layer_id}.<ext> with ext one of {sorted(MEDIA)}")
+        raise NotFound(
+            f"unknown download {filename!r}: use {layer_id}.<ext> with ext one of {sorted(MEDIA)}"
+        )
     layer = catalogue().get(layer_id)
     manifest = store().manifest()
     version = manifest.data_version
@@ -56,8 +58,8 @@ def download(filename: str) -> Response:
     headers = {
         "Content-Disposition": f'attachment; filename="{name}"',
         "X-Coopmap-Data-Version": version,
-        "Link": f'<{url_for(".download", filename=f"{layer.id}.metadata.json", **request.args, _external=True)}>;'
-                ' rel="describedby"; type="application/json"',
+        "Link": f"<{url_for('.download', filename=f'{layer.id}.metadata.json', **request.args, _external=True)}>;"
+        ' rel="describedby"; type="application/json"',
     }
     if "notice" in meta:
         headers["X-Coopmap-Notice"] = meta["notice"]
@@ -65,7 +67,11 @@ def download(filename: str) -> Response:
     if ext == "metadata.json":
         response = Response(orjson.dumps(meta, option=orjson.OPT_INDENT_2), mimetype=MEDIA[ext])
     elif ext == "geojson":
-        members = {"name": layer.id, "coopmap": meta, **({"notice": meta["notice"]} if "notice" in meta else {})}
+        members = {
+            "name": layer.id,
+            "coopmap": meta,
+            **({"notice": meta["notice"]} if "notice" in meta else {}),
+        }
         response = http.streamed(encoder.stream(selection.positions, members), MEDIA[ext], headers)
     elif ext == "csv":
         from geo.export import csv_chunks
@@ -118,7 +124,9 @@ def _cached_file(selection: Selection, version: str, ext: str, meta: dict[str, A
         frame = selection.prepared.index.frame
         columns = [*selection.prepared.encoder.fields, frame.geometry.name]
         subset = frame.iloc[selection.positions][columns].reset_index(drop=True)
-        text_meta = {k: v if isinstance(v, str) else orjson.dumps(v).decode() for k, v in meta.items()}
+        text_meta = {
+            k: v if isinstance(v, str) else orjson.dumps(v).decode() for k, v in meta.items()
+        }
         write_frame(subset, path, selection.layer.id, text_meta)
         _drop_stale(folder, selection.layer.id, version)
     return path

@@ -45,8 +45,10 @@ def index_cache() -> IndexCache:
 
 def limits() -> tuple[int, int]:
     """``(default, maximum)`` of ``limit`` from the app config."""
-    return (int(current_app.config.get("OGC_DEFAULT_LIMIT", 100)),
-            int(current_app.config.get("OGC_MAX_LIMIT", 10_000)))
+    return (
+        int(current_app.config.get("OGC_DEFAULT_LIMIT", 100)),
+        int(current_app.config.get("OGC_MAX_LIMIT", 10_000)),
+    )
 
 
 def _json(document: Any, media: str = "application/json") -> Response:
@@ -78,10 +80,27 @@ def landing() -> Response:
         "description": "Cooperation projects, ENVR regional schools, conflict events and boundaries.",
         "links": [
             *self_links(fmt, PAGE_FORMATS),
-            link(url_for(".openapi", _external=True), "service-desc", OPENAPI_MEDIA, "The API definition"),
-            link(url_for(".openapi", f="html", _external=True), "service-doc", "text/html", "The API documentation"),
-            link(url_for(".conformance", _external=True), "conformance", "application/json", "Conformance"),
-            link(url_for(".collections", _external=True), "data", "application/json", "Collections"),
+            link(
+                url_for(".openapi", _external=True),
+                "service-desc",
+                OPENAPI_MEDIA,
+                "The API definition",
+            ),
+            link(
+                url_for(".openapi", f="html", _external=True),
+                "service-doc",
+                "text/html",
+                "The API documentation",
+            ),
+            link(
+                url_for(".conformance", _external=True),
+                "conformance",
+                "application/json",
+                "Conformance",
+            ),
+            link(
+                url_for(".collections", _external=True), "data", "application/json", "Collections"
+            ),
         ],
     }
     return http.stamp(_render(fmt, doc, "ogc_landing.html"), etag, modified)
@@ -102,7 +121,9 @@ def openapi() -> Response:
     etag, modified, cached = _validated()
     if cached is not None:
         return cached
-    document = openapi_document(catalogue(), url_for(".landing", _external=True).rstrip("/"), limits())
+    document = openapi_document(
+        catalogue(), url_for(".landing", _external=True).rstrip("/"), limits()
+    )
     if fmt == "html":
         response = Response(render_template("ogc_api.html", doc=document), mimetype="text/html")
     else:
@@ -139,10 +160,14 @@ def _collection(layer: Layer) -> dict[str, Any]:
     prepared = prepare(index_cache(), layer, store(), {})
     bbox, interval = prepared.index.extent()
     items = url_for(".items", collection_id=layer.id, _external=True)
-    extent: dict[str, Any] = {"spatial": {"bbox": [bbox or [-180.0, -90.0, 180.0, 90.0]], "crs": CRS84}}
+    extent: dict[str, Any] = {
+        "spatial": {"bbox": [bbox or [-180.0, -90.0, 180.0, 90.0]], "crs": CRS84}
+    }
     if layer.time_field:
-        extent["temporal"] = {"interval": [interval or [None, None]],
-                              "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+        extent["temporal"] = {
+            "interval": [interval or [None, None]],
+            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+        }
     return {
         "id": layer.id,
         "title": layer.title,
@@ -157,13 +182,19 @@ def _collection(layer: Layer) -> dict[str, Any]:
         "access": layer.access,
         "source": layer.source.describe(),
         "computed": layer.source.computed,
-        "properties": {f.name: {"type": f.type, "description": f.description} for f in public_fields(layer)},
+        "properties": {
+            f.name: {"type": f.type, "description": f.description} for f in public_fields(layer)
+        },
         "links": [
             link(items, "items", "application/geo+json", "Features as GeoJSON"),
             link(items + "?f=html", "items", "text/html", "Features as HTML"),
             link(items + "?f=csv", "items", "text/csv", "Features as CSV"),
-            link(url_for("downloads.download", filename=f"{layer.id}.geojson", _external=True),
-                 "enclosure", "application/geo+json", "Bulk download (GeoJSON)"),
+            link(
+                url_for("downloads.download", filename=f"{layer.id}.geojson", _external=True),
+                "enclosure",
+                "application/geo+json",
+                "Bulk download (GeoJSON)",
+            ),
         ],
     }
 
@@ -179,7 +210,7 @@ def items(collection_id: str) -> Response:
     if cached is not None:
         return cached
     selection = select(index_cache(), layer, store(), request.args, ITEMS_RESERVED)
-    page = selection.positions[offset:offset + limit]
+    page = selection.positions[offset : offset + limit]
     if fmt == "csv":
         from geo.export import csv_chunks
 
@@ -190,21 +221,36 @@ def items(collection_id: str) -> Response:
         return http.stamp(response, etag, modified)
     doc = _feature_collection(selection, page, offset, limit, fmt)
     if fmt == "html":
-        response = _render(fmt, doc, "ogc_items.html", layer=layer,
-                           fields=selection.prepared.encoder.fields, offset=offset)
+        response = _render(
+            fmt,
+            doc,
+            "ogc_items.html",
+            layer=layer,
+            fields=selection.prepared.encoder.fields,
+            offset=offset,
+        )
     else:
         response = _json(doc, http.MEDIA["json"])
     return http.stamp(response, etag, modified)
 
 
-def _feature_collection(selection: Selection, page: np.ndarray, offset: int, limit: int,
-                        fmt: str) -> dict[str, Any]:
+def _feature_collection(
+    selection: Selection, page: np.ndarray, offset: int, limit: int, fmt: str
+) -> dict[str, Any]:
     layer = selection.layer
     encoder = selection.prepared.encoder
     links = self_links(fmt, ITEMS_FORMATS, {**JSON_MEDIA, "json": http.MEDIA["json"]})
-    links += paging_links(offset, limit, selection.matched, http.MEDIA["json"] if fmt == "json" else JSON_MEDIA[fmt])
-    links.append(link(url_for(".collection", collection_id=layer.id, _external=True), "collection",
-                      "application/json", layer.title))
+    links += paging_links(
+        offset, limit, selection.matched, http.MEDIA["json"] if fmt == "json" else JSON_MEDIA[fmt]
+    )
+    links.append(
+        link(
+            url_for(".collection", collection_id=layer.id, _external=True),
+            "collection",
+            "application/json",
+            layer.title,
+        )
+    )
     doc: dict[str, Any] = {
         "type": "FeatureCollection",
         "numberMatched": selection.matched,
@@ -230,7 +276,9 @@ def item(collection_id: str, feature_id: str) -> Response:
     if unknown:
         from geo.errors import InvalidParameter
 
-        raise InvalidParameter(unknown[0], request.args[unknown[0]], "unknown parameter for a single feature")
+        raise InvalidParameter(
+            unknown[0], request.args[unknown[0]], "unknown parameter for a single feature"
+        )
     etag, modified, cached = _validated()
     if cached is not None:
         return cached
@@ -243,13 +291,19 @@ def item(collection_id: str, feature_id: str) -> Response:
     feature = prepared.encoder.features(found[:1])[0]
     feature["links"] = [
         *self_links(fmt, PAGE_FORMATS, {**JSON_MEDIA, "json": http.MEDIA["json"]}),
-        link(url_for(".collection", collection_id=layer.id, _external=True), "collection",
-             "application/json", layer.title),
+        link(
+            url_for(".collection", collection_id=layer.id, _external=True),
+            "collection",
+            "application/json",
+            layer.title,
+        ),
     ]
     if prepared.encoder.has_synthetic(found[:1]):
         feature["notice"] = SYNTHETIC_NOTICE
     if fmt == "html":
-        response = _render(fmt, feature, "ogc_item.html", layer=layer, fields=prepared.encoder.fields)
+        response = _render(
+            fmt, feature, "ogc_item.html", layer=layer, fields=prepared.encoder.fields
+        )
     else:
         response = _json(feature, http.MEDIA["json"])
     return http.stamp(response, etag, modified)

@@ -47,7 +47,9 @@ def negotiate(formats: Iterable[str], default: str = "json") -> str:
 def etag_for(data_version: str, extra: str = "") -> str:
     """An ETag from the data version, the path and the query parameters."""
     h = hashlib.blake2b(digest_size=10)
-    h.update(f"{data_version}|{request.path}|{sorted(request.args.items(multi=True))}|{extra}".encode())
+    h.update(
+        f"{data_version}|{request.path}|{sorted(request.args.items(multi=True))}|{extra}".encode()
+    )
     return h.hexdigest()
 
 
@@ -91,7 +93,7 @@ def accepts_gzip() -> bool:
 
 def gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """Compress a stream of chunks into one gzip member, chunk by chunk."""
-    compressor = zlib.compressobj(5, zlib.DEFLATED, 31)
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)  # fast: streams are large
     for chunk in chunks:
         out = compressor.compress(chunk)
         if out:
@@ -101,7 +103,9 @@ def gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 def streamed(chunks: Iterable[bytes], mimetype: str, headers: Mapping[str, str]) -> Response:
     """A streamed response, gzip-compressed on the fly when the client accepts it."""
-    response = Response(gzip_stream(chunks) if accepts_gzip() else chunks, mimetype=mimetype, headers=dict(headers))
+    response = Response(
+        gzip_stream(chunks) if accepts_gzip() else chunks, mimetype=mimetype, headers=dict(headers)
+    )
     if accepts_gzip():
         response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
@@ -115,18 +119,26 @@ def install(bp: Blueprint) -> None:
     def _after(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = (
-            "ETag, Last-Modified, Content-Disposition, Link, X-Coopmap-Data-Version, X-Coopmap-Notice")
+            "ETag, Last-Modified, Content-Disposition, Link, X-Coopmap-Data-Version, X-Coopmap-Notice"
+        )
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Accept, If-None-Match, If-Modified-Since"
+            response.headers["Access-Control-Allow-Headers"] = (
+                "Accept, If-None-Match, If-Modified-Since"
+            )
             response.headers["Access-Control-Max-Age"] = "86400"
         response.vary.add("Accept")
-        if (response.direct_passthrough or response.is_streamed or response.status_code != 200
-                or "Content-Encoding" in response.headers or not accepts_gzip()):
+        if (
+            response.direct_passthrough
+            or response.is_streamed
+            or response.status_code != 200
+            or "Content-Encoding" in response.headers
+            or not accepts_gzip()
+        ):
             return response
         body = response.get_data()
         if len(body) >= GZIP_MIN_BYTES:
-            response.set_data(gzip.compress(body, compresslevel=5))
+            response.set_data(gzip.compress(body, compresslevel=3))
             response.headers["Content-Encoding"] = "gzip"
             response.vary.add("Accept-Encoding")
         return response

@@ -31,7 +31,9 @@ def here(**changes: Any) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
 
 
-def self_links(current: str, formats: Mapping[str, str], media: Mapping[str, str] = JSON_MEDIA) -> list[dict]:
+def self_links(
+    current: str, formats: Mapping[str, str], media: Mapping[str, str] = JSON_MEDIA
+) -> list[dict]:
     """``self`` for the current format and ``alternate`` for the others."""
     out = []
     for name in formats:
@@ -46,5 +48,7 @@ def paging_links(offset: int, limit: int, matched: int, media: str = MEDIA["json
     if offset + limit < matched:
         out.append(link(here(offset=offset + limit, limit=limit), "next", media, "Next page"))
     if offset > 0:
-        out.append(link(here(offset=max(0, offset - limit), limit=limit), "prev", media, "Previous page"))
+        out.append(
+            link(here(offset=max(0, offset - limit), limit=limit), "prev", media, "Previous page")
+        )
     return out

@@ -19,7 +19,9 @@ SCHEMA_OF = {
 ERROR = {"$ref": "#/components/responses/Error"}
 
 
-def openapi_document(catalogue: Catalogue, base_url: str, limits: tuple[int, int]) -> dict[str, Any]:
+def openapi_document(
+    catalogue: Catalogue, base_url: str, limits: tuple[int, int]
+) -> dict[str, Any]:
     """Build the OpenAPI document for the collections of ``catalogue`` served at ``base_url``.
 
     Parameters
@@ -31,7 +33,9 @@ def openapi_document(catalogue: Catalogue, base_url: str, limits: tuple[int, int
     paths: dict[str, Any] = {
         "/": _get("Landing page", "landing", [_ref("f")], "application/json"),
         "/conformance": _get("Conformance classes", "conformance", [_ref("f")], "application/json"),
-        "/api": _get("This document", "api", [_ref("f")], "application/vnd.oai.openapi+json;version=3.0"),
+        "/api": _get(
+            "This document", "api", [_ref("f")], "application/vnd.oai.openapi+json;version=3.0"
+        ),
         "/collections": _get("The collections", "collections", [_ref("f")], "application/json"),
     }
     for layer in catalogue:
@@ -57,27 +61,62 @@ def _layer_paths(layer: Layer) -> dict[str, Any]:
     for name in filterable(layer):
         schema = dict(SCHEMA_OF[types.get(name, "string")])
         if layer.source.computed and name in SOURCE_PARAMS:
-            description = f"passed to the summary: count only events whose {name} is one of these values"
+            description = (
+                f"passed to the summary: count only events whose {name} is one of these values"
+            )
         else:
-            description = f"features whose {name} equals this value (comma-separated values are alternatives)"
+            description = (
+                f"features whose {name} equals this value (comma-separated values are alternatives)"
+            )
         if schema["type"] != "string":
             schema = {"type": "string"}  # comma-separated alternatives are text on the wire
-        filters.append({"name": name, "in": "query", "required": False, "schema": schema,
-                        "description": description})
-    sortby = {"name": "sortby", "in": "query", "required": False, "schema": {"type": "string"},
-              "description": "comma-separated properties, each optionally prefixed with + (ascending) "
-                             f"or - (descending); one of: {', '.join(types)}"}
-    items_params = [_ref("bbox"), _ref("datetime"), _ref("limit"), _ref("offset"), sortby,
-                    _ref("f_items"), *filters]
+        filters.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": schema,
+                "description": description,
+            }
+        )
+    sortby = {
+        "name": "sortby",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "comma-separated properties, each optionally prefixed with + (ascending) "
+        f"or - (descending); one of: {', '.join(types)}",
+    }
+    items_params = [
+        _ref("bbox"),
+        _ref("datetime"),
+        _ref("limit"),
+        _ref("offset"),
+        sortby,
+        _ref("f_items"),
+        *filters,
+    ]
     item_params = [_ref("featureId"), _ref("f")]
     if layer.source.computed:
         item_params += [_ref("datetime")] + [p for p in filters if p["name"] in SOURCE_PARAMS]
     return {
-        base: _get(f"Description of {layer.title}", f"describe-{layer.id}", [_ref("f")], "application/json"),
-        f"{base}/items": _get(f"Features of {layer.title}", f"items-{layer.id}", items_params,
-                              "application/geo+json", extra_media=("text/html", "text/csv")),
-        f"{base}/items/{{featureId}}": _get(f"One feature of {layer.title}", f"item-{layer.id}", item_params,
-                                            "application/geo+json", not_found=True),
+        base: _get(
+            f"Description of {layer.title}", f"describe-{layer.id}", [_ref("f")], "application/json"
+        ),
+        f"{base}/items": _get(
+            f"Features of {layer.title}",
+            f"items-{layer.id}",
+            items_params,
+            "application/geo+json",
+            extra_media=("text/html", "text/csv"),
+        ),
+        f"{base}/items/{{featureId}}": _get(
+            f"One feature of {layer.title}",
+            f"item-{layer.id}",
+            item_params,
+            "application/geo+json",
+            not_found=True,
+        ),
     }
 
 
@@ -85,51 +124,108 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/parameters/{name}"}
 
 
-def _get(summary: str, operation: str, parameters: list[dict[str, Any]], media: str,
-         extra_media: tuple[str, ...] = ("text/html",), not_found: bool = True) -> dict[str, Any]:
+def _get(
+    summary: str,
+    operation: str,
+    parameters: list[dict[str, Any]],
+    media: str,
+    extra_media: tuple[str, ...] = ("text/html",),
+    not_found: bool = True,
+) -> dict[str, Any]:
     content = {media: {"schema": {"type": "object"}}}
     content.update({m: {"schema": {"type": "string"}} for m in extra_media})
     responses: dict[str, Any] = {"200": {"description": summary, "content": content}, "400": ERROR}
     if not_found:
         responses["404"] = ERROR
     responses["304"] = {"description": "Not modified (ETag / Last-Modified revalidation)"}
-    return {"get": {"summary": summary, "operationId": operation, "parameters": parameters,
-                    "responses": responses}}
+    return {
+        "get": {
+            "summary": summary,
+            "operationId": operation,
+            "parameters": parameters,
+            "responses": responses,
+        }
+    }
 
 
 def _components(limits: tuple[int, int]) -> dict[str, Any]:
     default, maximum = limits
     return {
         "parameters": {
-            "f": {"name": "f", "in": "query", "required": False,
-                  "schema": {"type": "string", "enum": ["json", "html"]}, "description": "output format"},
-            "f_items": {"name": "f", "in": "query", "required": False,
-                        "schema": {"type": "string", "enum": ["json", "html", "csv"]},
-                        "description": "output format (GeoJSON, an HTML table or CSV)"},
-            "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False,
-                     "schema": {"type": "array", "minItems": 4, "maxItems": 6,
-                                "items": {"type": "number"}},
-                     "description": "minx,miny,maxx,maxy in CRS84 degrees (6 numbers: heights are ignored); "
-                                    "features intersecting the box"},
-            "datetime": {"name": "datetime", "in": "query", "required": False, "schema": {"type": "string"},
-                         "description": "an RFC 3339 date or interval: 2024-03-01, 2024-01-01/2024-12-31, "
-                                        "../2024-12-31, 2024-01-01/.. (YYYY and YYYY-MM are accepted)"},
-            "limit": {"name": "limit", "in": "query", "required": False,
-                      "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
-                      "description": f"features per page (default {default}, at most {maximum})"},
-            "offset": {"name": "offset", "in": "query", "required": False,
-                       "schema": {"type": "integer", "minimum": 0, "default": 0},
-                       "description": "index of the first feature of the page"},
-            "featureId": {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
-                          "description": "the value of the collection's id property"},
+            "f": {
+                "name": "f",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": ["json", "html"]},
+                "description": "output format",
+            },
+            "f_items": {
+                "name": "f",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": ["json", "html", "csv"]},
+                "description": "output format (GeoJSON, an HTML table or CSV)",
+            },
+            "bbox": {
+                "name": "bbox",
+                "in": "query",
+                "required": False,
+                "style": "form",
+                "explode": False,
+                "schema": {
+                    "type": "array",
+                    "minItems": 4,
+                    "maxItems": 6,
+                    "items": {"type": "number"},
+                },
+                "description": "minx,miny,maxx,maxy in CRS84 degrees (6 numbers: heights are ignored); "
+                "features intersecting the box",
+            },
+            "datetime": {
+                "name": "datetime",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "an RFC 3339 date or interval: 2024-03-01, 2024-01-01/2024-12-31, "
+                "../2024-12-31, 2024-01-01/.. (YYYY and YYYY-MM are accepted)",
+            },
+            "limit": {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+                "description": f"features per page (default {default}, at most {maximum})",
+            },
+            "offset": {
+                "name": "offset",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 0, "default": 0},
+                "description": "index of the first feature of the page",
+            },
+            "featureId": {
+                "name": "featureId",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "the value of the collection's id property",
+            },
         },
         "responses": {
             "Error": {
                 "description": "Invalid parameter or unknown collection / feature",
-                "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["code", "description"],
-                    "properties": {"code": {"type": "string"}, "description": {"type": "string"}},
-                }}},
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["code", "description"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "description": {"type": "string"},
+                            },
+                        }
+                    }
+                },
             },
         },
     }
