@@ -6,7 +6,7 @@ property filters, which go to a computed layer's source, and what an absent laye
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -48,14 +48,12 @@ class Selection:
         return len(self.positions)
 
 
-def public_fields(layer: Layer) -> list[Field]:
-    """The fields served to everyone (restricted fields removed)."""
-    return [f for f in layer.fields if not f.restricted]
+def filterable(layer: Layer, fields: Sequence[Field]) -> list[str]:
+    """Names usable as property filters on ``layer`` (summaries also take the event filters).
 
-
-def filterable(layer: Layer) -> list[str]:
-    """Names usable as property filters on ``layer`` (summaries also take the event filters)."""
-    names = [f.name for f in public_fields(layer)]
+    ``fields`` are the fields served to the caller (``layers.access.visible_fields``).
+    """
+    names = [f.name for f in fields]
     if layer.source.computed:
         names += [name for name in SUMMARY_FILTERS if name not in names]
     return names
@@ -73,21 +71,30 @@ def empty_frame(layer: Layer) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({f.name: [] for f in layer.fields}, geometry=[], crs=WGS84)
 
 
-def prepare(cache: IndexCache, layer: Layer, store: Store, params: Mapping[str, str]) -> Prepared:
-    """The index and encoder of ``layer`` for ``params``, cached by data version."""
+def prepare(
+    cache: IndexCache,
+    layer: Layer,
+    store: Store,
+    params: Mapping[str, str],
+    fields: Sequence[Field],
+) -> Prepared:
+    """The index and encoder of ``layer`` for ``params``, cached by data version.
+
+    ``fields`` are the fields served to the caller, in order.
+    """
     forwarded = source_params(layer, params)
+    served = tuple(f.name for f in fields)
     if layer.source.computed:
-        key: tuple = (layer.id, store.data_version, tuple(sorted(forwarded.items())))
+        key: tuple = (layer.id, store.data_version, tuple(sorted(forwarded.items())), served)
     else:
         record = store.manifest().layers.get(layer.id)
-        key = (layer.id, record.digest if record else "absent")
+        key = (layer.id, record.digest if record else "absent", served)
 
     def build() -> Prepared:
         frame = _frame(layer, store, forwarded)
         index = LayerIndex(frame, layer.time_field)
         types = {f.name: f.type for f in layer.fields}
-        fields = [f.name for f in public_fields(layer)]
-        return Prepared(index, FeatureEncoder(index, fields, layer.id_field, types))
+        return Prepared(index, FeatureEncoder(index, list(served), layer.id_field, types))
 
     return cache.get(key, build)
 
@@ -107,6 +114,7 @@ def select(
     layer: Layer,
     store: Store,
     params: Mapping[str, str],
+    fields: Sequence[Field],
     reserved: tuple[str, ...] = (),
 ) -> Selection:
     """Parse ``params`` strictly and select the matching rows of ``layer``.
@@ -117,6 +125,7 @@ def select(
     layer : the catalogue layer
     store : the data store
     params : request parameters (``bbox``, ``datetime``, property filters, ``sortby``)
+    fields : the fields served to the caller (``layers.access.visible_fields``)
     reserved : other parameter names the caller handles itself (``limit``, ``f``...)
 
     Raises
@@ -124,11 +133,11 @@ def select(
     InvalidParameter
         For a malformed value or a parameter that is not a property of the layer.
     """
-    names = filterable(layer)
+    names = filterable(layer, fields)
     query = parse_query(params, names, strict=True, reserved=("sortby", *reserved))
-    prepared = prepare(cache, layer, store, params)
+    prepared = prepare(cache, layer, store, params, fields)
     columns = set(prepared.index.frame.columns)
-    sortable = [f.name for f in public_fields(layer) if f.name in columns]
+    sortable = [f.name for f in fields if f.name in columns]
     sortby = parse_sortby(params.get("sortby"), sortable)
     if layer.source.computed:
         query = Query(

@@ -54,7 +54,9 @@ class PageLog:
 
 
 @contextmanager
-def browser_page(viewport: tuple[int, int] = (1280, 800)) -> Iterator[tuple[object, PageLog]]:
+def browser_page(
+    viewport: tuple[int, int] = (1280, 800), headers: dict[str, str] | None = None
+) -> Iterator[tuple[object, PageLog]]:
     """A chromium page whose requests to anything but localhost are aborted and recorded."""
     from playwright.sync_api import sync_playwright
 
@@ -63,7 +65,9 @@ def browser_page(viewport: tuple[int, int] = (1280, 800)) -> Iterator[tuple[obje
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(
-                viewport={"width": viewport[0], "height": viewport[1]}, locale="en-GB"
+                viewport={"width": viewport[0], "height": viewport[1]},
+                locale="en-GB",
+                extra_http_headers=headers or {},
             )
             page = context.new_page()
 

@@ -192,3 +192,23 @@ def populate(
     store.write("envr", envr_frame(), ["test"])
     store.write("projects", projects_frame(title), ["test"])
     store.write("project-countries", footprints_frame(title), ["test"])
+
+
+def analyst_token(home) -> str:
+    """A bearer token of the analyst role (exact sites, restricted fields) in workspace ``home``."""
+    from geo.tokens import TokenStore
+
+    return TokenStore(home).create("map-tests", "analyst")
+
+
+def authorise(app, token: str):
+    """Make every test client of ``app`` send ``token`` as a bearer token."""
+    from flask.testing import FlaskClient
+
+    class _Client(FlaskClient):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+
+    app.test_client_class = _Client
+    return app

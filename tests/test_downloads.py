@@ -13,6 +13,14 @@ import pytest
 
 from tests.builders import make_events, random_events
 
+
+def public_version(app) -> str:
+    """The data version a caller without credentials sees (the access policy suffixes it)."""
+    from layers import CATALOGUE
+    from layers.access import SecuredStore
+
+    return SecuredStore(app.extensions["coopmap.store"], "public", CATALOGUE).data_version
+
 BBOX = "0,0,20,10"
 
 
@@ -45,7 +53,7 @@ def _expected(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def test_each_format_reads_back_with_the_filtered_rows(client, app, events, tmp_path, ext):
     response = fetch(client, f"/download/conflict-events.{ext}?bbox={BBOX}")
     assert response.status_code == 200
-    version = app.extensions["coopmap.store"].data_version
+    version = public_version(app)
     disposition = response.headers["Content-Disposition"]
     assert "attachment" in disposition and f"conflict-events-{version}" in disposition
     assert disposition.endswith(f'.{ext}"')
@@ -65,7 +73,7 @@ def test_each_format_reads_back_with_the_filtered_rows(client, app, events, tmp_
 
 
 def test_formats_carry_version_licence_and_synthetic_notice(client, app, events, tmp_path):
-    version = app.extensions["coopmap.store"].data_version
+    version = public_version(app)
     collection = orjson.loads(fetch(client, "/download/conflict-events.geojson").get_data())
     assert collection["coopmap"]["data_version"] == version
     assert "UCDP" in collection["coopmap"]["licence"]

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.browser import browser_page, output_dir, serve
-from tests.mapfixtures import XSS, populate
+from tests.mapfixtures import XSS, analyst_token, populate
 from webmap import create_app
 
 pytestmark = pytest.mark.browser
@@ -16,12 +16,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def live(home):
-    app = create_app(
-        {"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_MAP_ACCESS": "restricted"}
-    )
+    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
     populate(app.extensions["coopmap.store"], title=XSS)
     with serve(app) as base:
-        yield base
+        yield base, {"Authorization": f"Bearer {analyst_token(home)}"}
 
 
 def _settle(page) -> None:
@@ -31,8 +29,9 @@ def _settle(page) -> None:
 
 
 def test_overview_draws_every_layer_offline(live):
-    with browser_page() as (page, log):
-        page.goto(live + "/")
+    base, headers = live
+    with browser_page(headers=headers) as (page, log):
+        page.goto(base + "/")
         _settle(page)
         assert page.locator(".leaflet-container").count() == 1
         polygons = page.locator(".leaflet-cm-choropleth-pane path.leaflet-interactive").count()
@@ -49,8 +48,9 @@ def test_overview_draws_every_layer_offline(live):
 
 
 def test_country_focus_draws_outline_sites_rings_and_chart(live):
-    with browser_page() as (page, log):
-        page.goto(live + "/map/COD")
+    base, headers = live
+    with browser_page(headers=headers) as (page, log):
+        page.goto(base + "/map/COD")
         _settle(page)
         assert page.locator(".leaflet-cm-choropleth-pane path").count() >= 1  # the country outline
         rings = page.locator(".leaflet-cm-footprints-pane path").count()
@@ -63,8 +63,9 @@ def test_country_focus_draws_outline_sites_rings_and_chart(live):
 
 
 def test_controls_refetch_and_keep_the_state_in_the_url(live):
-    with browser_page() as (page, log):
-        page.goto(live + "/?lang=fr")
+    base, headers = live
+    with browser_page(headers=headers) as (page, log):
+        page.goto(base + "/?lang=fr")
         _settle(page)
         assert "période" in page.locator(".cm-panel").inner_text().lower()
         with page.expect_response(
@@ -98,8 +99,9 @@ def test_controls_refetch_and_keep_the_state_in_the_url(live):
 
 
 def test_data_text_is_shown_as_text_never_run(live):
-    with browser_page() as (page, log):
-        page.goto(live + "/map/COD")
+    base, headers = live
+    with browser_page(headers=headers) as (page, log):
+        page.goto(base + "/map/COD")
         _settle(page)
         page.locator(".cm-icon").filter(has=page.locator("path[fill='#1a9850']")).first.click()
         popup = page.locator(".leaflet-popup-content")
@@ -112,8 +114,9 @@ def test_data_text_is_shown_as_text_never_run(live):
 
 
 def test_density_overlay_is_an_image_from_the_service(live):
-    with browser_page() as (page, log):
-        page.goto(live + "/?layers=country-summary,density")
+    base, headers = live
+    with browser_page(headers=headers) as (page, log):
+        page.goto(base + "/?layers=country-summary,density")
         _settle(page)
         overlay = page.locator("img.cm-density")
         assert overlay.count() == 1

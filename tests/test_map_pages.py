@@ -8,15 +8,13 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.mapfixtures import XSS, populate
+from tests.mapfixtures import XSS, analyst_token, authorise, populate
 from webmap import create_app
 
 
 @pytest.fixture
 def filled(home):
-    app = create_app(
-        {"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_MAP_ACCESS": "restricted"}
-    )
+    app = authorise(create_app({"TESTING": True, "COOPMAP_HOME": str(home)}), analyst_token(home))
     populate(app.extensions["coopmap.store"], title=XSS)
     return app
 
@@ -98,21 +96,17 @@ def test_choropleth_classes_and_legend(filled):
     assert change["legend"]["classes"][0]["label"].startswith("<")
 
 
-def test_sites_restricted_fields_follow_the_access_level(home):
-    restricted = create_app(
-        {"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_MAP_ACCESS": "restricted"}
-    )
-    populate(restricted.extensions["coopmap.store"])
-    full = restricted.test_client().get("/map-data/sites?iso3=COD").json
+def test_sites_restricted_fields_follow_the_role(home):
+    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
+    populate(app.extensions["coopmap.store"])
+    token = analyst_token(home)
+    full = app.test_client().get(
+        "/map-data/sites?iso3=COD", headers={"Authorization": f"Bearer {token}"}
+    ).json
     assert {p["site"] for p in full["projects"]} == {"Goma", "Bukavu"}
     assert full["projects"][0]["budget_eur"] == 1_500_000.0
     assert [s["acronym"] for s in full["envr"]] == ["ENVR-K"]
-    public = (
-        create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
-        .test_client()
-        .get("/map-data/sites?iso3=COD")
-        .json
-    )
+    public = app.test_client().get("/map-data/sites?iso3=COD").json
     assert all("budget_eur" not in p for p in public["projects"])
     assert all(p["generalised"] for p in public["projects"])
     assert "budget_eur" not in public["footprints"]["features"][0]["properties"]

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, request, send_file, url_for
 from geo.export import write_frame
 from geo.geojson import SYNTHETIC_NOTICE
 from geo.selection import Selection, select
-from webmap import http
+from webmap import guard, http
 from webmap.context import catalogue, settings, store
 from webmap.errors import NotFound
 from webmap.features import index_cache
@@ -52,7 +52,7 @@ def download(filename: str) -> Response:
     cached = http.not_modified(etag, modified)
     if cached is not None:
         return cached
-    selection = select(index_cache(), layer, store(), request.args)
+    selection = select(index_cache(), layer, store(), request.args, guard.fields(layer))
     meta = _metadata(selection, version)
     name = _file_name(layer.id, version, ext)
     headers = {

@@ -15,9 +15,9 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from geo.featureindex import IndexCache
 from geo.geojson import SYNTHETIC_NOTICE
 from geo.query import parse_int
-from geo.selection import SOURCE_PARAMS, Prepared, Selection, prepare, public_fields, select
+from geo.selection import SOURCE_PARAMS, Prepared, Selection, prepare, select
 from layers.catalogue import Layer
-from webmap import http
+from webmap import guard, http
 from webmap.context import catalogue, store
 from webmap.errors import NotFound
 from webmap.ogc_links import JSON_MEDIA, link, paging_links, self_links
@@ -157,7 +157,7 @@ def collection(collection_id: str) -> Response:
 
 
 def _collection(layer: Layer) -> dict[str, Any]:
-    prepared = prepare(index_cache(), layer, store(), {})
+    prepared = prepare(index_cache(), layer, store(), {}, guard.fields(layer))
     bbox, interval = prepared.index.extent()
     items = url_for(".items", collection_id=layer.id, _external=True)
     extent: dict[str, Any] = {
@@ -183,7 +183,7 @@ def _collection(layer: Layer) -> dict[str, Any]:
         "source": layer.source.describe(),
         "computed": layer.source.computed,
         "properties": {
-            f.name: {"type": f.type, "description": f.description} for f in public_fields(layer)
+            f.name: {"type": f.type, "description": f.description} for f in guard.fields(layer)
         },
         "links": [
             link(items, "items", "application/geo+json", "Features as GeoJSON"),
@@ -209,7 +209,9 @@ def items(collection_id: str) -> Response:
     etag, modified, cached = _validated()
     if cached is not None:
         return cached
-    selection = select(index_cache(), layer, store(), request.args, ITEMS_RESERVED)
+    selection = select(
+        index_cache(), layer, store(), request.args, guard.fields(layer), ITEMS_RESERVED
+    )
     page = selection.positions[offset : offset + limit]
     if fmt == "csv":
         from geo.export import csv_chunks
@@ -282,7 +284,9 @@ def item(collection_id: str, feature_id: str) -> Response:
     etag, modified, cached = _validated()
     if cached is not None:
         return cached
-    prepared: Prepared = prepare(index_cache(), layer, store(), request.args)
+    prepared: Prepared = prepare(
+        index_cache(), layer, store(), request.args, guard.fields(layer)
+    )
     if layer.id_field not in prepared.index.frame.columns:
         raise NotFound(f"feature {feature_id!r} not found in collection {layer.id!r}")
     found = prepared.index.find(layer.id_field, feature_id)

@@ -51,7 +51,7 @@ class MapRequest:
     months: list[str]
     event_types: list[str]
     synthetic: bool
-    access: str
+    exact_sites: bool
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -202,7 +202,7 @@ def country_map(req: MapRequest, iso3: str, name: str, bbox: BBox, tiles: str | 
             {"url": url_for("mapdata.country", iso3=iso3), "title": t["provinces"], "fill": LAND},
         )
     )
-    rings = EXPOSURE_RADIUS_KM if req.access == "restricted" else None
+    rings = EXPOSURE_RADIUS_KM if req.exact_sites else None
     fmap.add_child(
         el.Sites(
             urls,

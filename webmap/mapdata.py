@@ -66,12 +66,6 @@ def _geojson(frame: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
     }
 
 
-def access_level() -> str:
-    """``public`` (default) or ``restricted`` (restricted fields, exact project points)."""
-    level = current_app.config.get("COOPMAP_MAP_ACCESS", "public")
-    return "restricted" if level == "restricted" else "public"
-
-
 def light_countries(detail: str) -> gpd.GeoDataFrame:
     """The simplified admin-0 polygons snapped to a grid, cached per app."""
     cache = current_app.extensions.setdefault("coopmap.light_countries", {})
@@ -169,14 +163,17 @@ def _value_text(value: object, metric: str, no_data: str) -> str:
 
 @bp.get("/sites")
 def sites() -> Response:
-    """ENVR schools, project sites and footprints (of one country with ``iso3``)."""
+    """ENVR schools, project sites and footprints (of one country with ``iso3``).
+
+    The frames come from the caller's secured store: restricted fields are already dropped and,
+    for the public, project points already generalised (``layers/access.py``).
+    """
     iso3 = request.args.get("iso3")
-    restricted = access_level() == "restricted"
     out: dict[str, Any] = {"envr": [], "projects": [], "footprints": None}
     envr = read_or_empty("envr")
     if envr is not None:
         envr = envr[envr["country_iso3"] == iso3] if iso3 else envr
-        out["envr"] = _points(envr, catalogue().get("envr").field_names, restricted)
+        out["envr"] = _points(envr, catalogue().get("envr").field_names)
     projects = read_or_empty("projects")
     if projects is not None:
         if iso3:
@@ -186,53 +183,28 @@ def sites() -> Response:
                 .str.split(";")
                 .apply(lambda codes: iso3 in codes if isinstance(codes, list) else False)
             ]
-        layer = catalogue().get("projects")
-        if not restricted and layer.generalise_geometry:
-            projects = _generalised(projects)
-        out["projects"] = _points(projects, [*layer.field_names, "generalised"], restricted)
+        out["projects"] = _points(projects, [*catalogue().get("projects").field_names, "generalised"])
     footprints = read_or_empty("project-countries")
     if footprints is not None:
         if iso3:
             footprints = footprints[
                 footprints["countries"].astype("string").str.contains(iso3, regex=False)
             ]
-        names = _allowed(
-            catalogue().get("project-countries").field_names, "project-countries", restricted
-        )
+        names = catalogue().get("project-countries").field_names
         out["footprints"] = _geojson(
             light_geometry(footprints, 0.005), [n for n in names if n in footprints]
         )
     return _json(out)
 
 
-def _allowed(names: list[str], layer_id: str, restricted: bool) -> list[str]:
-    layer = catalogue().get(layer_id)
-    return [
-        n
-        for n in names
-        if n not in layer.field_names or restricted or not layer.field(n).restricted
-    ]
-
-
-def _points(frame: gpd.GeoDataFrame, names: list[str], restricted: bool) -> list[dict[str, Any]]:
-    layer_id = "envr" if "founded" in names else "projects"
-    columns = [n for n in _allowed(names, layer_id, restricted) if n in frame.columns]
+def _points(frame: gpd.GeoDataFrame, names: list[str]) -> list[dict[str, Any]]:
+    """Point rows with the ``names`` columns the frame has; withheld (null) geometries skipped."""
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    columns = [n for n in names if n in frame.columns]
     table = pd.DataFrame(frame[columns]).assign(
         lon=frame.geometry.x.round(5), lat=frame.geometry.y.round(5)
     )
     return _records(table)
-
-
-def _generalised(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Project points moved to their country's label point (the public view)."""
-    labels = store().read("countries").set_index("iso3")[["label_x", "label_y"]]
-    joined = labels.reindex(projects["country_iso3"].astype("string"))
-    out = projects.copy()
-    out["geometry"] = gpd.points_from_xy(
-        joined["label_x"].to_numpy(), joined["label_y"].to_numpy(), crs=projects.crs
-    )
-    out["generalised"] = True
-    return out[~out.geometry.is_empty & out.geometry.x.notna()]
 
 
 @bp.get("/events")

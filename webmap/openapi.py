@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo.selection import SOURCE_PARAMS, filterable, public_fields
+from geo.selection import SOURCE_PARAMS, filterable
 from layers.catalogue import Catalogue, Layer
+from webmap import guard
 
 SCHEMA_OF = {
     "string": {"type": "string"},
@@ -56,9 +57,10 @@ def openapi_document(
 
 def _layer_paths(layer: Layer) -> dict[str, Any]:
     base = f"/collections/{layer.id}"
-    types = {f.name: f.type for f in public_fields(layer)}
+    fields = guard.fields(layer)
+    types = {f.name: f.type for f in fields}
     filters = []
-    for name in filterable(layer):
+    for name in filterable(layer, fields):
         schema = dict(SCHEMA_OF[types.get(name, "string")])
         if layer.source.computed and name in SOURCE_PARAMS:
             description = (

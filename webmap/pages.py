@@ -11,10 +11,14 @@ from flask import Blueprint, Response, current_app, request
 from geo.cartography import padded_bbox, parse_metric
 from geo.query import parse_bbox, parse_datetime
 from geo.timeseries import month_range
+from layers import CATALOGUE
+from layers.access import sees_exact_geometry
+from webmap.auth import current_role
 from webmap.context import settings
 from webmap.i18n import pick_language, strings
 from webmap.mapbuild import MapRequest, country_map, overview_map
-from webmap.mapdata import access_level, country_or_404, read_or_empty
+from webmap.mapdata import country_or_404, read_or_empty
+from webmap.security import add_nonce
 
 bp = Blueprint("pages", __name__)
 
@@ -72,12 +76,17 @@ def _map_request() -> MapRequest:
             )
     bbox = parse_bbox(args["bbox"]) if args.get("bbox") else None
     return MapRequest(
-        lang, strings(lang), params, bbox, layers, months, types, synthetic, access_level()
+        lang, strings(lang), params, bbox, layers, months, types, synthetic, exact_sites()
     )
 
 
+def exact_sites() -> bool:
+    """True when the caller sees exact project sites (and so their exposure rings)."""
+    return sees_exact_geometry(CATALOGUE.get("projects"), current_role())
+
+
 def _html(fmap) -> Response:
-    html = fmap.get_root().render()
+    html = add_nonce(fmap.get_root().render())
     response = Response(html, mimetype="text/html")
     response.headers["Content-Language"] = request.args.get("lang") or "en"
     response.vary.add("Accept-Language")

@@ -1,0 +1,31 @@
+"""The features API serves each role the fields and geometry the access policy gives it."""
+
+from __future__ import annotations
+
+from geo.tokens import TokenStore
+
+
+def _ups(client, headers=None):
+    response = client.get("/ogc/collections/projects/items?acronym=UPS", headers=headers or {})
+    assert response.status_code == 200
+    return response.get_json()["features"]
+
+
+def test_analyst_gets_budgets_and_exact_sites_the_public_does_not(client, home):
+    token = TokenStore(home).create("ogc-analyst", "analyst")
+    analyst = _ups(client, {"Authorization": f"Bearer {token}"})
+    public = _ups(client)
+    assert len(analyst) == len(public) == 2
+    assert all(f["properties"]["budget_eur"] == 30_000_000 for f in analyst)
+    assert all("budget_eur" not in f["properties"] for f in public)
+    assert {f["properties"]["generalised"] for f in public} <= {"province", "country"}
+    exact = {tuple(f["geometry"]["coordinates"]) for f in analyst}
+    assert exact.isdisjoint({tuple(f["geometry"]["coordinates"]) for f in public})
+
+
+def test_openapi_lists_budget_as_a_filter_only_for_analysts(client, home):
+    token = TokenStore(home).create("ogc-analyst2", "analyst")
+    public = client.get("/ogc/api").get_data(as_text=True)
+    analyst = client.get("/ogc/api", headers={"Authorization": f"Bearer {token}"}).get_data(as_text=True)
+    assert '"name":"budget_eur"' not in public
+    assert '"name":"budget_eur"' in analyst
