@@ -1,16 +1,13 @@
-"""Serving the app on a free port and driving Debian's chromium with playwright, offline."""
+"""Driving Debian's chromium with playwright, offline."""
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
-
-from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -28,19 +25,6 @@ def output_dir() -> Path:
     path = Path(os.environ.get("COOPMAP_TEST_OUTPUT", "test-output"))
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-@contextmanager
-def serve(app) -> Iterator[str]:
-    """The app on 127.0.0.1 and a free port, in a thread; yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 @dataclass

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser import browser_page, output_dir, serve
+from tests.browser import browser_page, output_dir
+from tests.live import serve
 from tests.mapfixtures import XSS, analyst_token, populate
 from webmap import create_app
 

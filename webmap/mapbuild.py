@@ -13,6 +13,7 @@ import folium
 from flask import url_for
 
 from geo.cartography import METRICS, OVERVIEW_BBOX, STATUS_COLORS
+from geo.render.spec import DRAWABLE
 from geo.types import BBox
 from webmap import elements as el
 
@@ -24,16 +25,7 @@ BORDER = "#a39e93"
 DETAIL_ZOOM = 5
 SNAPSHOT_URL = "/snapshot.png"
 """The snapshot service (same parameter names as the page URL)."""
-SNAPSHOT_LAYERS = (
-    "countries",
-    "provinces",
-    "project-countries",
-    "country-summary",
-    "province-summary",
-    "conflict-events",
-    "projects",
-    "envr",
-)
+SNAPSHOT_LAYERS = DRAWABLE
 """Layers the snapshot draws; the map's own (exposure rings, density) stay out of the link."""
 EXPOSURE_RADIUS_KM = 50
 """Radius of the exposure rings drawn around project sites on a country map."""

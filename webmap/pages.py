@@ -114,3 +114,9 @@ def country_map_page(iso3: str) -> Response:
     response = _html(fmap)
     response.headers["Content-Language"] = req.lang
     return response
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """No icon: an empty answer, so browsers log no failed request."""
+    return Response(status=204)
