@@ -26,7 +26,8 @@ from geo.cartography import (
 from geo.errors import InvalidParameter
 from geo.events import events_frame
 from geo.grid import grid_view
-from geo.query import Query, apply_query, parse_bbox, parse_query
+from geo.query import Query, apply_query, parse_bbox, parse_datetime, parse_query
+from geo.summaries import active_mask
 from webmap.chart import monthly_chart_svg
 from webmap.context import catalogue, settings, store
 from webmap.errors import NotFound
@@ -165,10 +166,13 @@ def _value_text(value: object, metric: str, no_data: str) -> str:
 def sites() -> Response:
     """ENVR schools, project sites and footprints (of one country with ``iso3``).
 
+    With ``datetime``, only the projects active in that period (their start..end overlaps it, a
+    missing date being unbounded: ``geo.summaries.active_mask``, the rule of the summaries).
     The frames come from the caller's secured store: restricted fields are already dropped and,
     for the public, project points already generalised (``layers/access.py``).
     """
     iso3 = request.args.get("iso3")
+    period = parse_datetime(request.args["datetime"]) if request.args.get("datetime") else None
     out: dict[str, Any] = {"envr": [], "projects": [], "footprints": None}
     envr = read_or_empty("envr")
     if envr is not None:
@@ -176,6 +180,7 @@ def sites() -> Response:
         out["envr"] = _points(envr, catalogue().get("envr").field_names)
     projects = read_or_empty("projects")
     if projects is not None:
+        projects = projects[active_mask(projects, period)]
         if iso3:
             projects = projects[
                 projects["countries"]
@@ -186,6 +191,7 @@ def sites() -> Response:
         out["projects"] = _points(projects, [*catalogue().get("projects").field_names, "generalised"])
     footprints = read_or_empty("project-countries")
     if footprints is not None:
+        footprints = footprints[active_mask(footprints, period)]
         if iso3:
             footprints = footprints[
                 footprints["countries"].astype("string").str.contains(iso3, regex=False)
