@@ -44,3 +44,58 @@ def test_a_project_closed_in_2021_leaves_the_map_of_2024(home):
     everything = client.get("/map-data/sites").json  # no period: every project
     assert len(everything["projects"]) == 4
     assert client.get("/map-data/sites?datetime=2024-13").status_code == 400
+
+
+def test_imported_provinces_are_coloured_by_the_metric(home, province_file):
+    app = _app(home)
+    store = app.extensions["coopmap.store"]
+    populate(store)
+    import_into(store, province_file)
+    data = app.test_client().get("/map-data/country/COD?datetime=2024&metric=events").json
+    assert data["basis"] == "polygon" and data["ranking"] is None
+    by_name = {f["properties"]["name"]: f["properties"] for f in data["provinces"]["features"]}
+    assert set(by_name) == {"Ituri", "Nord-Kivu"}
+    # the eastern-DRC cluster (Rutshuru) lies in Nord-Kivu: the darker class of the legend
+    assert by_name["Nord-Kivu"]["events"] > by_name["Ituri"]["events"]
+    legend = [c["color"] for c in data["legend"]["classes"]]
+    assert legend.index(by_name["Nord-Kivu"]["color"]) > legend.index(by_name["Ituri"]["color"])
+    assert data["legend"]["title"] == "Events"
+    before = app.test_client().get("/map-data/country/COD?datetime=2010&metric=events").json
+    assert {f["properties"]["events"] for f in before["provinces"]["features"]} == {0}
+    assert app.test_client().get("/map-data/country/COD?metric=nope").status_code == 400
+
+
+def test_without_polygons_the_admin1_names_are_ranked_beside_the_map(home):
+    app = _app(home)
+    store = app.extensions["coopmap.store"]
+    rows = [
+        {"lon": 29.2, "lat": -1.2, "admin1": "Nord-Kivu", "fatalities": 2},
+        {"lon": 29.3, "lat": -1.1, "admin1": "Nord-Kivu", "fatalities": 1},
+        {"lon": 29.1, "lat": -1.3, "admin1": "Nord-Kivu", "fatalities": 0},
+        {"lon": 30.0, "lat": 1.6, "admin1": "Ituri", "fatalities": 9},
+        {"lon": 15.3, "lat": -4.3, "admin1": "<b>Kinshasa</b>", "fatalities": 0},
+        {"lon": 29.4, "lat": -1.9, "admin1": "Nord-Kivu", "fatalities": 0, "event_date": "2019-05-01"},
+        {"lon": 30.1, "lat": -1.9, "admin1": "Kigali", "country_iso3": "RWA", "fatalities": 0},
+    ]
+    for r in rows:
+        r.setdefault("event_date", "2024-03-01")
+        r.setdefault("country_iso3", "COD")
+    populate(store, events=make_events(rows))
+    data = app.test_client().get("/map-data/country/COD?datetime=2024&metric=events").json
+    assert data["basis"] == "name" and data["provinces"] is None
+    ranking = [(r["province"], r["events"]) for r in data["ranking"]]
+    assert ranking == [("Nord-Kivu", 3), ("<b>Kinshasa</b>", 1), ("Ituri", 1)]
+    by_deaths = app.test_client().get("/map-data/country/COD?datetime=2024&metric=fatalities").json
+    assert by_deaths["ranking"][0]["province"] == "Ituri"
+    assert by_deaths["metric_title"] == "Fatalities"
+
+
+def test_provinces_of_another_country_leave_this_one_to_its_names(home, province_file):
+    app = _app(home)
+    store = app.extensions["coopmap.store"]
+    rows = [{"lon": 2.1, "lat": 13.5, "admin1": "Niamey", "country_iso3": "NER", "fatalities": 0,
+             "event_date": "2024-02-01"}]
+    populate(store, events=make_events(rows))
+    import_into(store, province_file)  # DRC provinces only
+    data = app.test_client().get("/map-data/country/NER?datetime=2024").json
+    assert data["basis"] == "name" and [r["province"] for r in data["ranking"]] == ["Niamey"]

@@ -69,6 +69,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "footprints": {"en": "Project footprints", "fr": "Emprise des projets"},
     "rings": {"en": "Exposure rings ({km} km)", "fr": "Zones d'exposition ({km} km)"},
     "provinces": {"en": "Provinces", "fr": "Provinces"},
+    "province": {"en": "Province", "fr": "Province"},
+    "provinces_ranked": {
+        "en": "Provinces ranked by {metric}",
+        "fr": "Provinces classées par {metric}",
+    },
+    "provinces_by_name": {
+        "en": "Based on the admin1 (province) names written in the event data: no province "
+        "boundaries are imported for this country, so these figures are not drawn on the map.",
+        "fr": "D'après les noms de province (admin1) inscrits dans les données d'événements : "
+        "aucune limite de province n'est importée pour ce pays, ces chiffres ne sont donc pas "
+        "cartographiés.",
+    },
+    "provinces_none": {
+        "en": "No event carries a province name in this period.",
+        "fr": "Aucun événement de la période ne porte de nom de province.",
+    },
+    "provinces_more": {"en": "{n} more provinces", "fr": "{n} autres provinces"},
     "acronym": {"en": "Acronym", "fr": "Sigle"},
     "site": {"en": "Site", "fr": "Site"},
     "funder": {"en": "Funder", "fr": "Bailleur"},

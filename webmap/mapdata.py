@@ -241,18 +241,22 @@ def events() -> Response:
 
 @bp.get("/country/<iso3>")
 def country(iso3: str) -> Response:
-    """The country's outline and its provinces (with event counts when province summaries exist)."""
+    """The country's outline and its province figures for ``metric``, ``datetime``, ``event_type``.
+
+    ``provinces`` is the province choropleth when province polygons are imported; otherwise it
+    is null and ``ranking`` lists the provinces named in the events (``basis`` says which).
+    """
+    from webmap.provincedata import province_payload
+
     row = country_or_404(iso3)
+    metric = parse_metric(request.args.get("metric"))
+    t = strings(pick_language(request.args, request.accept_languages))
+    params = {k: v for k, v in request.args.items() if k in ("datetime", "event_type")}
     outline = gpd.GeoDataFrame([row], geometry="geometry", crs="EPSG:4326")
     out: dict[str, Any] = {
         "country": _geojson(light_geometry(outline, 0.002), ["iso3", "name"]),
-        "provinces": None,
+        **province_payload(str(row["iso3"]), params, metric, t, _value_text),
     }
-    provinces = read_or_empty("provinces")
-    if provinces is not None:
-        mine = provinces[provinces["iso3"] == row["iso3"]]
-        if len(mine):
-            out["provinces"] = _geojson(light_geometry(mine, 0.002), ["name", "code"])
     return _json(out)
 
 
