@@ -125,7 +125,10 @@ class Chart(_Call):
 
 
 class SidePanel(MacroElement):
-    """HTML beside the map (the monthly chart), escaped by Jinja autoescape."""
+    """HTML beside the map (the monthly chart, the province ranking), escaped by Jinja autoescape.
+
+    The province section is filled by ``coopmap.provinces`` when figures rest on admin1 names.
+    """
 
     _template = Template(
         """
@@ -135,13 +138,17 @@ class SidePanel(MacroElement):
           <img id="{{ this.img_id }}" src="{{ this.src }}" alt="{{ this.title }}"
                width="640" height="560">
           <p>{{ this.note }}</p>
+          <section id="{{ this.provinces_id }}" class="cm-provinces" hidden></section>
         </aside>
         {% endmacro %}
     """,
         autoescape=True,
     )
 
-    def __init__(self, title: str, note: str, src: str, img_id: str, lang: str) -> None:
+    def __init__(
+        self, title: str, note: str, src: str, img_id: str, lang: str, provinces_id: str
+    ) -> None:
         super().__init__()
         self._name = "SidePanel"
         self.title, self.note, self.src, self.img_id, self.lang = title, note, src, img_id, lang
+        self.provinces_id = provinces_id

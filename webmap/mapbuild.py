@@ -27,6 +27,10 @@ SNAPSHOT_URL = "/snapshot.png"
 """The snapshot service (same parameter names as the page URL)."""
 SNAPSHOT_LAYERS = DRAWABLE
 """Layers the snapshot draws; the map's own (exposure rings, density) stay out of the link."""
+PROVINCE_METRICS = ("events", "fatalities", "change_pct")
+"""Metrics of the province choropleth (province populations are unknown: no rate)."""
+PANEL_WIDTH = 270
+"""Pixels the control panel covers on the left: a country is fitted beside it, not under it."""
 EXPOSURE_RADIUS_KM = 50
 """Radius of the exposure rings drawn around project sites on a country map."""
 
@@ -76,6 +80,7 @@ def _base(
     tiles: str | None,
     width: str = "100%",
     land: str = LAND,
+    pad_left: int = 0,
 ) -> tuple[folium.Map, dict[str, str]]:
     urls = assets()
     minx, miny, maxx, maxy = bbox
@@ -98,6 +103,7 @@ def _base(
         "sea": SEA,
         "bbox": list(req.bbox or bbox),
         "layers": req.layers,
+        "pad_left": 0 if req.bbox else pad_left,
     }
     fmap.add_child(el.MapState(urls, state))
     fmap.add_child(
@@ -123,7 +129,7 @@ def _controls(
     req: MapRequest,
     urls: dict[str, str],
     title: str,
-    metrics: bool,
+    metrics: tuple[str, ...],
     extra: dict[str, str],
     home: bool,
 ) -> el.Controls:
@@ -139,7 +145,7 @@ def _controls(
             "start": start[:7],
             "end": end[:7],
             "event_types": req.event_types,
-            "metrics": [[m, t[f"metric_{m}"]] for m in METRICS] if metrics else None,
+            "metrics": [[m, t[f"metric_{m}"]] for m in metrics] if metrics else None,
             "snapshot_url": SNAPSHOT_URL,
             "snapshot_layers": list(SNAPSHOT_LAYERS),
             "snapshot_extra": extra,
@@ -179,7 +185,7 @@ def overview_map(req: MapRequest, tiles: str | None) -> folium.Map:
     fmap.add_child(
         el.Density(urls, {"url": url_for("mapdata.density"), "title": t["density_layer"]})
     )
-    fmap.add_child(_controls(req, urls, t["overview_title"], True, {}, home=False))
+    fmap.add_child(_controls(req, urls, t["overview_title"], METRICS, {}, home=False))
     return fmap
 
 
@@ -187,11 +193,16 @@ def country_map(req: MapRequest, iso3: str, name: str, bbox: BBox, tiles: str | 
     """A country focus: outline and provinces, its sites with exposure rings, schools and events."""
     t = req.strings
     title = t["country_title"].format(name=name)
-    fmap, urls = _base(req, bbox, title, tiles, width="64%", land=DIM_LAND)
+    fmap, urls = _base(req, bbox, title, tiles, width="64%", land=DIM_LAND, pad_left=PANEL_WIDTH)
     fmap.add_child(
         el.Provinces(
             urls,
-            {"url": url_for("mapdata.country", iso3=iso3), "title": t["provinces"], "fill": LAND},
+            {
+                "url": url_for("mapdata.country", iso3=iso3),
+                "title": t["provinces"],
+                "fill": LAND,
+                "panel_id": "cm-provinces",
+            },
         )
     )
     rings = EXPOSURE_RADIUS_KM if req.exact_sites else None
@@ -213,7 +224,7 @@ def country_map(req: MapRequest, iso3: str, name: str, bbox: BBox, tiles: str | 
             {"url": url_for("mapdata.events"), "title": t["events_layer"], "extra": {"iso3": iso3}},
         )
     )
-    fmap.add_child(_controls(req, urls, title, False, {"iso3": iso3}, home=True))
+    fmap.add_child(_controls(req, urls, title, PROVINCE_METRICS, {"iso3": iso3}, home=True))
     fmap.add_child(
         el.Chart(urls, {"url": url_for("mapdata.chart", iso3=iso3), "img_id": "cm-chart"})
     )
@@ -229,6 +240,7 @@ def country_map(req: MapRequest, iso3: str, name: str, bbox: BBox, tiles: str | 
             ),
             "cm-chart",
             req.lang,
+            "cm-provinces",
         )
     )
     return fmap

@@ -54,7 +54,7 @@
     st.control = L.control.layers(null, null, {collapsed: false, position: "topright"}).addTo(map);
     if (opts.bbox) {
       var b = opts.bbox;
-      map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {paddingTopLeft: [opts.pad_left || 0, 0]});
     }
     map.on("moveend", function () { C.changed(st, true); });
     map.on("overlayadd overlayremove", function () { C.syncUrl(st); });

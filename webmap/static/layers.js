@@ -26,6 +26,20 @@
     return ctl.getContainer();
   };
 
+  /* A legend box: title and one row per class (colour swatch and label). */
+  var fillLegend = function (box, legend) {
+    box.textContent = "";
+    box.appendChild(C.el("div", "cm-legend-title", legend.title));
+    legend.classes.forEach(function (c) {
+      var row = C.el("div", "cm-legend-row");
+      var sw = C.el("span", "cm-swatch");
+      sw.style.background = c.color;
+      row.appendChild(sw);
+      row.appendChild(C.el("span", null, c.label));
+      box.appendChild(row);
+    });
+  };
+
   C.choropleth = function (map, opts) {
     var st = C.state(map);
     var layer = L.geoJSON(null, {
@@ -49,16 +63,7 @@
       C.fetchJson(st, opts.url + "?" + C.query(st, {}).toString()).then(function (data) {
         layer.clearLayers();
         layer.addData(data);
-        legend.textContent = "";
-        legend.appendChild(C.el("div", "cm-legend-title", data.legend.title));
-        data.legend.classes.forEach(function (c) {
-          var row = C.el("div", "cm-legend-row");
-          var sw = C.el("span", "cm-swatch");
-          sw.style.background = c.color;
-          row.appendChild(sw);
-          row.appendChild(C.el("span", null, c.label));
-          legend.appendChild(row);
-        });
+        fillLegend(legend, data.legend);
       });
     };
     C.register(st, "country-summary", opts.title, layer, refresh, true);
@@ -183,31 +188,79 @@
     map.on("overlayadd", function (e) { if (e.layer === group) refresh(); });
   };
 
+  /* Provinces named in the events but without boundaries: a ranked table beside the map. */
+  var rankingPanel = function (panel, st, data) {
+    var t = st.t;
+    panel.textContent = "";
+    panel.hidden = data.basis !== "name";
+    if (panel.hidden) return;
+    panel.appendChild(C.el("h2", null, t.provinces_ranked.replace("{metric}", data.metric_title.toLowerCase())));
+    panel.appendChild(C.el("p", "cm-basis-note", t.provinces_by_name));
+    if (!data.ranking.length) { panel.appendChild(C.el("p", null, t.provinces_none)); return; }
+    var table = C.el("table", "cm-ranking");
+    var head = C.el("tr");
+    ["#", t.province, data.metric_title, t.events, t.fatalities].forEach(function (h) { head.appendChild(C.el("th", null, h)); });
+    table.appendChild(head);
+    data.ranking.forEach(function (r, i) {
+      var tr = C.el("tr");
+      tr.appendChild(C.el("td", "cm-num", i + 1));
+      var name = C.el("td");
+      var sw = C.el("span", "cm-swatch");
+      if (r.color) sw.style.background = r.color; else sw.classList.add("cm-swatch-empty");
+      name.appendChild(sw);
+      name.appendChild(document.createTextNode(r.province));
+      tr.appendChild(name);
+      tr.appendChild(C.el("td", "cm-num", r.value_text));
+      tr.appendChild(C.el("td", "cm-num", C.fmt(r.events, st.params.lang)));
+      tr.appendChild(C.el("td", "cm-num", C.fmt(r.fatalities, st.params.lang)));
+      table.appendChild(tr);
+    });
+    panel.appendChild(table);
+    if (data.ranking_more) panel.appendChild(C.el("p", "cm-basis-note", t.provinces_more.replace("{n}", data.ranking_more)));
+  };
+
   C.provinces = function (map, opts) {
     var st = C.state(map);
+    var t = st.t;
     var layer = L.geoJSON(null, {
       pane: "cm-choropleth",
       style: function (f) {
-        return {fillColor: f.properties.color || "#ffffff", fillOpacity: f.properties.color ? 0.7 : 0,
-                color: "#6b5e4e", weight: 0.9};
+        return {fillColor: f.properties.color || "#ffffff", fillOpacity: f.properties.color ? 0.75 : 0,
+                color: "#6b5e4e", weight: 0.9, className: "cm-province"};
       },
       onEachFeature: function (f, l) {
         var p = f.properties;
-        l.bindTooltip(C.card(p.name, [[st.t.events, p.events], [st.t.fatalities, p.fatalities]]), {sticky: true});
+        l.bindTooltip(C.card(p.name, [
+          [(st.lastProvinces && st.lastProvinces.legend || {}).title || t.events, p.value_text],
+          [t.events, C.fmt(p.events, st.params.lang)], [t.fatalities, C.fmt(p.fatalities, st.params.lang)],
+          [t.projects, p.projects_active], [t.schools, p.envr_count]
+        ]), {sticky: true});
       }
     });
     var outline = L.geoJSON(null, {pane: "cm-choropleth", interactive: false,
       style: {color: "#2b2b2b", weight: 2.4, fillColor: opts.fill, fillOpacity: 1}}).addTo(map);
+    var legend = legendControl(map, "bottomright");
+    legend.style.display = "none";
+    var panel = opts.panel_id ? document.getElementById(opts.panel_id) : null;
+    var showLegend = function () {
+      var data = st.lastProvinces;
+      legend.style.display = data && data.legend && map.hasLayer(layer) ? "" : "none";
+    };
     var refresh = function (s, viewOnly) {
       if (viewOnly) return;
       C.fetchJson(st, opts.url + "?" + C.query(st, {}).toString()).then(function (data) {
+        st.lastProvinces = data;
         outline.clearLayers();
         outline.addData(data.country);
         layer.clearLayers();
         if (data.provinces) layer.addData(data.provinces);
+        if (data.legend) fillLegend(legend, data.legend);
+        showLegend();
+        if (panel) rankingPanel(panel, st, data);
       });
     };
     C.register(st, "provinces", opts.title, layer, refresh, true);
+    map.on("overlayadd overlayremove", showLegend);
   };
   C.density = function (map, opts) {
     var st = C.state(map);
