@@ -126,3 +126,84 @@ def test_density_overlay_is_an_image_from_the_service(live):
             page.locator(".cm-cluster, .cm-event").count() == 0
         )  # events layer off in this permalink
         assert log.offhost == [] and log.console_errors == []
+
+
+@pytest.fixture
+def live_provinces(home, province_file):
+    from tests.test_map_provinces import import_into
+
+    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
+    store = app.extensions["coopmap.store"]
+    populate(store)
+    import_into(store, province_file)
+    with serve(app) as base:
+        yield base, {"Authorization": f"Bearer {analyst_token(home)}"}
+
+
+def test_country_focus_fills_imported_provinces_by_value(live_provinces):
+    base, headers = live_provinces
+    with browser_page(headers=headers) as (page, log):
+        page.goto(base + "/map/COD?datetime=2024-01/2024-12")
+        _settle(page)
+        filled = page.locator("path.cm-province[fill-opacity='0.75']")
+        assert filled.count() == 2  # Ituri and Nord-Kivu
+        colours = {filled.nth(i).get_attribute("fill") for i in range(2)}
+        assert len(colours) == 2  # different classes: the Kivu cluster makes Nord-Kivu darker
+        legend = page.locator(".cm-legend:visible")
+        assert legend.count() == 1 and legend.inner_text().startswith("Events")
+        assert page.locator("#cm-provinces").is_hidden()  # polygons: no name-based table
+        with page.expect_response(lambda r: "/map-data/country/COD" in r.url and "fatalities" in r.url):
+            page.select_option(".cm-panel select >> nth=1", "fatalities")
+        _settle(page)
+        assert page.locator(".cm-legend:visible").inner_text().startswith("Fatalities")
+        page.screenshot(path=str(output_dir() / "map-country-COD-provinces.png"))
+        assert log.offhost == [] and log.console_errors == [] and log.failed == []
+
+
+def test_country_focus_lists_admin1_names_when_no_polygons(home):
+    from tests.builders import make_events
+
+    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
+    rows = [
+        {"lon": 29.2, "lat": -1.2, "admin1": "Nord-Kivu"},
+        {"lon": 29.3, "lat": -1.1, "admin1": "Nord-Kivu"},
+        {"lon": 30.0, "lat": 1.6, "admin1": XSS},
+    ]
+    for r in rows:
+        r.update(event_date="2024-03-01", country_iso3="COD", fatalities=1)
+    populate(app.extensions["coopmap.store"], events=make_events(rows))
+    with serve(app) as base, browser_page() as (page, log):
+        page.goto(base + "/map/COD?datetime=2024-01/2024-12")
+        _settle(page)
+        panel = page.locator("#cm-provinces")
+        assert panel.is_visible()
+        assert "admin1" in panel.locator(".cm-basis-note").first.inner_text()
+        cells = panel.locator("table tr td:nth-child(2)")
+        assert cells.all_inner_texts() == ["Nord-Kivu", XSS]  # ranked, data shown as text
+        assert panel.locator("img").count() == 0 and log.dialogs == []
+        assert page.locator("path.cm-province").count() == 0
+        assert log.offhost == [] and log.console_errors == []
+
+
+def test_project_sites_follow_the_period_slider(home):
+    from tests.mapfixtures import projects_frame
+
+    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
+    store = app.extensions["coopmap.store"]
+    populate(store)
+    projects = projects_frame()
+    projects.loc[projects["site_id"] == "GOL-1", ["start", "end"]] = ["2019-01-01", "2023-03-31"]
+    store.write("projects", projects, ["test"])
+    sites = ".leaflet-cm-sites-pane .cm-icon svg"
+    with serve(app) as base, browser_page() as (page, log):
+        page.goto(base + "/")  # the last twelve months of data: 2024
+        _settle(page)
+        assert page.locator(sites).count() == 7  # 4 schools, 3 projects: GOL-1 closed in 2023
+        with page.expect_response(lambda r: "/map-data/sites" in r.url and "2023-01" in r.url):
+            page.locator(".cm-range >> nth=0").evaluate(
+                "r => { r.value = '0'; r.dispatchEvent(new Event('change')); }"
+            )
+        _settle(page)
+        assert page.locator(sites).count() == 8
+        assert "datetime=2023-01" in page.url
+        assert log.console_errors == [] and log.offhost == []
