@@ -152,7 +152,9 @@ def test_country_focus_fills_imported_provinces_by_value(live_provinces):
         legend = page.locator(".cm-legend:visible")
         assert legend.count() == 1 and legend.inner_text().startswith("Events")
         assert page.locator("#cm-provinces").is_hidden()  # polygons: no name-based table
-        with page.expect_response(lambda r: "/map-data/country/COD" in r.url and "fatalities" in r.url):
+        with page.expect_response(
+            lambda r: "/map-data/country/COD" in r.url and "fatalities" in r.url
+        ):
             page.select_option(".cm-panel select >> nth=1", "fatalities")
         _settle(page)
         assert page.locator(".cm-legend:visible").inner_text().startswith("Fatalities")

@@ -1,8 +1,6 @@
-"""The country map's province choropleth, its name-based fallback, and sites following the period."""
+"""The country map's province choropleth, its name-based fallback, sites following the period."""
 
 from __future__ import annotations
-
-import pytest
 
 from geo.provinces import import_provinces
 from tests.builders import make_events
@@ -74,7 +72,13 @@ def test_without_polygons_the_admin1_names_are_ranked_beside_the_map(home):
         {"lon": 29.1, "lat": -1.3, "admin1": "Nord-Kivu", "fatalities": 0},
         {"lon": 30.0, "lat": 1.6, "admin1": "Ituri", "fatalities": 9},
         {"lon": 15.3, "lat": -4.3, "admin1": "<b>Kinshasa</b>", "fatalities": 0},
-        {"lon": 29.4, "lat": -1.9, "admin1": "Nord-Kivu", "fatalities": 0, "event_date": "2019-05-01"},
+        {
+            "lon": 29.4,
+            "lat": -1.9,
+            "admin1": "Nord-Kivu",
+            "fatalities": 0,
+            "event_date": "2019-05-01",
+        },
         {"lon": 30.1, "lat": -1.9, "admin1": "Kigali", "country_iso3": "RWA", "fatalities": 0},
     ]
     for r in rows:
@@ -93,8 +97,16 @@ def test_without_polygons_the_admin1_names_are_ranked_beside_the_map(home):
 def test_provinces_of_another_country_leave_this_one_to_its_names(home, province_file):
     app = _app(home)
     store = app.extensions["coopmap.store"]
-    rows = [{"lon": 2.1, "lat": 13.5, "admin1": "Niamey", "country_iso3": "NER", "fatalities": 0,
-             "event_date": "2024-02-01"}]
+    rows = [
+        {
+            "lon": 2.1,
+            "lat": 13.5,
+            "admin1": "Niamey",
+            "country_iso3": "NER",
+            "fatalities": 0,
+            "event_date": "2024-02-01",
+        }
+    ]
     populate(store, events=make_events(rows))
     import_into(store, province_file)  # DRC provinces only
     data = app.test_client().get("/map-data/country/NER?datetime=2024").json

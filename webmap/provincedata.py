@@ -49,7 +49,10 @@ def _summary(iso3: str, params: Mapping[str, str]) -> pd.DataFrame:
 
     def compute() -> pd.DataFrame:
         return province_summary(
-            read_events(secured), secured.read("countries"), query, prepared=prepared_events(secured)
+            read_events(secured),
+            secured.read("countries"),
+            query,
+            prepared=prepared_events(secured),
         )
 
     names = RESULTS.get_or_compute(key, compute)
