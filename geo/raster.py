@@ -261,11 +261,14 @@ def zonal_sums(grid: DensityGrid, zones: gpd.GeoDataFrame, key: str) -> pd.Serie
     return pd.Series(sums[1:].astype(np.int64), index=zones[key].to_numpy(), name=grid.value)
 
 
-def mercator_overlay(arrays: EventArrays, grid: DensityGrid, query: Query) -> PngOverlay:
+def mercator_overlay(
+    arrays: EventArrays, grid: DensityGrid, query: Query, colormap: str = COLORMAP
+) -> PngOverlay:
     """A colourised PNG of the same selection, in Web Mercator rows, transparent where 0.
 
     The columns are the grid's; rows are equal steps of Web Mercator y between the bbox's
-    latitudes (clamped to ±85.05°), about as tall as the columns are wide.
+    latitudes (clamped to ±85.05°), about as tall as the columns are wide. ``colormap`` is a
+    matplotlib colormap name.
     """
     minx, miny, maxx, maxy = grid.bbox
     south, north = max(miny, -MERCATOR_LAT), min(maxy, MERCATOR_LAT)
@@ -286,7 +289,7 @@ def mercator_overlay(arrays: EventArrays, grid: DensityGrid, query: Query) -> Pn
     counts = np.bincount(row * cols + col, weights=weights, minlength=rows * cols).reshape(
         rows, cols
     )
-    rgba = colourise(counts)
+    rgba = colourise(counts, colormap)
     buffer = io.BytesIO()
     imsave(buffer, rgba, format="png")
     return PngOverlay(
@@ -331,12 +334,14 @@ def density_for(store: Store, params: Mapping[str, str]) -> DensityGrid:
     return RESULTS.get_or_compute((version, "density", query.key(), resolution, value), compute)
 
 
-def overlay_for(store: Store, params: Mapping[str, str]) -> PngOverlay:
-    """The PNG overlay of ``density_for(store, params)``, cached by data version."""
+def overlay_for(store: Store, params: Mapping[str, str], colormap: str = COLORMAP) -> PngOverlay:
+    """The PNG overlay of ``density_for(store, params)`` in ``colormap``, cached by data version."""
     query, resolution, value = raster_params(params)
     return RESULTS.get_or_compute(
-        (store.data_version, "overlay", query.key(), resolution, value),
-        lambda: mercator_overlay(prepared_events(store), density_for(store, params), query),
+        (store.data_version, "overlay", query.key(), resolution, value, colormap),
+        lambda: mercator_overlay(
+            prepared_events(store), density_for(store, params), query, colormap
+        ),
     )
 
 

@@ -125,7 +125,35 @@ def test_density_overlay_is_an_image_from_the_service(live):
         assert (
             page.locator(".cm-cluster, .cm-event").count() == 0
         )  # events layer off in this permalink
+        # the choropleth pales under the raster, and comes back when the raster is switched off
+        choropleth = page.locator(".leaflet-cm-choropleth-pane path.leaflet-interactive")
+        assert choropleth.first.get_attribute("fill-opacity") == "0.3"
+        page.get_by_label("Conflict density (raster)").uncheck()
+        assert choropleth.first.get_attribute("fill-opacity") == "0.78"
         assert log.offhost == [] and log.console_errors == []
+
+
+def test_country_labels_never_overlap(live):
+    base, headers = live
+    with browser_page(headers=headers) as (page, log):
+        for url in ("/?layers=country-summary", "/?layers=country-summary&bbox=-20,-10,40,30"):
+            page.goto(base + url)
+            _settle(page)
+            boxes = page.locator(".cm-country-label").evaluate_all(
+                "els => els.map(e => { const r = e.getBoundingClientRect();"
+                " return [r.left, r.top, r.right, r.bottom]; })"
+            )
+            assert len(boxes) > 25, url
+            clashes = [
+                (a, b)
+                for i, a in enumerate(boxes)
+                for b in boxes[i + 1 :]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+            ]
+            assert clashes == [], url
+        names = page.locator(".cm-country-label").all_inner_texts()
+        assert "Nigeria" in names and "Democratic Republic of the Congo" in names
+        assert log.console_errors == []
 
 
 @pytest.fixture

@@ -111,3 +111,19 @@ def test_provinces_of_another_country_leave_this_one_to_its_names(home, province
     import_into(store, province_file)  # DRC provinces only
     data = app.test_client().get("/map-data/country/NER?datetime=2024").json
     assert data["basis"] == "name" and [r["province"] for r in data["ranking"]] == ["Niamey"]
+
+
+def test_density_overlay_does_not_use_the_choropleth_colours(home):
+    import io
+
+    from matplotlib.image import imread
+
+    app = _app(home)
+    populate(app.extensions["coopmap.store"])
+    client = app.test_client()
+    meta = client.get("/map-data/density?bbox=-20,-35,52,38&zoom=3&datetime=2024").json
+    rgba = imread(io.BytesIO(client.get(meta["url"]).data))
+    drawn = rgba[rgba[..., 3] > 0]
+    assert len(drawn)
+    # YlOrRd (the choropleth) never has more blue than red; the map's raster ramp does
+    assert (drawn[:, 2] > drawn[:, 0]).mean() > 0.5

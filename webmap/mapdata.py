@@ -36,7 +36,10 @@ from webmap.i18n import pick_language, strings
 bp = Blueprint("mapdata", __name__, url_prefix="/map-data")
 
 EVENT_FILTERS = ("event_type", "source_dataset")
-LABEL_COLUMNS = ["iso3", "name", "name_fr", "label_x", "label_y", "min_label"]
+LABEL_COLUMNS = ["iso3", "name", "name_fr", "label_x", "label_y", "min_label", "area"]
+DENSITY_RAMP = "viridis"
+"""The map's density overlay ramp: dark where events are few, bright yellow at hotspots, apart from
+the choropleth's pale (when the raster is on) yellow-orange-red, so the two read together."""
 
 
 def _json(payload: Any) -> Response:
@@ -72,7 +75,9 @@ def light_countries(detail: str) -> gpd.GeoDataFrame:
     cache = current_app.extensions.setdefault("coopmap.light_countries", {})
     if detail not in cache:
         grid = 0.02 if detail == "countries_z2" else 0.005
-        cache[detail] = light_geometry(load_countries(settings().boundaries_dir, detail), grid)
+        light = light_geometry(load_countries(settings().boundaries_dir, detail), grid)
+        # area in square degrees: only to rank labels (bigger countries keep theirs)
+        cache[detail] = light.assign(area=shapely.area(light.geometry.values).round(2))
     return cache[detail]
 
 
@@ -294,7 +299,7 @@ def density() -> Response:
     from geo.raster import overlay_for
 
     params = _density_params(request.args)
-    overlay = overlay_for(store(), params)
+    overlay = overlay_for(store(), params, DENSITY_RAMP)
     query = urlencode(sorted(params.items()))
     return _json(
         {
@@ -310,5 +315,5 @@ def density_png() -> Response:
     """The colourised density PNG (``geo.raster``, Web Mercator rows, transparent where empty)."""
     from geo.raster import overlay_for
 
-    overlay = overlay_for(store(), {k: v for k, v in request.args.items()})
+    overlay = overlay_for(store(), {k: v for k, v in request.args.items()}, DENSITY_RAMP)
     return Response(overlay.png, mimetype="image/png", headers={"Cache-Control": "max-age=300"})

@@ -17,15 +17,33 @@
     var labels = L.layerGroup().addTo(map);
     var labelData = [];
 
+    /* Country labels without overlaps: candidates shown at this zoom (min_label) are placed by
+       priority (lower min_label, then larger area); a label that would touch one already placed
+       is dropped. Long names wrap on two lines (LABEL_WRAP pixels). */
+    var LABEL_WRAP = 110, LINE = 13, GAP = 3;
+    var measure = document.createElement("canvas").getContext("2d");
     var drawLabels = function () {
       labels.clearLayers();
       var z = map.getZoom();
       var bounds = map.getBounds();
-      labelData.forEach(function (p) {
-        if (p.min_label === null || z + 0.5 < p.min_label) return;
+      measure.font = "11px " + window.getComputedStyle(map.getContainer()).fontFamily;
+      var candidates = labelData.filter(function (p) {
+        return p.min_label !== null && z + 0.5 >= p.min_label && bounds.contains(L.latLng(p.label_y, p.label_x));
+      });
+      candidates.sort(function (a, b) { return (a.min_label - b.min_label) || ((b.area || 0) - (a.area || 0)); });
+      var placed = [];
+      candidates.forEach(function (p) {
+        var text = lang === "fr" ? (p.name_fr || p.name) : p.name;
+        var width = measure.measureText(text).width;
+        var lines = Math.ceil(width / LABEL_WRAP);
+        var w = Math.min(width, LABEL_WRAP) / 2 + GAP, h = lines * LINE / 2 + GAP;
         var ll = L.latLng(p.label_y, p.label_x);
-        if (!bounds.contains(ll)) return;
-        var node = C.el("span", "cm-country-label", lang === "fr" ? (p.name_fr || p.name) : p.name);
+        var c = map.latLngToContainerPoint(ll);
+        var box = [c.x - w, c.y - h, c.x + w, c.y + h];
+        var clash = placed.some(function (o) { return box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]; });
+        if (clash) return;
+        placed.push(box);
+        var node = C.el("span", "cm-country-label", text);
         labels.addLayer(L.marker(ll, {
           pane: "cm-labels", interactive: false, keyboard: false,
           icon: L.divIcon({className: "cm-label-icon", html: node.outerHTML, iconSize: null})

@@ -42,11 +42,18 @@
 
   C.choropleth = function (map, opts) {
     var st = C.state(map);
+    /* With the density raster on, the choropleth pales so the raster's purple reads on top of it. */
+    var densityOn = function () {
+      return Object.keys(st.overlays).some(function (k) {
+        return st.overlays[k]._cmId === "density" && map.hasLayer(st.overlays[k]);
+      });
+    };
+    var style = function (f) {
+      return {fillColor: f.properties.color, fillOpacity: densityOn() ? 0.3 : 0.78, color: "#ffffff", weight: 0.8};
+    };
     var layer = L.geoJSON(null, {
       pane: "cm-choropleth",
-      style: function (f) {
-        return {fillColor: f.properties.color, fillOpacity: 0.78, color: "#ffffff", weight: 0.8};
-      },
+      style: style,
       onEachFeature: function (f, l) {
         var p = f.properties, t = st.t;
         l.bindTooltip(C.card(p.label, [
@@ -69,6 +76,9 @@
     C.register(st, "country-summary", opts.title, layer, refresh, true);
     map.on("overlayadd", function (e) { if (e.layer === layer) legend.style.display = ""; });
     map.on("overlayremove", function (e) { if (e.layer === layer) legend.style.display = "none"; });
+    map.on("overlayadd overlayremove", function (e) {
+      if (e.layer._cmId === "density") { layer.setStyle(style); legend.classList.toggle("cm-legend-pale", e.type === "overlayadd"); }
+    });
   };
 
   var projectCard = function (st, p) {
