@@ -193,7 +193,8 @@ def sites() -> Response:
                 .str.split(";")
                 .apply(lambda codes: iso3 in codes if isinstance(codes, list) else False)
             ]
-        out["projects"] = _points(projects, [*catalogue().get("projects").field_names, "generalised"])
+        names = [*catalogue().get("projects").field_names, "generalised"]
+        out["projects"] = _points(projects, names)
     footprints = read_or_empty("project-countries")
     if footprints is not None:
         footprints = footprints[active_mask(footprints, period)]

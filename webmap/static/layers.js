@@ -144,7 +144,9 @@
     var t = st.t;
     var group = L.layerGroup();
     var clusters = L.markerClusterGroup({
-      showCoverageOnHover: false, maxClusterRadius: 45, chunkedLoading: true,
+      showCoverageOnHover: false, chunkedLoading: true,
+      /* wider clusters at continental zooms: a few readable discs rather than a carpet over the choropleth */
+      maxClusterRadius: function (z) { return z <= 4 ? 80 : z <= 6 ? 60 : 45; },
       iconCreateFunction: function (cluster) {
         var n = cluster.getChildCount();
         var size = n < 10 ? 26 : n < 100 ? 32 : n < 1000 ? 40 : 48;
