@@ -189,6 +189,9 @@ def _site_pairs(
         {
             "key": active["key"],
             "acronym": active["acronym"].astype("string"),
-            "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce"),
+            # absent when the access policy withheld budgets from the caller: sums become unknown
+            "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce")
+            if "budget_eur" in active
+            else np.full(len(active), np.nan),
         }
     )

@@ -61,6 +61,12 @@ def test_imported_provinces_are_coloured_by_the_metric(home, province_file):
     before = app.test_client().get("/map-data/country/COD?datetime=2010&metric=events").json
     assert {f["properties"]["events"] for f in before["provinces"]["features"]} == {0}
     assert app.test_client().get("/map-data/country/COD?metric=nope").status_code == 400
+    # the public (no token) sees the same province counts: events are not a restricted layer
+    public = create_app({"TESTING": True, "COOPMAP_HOME": str(home)}).test_client()
+    seen = public.get("/map-data/country/COD?datetime=2024&metric=events").json
+    assert {
+        f["properties"]["name"]: f["properties"]["events"] for f in seen["provinces"]["features"]
+    } == {name: p["events"] for name, p in by_name.items()}
 
 
 def test_without_polygons_the_admin1_names_are_ranked_beside_the_map(home):
