@@ -252,7 +252,7 @@ def country(iso3: str) -> Response:
     ``provinces`` is the province choropleth when province polygons are imported; otherwise it
     is null and ``ranking`` lists the provinces named in the events (``basis`` says which).
     """
-    from webmap.provincedata import province_payload
+    from webmap.provincedata import PROVINCE_COLUMNS, province_payload
 
     row = country_or_404(iso3)
     metric = parse_metric(request.args.get("metric"))
@@ -263,6 +263,8 @@ def country(iso3: str) -> Response:
         "country": _geojson(light_geometry(outline, 0.002), ["iso3", "name"]),
         **province_payload(str(row["iso3"]), params, metric, t, _value_text),
     }
+    if out["provinces"] is not None:
+        out["provinces"] = _geojson(out["provinces"], PROVINCE_COLUMNS)
     return _json(out)
 
 

@@ -8,7 +8,7 @@ the map instead, marked as name-based.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -60,16 +60,18 @@ def _summary(iso3: str, params: Mapping[str, str]) -> pd.DataFrame:
 
 
 def province_payload(
-    iso3: str, params: Mapping[str, str], metric: str, strings: Mapping[str, str], value_text
+    iso3: str,
+    params: Mapping[str, str],
+    metric: str,
+    strings: Mapping[str, str],
+    value_text: Callable[[object, str, str], str],
 ) -> dict[str, Any]:
     """``{basis, provinces, legend, ranking, ranking_more}`` for the country map of ``iso3``.
 
-    ``provinces`` is a GeoJSON FeatureCollection (basis ``polygon``) or None; ``ranking`` lists
-    the name-based provinces with events, highest ``metric`` first (basis ``name``).
-    ``value_text(value, metric, no_data)`` formats a value as the country choropleth does.
+    ``provinces`` is a light GeoDataFrame of ``PROVINCE_COLUMNS`` (basis ``polygon``) or None;
+    ``ranking`` lists the name-based provinces with events, highest ``metric`` first (basis
+    ``name``). ``value_text(value, metric, no_data)`` formats a value as the country choropleth.
     """
-    from webmap.mapdata import _geojson  # the one GeoJSON writer of the map data
-
     rows = _summary(iso3, params)
     basis = str(rows["admin1_basis"].iloc[0]) if len(rows) else "name"
     out: dict[str, Any] = {"basis": basis, "provinces": None, "legend": None, "ranking": None}
@@ -81,7 +83,7 @@ def province_payload(
         frame["value"] = frame[metric]
         frame["color"] = classes.colors
         frame["value_text"] = [value_text(v, metric, no_data) for v in frame[metric]]
-        out["provinces"] = _geojson(light_geometry(frame, 0.002), PROVINCE_COLUMNS)
+        out["provinces"] = light_geometry(frame, 0.002)[[*PROVINCE_COLUMNS, "geometry"]]
         out["legend"] = {
             "title": strings[f"metric_{metric}"],
             "classes": [{"color": c, "label": label} for c, label in classes.legend],
