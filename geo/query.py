@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -198,6 +199,10 @@ def _bbox_mask(frame: gpd.GeoDataFrame, bbox: BBox) -> np.ndarray:
     return mask
 
 
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
+"""ASCII digits only: ``str.isdigit`` also accepts superscripts such as "¹", which ``int`` rejects."""
+
+
 def parse_int(params: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int) -> int:
     """Parse an integer parameter such as ``limit`` or ``offset`` within ``[minimum, maximum]``.
 
@@ -210,7 +215,7 @@ def parse_int(params: Mapping[str, str], name: str, default: int, *, minimum: in
     if raw is None or str(raw).strip() == "":
         return default
     text = str(raw).strip()
-    if len(text) > 18 or not text.lstrip("+-").isdigit() or text[1:].lstrip("0123456789"):
+    if not _WHOLE_NUMBER.fullmatch(text):
         raise InvalidParameter(name, raw, "expected a whole number")
     value = int(text)
     if value < minimum or value > maximum:
