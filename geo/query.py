@@ -200,7 +200,7 @@ def _bbox_mask(frame: gpd.GeoDataFrame, bbox: BBox) -> np.ndarray:
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
-"""ASCII digits only: ``str.isdigit`` also accepts superscripts such as "¹", which ``int`` rejects."""
+"""ASCII digits only: ``str.isdigit`` also accepts superscripts ("¹"), which ``int`` rejects."""
 
 
 def parse_int(params: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int) -> int:

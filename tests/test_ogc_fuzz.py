@@ -90,4 +90,5 @@ def test_query_parsing_accepts_or_names_the_bad_parameter(params):
 def test_a_limit_in_non_ascii_digits_is_a_400_not_a_500(client, text):
     response = client.get("/ogc/collections/projects/items", query_string={"limit": text})
     assert response.status_code == 400
-    assert response.json["code"] == "InvalidParameterValue" and "limit" in response.json["description"]
+    assert response.json["code"] == "InvalidParameterValue"
+    assert "limit" in response.json["description"]

@@ -20,7 +20,11 @@ from webmap import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-MAP_PAGES = ["/", "/map/COD", "/?layers=country-summary,projects,envr,project-countries,conflict-events"]
+MAP_PAGES = [
+    "/",
+    "/map/COD",
+    "/?layers=country-summary,projects,envr,project-countries,conflict-events",
+]
 OGC_PAGES = ["/ogc?f=html", "/ogc/collections?f=html", "/ogc/api?f=html"] + [
     path
     for layer in ("envr", "projects", "conflict-events", "project-countries")
@@ -51,7 +55,8 @@ OPEN_POPUPS = """
   const show = (content, layer) => {
     if (typeof content === "function") content = content(layer);
     const box = document.createElement("div");
-    if (typeof content === "string") box.innerHTML = content; else if (content) box.appendChild(content);
+    if (typeof content === "string") box.innerHTML = content;
+    else if (content) box.appendChild(content);
     probe.appendChild(box);
     texts.push(box.textContent);
   };
@@ -85,7 +90,8 @@ DANGEROUS_URLS = """
 
 INJECTED = """
 () => ({
-  scripts: Array.from(document.scripts).filter(s => /^\\s*alert\\(\\d\\)\\s*$/.test(s.textContent)).length,
+  scripts: Array.from(document.scripts)
+    .filter(s => /^\\s*alert\\(\\d\\)\\s*$/.test(s.textContent)).length,
   handlers: Array.from(document.querySelectorAll("*")).filter(n =>
     Array.from(n.attributes).some(a => a.name.startsWith("on") && /alert/.test(a.value))).length,
   svg: document.querySelectorAll("svg[onload]").length,
@@ -145,7 +151,8 @@ def test_no_payload_runs_on_any_page_and_each_shows_as_text(live, role, csp):
             assert page.evaluate("() => window.__xss") == 0, f"a payload ran on {path}"
             assert page.evaluate(DANGEROUS_URLS) == [], path
             if not path.startswith("/snapshot.svg"):
-                assert page.evaluate(INJECTED) == {"scripts": 0, "handlers": 0, "svg": 0, "img": 0}, path
+                injected = page.evaluate(INJECTED)
+                assert injected == {"scripts": 0, "handlers": 0, "svg": 0, "img": 0}, path
             # a focus or hover payload would need an event: give every element both
             page.evaluate(
                 """() => document.querySelectorAll("body *").forEach(n => {
@@ -163,7 +170,7 @@ def test_no_payload_runs_on_any_page_and_each_shows_as_text(live, role, csp):
         assert log.offhost == []
         assert bad_requests == []
         assert log.console_errors == []
-    assert all(status == 200 for path, status in statuses.items() if "event_type" not in path), statuses
+    assert all(s == 200 for path, s in statuses.items() if "event_type" not in path), statuses
     everything = "\n".join(seen.values())
     for payload in PAYLOADS:
         assert payload in everything, payload

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import geopandas as gpd
+import numpy as np
 import orjson
 import pandas as pd
 import shapely
@@ -26,21 +27,33 @@ from geo.cartography import (
 from geo.errors import InvalidParameter
 from geo.events import events_frame
 from geo.grid import grid_view
+from geo.prepared import Codes, period_slice, select_events
 from geo.query import Query, apply_query, parse_bbox, parse_query
+from geo.summaries import prepared_events
 from webmap.chart import monthly_chart_svg
 from webmap.context import catalogue, settings, store
 from webmap.errors import NotFound
 from webmap.i18n import pick_language, strings
+from webmap.responses import cached_body, init_response_cache
 
 bp = Blueprint("mapdata", __name__, url_prefix="/map-data")
+bp.record_once(lambda state: init_response_cache(state.app))
 
 EVENT_FILTERS = ("event_type", "source_dataset")
 LABEL_COLUMNS = ["iso3", "name", "name_fr", "label_x", "label_y", "min_label"]
 
 
 def _json(payload: Any) -> Response:
-    body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
-    return Response(body, mimetype="application/json")
+    return Response(_dumps(payload), mimetype="application/json")
+
+
+def _dumps(payload: Any) -> bytes:
+    return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _cached_json(compute: Any) -> Response:
+    """The JSON body of ``compute()`` for this request and caller view, cached (``responses``)."""
+    return Response(cached_body(lambda: _dumps(compute())), mimetype="application/json")
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -71,7 +84,11 @@ def light_countries(detail: str) -> gpd.GeoDataFrame:
     cache = current_app.extensions.setdefault("coopmap.light_countries", {})
     if detail not in cache:
         grid = 0.02 if detail == "countries_z2" else 0.005
-        cache[detail] = light_geometry(load_countries(settings().boundaries_dir, detail), grid)
+        frame = light_geometry(load_countries(settings().boundaries_dir, detail), grid)
+        # Build the spatial index before the frame is shared: the lazy first query of a GEOS
+        # STRtree is not thread-safe (concurrent first queries of one tree may crash).
+        frame.sindex.query(shapely.box(0, 0, 1, 1))
+        cache[detail] = frame
     return cache[detail]
 
 
@@ -87,6 +104,26 @@ def event_selection(params: Mapping[str, str], iso3: str | None = None) -> gpd.G
     query = parse_query(params, EVENT_FILTERS)
     filters = query.filters + ((("country_iso3", (iso3,)),) if iso3 else ())
     return apply_query(events, Query(None, query.period, filters), "event_date")
+
+
+def events_in_view(
+    params: Mapping[str, str], bbox: tuple[float, float, float, float], iso3: str | None = None
+) -> gpd.GeoDataFrame:
+    """The rows of ``event_selection`` inside ``bbox``, found on the prepared event arrays
+    (``geo.prepared``, cached per data version) instead of filtering the whole frame."""
+    events = read_or_empty("conflict-events")
+    if events is None:
+        return events_frame({}, [], [])
+    query = parse_query(params, EVENT_FILTERS)
+    arrays = prepared_events(store())
+    part = period_slice(arrays, query.period)
+    positions = np.flatnonzero(select_events(arrays, query, query.period)[part]) + part.start
+    lon, lat = arrays.lon[positions], arrays.lat[positions]
+    minx, miny, maxx, maxy = bbox
+    keep = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
+    if iso3:
+        keep &= Codes(arrays.country.codes[positions], arrays.country.labels).isin((iso3,))
+    return events.iloc[np.sort(arrays.order[positions[keep]])]
 
 
 def country_or_404(iso3: str) -> pd.Series:
@@ -111,7 +148,7 @@ def basemap() -> Response:
             shapely.box(*parse_bbox(request.args["bbox"])), predicate="intersects"
         )
         frame = frame.iloc[sorted(hits)]
-    return _json(_geojson(frame, LABEL_COLUMNS))
+    return _cached_json(lambda: _geojson(frame, LABEL_COLUMNS))
 
 
 @bp.get("/choropleth")
@@ -119,6 +156,10 @@ def choropleth() -> Response:
     """The overview's countries coloured by ``metric`` for ``datetime`` and ``event_type``."""
     metric = parse_metric(request.args.get("metric"))
     lang = pick_language(request.args, request.accept_languages)
+    return _cached_json(lambda: _choropleth(metric, lang))
+
+
+def _choropleth(metric: str, lang: str) -> dict[str, Any]:
     t = strings(lang)
     params = {k: v for k, v in request.args.items() if k in ("datetime", "event_type")}
     summary = catalogue().get("country-summary").source.frame(store(), params)
@@ -150,7 +191,7 @@ def choropleth() -> Response:
         "title": t[f"metric_{metric}"],
         "classes": [{"color": c, "label": label} for c, label in classes.legend],
     }
-    return _json(payload)
+    return payload
 
 
 def _value_text(value: object, metric: str, no_data: str) -> str:
@@ -168,7 +209,10 @@ def sites() -> Response:
     The frames come from the caller's secured store: restricted fields are already dropped and,
     for the public, project points already generalised (``layers/access.py``).
     """
-    iso3 = request.args.get("iso3")
+    return _cached_json(lambda: _sites(request.args.get("iso3")))
+
+
+def _sites(iso3: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"envr": [], "projects": [], "footprints": None}
     envr = read_or_empty("envr")
     if envr is not None:
@@ -183,7 +227,8 @@ def sites() -> Response:
                 .str.split(";")
                 .apply(lambda codes: iso3 in codes if isinstance(codes, list) else False)
             ]
-        out["projects"] = _points(projects, [*catalogue().get("projects").field_names, "generalised"])
+        names = [*catalogue().get("projects").field_names, "generalised"]
+        out["projects"] = _points(projects, names)
     footprints = read_or_empty("project-countries")
     if footprints is not None:
         if iso3:
@@ -194,7 +239,7 @@ def sites() -> Response:
         out["footprints"] = _geojson(
             light_geometry(footprints, 0.005), [n for n in names if n in footprints]
         )
-    return _json(out)
+    return out
 
 
 def _points(frame: gpd.GeoDataFrame, names: list[str]) -> list[dict[str, Any]]:
@@ -219,7 +264,7 @@ def events() -> Response:
         raise InvalidParameter(
             "zoom", request.args.get("zoom"), "expected an integer from 0 to 22"
         ) from None
-    selected = event_selection(request.args, request.args.get("iso3"))
+    selected = events_in_view(request.args, bbox, request.args.get("iso3"))
     view = grid_view(selected, bbox, zoom)
     return _json(
         {
@@ -255,11 +300,17 @@ def chart(iso3: str) -> Response:
     """Monthly events and fatalities by event type for the country, as SVG."""
     row = country_or_404(iso3)
     lang = pick_language(request.args, request.accept_languages)
-    selected = event_selection(request.args, row["iso3"])
     name = row["name_fr"] if lang == "fr" and isinstance(row["name_fr"], str) else row["name"]
-    svg = monthly_chart_svg(selected, strings(lang), str(name))
+
+    def render() -> bytes:
+        selected = event_selection(request.args, row["iso3"])
+        svg = monthly_chart_svg(selected, strings(lang), str(name))
+        return svg.encode() if isinstance(svg, str) else svg
+
     return Response(
-        svg, mimetype="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'"}
+        cached_body(render),
+        mimetype="image/svg+xml",
+        headers={"Content-Security-Policy": "default-src 'none'"},
     )
 
 
