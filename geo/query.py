@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InvalidParameter
+from geo.spatialindex import ready_sindex
 from geo.types import BBox, Period
 
 OPEN = ("..", "")
@@ -193,7 +194,7 @@ def period_mask(values: pd.Series, period: Period) -> np.ndarray:
 
 def _bbox_mask(frame: gpd.GeoDataFrame, bbox: BBox) -> np.ndarray:
     box = shapely.box(*bbox)
-    hits = frame.sindex.query(box, predicate="intersects")
+    hits = ready_sindex(frame).query(box, predicate="intersects")
     mask = np.zeros(len(frame), dtype=bool)
     mask[hits] = True
     return mask

@@ -29,6 +29,7 @@ from geo.events import events_frame
 from geo.grid import grid_view
 from geo.prepared import Codes, period_slice, select_events
 from geo.query import Query, apply_query, parse_bbox, parse_query
+from geo.spatialindex import ready_sindex
 from geo.summaries import prepared_events
 from webmap.chart import monthly_chart_svg
 from webmap.context import catalogue, settings, store
@@ -87,7 +88,7 @@ def light_countries(detail: str) -> gpd.GeoDataFrame:
         frame = light_geometry(load_countries(settings().boundaries_dir, detail), grid)
         # Build the spatial index before the frame is shared: the lazy first query of a GEOS
         # STRtree is not thread-safe (concurrent first queries of one tree may crash).
-        frame.sindex.query(shapely.box(0, 0, 1, 1))
+        ready_sindex(frame)
         cache[detail] = frame
     return cache[detail]
 
@@ -144,7 +145,7 @@ def basemap() -> Response:
     if detail == "z4":
         if not request.args.get("bbox"):
             raise InvalidParameter("bbox", "", "detail=z4 needs a bbox")
-        hits = frame.sindex.query(
+        hits = ready_sindex(frame).query(
             shapely.box(*parse_bbox(request.args["bbox"])), predicate="intersects"
         )
         frame = frame.iloc[sorted(hits)]
@@ -264,18 +265,20 @@ def events() -> Response:
         raise InvalidParameter(
             "zoom", request.args.get("zoom"), "expected an integer from 0 to 22"
         ) from None
+    return _cached_json(lambda: _events(bbox, zoom))
+
+
+def _events(bbox: tuple[float, float, float, float], zoom: int) -> dict[str, Any]:
     selected = events_in_view(request.args, bbox, request.args.get("iso3"))
     view = grid_view(selected, bbox, zoom)
-    return _json(
-        {
-            "mode": view.mode,
-            "total": view.total,
-            "synthetic": view.synthetic,
-            "cell_size": view.cell_size,
-            "points": _records(view.points),
-            "cells": _records(view.cells),
-        }
-    )
+    return {
+        "mode": view.mode,
+        "total": view.total,
+        "synthetic": view.synthetic,
+        "cell_size": view.cell_size,
+        "points": _records(view.points),
+        "cells": _records(view.cells),
+    }
 
 
 @bp.get("/country/<iso3>")

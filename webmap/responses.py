@@ -17,8 +17,8 @@ from geo.cache import LRUCache
 from webmap.context import store
 
 EXTENSION = "coopmap.map_responses"
-SIZE = 256
-"""Bodies kept per worker process (most are a few kB; the basemap ~1 MB)."""
+SIZE = 128
+"""Bodies kept per worker process (most are 5-400 kB; a detailed basemap view up to ~1 MB)."""
 
 
 def init_response_cache(app: Flask) -> None:
