@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from geo.query import Query
+from geo.spatialindex import built
 from geo.types import Period
 
 SortKey = tuple[tuple[str, bool], ...]
@@ -103,7 +104,7 @@ class LayerIndex:
             ys = self.y[band]
             return np.sort(band[(ys >= miny) & (ys <= maxy)])
         if self._tree is None:
-            self._tree = shapely.STRtree(np.asarray(self.frame.geometry.array))
+            self._tree = built(shapely.STRtree(np.asarray(self.frame.geometry.array)))
         hits = self._tree.query(shapely.box(minx, miny, maxx, maxy), predicate="intersects")
         return np.sort(hits).astype(np.int64)
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.spatialindex import ready_sindex
 from geo.store import Store
 
 GENERALISED_FIELD = "generalised"
@@ -94,7 +95,7 @@ def _fill_by_cover(anchors: np.ndarray, polygons: gpd.GeoDataFrame, geoms: np.nd
     todo = todo[~shapely.is_missing(anchors[todo])]
     if not len(todo):
         return
-    source_idx, polygon_idx = polygons.sindex.query(anchors[todo], predicate="intersects")
+    source_idx, polygon_idx = ready_sindex(polygons).query(anchors[todo], predicate="intersects")
     if not len(source_idx):
         return
     first, where = np.unique(source_idx, return_index=True)

@@ -22,6 +22,7 @@ from rasterio.transform import Affine
 
 from geo.errors import InvalidParameter
 from geo.io import atomic_path
+from geo.spatialindex import built
 
 KM_PER_DEGREE = 6371.0088 * np.pi / 180
 """Kilometres per degree of latitude (mean Earth radius)."""
@@ -158,7 +159,9 @@ def _build(geoms: np.ndarray, key: str, cache_dir: Path | None) -> PolygonIndex:
                 np.save(tmp, grid)
     shapely.prepare(geoms)
     pieces, owner = _boundary_pieces(geoms)
-    return PolygonIndex(geoms, shapely.STRtree(geoms), grid, pieces, owner, shapely.STRtree(pieces))
+    return PolygonIndex(
+        geoms, built(shapely.STRtree(geoms)), grid, pieces, owner, built(shapely.STRtree(pieces))
+    )
 
 
 def _grid(geoms: np.ndarray) -> np.ndarray:

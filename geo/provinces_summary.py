@@ -26,6 +26,7 @@ import shapely
 
 from geo.prepared import EventArrays, prepare_events, resolve_period
 from geo.query import Query
+from geo.spatialindex import ready_sindex
 from geo.summaries import active_mask, envr_pairs, event_counts, registry_columns
 from geo.types import WGS84, Period
 from layers.catalogue import SUMMARY_FIELDS
@@ -57,7 +58,7 @@ def locate(points: gpd.GeoSeries, polygons: gpd.GeoDataFrame) -> np.ndarray:
         return out
     if points.crs is not None and polygons.crs is not None and points.crs != polygons.crs:
         raise ValueError(f"CRS mismatch: points are {points.crs}, polygons are {polygons.crs}")
-    hit_point, hit_polygon = polygons.sindex.query(points.values, predicate="intersects")
+    hit_point, hit_polygon = ready_sindex(polygons).query(points.values, predicate="intersects")
     order = np.lexsort((hit_polygon, hit_point))[
         ::-1
     ]  # so the smallest polygon index is written last

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InvalidParameter
+from geo.spatialindex import ready_sindex
 from geo.types import BBox, Period
 
 OPEN = ("..", "")
@@ -192,10 +194,14 @@ def period_mask(values: pd.Series, period: Period) -> np.ndarray:
 
 def _bbox_mask(frame: gpd.GeoDataFrame, bbox: BBox) -> np.ndarray:
     box = shapely.box(*bbox)
-    hits = frame.sindex.query(box, predicate="intersects")
+    hits = ready_sindex(frame).query(box, predicate="intersects")
     mask = np.zeros(len(frame), dtype=bool)
     mask[hits] = True
     return mask
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
+"""ASCII digits only: ``str.isdigit`` also accepts superscripts ("¹"), which ``int`` rejects."""
 
 
 def parse_int(params: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int) -> int:
@@ -210,7 +216,7 @@ def parse_int(params: Mapping[str, str], name: str, default: int, *, minimum: in
     if raw is None or str(raw).strip() == "":
         return default
     text = str(raw).strip()
-    if len(text) > 18 or not text.lstrip("+-").isdigit() or text[1:].lstrip("0123456789"):
+    if not _WHOLE_NUMBER.fullmatch(text):
         raise InvalidParameter(name, raw, "expected a whole number")
     value = int(text)
     if value < minimum or value > maximum:

@@ -39,9 +39,15 @@ class PageLog:
 
 @contextmanager
 def browser_page(
-    viewport: tuple[int, int] = (1280, 800), headers: dict[str, str] | None = None
+    viewport: tuple[int, int] = (1280, 800),
+    headers: dict[str, str] | None = None,
+    bypass_csp: bool = False,
 ) -> Iterator[tuple[object, PageLog]]:
-    """A chromium page whose requests to anything but localhost are aborted and recorded."""
+    """A chromium page whose requests to anything but localhost are aborted and recorded.
+
+    ``bypass_csp`` makes the browser ignore the pages' Content-Security-Policy (to prove that
+    escaping alone keeps data inert).
+    """
     from playwright.sync_api import sync_playwright
 
     log = PageLog()
@@ -52,6 +58,7 @@ def browser_page(
                 viewport={"width": viewport[0], "height": viewport[1]},
                 locale="en-GB",
                 extra_http_headers=headers or {},
+                bypass_csp=bypass_csp,
             )
             page = context.new_page()
 

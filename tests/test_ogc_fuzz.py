@@ -69,7 +69,7 @@ def test_no_request_from_the_openapi_document_gives_a_server_error(ogc_schema, m
         assert any(s == 400 for s in statuses)
 
 
-TEXT = st.text(alphabet=string.printable + "…°±", max_size=40)
+TEXT = st.text(alphabet=string.printable + "…°±¹²٣", max_size=40)  # non-ASCII digits too
 PARAMS = st.dictionaries(
     st.sampled_from(["bbox", "datetime", "event_type", "limit", "sortby", "x"]), TEXT, max_size=4
 )
@@ -84,3 +84,11 @@ def test_query_parsing_accepts_or_names_the_bad_parameter(params):
         parse_sortby(params.get("sortby"), ["event_type", "fatalities"])
     except InvalidParameter as exc:
         assert exc.parameter in params
+
+
+@pytest.mark.parametrize("text", ["¹", "²⁰", "٣", "1e3", "0x10"])
+def test_a_limit_in_non_ascii_digits_is_a_400_not_a_500(client, text):
+    response = client.get("/ogc/collections/projects/items", query_string={"limit": text})
+    assert response.status_code == 400
+    assert response.json["code"] == "InvalidParameterValue"
+    assert "limit" in response.json["description"]

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import geopandas as gpd
+import numpy as np
 import orjson
 import pandas as pd
 import shapely
@@ -26,14 +27,19 @@ from geo.cartography import (
 from geo.errors import InvalidParameter
 from geo.events import events_frame
 from geo.grid import grid_view
+from geo.prepared import Codes, period_slice, select_events
 from geo.query import Query, apply_query, parse_bbox, parse_datetime, parse_query
-from geo.summaries import active_mask
+from geo.spatialindex import ready_sindex
+from geo.summaries import active_mask, prepared_events
+from geo.types import Period
 from webmap.chart import monthly_chart_svg
 from webmap.context import catalogue, settings, store
 from webmap.errors import NotFound
 from webmap.i18n import pick_language, strings
+from webmap.responses import cached_body, init_response_cache
 
 bp = Blueprint("mapdata", __name__, url_prefix="/map-data")
+bp.record_once(lambda state: init_response_cache(state.app))
 
 EVENT_FILTERS = ("event_type", "source_dataset")
 LABEL_COLUMNS = ["iso3", "name", "name_fr", "label_x", "label_y", "min_label", "area"]
@@ -43,8 +49,16 @@ the choropleth's pale (when the raster is on) yellow-orange-red, so the two read
 
 
 def _json(payload: Any) -> Response:
-    body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
-    return Response(body, mimetype="application/json")
+    return Response(_dumps(payload), mimetype="application/json")
+
+
+def _dumps(payload: Any) -> bytes:
+    return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _cached_json(compute: Any) -> Response:
+    """The JSON body of ``compute()`` for this request and caller view, cached (``responses``)."""
+    return Response(cached_body(lambda: _dumps(compute())), mimetype="application/json")
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -77,7 +91,11 @@ def light_countries(detail: str) -> gpd.GeoDataFrame:
         grid = 0.02 if detail == "countries_z2" else 0.005
         light = light_geometry(load_countries(settings().boundaries_dir, detail), grid)
         # area in square degrees: only to rank labels (bigger countries keep theirs)
-        cache[detail] = light.assign(area=shapely.area(light.geometry.values).round(2))
+        frame = light.assign(area=shapely.area(light.geometry.values).round(2))
+        # Build the spatial index before the frame is shared: the lazy first query of a GEOS
+        # STRtree is not thread-safe (concurrent first queries of one tree may crash).
+        ready_sindex(frame)
+        cache[detail] = frame
     return cache[detail]
 
 
@@ -93,6 +111,26 @@ def event_selection(params: Mapping[str, str], iso3: str | None = None) -> gpd.G
     query = parse_query(params, EVENT_FILTERS)
     filters = query.filters + ((("country_iso3", (iso3,)),) if iso3 else ())
     return apply_query(events, Query(None, query.period, filters), "event_date")
+
+
+def events_in_view(
+    params: Mapping[str, str], bbox: tuple[float, float, float, float], iso3: str | None = None
+) -> gpd.GeoDataFrame:
+    """The rows of ``event_selection`` inside ``bbox``, found on the prepared event arrays
+    (``geo.prepared``, cached per data version) instead of filtering the whole frame."""
+    events = read_or_empty("conflict-events")
+    if events is None:
+        return events_frame({}, [], [])
+    query = parse_query(params, EVENT_FILTERS)
+    arrays = prepared_events(store())
+    part = period_slice(arrays, query.period)
+    positions = np.flatnonzero(select_events(arrays, query, query.period)[part]) + part.start
+    lon, lat = arrays.lon[positions], arrays.lat[positions]
+    minx, miny, maxx, maxy = bbox
+    keep = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
+    if iso3:
+        keep &= Codes(arrays.country.codes[positions], arrays.country.labels).isin((iso3,))
+    return events.iloc[np.sort(arrays.order[positions[keep]])]
 
 
 def country_or_404(iso3: str) -> pd.Series:
@@ -113,11 +151,11 @@ def basemap() -> Response:
     if detail == "z4":
         if not request.args.get("bbox"):
             raise InvalidParameter("bbox", "", "detail=z4 needs a bbox")
-        hits = frame.sindex.query(
+        hits = ready_sindex(frame).query(
             shapely.box(*parse_bbox(request.args["bbox"])), predicate="intersects"
         )
         frame = frame.iloc[sorted(hits)]
-    return _json(_geojson(frame, LABEL_COLUMNS))
+    return _cached_json(lambda: _geojson(frame, LABEL_COLUMNS))
 
 
 @bp.get("/choropleth")
@@ -125,6 +163,10 @@ def choropleth() -> Response:
     """The overview's countries coloured by ``metric`` for ``datetime`` and ``event_type``."""
     metric = parse_metric(request.args.get("metric"))
     lang = pick_language(request.args, request.accept_languages)
+    return _cached_json(lambda: _choropleth(metric, lang))
+
+
+def _choropleth(metric: str, lang: str) -> dict[str, Any]:
     t = strings(lang)
     params = {k: v for k, v in request.args.items() if k in ("datetime", "event_type")}
     summary = catalogue().get("country-summary").source.frame(store(), params)
@@ -156,7 +198,7 @@ def choropleth() -> Response:
         "title": t[f"metric_{metric}"],
         "classes": [{"color": c, "label": label} for c, label in classes.legend],
     }
-    return _json(payload)
+    return payload
 
 
 def _value_text(value: object, metric: str, no_data: str) -> str:
@@ -178,6 +220,10 @@ def sites() -> Response:
     """
     iso3 = request.args.get("iso3")
     period = parse_datetime(request.args["datetime"]) if request.args.get("datetime") else None
+    return _cached_json(lambda: _sites(iso3, period))
+
+
+def _sites(iso3: str | None, period: Period | None) -> dict[str, Any]:
     out: dict[str, Any] = {"envr": [], "projects": [], "footprints": None}
     envr = read_or_empty("envr")
     if envr is not None:
@@ -206,7 +252,7 @@ def sites() -> Response:
         out["footprints"] = _geojson(
             light_geometry(footprints, 0.005), [n for n in names if n in footprints]
         )
-    return _json(out)
+    return out
 
 
 def _points(frame: gpd.GeoDataFrame, names: list[str]) -> list[dict[str, Any]]:
@@ -231,18 +277,20 @@ def events() -> Response:
         raise InvalidParameter(
             "zoom", request.args.get("zoom"), "expected an integer from 0 to 22"
         ) from None
-    selected = event_selection(request.args, request.args.get("iso3"))
+    return _cached_json(lambda: _events(bbox, zoom))
+
+
+def _events(bbox: tuple[float, float, float, float], zoom: int) -> dict[str, Any]:
+    selected = events_in_view(request.args, bbox, request.args.get("iso3"))
     view = grid_view(selected, bbox, zoom)
-    return _json(
-        {
-            "mode": view.mode,
-            "total": view.total,
-            "synthetic": view.synthetic,
-            "cell_size": view.cell_size,
-            "points": _records(view.points),
-            "cells": _records(view.cells),
-        }
-    )
+    return {
+        "mode": view.mode,
+        "total": view.total,
+        "synthetic": view.synthetic,
+        "cell_size": view.cell_size,
+        "points": _records(view.points),
+        "cells": _records(view.cells),
+    }
 
 
 @bp.get("/country/<iso3>")
@@ -273,11 +321,17 @@ def chart(iso3: str) -> Response:
     """Monthly events and fatalities by event type for the country, as SVG."""
     row = country_or_404(iso3)
     lang = pick_language(request.args, request.accept_languages)
-    selected = event_selection(request.args, row["iso3"])
     name = row["name_fr"] if lang == "fr" and isinstance(row["name_fr"], str) else row["name"]
-    svg = monthly_chart_svg(selected, strings(lang), str(name))
+
+    def render() -> bytes:
+        selected = event_selection(request.args, row["iso3"])
+        svg = monthly_chart_svg(selected, strings(lang), str(name))
+        return svg.encode() if isinstance(svg, str) else svg
+
     return Response(
-        svg, mimetype="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'"}
+        cached_body(render),
+        mimetype="image/svg+xml",
+        headers={"Content-Security-Policy": "default-src 'none'"},
     )
 
 
