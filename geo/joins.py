@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from rasterio import features
 from rasterio.transform import Affine
@@ -263,20 +264,36 @@ def assign_countries(
     >>> out = assign_countries(events, store.read("countries"))  # doctest: +SKIP
     >>> out.assigned_by.value_counts()  # doctest: +SKIP
     """
-    if max_distance_km < 0:
-        raise InvalidParameter("max_distance_km", max_distance_km, "must be >= 0")
     if events.crs is not None and events.crs.to_epsg() != 4326:
         raise InvalidParameter("events.crs", events.crs, "events must be in EPSG:4326")
     x, y = shapely.get_x(events.geometry.values), shapely.get_y(events.geometry.values)
-    found, how = polygon_index(countries, cache_dir).locate(x, y, max_distance_km)
-    iso = np.asarray(countries["iso3"].astype(object).to_numpy())
+    found = assign_points(x, y, countries, max_distance_km, provinces, cache_dir)
     out = events.copy(deep=False)  # new columns only: the event data is shared, not copied
-    out["country_iso3"] = pd.array(
-        np.where(found >= 0, iso[np.maximum(found, 0)], None), dtype="string"
-    )
-    out["assigned_by"] = pd.array(
-        np.array([NONE, WITHIN, NEAREST], dtype=object)[how], dtype="string"
-    )
+    for name, values in found.items():
+        out[name] = pd.array(values.to_numpy(zero_copy_only=False), dtype="string")
+    return out
+
+
+def assign_points(
+    x: np.ndarray,
+    y: np.ndarray,
+    countries: gpd.GeoDataFrame,
+    max_distance_km: float = 25,
+    provinces: gpd.GeoDataFrame | None = None,
+    cache_dir: Path | None = None,
+) -> dict[str, pa.Array]:
+    """``country_iso3``, ``assigned_by`` and (with ``provinces``) ``province`` of points given
+    as longitude / latitude arrays (EPSG:4326), as Arrow string arrays; see ``assign_countries``.
+    """
+    if max_distance_km < 0:
+        raise InvalidParameter("max_distance_km", max_distance_km, "must be >= 0")
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    found, how = polygon_index(countries, cache_dir).locate(x, y, max_distance_km)
+    iso = pa.array(countries["iso3"].astype(object).to_numpy(), pa.string())
+    out = {
+        "country_iso3": iso.take(pa.array(found, mask=found < 0)),
+        "assigned_by": pa.array([NONE, WITHIN, NEAREST]).take(pa.array(how)),
+    }
     if provinces is not None and len(provinces):
         out["province"] = _provinces(
             x, y, out["country_iso3"], provinces, max_distance_km, cache_dir
@@ -287,16 +304,14 @@ def assign_countries(
 def _provinces(
     x: np.ndarray,
     y: np.ndarray,
-    country: pd.Series,
+    country: pa.Array,
     provinces: gpd.GeoDataFrame,
     max_km: float,
     cache_dir: Path | None,
-) -> pd.Series:
+) -> pa.Array:
     found, _ = polygon_index(provinces, cache_dir).locate(x, y, max_km)
-    code = provinces["code"].astype(object).to_numpy()
+    code = pa.array(provinces["code"].astype(object).to_numpy(), pa.string())
     iso = provinces["iso3"].astype(object).to_numpy()
     safe = np.maximum(found, 0)
-    same = (found >= 0) & (iso[safe] == country.astype(object).to_numpy())
-    return pd.Series(
-        pd.array(np.where(same, code[safe], None), dtype="string"), index=country.index
-    )
+    same = (found >= 0) & (iso[safe] == country.to_numpy(zero_copy_only=False))
+    return code.take(pa.array(safe, mask=~same))
