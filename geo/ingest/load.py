@@ -89,7 +89,8 @@ def ingest_file(
             found = assign_points(
                 lon, lat, countries, MAX_DISTANCE_KM, provinces, settings.cache_dir
             )
-            assigned.update(found["assigned_by"].to_numpy(zero_copy_only=False).tolist())
+            for how in pc.value_counts(found["assigned_by"]).to_pylist():
+                assigned[how["values"]] += how["counts"]
             reports.append(disagreements(table, found))
             upsert.classify(table)
             columns = {name: table.column(name) for name in table.column_names}
