@@ -116,7 +116,7 @@ def geoparquet_writer(
 
     Examples
     --------
-    >>> with geoparquet_writer("events.parquet", schema, geometry_types=["Point"]) as write:  # doctest: +SKIP
+    >>> with geoparquet_writer("out.parquet", schema, ["Point"]) as write:  # doctest: +SKIP
     ...     for table in tables:
     ...         write(table)
     """

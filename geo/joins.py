@@ -43,6 +43,8 @@ class PolygonIndex:
     pieces: np.ndarray
     piece_owner: np.ndarray
     piece_tree: shapely.STRtree
+    cache: Path | None = None
+    """Where the grid is cached on disk (``polygon-grid-<key>.npy``); near masks go beside it."""
     _near: dict[float, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def locate(
@@ -77,7 +79,19 @@ class PolygonIndex:
     def near_mask(self, max_km: float) -> np.ndarray:
         """Cells that may lie within ``max_km`` of a polygon (a conservative box around each)."""
         if max_km not in self._near:
-            self._near[max_km] = _dilate(self.grid != -1, max_km)
+            path = (
+                self.cache.with_name(f"{self.cache.stem}-near-{max_km:g}km.npy")
+                if self.cache
+                else None
+            )
+            if path is not None and path.exists():
+                mask = np.unpackbits(np.load(path), count=self.grid.size).reshape(self.grid.shape)
+            else:
+                mask = _dilate(self.grid != -1, max_km)
+                if path is not None:
+                    with atomic_path(path) as tmp:
+                        np.save(tmp, np.packbits(mask))
+            self._near[max_km] = mask.astype(bool)
         return self._near[max_km]
 
     def _exact(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -159,7 +173,9 @@ def _build(geoms: np.ndarray, key: str, cache_dir: Path | None) -> PolygonIndex:
                 np.save(tmp, grid)
     shapely.prepare(geoms)
     pieces, owner = _boundary_pieces(geoms)
-    return PolygonIndex(geoms, shapely.STRtree(geoms), grid, pieces, owner, shapely.STRtree(pieces))
+    return PolygonIndex(
+        geoms, shapely.STRtree(geoms), grid, pieces, owner, shapely.STRtree(pieces), path
+    )
 
 
 def _grid(geoms: np.ndarray) -> np.ndarray:

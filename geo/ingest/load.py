@@ -140,7 +140,9 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     n = table.num_rows
     return pa.Table.from_arrays(
         [
-            table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(n, f.type)
+            table.column(f.name).cast(f.type)
+            if f.name in table.column_names
+            else pa.nulls(n, f.type)
             for f in schema
         ],
         schema=schema,

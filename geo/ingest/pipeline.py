@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from geo.errors import InputFileError, InvalidParameter
 from geo.events import EVENT_COLUMNS, events_frame
 from geo.ingest import acled, ucdp
-from geo.ingest.reader import Progress, iter_blocks, read_header
+from geo.ingest.reader import Progress, iter_blocks, prefetch, read_header
 from geo.rejects import Reject
 
 Normaliser = Callable[
@@ -107,7 +107,7 @@ def iter_normalised(
     missing = [c for c in fmt.required if c not in header]
     if missing:
         raise InputFileError(path, f"not a {format_name} export: missing columns {missing}")
-    return _normalised(path, fmt, dataset or fmt.dataset, progress)
+    return prefetch(_normalised(path, fmt, dataset or fmt.dataset, progress))
 
 
 def _normalised(
@@ -119,7 +119,9 @@ def _normalised(
         accepted, rejected = fmt.normalise(block.table, block.lines, dataset)
         rejects += [Reject(line, reason, row) for line, reason, row in rejected]
         accepted, repeated = ids.drop_repeated(accepted)
-        yield NormalisedBlock(accepted, rejects + repeated, block.table.num_rows + len(block.broken))
+        yield NormalisedBlock(
+            accepted, rejects + repeated, block.table.num_rows + len(block.broken)
+        )
 
 
 def _sorted(rejects: list[Reject]) -> list[Reject]:

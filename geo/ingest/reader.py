@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +25,8 @@ from geo.errors import InputFileError
 
 BLOCK_BYTES = 32 << 20
 """Raw bytes read per block (the memory bound of the reader)."""
+
+T = TypeVar("T")
 
 Progress = Callable[[int, int], None]
 """``(bytes_done, bytes_total)`` of the file on disk (compressed size for .gz)."""
@@ -68,7 +70,7 @@ def iter_blocks(
     """
     path = Path(path)
     header = read_header(path)
-    return _prefetch(_blocks(path, header, progress, block_bytes))
+    return prefetch(_blocks(path, header, progress, block_bytes))
 
 
 def _blocks(
@@ -100,17 +102,20 @@ def _blocks(
                 break
 
 
-def _prefetch(blocks: Iterator[Block]) -> Iterator[Block]:
-    """Read and parse the next block in a worker thread while the caller works on this one
-    (pyarrow parses without the GIL, so the two overlap on a multi-core machine)."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-blocks") as pool:
-        pending = pool.submit(next, blocks, None)
+def prefetch(items: Iterator[T]) -> Iterator[T]:
+    """Yield from ``items``, computing the next item in a worker thread while the caller
+    works on this one (pyarrow and numpy release the GIL, so the two overlap on two cores)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
+        pending = pool.submit(next, items, _END)
         while True:
-            block = pending.result()
-            if block is None:
+            item = pending.result()
+            if item is _END:
                 return
-            pending = pool.submit(next, blocks, None)
-            yield block
+            pending = pool.submit(next, items, _END)
+            yield item  # type: ignore[misc]
+
+
+_END = object()
 
 
 def _last_record_end(data: bytes) -> int:

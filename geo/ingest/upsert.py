@@ -57,7 +57,9 @@ class Upsert:
         self.replaced[position] = True
         for demo in (False, True):
             for match in (False, True):
-                self.matched[demo, match] += int(((self.demo[position] == demo) & (same == match)).sum())
+                self.matched[demo, match] += int(
+                    ((self.demo[position] == demo) & (same == match)).sum()
+                )
 
     def kept(self) -> np.ndarray:
         """Stored rows to keep, in stored order."""
