@@ -146,11 +146,12 @@ class RepeatedIds:
         if len(self._seen) - before == len(ids):  # the usual case: every id is new
             self._remember(table.column("event_id"), lines)
             return table, []
-        self._seen.difference_update(ids)  # undo, then find the repeats row by row
+        earlier = set(self._first_lines(table.column("event_id")))  # ids of earlier blocks
         repeated = np.zeros(len(ids), dtype=bool)
+        here: set[str] = set()
         for i, event_id in enumerate(ids):
-            repeated[i] = event_id in self._seen
-            self._seen.add(event_id)
+            repeated[i] = event_id in earlier or event_id in here
+            here.add(event_id)
         kept = table.filter(pa.array(~repeated))
         self._remember(kept.column("event_id"), lines[~repeated])
         dropped = table.filter(pa.array(repeated))
