@@ -64,3 +64,34 @@ def _write_and_hang(target: str, ready) -> None:  # runs in the child
         _points(1000).to_parquet(tmp)
         ready.set()
         time.sleep(60)
+
+
+def test_write_batches_streams_row_groups_and_is_atomic(tmp_path):
+    import numpy as np
+    import pyarrow as pa
+
+    from geo.events import events_schema, events_table
+
+    store = ParquetStore(tmp_path)
+    schema = events_schema()
+
+    def table(start: int, n: int) -> pa.Table:
+        ids = pa.array([f"E{i}" for i in range(start, start + n)])
+        return events_table({"event_id": ids}, np.arange(n) + 0.5, np.full(n, 10.0))
+
+    with store.write_batches("conflict-events", schema, ["Point"]) as out:
+        out.write(table(0, 3))
+        out.write(table(3, 2))
+        out.sources = ["a.csv"]
+    version = store.data_version
+    frame = store.read("conflict-events")
+    assert list(frame["event_id"]) == ["E0", "E1", "E2", "E3", "E4"]
+    assert frame.crs.to_epsg() == 4326 and frame.geometry.x.tolist() == [0.5, 1.5, 2.5, 0.5, 1.5]
+    assert store.manifest().layers["conflict-events"].rows == 5
+    assert [t.num_rows for t in store.scan("conflict-events", ["event_id"])] == [5]
+
+    with pytest.raises(RuntimeError), store.write_batches("conflict-events", schema) as out:
+        out.write(table(10, 1))
+        raise RuntimeError("disk gone")
+    assert store.data_version == version and len(store.read("conflict-events")) == 5
+    assert sorted(p.name for p in (tmp_path / "layers").iterdir()) == ["conflict-events.parquet"]
