@@ -95,3 +95,25 @@ def test_write_batches_streams_row_groups_and_is_atomic(tmp_path):
         raise RuntimeError("disk gone")
     assert store.data_version == version and len(store.read("conflict-events")) == 5
     assert sorted(p.name for p in (tmp_path / "layers").iterdir()) == ["conflict-events.parquet"]
+
+
+def test_secured_store_scans_what_the_role_may_read_and_never_writes(tmp_path):
+    import shapely
+
+    from geo.events import events_schema
+    from layers import CATALOGUE
+    from layers.access import SecuredStore
+
+    store = ParquetStore(tmp_path)
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["P1-1"], "country_iso3": ["MLI"], "budget_eur": [1_000_000.0]},
+        geometry=[Point(-7.98, 12.65)],
+        crs="EPSG:4326",
+    )
+    store.write("projects", sites, ["p.csv"])
+    planner = SecuredStore(store, "planner", CATALOGUE)
+    [table] = list(planner.scan("projects"))
+    assert "budget_eur" not in table.column_names and table.column("site_id").to_pylist() == ["P1-1"]
+    assert shapely.from_wkb(table.column("geometry").to_pylist())[0].equals(Point(-7.98, 12.65))
+    with pytest.raises(PermissionError):
+        planner.write_batches("conflict-events", events_schema())
