@@ -5,14 +5,22 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pyogrio
+import pyproj
 
 from geo.errors import InputFileError
 from geo.types import WGS84
+
+LAYER_COMPRESSION = "zstd"
+"""Compression of stored layer files (zstd at its default level: small files, fast enough)."""
+
 
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".parquet", ".geoparquet", ".fgb"}
 
@@ -90,7 +98,47 @@ def create_bytes_once(target: str | os.PathLike[str], data: bytes, mode: int | N
 def write_parquet_atomic(frame: gpd.GeoDataFrame, target: str | os.PathLike[str]) -> None:
     """Write a GeoDataFrame as GeoParquet (zstd) atomically."""
     with atomic_path(target) as tmp:
-        frame.to_parquet(tmp, compression="zstd", index=False, write_covering_bbox=False)
+        frame.to_parquet(tmp, compression=LAYER_COMPRESSION, index=False, write_covering_bbox=False)
+
+
+@contextlib.contextmanager
+def geoparquet_writer(
+    target: str | os.PathLike[str],
+    schema: pa.Schema,
+    crs: str = WGS84,
+    geometry_types: Sequence[str] = (),
+) -> Iterator[Callable[[pa.Table], None]]:
+    """Write a GeoParquet file atomically from Arrow tables, one row group per table.
+
+    ``schema`` has a WKB ``geometry`` column (binary); the GeoParquet metadata (encoding, CRS,
+    geometry types) is added here. Memory is bounded by the tables passed in, not the file.
+    Yields the function that appends a table; if the block raises, ``target`` is unchanged.
+
+    Examples
+    --------
+    >>> with geoparquet_writer("out.parquet", schema, ["Point"]) as write:  # doctest: +SKIP
+    ...     for table in tables:
+    ...         write(table)
+    """
+    geo = {
+        "version": "1.0.0",
+        "primary_column": "geometry",
+        "columns": {
+            "geometry": {
+                "encoding": "WKB",
+                "geometry_types": list(geometry_types),
+                "crs": pyproj.CRS.from_user_input(crs).to_json_dict(),
+            }
+        },
+    }
+    metadata = dict(schema.metadata or {}) | {b"geo": orjson.dumps(geo)}
+    schema = schema.with_metadata(metadata)
+    with atomic_path(target) as tmp:
+        writer = pq.ParquetWriter(tmp, schema, compression=LAYER_COMPRESSION)
+        try:
+            yield lambda table: writer.write_table(table.cast(schema))
+        finally:
+            writer.close()
 
 
 def read_vector(path: str | os.PathLike[str], layer: str | None = None) -> gpd.GeoDataFrame:

@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from rasterio import features
 from rasterio.transform import Affine
@@ -43,6 +44,8 @@ class PolygonIndex:
     pieces: np.ndarray
     piece_owner: np.ndarray
     piece_tree: shapely.STRtree
+    cache: Path | None = None
+    """Where the grid is cached on disk (``polygon-grid-<key>.npy``); near masks go beside it."""
     _near: dict[float, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def locate(
@@ -77,7 +80,19 @@ class PolygonIndex:
     def near_mask(self, max_km: float) -> np.ndarray:
         """Cells that may lie within ``max_km`` of a polygon (a conservative box around each)."""
         if max_km not in self._near:
-            self._near[max_km] = _dilate(self.grid != -1, max_km)
+            path = (
+                self.cache.with_name(f"{self.cache.stem}-near-{max_km:g}km.npy")
+                if self.cache
+                else None
+            )
+            if path is not None and path.exists():
+                mask = np.unpackbits(np.load(path), count=self.grid.size).reshape(self.grid.shape)
+            else:
+                mask = _dilate(self.grid != -1, max_km)
+                if path is not None:
+                    with atomic_path(path) as tmp:
+                        np.save(tmp, np.packbits(mask))
+            self._near[max_km] = mask.astype(bool)
         return self._near[max_km]
 
     def _exact(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -160,7 +175,13 @@ def _build(geoms: np.ndarray, key: str, cache_dir: Path | None) -> PolygonIndex:
     shapely.prepare(geoms)
     pieces, owner = _boundary_pieces(geoms)
     return PolygonIndex(
-        geoms, built(shapely.STRtree(geoms)), grid, pieces, owner, built(shapely.STRtree(pieces))
+        geoms,
+        built(shapely.STRtree(geoms)),
+        grid,
+        pieces,
+        owner,
+        built(shapely.STRtree(pieces)),
+        path,
     )
 
 
@@ -209,9 +230,13 @@ def _dilate(mask: np.ndarray, km: float) -> np.ndarray:
     total = np.zeros((rows, cols + 1), dtype=np.int32)
     np.cumsum(tall, axis=1, out=total[:, 1:])
     index = np.arange(cols)
-    hi = np.minimum(index[None, :] + dx[:, None] + 1, cols)
-    lo = np.maximum(index[None, :] - dx[:, None], 0)
-    return (np.take_along_axis(total, hi, axis=1) - np.take_along_axis(total, lo, axis=1)) > 0
+    out = np.empty((rows, cols), dtype=bool)
+    for d in np.unique(dx):  # rows sharing a width, a few dozen groups
+        band = np.flatnonzero(dx == d)
+        hi, lo = np.minimum(index + d + 1, cols), np.maximum(index - d, 0)
+        part = total[band]
+        out[band] = (part[:, hi] - part[:, lo]) > 0
+    return out
 
 
 def _boundary_pieces(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -266,20 +291,36 @@ def assign_countries(
     >>> out = assign_countries(events, store.read("countries"))  # doctest: +SKIP
     >>> out.assigned_by.value_counts()  # doctest: +SKIP
     """
-    if max_distance_km < 0:
-        raise InvalidParameter("max_distance_km", max_distance_km, "must be >= 0")
     if events.crs is not None and events.crs.to_epsg() != 4326:
         raise InvalidParameter("events.crs", events.crs, "events must be in EPSG:4326")
     x, y = shapely.get_x(events.geometry.values), shapely.get_y(events.geometry.values)
-    found, how = polygon_index(countries, cache_dir).locate(x, y, max_distance_km)
-    iso = np.asarray(countries["iso3"].astype(object).to_numpy())
+    found = assign_points(x, y, countries, max_distance_km, provinces, cache_dir)
     out = events.copy(deep=False)  # new columns only: the event data is shared, not copied
-    out["country_iso3"] = pd.array(
-        np.where(found >= 0, iso[np.maximum(found, 0)], None), dtype="string"
-    )
-    out["assigned_by"] = pd.array(
-        np.array([NONE, WITHIN, NEAREST], dtype=object)[how], dtype="string"
-    )
+    for name, values in found.items():
+        out[name] = pd.array(values.to_numpy(zero_copy_only=False), dtype="string")
+    return out
+
+
+def assign_points(
+    x: np.ndarray,
+    y: np.ndarray,
+    countries: gpd.GeoDataFrame,
+    max_distance_km: float = 25,
+    provinces: gpd.GeoDataFrame | None = None,
+    cache_dir: Path | None = None,
+) -> dict[str, pa.Array]:
+    """``country_iso3``, ``assigned_by`` and (with ``provinces``) ``province`` of points given
+    as longitude / latitude arrays (EPSG:4326), as Arrow string arrays; see ``assign_countries``.
+    """
+    if max_distance_km < 0:
+        raise InvalidParameter("max_distance_km", max_distance_km, "must be >= 0")
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    found, how = polygon_index(countries, cache_dir).locate(x, y, max_distance_km)
+    iso = pa.array(countries["iso3"].astype(object).to_numpy(), pa.string())
+    out = {
+        "country_iso3": iso.take(pa.array(found, mask=found < 0)),
+        "assigned_by": pa.array([NONE, WITHIN, NEAREST]).take(pa.array(how)),
+    }
     if provinces is not None and len(provinces):
         out["province"] = _provinces(
             x, y, out["country_iso3"], provinces, max_distance_km, cache_dir
@@ -290,16 +331,14 @@ def assign_countries(
 def _provinces(
     x: np.ndarray,
     y: np.ndarray,
-    country: pd.Series,
+    country: pa.Array,
     provinces: gpd.GeoDataFrame,
     max_km: float,
     cache_dir: Path | None,
-) -> pd.Series:
+) -> pa.Array:
     found, _ = polygon_index(provinces, cache_dir).locate(x, y, max_km)
-    code = provinces["code"].astype(object).to_numpy()
+    code = pa.array(provinces["code"].astype(object).to_numpy(), pa.string())
     iso = provinces["iso3"].astype(object).to_numpy()
     safe = np.maximum(found, 0)
-    same = (found >= 0) & (iso[safe] == country.astype(object).to_numpy())
-    return pd.Series(
-        pd.array(np.where(same, code[safe], None), dtype="string"), index=country.index
-    )
+    same = (found >= 0) & (iso[safe] == country.to_numpy(zero_copy_only=False))
+    return code.take(pa.array(safe, mask=~same))

@@ -1,7 +1,7 @@
 """The embedded store: one GeoParquet file per layer plus a manifest.
 
 ``Store`` is the interface the API, the maps and the CLI use; ``ParquetStore`` is the embedded
-implementation. A PostGIS backend would implement the same four methods.
+implementation. A PostGIS backend would implement the same methods.
 """
 
 from __future__ import annotations
@@ -10,14 +10,21 @@ import datetime as dt
 import hashlib
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from geo.errors import LayerNotFound
-from geo.io import write_bytes_atomic, write_parquet_atomic
+from geo.io import geoparquet_writer, write_bytes_atomic, write_parquet_atomic
+
+SCAN_ROWS = 100_000
+"""Rows per table from ``ParquetStore.scan``."""
 
 
 @dataclass
@@ -50,6 +57,21 @@ class Manifest:
         return cls(data_version=data["data_version"], layers=layers)
 
 
+@dataclass
+class BatchWriter:
+    """Appends Arrow tables to a layer being replaced (see ``Store.write_batches``)."""
+
+    append: Callable[[pa.Table], None]
+    sources: list[str] = field(default_factory=list)
+    rows: int = 0
+
+    def write(self, table: pa.Table) -> None:
+        """Append the rows of ``table``."""
+        if table.num_rows:
+            self.append(table)
+            self.rows += table.num_rows
+
+
 class Store(ABC):
     """Storage of layer data, addressed by layer id."""
 
@@ -60,6 +82,29 @@ class Store(ABC):
     @abstractmethod
     def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
         """Replace the data of ``layer_id`` atomically and bump the data version."""
+
+    @abstractmethod
+    def write_batches(
+        self, layer_id: str, schema: pa.Schema, geometry_types: Sequence[str] = ()
+    ) -> AbstractContextManager[BatchWriter]:
+        """Replace the data of ``layer_id`` from Arrow tables (``schema``, WKB ``geometry`` in
+        EPSG:4326) written one by one, so memory is bounded by a table, not the layer.
+
+        The new data replaces the old, and the data version changes, only when the ``with``
+        block ends without an error; set ``BatchWriter.sources`` inside the block.
+
+        Examples
+        --------
+        >>> with store.write_batches("conflict-events", schema, ["Point"]) as out:  # doctest: +SKIP
+        ...     for table in tables:
+        ...         out.write(table)
+        ...     out.sources = ["acled.csv"]
+        """
+
+    @abstractmethod
+    def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+        """The stored rows of ``layer_id`` as Arrow tables of bounded size, in stored order
+        (geometry as WKB); raise ``LayerNotFound`` if absent."""
 
     @abstractmethod
     def has(self, layer_id: str) -> bool:
@@ -110,17 +155,42 @@ class ParquetStore(Store):
     def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
         with self._lock:
             write_parquet_atomic(frame, self.path(layer_id))
-            digest = _file_digest(self.path(layer_id))
-            manifest = self.manifest()
-            manifest.layers[layer_id] = LayerRecord(
-                rows=len(frame),
-                sources=sorted(set(sources)),
-                updated=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                digest=digest,
-            )
-            manifest.data_version = _version_of(manifest)
-            write_bytes_atomic(self.manifest_path, manifest.to_json())
+            digest = self._record(layer_id, len(frame), sources)
             self._cache[layer_id] = (digest, frame)
+
+    @contextmanager
+    def write_batches(
+        self, layer_id: str, schema: pa.Schema, geometry_types: Sequence[str] = ()
+    ) -> Iterator[BatchWriter]:
+        with self._lock:
+            with geoparquet_writer(
+                self.path(layer_id), schema, geometry_types=geometry_types
+            ) as append:
+                out = BatchWriter(append)
+                yield out
+            self._cache.pop(layer_id, None)
+            self._record(layer_id, out.rows, out.sources)
+
+    def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+        if not self.has(layer_id):
+            raise LayerNotFound(layer_id)
+        with pq.ParquetFile(self.path(layer_id)) as source:
+            for batch in source.iter_batches(SCAN_ROWS, columns=columns):
+                yield pa.Table.from_batches([batch])
+
+    def _record(self, layer_id: str, rows: int, sources: list[str]) -> str:
+        """Enter the layer's new file in the manifest; return its digest."""
+        digest = _file_digest(self.path(layer_id))
+        manifest = self.manifest()
+        manifest.layers[layer_id] = LayerRecord(
+            rows=rows,
+            sources=sorted(set(sources)),
+            updated=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            digest=digest,
+        )
+        manifest.data_version = _version_of(manifest)
+        write_bytes_atomic(self.manifest_path, manifest.to_json())
+        return digest
 
 
 def _file_digest(path: Path) -> str:

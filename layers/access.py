@@ -31,13 +31,15 @@ import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 
 import geopandas as gpd
+import pyarrow as pa
 
 from geo.errors import InvalidParameter, LayerNotFound
 from geo.generalise import GENERALISED_FIELD, Boundaries, generalise_points, load_boundaries
-from geo.store import LayerRecord, Manifest, Store
+from geo.store import BatchWriter, LayerRecord, Manifest, Store
 from geo.types import ROLES, Role
 from layers.catalogue import Catalogue, Field, Layer
 
@@ -292,3 +294,15 @@ class SecuredStore(Store):
 
     def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
         raise PermissionError(f"the store seen by role {self.role!r} is read-only (layer {layer_id!r})")
+
+    def write_batches(self, layer_id: str, schema: pa.Schema,
+                      geometry_types: Sequence[str] = ()) -> AbstractContextManager[BatchWriter]:
+        raise PermissionError(f"the store seen by role {self.role!r} is read-only (layer {layer_id!r})")
+
+    def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+        """Catalogue layers as ``read`` shows them to the role (one table); others unchanged."""
+        if self._layer(layer_id) is None:
+            yield from self.raw.scan(layer_id, columns)
+            return
+        table = pa.table(self.read(layer_id).to_arrow(index=False, geometry_encoding="WKB"))
+        yield table.select(list(columns)) if columns is not None else table

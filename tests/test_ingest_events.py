@@ -302,3 +302,40 @@ def test_ucdp_rows_are_normalised(tmp_path):
         (10, "type_of_violence must be 1, 2 or 3"),
         (12, "best is negative"),
     ]
+
+
+def test_small_blocks_keep_lines_repeats_and_upserts(runner, home, tmp_path, monkeypatch):
+    """Blocks of a few hundred bytes: records with quoted newlines straddle block ends, a
+    repeated id is found in a later block, and stored rows missing from the file are kept."""
+    import functools
+
+    from geo.ingest import pipeline, reader
+
+    monkeypatch.setattr(
+        pipeline, "iter_blocks", functools.partial(reader.iter_blocks, block_bytes=300)
+    )
+    first = write_acled(tmp_path / "first.csv", GOOD_ROWS)
+    assert runner.invoke(main, ["ingest", "acled", str(first)]).exit_code == 0
+    rows = [acled_row("DRC1004", "2024-03-01", "-1.6", "29.2"), GOOD_ROWS[0], GOOD_ROWS[0]]
+    second = write_acled(tmp_path / "second.csv", rows)
+    result = runner.invoke(main, ["ingest", "acled", str(second)])
+    assert result.exit_code == 1, result.output
+    assert "read 3  added 1  updated 0  unchanged 1  rejected 1" in result.output
+    rejects = pd.read_csv(Settings(home=home).rejects_dir / "second.rejects.csv", dtype=str)
+    assert rejects[["line", "reason"]].values.tolist() == [
+        ["5", "event id DRC1001 repeated (first at line 3)"]
+    ]
+    stored = gpd.read_parquet(home / "layers" / "conflict-events.parquet")
+    assert list(stored["event_id"]) == ["DRC1004", "DRC1001", "DRC1002", "DRC1003"]
+    kept = stored.set_index("event_id").loc["DRC1003"]
+    assert kept["event_type"] == "Violence against civilians" and kept["country_iso3"] == "COD"
+    assert (kept.geometry.x, kept.geometry.y) == (30.25, 1.56)
+
+
+def test_block_size_does_not_change_lines(tmp_path):
+    from geo.ingest.reader import iter_blocks
+
+    path = write_acled(tmp_path / "a.csv", GOOD_ROWS + ["\n"] + BAD_ROWS)
+    whole = [int(n) for b in iter_blocks(path) for n in b.lines]
+    small = [int(n) for b in iter_blocks(path, block_bytes=100) for n in b.lines]
+    assert whole == small == [2, 4, 5, 7, 8, 9, 10, 11]

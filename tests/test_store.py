@@ -64,3 +64,57 @@ def _write_and_hang(target: str, ready) -> None:  # runs in the child
         _points(1000).to_parquet(tmp)
         ready.set()
         time.sleep(60)
+
+
+def test_write_batches_streams_row_groups_and_is_atomic(tmp_path):
+    import numpy as np
+    import pyarrow as pa
+
+    from geo.events import events_schema, events_table
+
+    store = ParquetStore(tmp_path)
+    schema = events_schema()
+
+    def table(start: int, n: int) -> pa.Table:
+        ids = pa.array([f"E{i}" for i in range(start, start + n)])
+        return events_table({"event_id": ids}, np.arange(n) + 0.5, np.full(n, 10.0))
+
+    with store.write_batches("conflict-events", schema, ["Point"]) as out:
+        out.write(table(0, 3))
+        out.write(table(3, 2))
+        out.sources = ["a.csv"]
+    version = store.data_version
+    frame = store.read("conflict-events")
+    assert list(frame["event_id"]) == ["E0", "E1", "E2", "E3", "E4"]
+    assert frame.crs.to_epsg() == 4326 and frame.geometry.x.tolist() == [0.5, 1.5, 2.5, 0.5, 1.5]
+    assert store.manifest().layers["conflict-events"].rows == 5
+    assert [t.num_rows for t in store.scan("conflict-events", ["event_id"])] == [5]
+
+    with pytest.raises(RuntimeError), store.write_batches("conflict-events", schema) as out:
+        out.write(table(10, 1))
+        raise RuntimeError("disk gone")
+    assert store.data_version == version and len(store.read("conflict-events")) == 5
+    assert sorted(p.name for p in (tmp_path / "layers").iterdir()) == ["conflict-events.parquet"]
+
+
+def test_secured_store_scans_what_the_role_may_read_and_never_writes(tmp_path):
+    import shapely
+
+    from geo.events import events_schema
+    from layers import CATALOGUE
+    from layers.access import SecuredStore
+
+    store = ParquetStore(tmp_path)
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["P1-1"], "country_iso3": ["MLI"], "budget_eur": [1_000_000.0]},
+        geometry=[Point(-7.98, 12.65)],
+        crs="EPSG:4326",
+    )
+    store.write("projects", sites, ["p.csv"])
+    planner = SecuredStore(store, "planner", CATALOGUE)
+    [table] = list(planner.scan("projects"))
+    assert "budget_eur" not in table.column_names
+    assert table.column("site_id").to_pylist() == ["P1-1"]
+    assert shapely.from_wkb(table.column("geometry").to_pylist())[0].equals(Point(-7.98, 12.65))
+    with pytest.raises(PermissionError):
+        planner.write_batches("conflict-events", events_schema())

@@ -82,11 +82,10 @@ def normalise(table: pa.Table, lines: np.ndarray, dataset: str = "acled"):  # ty
 def _dataset(table: pa.Table, dataset: str) -> pa.Array:
     """``dataset``, except rows tagged as coopmap's synthetic demo data (a CSV written by
     ``coopmap demo-data --csv`` stays labelled synthetic when ingested back)."""
-    values = pa.array(np.full(table.num_rows, dataset, dtype=object), pa.string())
     if "tags" not in table.column_names:
-        return values
+        return pa.array(np.full(table.num_rows, dataset, dtype=object), pa.string())
     synthetic = pc.match_substring(table.column("tags").combine_chunks(), SYNTHETIC_TAG)
-    return pc.if_else(synthetic, pa.scalar(SYNTHETIC), values)
+    return pc.if_else(synthetic, pa.scalar(SYNTHETIC), pa.scalar(dataset))
 
 
 def _export_iso3(table: pa.Table, optional) -> pa.Array:  # type: ignore[no-untyped-def]

@@ -61,7 +61,12 @@ def _bytes(value: pa.Array) -> np.ndarray:
 def text(table: pa.Table, name: str) -> pa.Array:
     """Column ``name`` trimmed, with empty values as nulls."""
     value = pc.utf8_trim_whitespace(table.column(name).combine_chunks())
-    return pc.if_else(pc.equal(value, ""), pa.scalar(None, pa.string()), value)
+    filled = pc.greater(pc.binary_length(value), 0)
+    if value.null_count or value.offset:
+        return pc.if_else(filled, value, pa.scalar(None, value.type))
+    # Mark the empty values as nulls in place (no copy of the text).
+    validity = pa.array(filled.to_numpy(zero_copy_only=False)).buffers()[1]
+    return pa.Array.from_buffers(value.type, len(value), [validity, *value.buffers()[1:]])
 
 
 def numbers(table: pa.Table, name: str) -> np.ndarray:

@@ -7,20 +7,22 @@ data removes the synthetic demo rows, so real and synthetic events are never mix
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.config import Settings
-from geo.events import SYNTHETIC
-from geo.ingest.pipeline import read_export
+from geo.events import SYNTHETIC, events_schema, events_table
+from geo.ingest.pipeline import iter_normalised
 from geo.ingest.reader import Progress
+from geo.ingest.upsert import Upsert
 from geo.io import write_bytes_atomic
-from geo.joins import assign_countries, polygon_index
-from geo.rejects import write_rejects
+from geo.joins import assign_points, polygon_index
+from geo.rejects import Reject, write_rejects
 from geo.store import Store
 
 LAYER = "conflict-events"
@@ -49,6 +51,10 @@ def ingest_file(
 ) -> IngestSummary:
     """Ingest an ACLED or UCDP GED export into the ``conflict-events`` layer.
 
+    The file streams through block by block (read, validate, assign, write a row group), so
+    memory is bounded by a block plus the key index of the stored rows, not by the layer. The
+    new layer holds the file's rows in file order, then the stored rows it did not replace.
+
     Parameters
     ----------
     path : the CSV or CSV.gz export
@@ -62,17 +68,61 @@ def ingest_file(
     IngestSummary with read / added / updated / unchanged / rejected counts.
     """
     path = Path(path)
+    blocks = iter_normalised(path, format_name, progress=progress)  # checks the header
+    countries = store.read("countries")
+    provinces = store.read("provinces") if store.has("provinces") else None
     # Build the boundary index first, while memory is low (its build briefly takes ~250 MB).
-    polygon_index(store.read("countries"), settings.cache_dir)
-    result = read_export(path, format_name, progress=progress)
-    events = assign(result.events, store, settings)
-    summary = IngestSummary(read=result.read, rejected=len(result.rejects))
-    summary.assigned = {k: int(v) for k, v in events["assigned_by"].value_counts().items()}
+    polygon_index(countries, settings.cache_dir)
+    upsert = Upsert(store, LAYER)
+    sources = store.manifest().layers[LAYER].sources if store.has(LAYER) else []
+    summary = IngestSummary()
+    rejects: list[Reject] = []
+    reports: list[pa.Table] = []
+    assigned: Counter[str] = Counter()
+    schema = events_schema()
+    with store.write_batches(LAYER, schema, ["Point"]) as out:
+        for block in blocks:
+            summary.read += block.read
+            rejects += block.rejects
+            table = block.table
+            lon, lat = table.column("lon").to_numpy(), table.column("lat").to_numpy()
+            found = assign_points(
+                lon, lat, countries, MAX_DISTANCE_KM, provinces, settings.cache_dir
+            )
+            for how in pc.value_counts(found["assigned_by"]).to_pylist():
+                assigned[how["values"]] += how["counts"]
+            reports.append(disagreements(table, found))
+            upsert.classify(table)
+            columns = {name: table.column(name) for name in table.column_names}
+            out.write(events_table(columns | found, lon, lat))
+        if upsert.kept().any():
+            kept, start = upsert.kept(), 0
+            for stored in store.scan(LAYER):
+                keep = kept[start : start + stored.num_rows]
+                start += stored.num_rows
+                out.write(_conform(stored.filter(pa.array(keep)), schema))
+        summary.added, summary.updated, summary.unchanged, summary.removed_demo = upsert.counts()
+        if summary.removed_demo:
+            sources = [s for s in sources if SYNTHETIC not in s]
+        out.sources = [*sources, str(path.resolve())]
+    summary.rejected = len(rejects)
+    summary.assigned = dict(assigned.most_common())
+    _write_reports(path, settings, summary, rejects, reports)
+    return summary
+
+
+def _write_reports(
+    path: Path,
+    settings: Settings,
+    summary: IngestSummary,
+    rejects: list[Reject],
+    reports: list[pa.Table],
+) -> None:
     stem = path.name.removesuffix(".gz").removesuffix(".csv")
-    if result.rejects:
+    if rejects:
         summary.rejects_path = settings.rejects_dir / f"{stem}.rejects.csv"
-        write_rejects(summary.rejects_path, result.rejects)
-    report = disagreements(events)
+        write_rejects(summary.rejects_path, sorted(rejects, key=lambda r: r.line))
+    report = pa.concat_tables(reports).to_pandas() if reports else pd.DataFrame()
     summary.disagreements = len(report)
     if len(report):
         summary.disagreements_path = settings.rejects_dir / f"{stem}.country-disagreements.csv"
@@ -83,65 +133,40 @@ def ingest_file(
             .sort_values(ascending=False)
         )
         summary.disagreement_pairs = [(str(a), str(b), int(n)) for (a, b), n in pairs.items()]
-    events = events.drop(columns=["line", "export_iso3"])
-    existing = store.read(LAYER) if store.has(LAYER) else None
-    sources = store.manifest().layers[LAYER].sources if existing is not None else []
-    merged = upsert(existing, events, summary)
-    if summary.removed_demo:
-        sources = [s for s in sources if SYNTHETIC not in s]
-    store.write(LAYER, merged, [*sources, str(path.resolve())])
-    return summary
 
 
-def assign(events: gpd.GeoDataFrame, store: Store, settings: Settings) -> gpd.GeoDataFrame:
-    """Assign countries (and provinces when the store has them) to ``events``."""
-    provinces = store.read("provinces") if store.has("provinces") else None
-    return assign_countries(
-        events, store.read("countries"), MAX_DISTANCE_KM, provinces, settings.cache_dir
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Stored rows in ``schema`` (a column an older layer lacks is filled with nulls)."""
+    n = table.num_rows
+    return pa.Table.from_arrays(
+        [
+            table.column(f.name).cast(f.type)
+            if f.name in table.column_names
+            else pa.nulls(n, f.type)
+            for f in schema
+        ],
+        schema=schema,
     )
 
 
-def disagreements(events: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Events whose assigned country differs from the export's own country field."""
-    theirs = events["export_iso3"].astype(object)
-    ours = events["country_iso3"].astype(object)
-    differ = (theirs.notna() | ours.notna()) & (theirs.fillna("") != ours.fillna(""))
-    report = events.loc[
-        differ, ["line", "event_id", "export_iso3", "country_iso3", "assigned_by", "location"]
-    ]
-    geometry = events.geometry[differ]
-    return report.assign(longitude=geometry.x.round(6), latitude=geometry.y.round(6)).reset_index(
-        drop=True
+def disagreements(table: pa.Table, found: dict[str, pa.Array]) -> pa.Table:
+    """Rows whose assigned country (``found``, from ``assign_points``) differs from the
+    export's own country field (``export_iso3`` of normalised rows)."""
+    theirs, ours = table.column("export_iso3"), found["country_iso3"]
+    differ = pc.and_(
+        pc.or_(pc.is_valid(theirs), pc.is_valid(ours)),
+        pc.not_equal(pc.fill_null(theirs, ""), pc.fill_null(ours, "")),
     )
-
-
-def upsert(
-    existing: gpd.GeoDataFrame | None, incoming: gpd.GeoDataFrame, summary: IngestSummary
-) -> gpd.GeoDataFrame:
-    """Merge ``incoming`` into ``existing`` on ``(source_dataset, event_id)``; fill the counts."""
-    if existing is None or not len(existing):
-        summary.added = len(incoming)
-        return incoming.reset_index(drop=True)
-    real = not (incoming["source_dataset"] == SYNTHETIC).all()
-    if real:
-        demo = (existing["source_dataset"] == SYNTHETIC).to_numpy()
-        summary.removed_demo = int(demo.sum())
-        existing = existing[~demo]
-    old_key = _key(existing)
-    new_key = _key(incoming)
-    before = pd.Series(existing["original"].to_numpy(), index=old_key)
-    known = np.asarray(new_key.isin(old_key))
-    same = np.zeros(len(incoming), dtype=bool)
-    if known.any():
-        previous = before.reindex(new_key[known]).to_numpy()
-        same[known] = previous == incoming["original"].to_numpy()[known]
-    summary.added = int((~known).sum())
-    summary.unchanged = int(same.sum())
-    summary.updated = int((known & ~same).sum())
-    kept = existing[~np.asarray(old_key.isin(new_key))]
-    merged = pd.concat([kept, incoming], ignore_index=True)
-    return gpd.GeoDataFrame(merged, geometry="geometry", crs=incoming.crs)
-
-
-def _key(frame: pd.DataFrame) -> pd.Index:
-    return pd.Index(frame["source_dataset"].astype(str) + "\x1f" + frame["event_id"].astype(str))
+    report = pa.table(
+        {
+            "line": table.column("line"),
+            "event_id": table.column("event_id"),
+            "export_iso3": theirs,
+            "country_iso3": ours,
+            "assigned_by": found["assigned_by"],
+            "location": table.column("location"),
+            "longitude": pc.round(table.column("lon"), 6),
+            "latitude": pc.round(table.column("lat"), 6),
+        }
+    )
+    return report.filter(differ)

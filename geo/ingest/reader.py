@@ -12,9 +12,10 @@ import csv
 import gzip
 import io
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +25,8 @@ from geo.errors import InputFileError
 
 BLOCK_BYTES = 32 << 20
 """Raw bytes read per block (the memory bound of the reader)."""
+
+T = TypeVar("T")
 
 Progress = Callable[[int, int], None]
 """``(bytes_done, bytes_total)`` of the file on disk (compressed size for .gz)."""
@@ -67,6 +70,12 @@ def iter_blocks(
     """
     path = Path(path)
     header = read_header(path)
+    return prefetch(_blocks(path, header, progress, block_bytes))
+
+
+def _blocks(
+    path: Path, header: list[str], progress: Progress | None, block_bytes: int
+) -> Iterator[Block]:
     total = path.stat().st_size
     with open(path, "rb") as raw:
         stream: BinaryIO = gzip.GzipFile(fileobj=raw) if _is_gzip(path) else raw  # type: ignore[assignment]
@@ -79,19 +88,53 @@ def iter_blocks(
             if not data:
                 break
             at_end = not chunk
-            ends = _record_ends(data)
-            if not at_end and len(ends) == 0:
+            cut = len(data) if at_end else _last_record_end(data) + 1
+            if cut == 0:
                 carry = data
                 continue
-            cut = len(data) if at_end else int(ends[-1]) + 1
             body, carry = data[:cut], data[cut:]
-            block, line = _parse(body, ends[ends < cut], line, header)
+            block, line = _parse(body, line, header)
             if len(block.lines) or block.broken:
                 yield block
             if progress is not None:
                 progress(raw.tell(), total)
             if at_end:
                 break
+
+
+def prefetch(items: Iterator[T]) -> Iterator[T]:
+    """Yield from ``items``, computing the next item in a worker thread while the caller
+    works on this one (pyarrow and numpy release the GIL, so the two overlap on two cores)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
+        pending = pool.submit(next, items, _END)
+        while True:
+            item = pending.result()
+            if item is _END:
+                return
+            pending = pool.submit(next, items, _END)
+            yield item  # type: ignore[misc]
+
+
+_END = object()
+
+
+def _last_record_end(data: bytes) -> int:
+    """Offset of the last newline of ``data`` that ends a record (outside quotes), -1 if none.
+
+    ``data`` starts at a record start, so a newline ends a record when the number of quote
+    characters before it is even (doubled quotes inside a field keep the parity).
+    """
+    end = data.rfind(b"\n")
+    if end < 0:
+        return -1
+    quotes = data.count(b'"', 0, end)
+    while quotes % 2:
+        previous = data.rfind(b"\n", 0, end)
+        if previous < 0:
+            return -1
+        quotes -= data.count(b'"', previous, end)
+        end = previous
+    return end
 
 
 def _is_gzip(path: Path) -> bool:
@@ -117,9 +160,44 @@ def _record_ends(data: bytes) -> np.ndarray:
     return marks[~is_quote & ~inside]
 
 
-def _parse(body: bytes, ends: np.ndarray, first_line: int, header: list[str]) -> tuple[Block, int]:
-    """Parse whole records of ``body`` (record-ending newlines at ``ends``); return the block
-    and the line after it."""
+def _parse(body: bytes, first_line: int, header: list[str]) -> tuple[Block, int]:
+    """Parse the whole records of ``body``; return the block and the line after it.
+
+    When every record is one line (no quoted newline, no blank line) the start lines are
+    consecutive; otherwise they are found from the record-ending newlines.
+    """
+    newlines = body.count(b"\n")
+    records = newlines + (0 if body.endswith(b"\n") else 1)
+    table = _arrow_parse(body, header)
+    if table is not None and table.num_rows == records:
+        return Block(table, np.arange(first_line, first_line + records), []), first_line + newlines
+    return _parse_lines(body, first_line, header, table), first_line + newlines
+
+
+def _arrow_parse(body: bytes, header: list[str]) -> pa.Table | None:
+    """All values as strings; None when pyarrow finds a malformed record."""
+    options = pacsv.ReadOptions(column_names=header, use_threads=True, block_size=1 << 24)
+    convert = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    parse = pacsv.ParseOptions(newlines_in_values=True)
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=options,
+            parse_options=parse,
+            convert_options=convert,
+        )
+    except pa.ArrowInvalid:
+        return None
+
+
+def _parse_lines(body: bytes, first_line: int, header: list[str], table: pa.Table | None) -> Block:
+    """The block with each record's start line found exactly (records spanning lines, blank
+    lines, malformed records)."""
+    ends = _record_ends(body)
     arr = np.frombuffer(body, dtype=np.uint8)
     newlines = np.flatnonzero(arr == 10)
     starts = np.concatenate(([0], ends + 1))
@@ -130,27 +208,10 @@ def _parse(body: bytes, ends: np.ndarray, first_line: int, header: list[str]) ->
     length = stops - starts
     last_byte = arr[np.maximum(stops - 1, 0)] if len(stops) else np.array([], np.uint8)
     blank = (length == 0) | ((length == 1) & (last_byte == 13))
-    next_line = first_line + len(newlines)
     keep_lines = lines[~blank]
-    options = pacsv.ReadOptions(column_names=header, use_threads=True, block_size=1 << 24)
-    convert = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in header},
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-    )
-    parse = pacsv.ParseOptions(newlines_in_values=True)
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(body),
-            read_options=options,
-            parse_options=parse,
-            convert_options=convert,
-        )
-    except pa.ArrowInvalid:
-        table = None
     if table is not None and table.num_rows == len(keep_lines):
-        return Block(table, keep_lines, []), next_line
-    return _parse_slowly(body, starts[~blank], stops[~blank], keep_lines, header), next_line
+        return Block(table, keep_lines, [])
+    return _parse_slowly(body, starts[~blank], stops[~blank], keep_lines, header)
 
 
 def _parse_slowly(
