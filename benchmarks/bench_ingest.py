@@ -119,29 +119,16 @@ def main() -> None:
             f"generated {args.events:,} ACLED-format rows ({size_mb:,.0f} MB) "
             f"in {time.perf_counter() - start:.1f} s"
         )
-        child = json.loads(
-            subprocess.run(
-                [*run, "--child", str(csv_path), str(Path(tmp) / "home")],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        )
-        again = None
-        if args.reingest:
-            again = json.loads(
-                subprocess.run(
-                    [*run, "--child", str(csv_path), str(Path(tmp) / "home")],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-            )
-        base = json.loads(
-            subprocess.run(
-                [*run, "--baseline", str(csv_path)], check=True, capture_output=True, text=True
-            ).stdout
-        )
+
+        def measured(*flags: str) -> dict:
+            """Run this script in a fresh process with ``flags``; return the JSON it prints."""
+            done = subprocess.run([*run, *flags], check=True, capture_output=True, text=True)
+            return json.loads(done.stdout)
+
+        home = str(Path(tmp) / "home")
+        child = measured("--child", str(csv_path), home)
+        again = measured("--child", str(csv_path), home) if args.reingest else None
+        base = measured("--baseline", str(csv_path))
     rate = child["read"] / child["seconds"]
     print(
         f"ingest: {child['seconds']:.2f} s wall ({child['cpu']:.2f} s CPU)  {rate:,.0f} events/s  "
