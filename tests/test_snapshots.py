@@ -184,45 +184,13 @@ def test_page_shows_image_permalink_and_escaped_embed(client, store):
 
 def test_cli_snapshot_writes_the_file(runner, home, tmp_path: Path):
     output = tmp_path / "out" / "sahel.png"
-    result = runner.invoke(
-        main,
-        [
-            "snapshot",
-            "-o",
-            str(output),
-            "--view",
-            "sahel",
-            "--width",
-            "400",
-            "--height",
-            "300",
-            "--filter",
-            "event_type=Battles",
-            "--lang",
-            "fr",
-        ],
-    )
+    args = ["snapshot", "-o", str(output), "--view", "sahel", "--width", "400", "--height", "300",
+            "--filter", "event_type=Battles", "--lang", "fr"]
+    result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     with Image.open(output) as image:
         assert image.size == (400, 300)
-    again = runner.invoke(
-        main,
-        [
-            "snapshot",
-            "-o",
-            str(output),
-            "--view",
-            "sahel",
-            "--width",
-            "400",
-            "--height",
-            "300",
-            "--filter",
-            "event_type=Battles",
-            "--lang",
-            "fr",
-        ],
-    )
+    again = runner.invoke(main, args)
     assert "cache" in again.output
 
 
