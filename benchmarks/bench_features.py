@@ -203,7 +203,8 @@ def main() -> None:
         bboxes = boxes(args.requests)
 
         port = free_port()
-        env = {**os.environ, "COOPMAP_HOME": str(work / "home")}
+        # One loopback client sends every request: the per-client rate limit would throttle it.
+        env = {**os.environ, "COOPMAP_HOME": str(work / "home"), "COOPMAP_RATE_LIMIT": "off"}
         coopmap = subprocess.Popen(
             [
                 sys.executable,
