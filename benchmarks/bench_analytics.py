@@ -35,14 +35,15 @@ from shapely.geometry import Point
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.boundaries import load_countries  # noqa: E402
+from geo.analytics.counts import previous_period  # noqa: E402
+from geo.analytics.exposure import event_tree, site_exposure  # noqa: E402
+from geo.analytics.prepared import prepare_events  # noqa: E402
+from geo.analytics.summaries import SUMMARY_FILTERS, country_summary  # noqa: E402
+from geo.boundaries.countries import load_countries  # noqa: E402
 from geo.cache import LRUCache  # noqa: E402
 from geo.config import REPO_ROOT  # noqa: E402
 from geo.events import events_frame  # noqa: E402
-from geo.exposure import event_tree, site_exposure  # noqa: E402
-from geo.prepared import prepare_events  # noqa: E402
 from geo.query import Query, parse_query, period_mask  # noqa: E402
-from geo.summaries import SUMMARY_FILTERS, country_summary, previous_period  # noqa: E402
 
 BBOX = (-18.0, -12.0, 45.0, 25.0)
 TYPES = np.array(

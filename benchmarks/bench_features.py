@@ -189,7 +189,7 @@ def main() -> None:
     parser.add_argument("--skip-pygeoapi", action="store_true")
     args = parser.parse_args()
 
-    from geo.store import ParquetStore
+    from geo.storage.store import ParquetStore
 
     work = Path(tempfile.mkdtemp(prefix="coopmap-bench-"))
     processes: list[subprocess.Popen] = []

@@ -41,18 +41,18 @@ def _cpu() -> float:
 
 
 def _generate(csv_path: Path, n: int) -> None:
-    from geo.boundaries import load_countries
+    from geo.boundaries.countries import load_countries
     from geo.config import Settings
-    from geo.demo import demo_rows, write_csv
+    from geo.ingest.demo import demo_rows, write_csv
 
     write_csv(demo_rows(n, 7, load_countries(Settings().boundaries_dir)), csv_path)
 
 
 def _child(csv_path: Path, home: Path) -> None:
-    from geo.boundaries import load_countries
+    from geo.boundaries.countries import load_countries
     from geo.config import Settings
     from geo.ingest.load import ingest_file
-    from geo.store import ParquetStore
+    from geo.storage.store import ParquetStore
 
     settings = Settings(home=home)
     store = ParquetStore(home)

@@ -31,9 +31,9 @@ def main() -> None:
 
     import geopandas as gpd
 
-    from geo.boundaries import load_countries
+    from geo.boundaries.countries import load_countries
+    from geo.boundaries.joins import _CACHE, assign_countries
     from geo.config import Settings
-    from geo.joins import _CACHE, assign_countries
     from tests.builders import random_events
 
     countries = load_countries(Settings().boundaries_dir)

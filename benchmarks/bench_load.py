@@ -60,9 +60,9 @@ def seed_workspace(home: Path, events: int) -> str:
     """The default layers (countries, registries), synthetic demo events when this checkout has
     the ``demo-data`` command, and a planner token; return the token."""
     from geo.config import Settings
-    from geo.defaults import ensure_defaults
-    from geo.store import ParquetStore
-    from geo.tokens import TokenStore
+    from geo.ingest.defaults import ensure_defaults
+    from geo.storage.store import ParquetStore
+    from layers.tokens import FileTokenStore
 
     ensure_defaults(ParquetStore(home), Settings(home=home))
     env = dict(os.environ, COOPMAP_HOME=str(home), PYTHONPATH=str(REPO))
@@ -72,7 +72,7 @@ def seed_workspace(home: Path, events: int) -> str:
         print(f"seeded {events} synthetic demo events (synthetic demo data)")
     else:
         print(f"no demo events ({demo.stderr.strip().splitlines()[-1] if demo.stderr.strip() else 'failed'})")
-    return TokenStore(home).create("bench-planner", "planner")
+    return FileTokenStore(home).create("bench-planner", "planner")
 
 
 def start_server(args: argparse.Namespace, home: Path, port: int, production: bool) -> subprocess.Popen:

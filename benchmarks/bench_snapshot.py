@@ -26,12 +26,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from geo.config import Settings  # noqa: E402
-from geo.defaults import ensure_defaults  # noqa: E402
 from geo.events import events_frame  # noqa: E402
+from geo.ingest.defaults import ensure_defaults  # noqa: E402
 from geo.render.cache import snapshot  # noqa: E402
+from layers import CATALOGUE  # noqa: E402
+
+LAYERS = CATALOGUE.map_layers()
 from geo.render.spec import parse_snapshot  # noqa: E402
-from geo.store import ParquetStore  # noqa: E402
-from geo.views import named_view  # noqa: E402
+from geo.render.views import named_view  # noqa: E402
+from geo.storage.store import ParquetStore  # noqa: E402
 
 PARAMS = {"view": "africa", "width": "1600", "height": "1000", "datetime": "2023/2024"}
 
@@ -104,7 +107,7 @@ def main() -> None:
         fresh.read("conflict-events")
         read = time.perf_counter() - start
         start = time.perf_counter()
-        first = snapshot(fresh, settings, spec, "png")
+        first = snapshot(fresh, settings, spec, "png", LAYERS)
         first_render = time.perf_counter() - start
         assert not first.from_cache
 
@@ -112,7 +115,7 @@ def main() -> None:
         for i in range(3):  # new parameters each time: cache misses, events already in memory
             other = parse_snapshot({**PARAMS, "title": f"Africa {i}"})
             start = time.perf_counter()
-            shot = snapshot(fresh, settings, other, "png")
+            shot = snapshot(fresh, settings, other, "png", LAYERS)
             colds.append(time.perf_counter() - start)
             assert not shot.from_cache
         cold = statistics.median(colds)
@@ -120,7 +123,7 @@ def main() -> None:
         cached = []
         for _ in range(args.repeat):
             start = time.perf_counter()
-            hit = snapshot(fresh, settings, spec, "png")
+            hit = snapshot(fresh, settings, spec, "png", LAYERS)
             cached.append(time.perf_counter() - start)
             assert hit.from_cache and hit.content == first.content
         warm = statistics.median(cached)

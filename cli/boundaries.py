@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from cli.common import Group, open_store
-from geo.provinces import import_provinces
-from geo.rejects import write_rejects
+from geo.boundaries.provinces import import_provinces
+from geo.storage.rejects import write_rejects
 
 
 @click.group(cls=Group)

@@ -7,9 +7,9 @@ from typing import Any
 import click
 
 from geo.config import Settings
-from geo.defaults import ensure_defaults
 from geo.errors import CoopmapError
-from geo.store import ParquetStore, Store
+from geo.ingest.defaults import ensure_defaults
+from geo.storage.store import ParquetStore, Store
 
 
 class Group(click.Group):

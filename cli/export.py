@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cli.common import open_store
-from geo.export import write_frame
+from geo.features.export import write_frame
 from layers import CATALOGUE
 
 

@@ -10,9 +10,9 @@ import pandas as pd
 
 from cli.common import open_store
 from cli.options import query_options, query_params
+from geo.analytics.exposure import EXPOSURE_LAYERS, with_exposure
 from geo.errors import LayerNotFound
-from geo.export import format_of, write_frame
-from geo.exposure import EXPOSURE_LAYERS, with_exposure
+from geo.features.export import format_of, write_frame
 
 COLUMNS = [
     "layer",

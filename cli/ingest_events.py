@@ -88,7 +88,7 @@ def ingest_ucdp(file: Path) -> None:
 )
 def demo_data(size: int | None, seed: int | None, csv_path: Path | None) -> None:
     """Replace the conflict events with the synthetic demo set (ACLED schema, 2023-2024)."""
-    from geo.demo import DEFAULT_SEED, demo_events, demo_rows, demo_size
+    from geo.ingest.demo import DEFAULT_SEED, demo_events, demo_rows, demo_size
 
     settings, store = open_store()
     countries = store.read("countries")
@@ -96,7 +96,7 @@ def demo_data(size: int | None, seed: int | None, csv_path: Path | None) -> None
         size or demo_size(), DEFAULT_SEED if seed is None else seed, countries, settings.cache_dir
     )
     if csv_path is not None:
-        from geo.demo import write_csv
+        from geo.ingest.demo import write_csv
 
         write_csv(rows, csv_path)
         click.echo(f"ACLED-format CSV written to {csv_path}")

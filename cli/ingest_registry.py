@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from cli.common import open_store
-from geo.geocode import Geocoder
+from geo.boundaries.geocode import Geocoder
 from geo.registries import RegistryLoad, load_envr, load_projects
-from geo.rejects import write_rejects
+from geo.storage.rejects import write_rejects
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

@@ -9,9 +9,9 @@ import orjson
 
 from cli.common import open_store
 from cli.options import query_options, query_params
+from geo.analytics.raster import VALUES, density_for, grid_tags, overlay_for, write_cog, write_png
 from geo.errors import InvalidParameter
-from geo.io import write_bytes_atomic
-from geo.raster import VALUES, density_for, grid_tags, overlay_for, write_cog, write_png
+from geo.storage.io import write_bytes_atomic
 
 
 @click.command()

@@ -8,10 +8,11 @@ import click
 
 from cli.common import open_store
 from geo.errors import InvalidParameter
-from geo.io import write_bytes_atomic
 from geo.render.cache import snapshot as cached_snapshot
 from geo.render.spec import FILTERS, LANGS, METRICS, format_of_suffix, parse_snapshot
-from geo.views import VIEWS
+from geo.render.views import VIEWS
+from geo.storage.io import write_bytes_atomic
+from layers import CATALOGUE
 
 
 @click.command()
@@ -77,7 +78,7 @@ def snapshot(
             raise InvalidParameter("filter", item, "expected FIELD=VALUE, e.g. event_type=Battles")
         args[name.strip()] = value
     settings, store = open_store()
-    shot = cached_snapshot(store, settings, parse_snapshot(args), fmt)
+    shot = cached_snapshot(store, settings, parse_snapshot(args), fmt, CATALOGUE.map_layers())
     write_bytes_atomic(output, shot.content)
     source = "cache" if shot.from_cache else "rendered"
     click.echo(

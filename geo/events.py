@@ -11,8 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo.schema import EVENT_FIELDS
 from geo.types import WGS84
-from layers.catalogue import EVENT_FIELDS
 
 EVENT_COLUMNS = [f.name for f in EVENT_FIELDS]
 """Columns of the ``conflict-events`` layer, in order; ``original`` (JSON text of the source row)

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.boundaries.spatialindex import ready_sindex
 from geo.errors import InvalidParameter
-from geo.spatialindex import ready_sindex
 from geo.types import BBox, Period
 
 OPEN = ("..", "")

@@ -37,9 +37,14 @@ from contextlib import AbstractContextManager
 import geopandas as gpd
 import pyarrow as pa
 
+from geo.boundaries.generalise import (
+    GENERALISED_FIELD,
+    Boundaries,
+    generalise_points,
+    load_boundaries,
+)
 from geo.errors import InvalidParameter, LayerNotFound
-from geo.generalise import GENERALISED_FIELD, Boundaries, generalise_points, load_boundaries
-from geo.store import BatchWriter, LayerRecord, Manifest, Store
+from geo.storage.store import BatchWriter, LayerRecord, Manifest, Store
 from geo.types import ROLES, Role
 from layers.catalogue import Catalogue, Field, Layer
 

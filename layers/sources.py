@@ -1,19 +1,26 @@
 """Where a layer's data comes from.
 
-A source is a small class with abstract methods (never a dict read with ``.get()``): a typo in a
-source definition fails when the catalogue is built, not silently at request time.
+A source is a small class with abstract methods (never a dict read with ``.get()``), and the
+function a computed source calls is the function itself, not a ``"module:name"`` string: a typo
+in a source definition fails when the catalogue is imported, not at request time.
 """
 
 from __future__ import annotations
 
-import importlib
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
 
-from geo.store import Store
+from geo.analytics.exposure import with_exposure
+from geo.storage.store import Store
+
+LayerFunction = Callable[[Store, Mapping[str, str]], gpd.GeoDataFrame]
+"""``(store, params) -> frame``: a computed layer (the summaries)."""
+ExposureFunction = Callable[[Store, str, Mapping[str, str]], gpd.GeoDataFrame]
+"""``(store, layer_id, params) -> frame``: a stored layer with columns added on read."""
 
 
 class Source(ABC):
@@ -33,6 +40,16 @@ class Source(ABC):
         return False
 
 
+def _check_arity(function: Callable[..., object], count: int, owner: str) -> None:
+    """Refuse, at catalogue import, a function that cannot take the source's arguments."""
+    if not callable(function):
+        raise TypeError(f"{owner}: function={function!r} is not callable")
+    try:
+        inspect.signature(function).bind(*([None] * count))
+    except TypeError as exc:
+        raise TypeError(f"{owner}: {function!r} cannot take {count} arguments ({exc})") from None
+
+
 @dataclass(frozen=True)
 class StoredSource(Source):
     """A layer stored as-is in the store under ``layer_id``."""
@@ -49,21 +66,16 @@ class StoredSource(Source):
 
 @dataclass(frozen=True)
 class ComputedSource(Source):
-    """A layer computed from other layers by a function of ``(store, params)``.
+    """A layer computed from other layers by ``function(store, params)``."""
 
-    ``function`` is a ``"module:attribute"`` path resolved on first use, so the catalogue does
-    not import the analytics at import time.
-    """
-
-    function: str
+    function: LayerFunction
     origin: str
 
-    def resolve(self) -> Callable[[Store, Mapping[str, str]], gpd.GeoDataFrame]:
-        module, _, attribute = self.function.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+    def __post_init__(self) -> None:
+        _check_arity(self.function, 2, "ComputedSource")
 
     def frame(self, store: Store, params: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
-        return self.resolve()(store, params or {})
+        return self.function(store, params or {})
 
     def describe(self) -> str:
         return self.origin
@@ -78,21 +90,20 @@ class ExposedSource(StoredSource):
     """A stored point layer (``projects``, ``envr``) with conflict-exposure columns added on read.
 
     The columns (events and fatalities within 50 km over the last 12 months of data, nearest
-    event in metres) are computed by ``function`` — ``(store, layer_id, params) -> GeoDataFrame``
-    — and cached by data version, so reading the layer again costs nothing until the data change.
-    The layer's own query parameters (bbox, datetime on the project dates) are not passed on:
-    the exposure columns always use the defaults; ``coopmap exposure`` takes other ones.
-    It is a ``StoredSource`` (same ``layer_id``: ingest writes there) that adds columns on read.
+    event in metres) are computed by ``function(store, layer_id, params)`` and cached by data
+    version, so reading the layer again costs nothing until the data change. The layer's own
+    query parameters (bbox, datetime on the project dates) are not passed on: the exposure
+    columns always use the defaults; ``coopmap exposure`` takes other ones. It is a
+    ``StoredSource`` (same ``layer_id``: ingest writes there) that adds columns on read.
     """
 
-    function: str = "geo.exposure:with_exposure"
+    function: ExposureFunction = with_exposure
 
-    def resolve(self) -> Callable[[Store, str, Mapping[str, str]], gpd.GeoDataFrame]:
-        module, _, attribute = self.function.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+    def __post_init__(self) -> None:
+        _check_arity(self.function, 3, "ExposedSource")
 
     def frame(self, store: Store, params: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
-        return self.resolve()(store, self.layer_id, {})
+        return self.function(store, self.layer_id, {})
 
     def describe(self) -> str:
         return f"{self.origin}; exposure columns computed from conflict-events"

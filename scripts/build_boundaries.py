@@ -22,8 +22,8 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.boundaries import SIMPLIFIED_VARIANTS  # noqa: E402
-from geo.io import write_parquet_atomic  # noqa: E402
+from geo.boundaries.countries import SIMPLIFIED_VARIANTS  # noqa: E402
+from geo.storage.io import write_parquet_atomic  # noqa: E402
 
 MISSING = "-99"
 

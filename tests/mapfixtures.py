@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point, box
 
-from geo.boundaries import load_countries
+from geo.boundaries.countries import load_countries
 from geo.config import Settings
-from geo.store import Store
+from geo.storage.store import Store
 from tests.builders import make_events, random_events
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -196,9 +196,9 @@ def populate(
 
 def analyst_token(home) -> str:
     """A bearer token of the analyst role (exact sites, restricted fields) in workspace ``home``."""
-    from geo.tokens import TokenStore
+    from layers.tokens import FileTokenStore
 
-    return TokenStore(home).create("map-tests", "analyst")
+    return FileTokenStore(home).create("map-tests", "analyst")
 
 
 def authorise(app, token: str):

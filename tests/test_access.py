@@ -9,8 +9,8 @@ import orjson
 import pytest
 from shapely.geometry import Point, box
 
+from geo.boundaries.generalise import Boundaries
 from geo.errors import LayerNotFound
-from geo.generalise import Boundaries
 from layers import CATALOGUE, Catalogue
 from layers.access import (
     SecureCache,
@@ -37,7 +37,7 @@ def sites() -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="module")
 def countries() -> gpd.GeoDataFrame:
-    from geo.boundaries import load_countries
+    from geo.boundaries.countries import load_countries
     from geo.config import default_data_dir
 
     return load_countries(default_data_dir() / "boundaries")

@@ -18,8 +18,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo.tokens import TokenStore
 from layers import CATALOGUE
+from layers.tokens import FileTokenStore
 from webmap import create_app
 
 SITES = [(15.0512347, 12.1134871, "TCD"), (-7.9876543, 12.6543219, "MLI")]
@@ -109,7 +109,7 @@ def matrix_app(home):
 
 
 def test_no_public_response_carries_exact_sites_or_budgets(matrix_app, home):
-    tokens = TokenStore(home)
+    tokens = FileTokenStore(home)
     headers = {"public": {}}
     for role in ("planner", "analyst", "admin"):
         headers[role] = {"Authorization": f"Bearer {tokens.create(f'matrix-{role}', role)}"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 
-from geo.boundaries import SIMPLIFIED_VARIANTS, load_countries
+from geo.boundaries.countries import SIMPLIFIED_VARIANTS, load_countries
 from geo.config import REPO_ROOT
 
 BOUNDARIES = REPO_ROOT / "data" / "boundaries"

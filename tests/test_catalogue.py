@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from layers import CATALOGUE
 from layers.sources import ComputedSource
 
@@ -24,8 +26,15 @@ def test_every_layer_is_fully_described():
         assert len(set(layer.field_names)) == len(layer.field_names), layer.id
 
 
-def test_computed_sources_point_at_modules_not_dicts():
+def test_computed_sources_are_functions_checked_at_import():
     for layer in CATALOGUE:
         if isinstance(layer.source, ComputedSource):
-            module, _, attribute = layer.source.function.partition(":")
-            assert module.startswith("geo.") and attribute, layer.id
+            assert callable(layer.source.function), layer.id
+            assert layer.source.function.__module__.startswith("geo."), layer.id
+
+
+def test_a_source_whose_function_cannot_take_its_arguments_fails_at_definition():
+    with pytest.raises(TypeError, match="cannot take 2 arguments"):
+        ComputedSource(lambda store: None, "broken")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not callable"):
+        ComputedSource("geo.analytics.summaries:country_summary_layer", "a string")  # type: ignore[arg-type]

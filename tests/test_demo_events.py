@@ -5,9 +5,9 @@ from __future__ import annotations
 import geopandas as gpd
 
 from cli.main import main
-from geo.boundaries import load_countries
+from geo.boundaries.countries import load_countries
 from geo.config import Settings
-from geo.demo import demo_rows
+from geo.ingest.demo import demo_rows
 
 
 def test_demo_rows_are_deterministic_and_inside_their_countries():

@@ -139,7 +139,7 @@ def test_countries_download_reads_back(client, tmp_path):
 
 
 def test_cli_style_geojson_export_has_unique_ids_and_metadata(tmp_path):
-    from geo.export import write_frame
+    from geo.features.export import write_frame
 
     frame = random_events(12000, seed=8)
     path = tmp_path / "events.geojson"

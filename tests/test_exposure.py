@@ -9,12 +9,12 @@ from pyproj import Geod
 from shapely.geometry import Point
 
 from cli.main import main
+from geo.analytics.exposure import site_exposure, with_exposure
+from geo.analytics.prepared import prepare_events
 from geo.cache import RESULTS
 from geo.errors import InvalidParameter
-from geo.exposure import site_exposure, with_exposure
-from geo.prepared import prepare_events
 from geo.query import Query, parse_query
-from geo.store import ParquetStore
+from geo.storage.store import ParquetStore
 from layers import CATALOGUE
 from tests.builders import make_events
 
@@ -150,7 +150,7 @@ def _workspace(home) -> ParquetStore:
 
 
 def test_projects_and_envr_layers_carry_exposure_and_are_cached(tmp_path, monkeypatch):
-    import geo.exposure as exposure
+    import geo.analytics.exposure as exposure
 
     calls = []
     original = exposure.site_exposure

@@ -7,7 +7,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.featureindex import IndexCache, LayerIndex
+from geo.features.index import IndexCache, LayerIndex
 from geo.query import Query, apply_query, parse_query
 from tests.builders import random_events
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from geo.analytics.grid import cell_size_for_zoom, grid_view
+from geo.analytics.timeseries import month_range, monthly_by_type
 from geo.errors import InvalidParameter
-from geo.grid import cell_size_for_zoom, grid_view
-from geo.timeseries import month_range, monthly_by_type
 from tests.builders import make_events, random_events
 
 

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo.boundaries import load_countries
+from geo.boundaries.countries import load_countries
+from geo.boundaries.joins import assign_countries
 from geo.config import Settings
-from geo.joins import assign_countries
 from tests.builders import make_events
 
 

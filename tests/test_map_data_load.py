@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo.spatialindex import ready_sindex
+from geo.boundaries.spatialindex import ready_sindex
 from tests.builders import random_events
 from tests.mapfixtures import analyst_token, populate
 from webmap.mapdata import event_selection, events_in_view

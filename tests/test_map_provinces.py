@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo.provinces import import_provinces
+from geo.boundaries.provinces import import_provinces
 from tests.builders import make_events
 from tests.mapfixtures import analyst_token, authorise, footprints_frame, populate, projects_frame
 from webmap import create_app

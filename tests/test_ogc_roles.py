@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo.tokens import TokenStore
+from layers.tokens import FileTokenStore
 
 
 def _ups(client, headers=None):
@@ -12,7 +12,7 @@ def _ups(client, headers=None):
 
 
 def test_analyst_gets_budgets_and_exact_sites_the_public_does_not(client, home):
-    token = TokenStore(home).create("ogc-analyst", "analyst")
+    token = FileTokenStore(home).create("ogc-analyst", "analyst")
     analyst = _ups(client, {"Authorization": f"Bearer {token}"})
     public = _ups(client)
     assert len(analyst) == len(public) == 2
@@ -24,7 +24,7 @@ def test_analyst_gets_budgets_and_exact_sites_the_public_does_not(client, home):
 
 
 def test_openapi_lists_budget_as_a_filter_only_for_analysts(client, home):
-    token = TokenStore(home).create("ogc-analyst2", "analyst")
+    token = FileTokenStore(home).create("ogc-analyst2", "analyst")
     public = client.get("/ogc/api").get_data(as_text=True)
     analyst = client.get("/ogc/api", headers={"Authorization": f"Bearer {token}"}).get_data(as_text=True)
     assert '"name":"budget_eur"' not in public

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.prepared import default_period, period_slice, prepare_events
+from geo.analytics.prepared import default_period, period_slice, prepare_events
 from geo.query import period_mask
 from geo.types import Period
 from tests.builders import random_events

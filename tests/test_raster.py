@@ -10,14 +10,14 @@ import rasterio
 from matplotlib.image import imread
 
 from cli.main import main
-from geo.boundaries import load_countries
+from geo.analytics.prepared import prepare_events
+from geo.analytics.raster import density_grid, mercator_overlay, snap_bbox, write_cog, zonal_sums
+from geo.analytics.summaries import SUMMARY_FILTERS, country_summary
+from geo.boundaries.countries import load_countries
 from geo.config import REPO_ROOT
 from geo.errors import InvalidParameter
-from geo.prepared import prepare_events
 from geo.query import parse_query
-from geo.raster import density_grid, mercator_overlay, snap_bbox, write_cog, zonal_sums
-from geo.store import ParquetStore
-from geo.summaries import SUMMARY_FILTERS, country_summary
+from geo.storage.store import ParquetStore
 from tests.builders import make_events
 
 BOXES = {"MLI": (-4.5, 15.5, -1.5, 18.5), "NER": (6.0, 15.0, 11.0, 18.5)}
@@ -176,8 +176,8 @@ def test_raster_command_writes_the_cog_png_and_bounds(runner, home, tmp_path):
 
 
 def test_repeated_raster_requests_hit_the_cache(tmp_path):
+    from geo.analytics.raster import density_for, overlay_for
     from geo.cache import RESULTS
-    from geo.raster import density_for, overlay_for
 
     store = ParquetStore(tmp_path)
     store.write("conflict-events", _events_in_boxes({"MLI": 5}), ["test"])

@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 import shapely
 
-from geo.boundaries import load_countries
+from geo.analytics.summaries import country_summary_layer
+from geo.boundaries.countries import load_countries
+from geo.boundaries.geocode import Geocoder, find_city, normalise_name
+from geo.boundaries.provinces import import_provinces
 from geo.config import REPO_ROOT, Settings
-from geo.geocode import Geocoder, find_city, normalise_name
-from geo.provinces import import_provinces
 from geo.registries import load_envr, load_projects
-from geo.store import ParquetStore
-from geo.summaries import country_summary_layer
+from geo.storage.store import ParquetStore
 from tests.builders import make_events
 
 REFERENCE = REPO_ROOT / "data" / "reference"

@@ -7,7 +7,7 @@ import pytest
 from flask import Blueprint, Response
 
 from geo.errors import InvalidParameter
-from geo.tokens import TokenStore
+from layers.tokens import FileTokenStore
 from tests.test_access import ITURI_SITE, MALI_SITE, sites
 from webmap import create_app, guard
 from webmap.security import add_nonce
@@ -91,7 +91,7 @@ def test_nonce_of_the_response_is_on_inline_tags_only(home):
 
 
 def test_session_cookie_is_httponly_samesite_strict_and_secure_by_default(home):
-    TokenStore(home).create("dana", "planner")
+    FileTokenStore(home).create("dana", "planner")
     for secure in (False, True):
         app = _app(home, COOPMAP_COOKIE_SECURE=secure)
         client = app.test_client()
@@ -104,7 +104,7 @@ def test_session_cookie_is_httponly_samesite_strict_and_secure_by_default(home):
 
 
 def test_login_without_the_forms_csrf_token_is_rejected(home):
-    token = TokenStore(home).create("erin", "planner")
+    token = FileTokenStore(home).create("erin", "planner")
     client = _app(home).test_client()
     client.get("/login")
     for data in ({"token": token}, {"token": token, "csrf_token": "x" * 43}):
@@ -124,7 +124,7 @@ def test_rate_limit_answers_429_json_with_retry_after(home):
     assert limited.status_code == 429 and limited.json["code"] == "TooManyRequests"
     assert 0 < int(limited.headers["Retry-After"]) <= 60
     _assert_security_headers(limited)
-    token = TokenStore(home).create("frank", "planner")  # a token has its own bucket
+    token = FileTokenStore(home).create("frank", "planner")  # a token has its own bucket
     assert client.get("/", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
@@ -145,7 +145,7 @@ def test_request_bodies_over_the_maximum_are_refused(home):
 def test_guard_serves_generalised_sites_to_the_public_and_exact_ones_to_planners(app, home):
     app.extensions["coopmap.store"].write("projects", sites(), ["test"])
     client = _app(home).test_client()
-    planner = TokenStore(home).create("gail", "planner")
+    planner = FileTokenStore(home).create("gail", "planner")
     public = client.get("/probe/projects")
     assert public.status_code == 200
     body = public.get_data()
@@ -173,7 +173,7 @@ def test_guard_hides_restricted_layers_like_unknown_ones(app, home, monkeypatch)
     test_catalogue = Catalogue((*CATALOGUE.layers, secret))
     monkeypatch.setattr("webmap.guard.CATALOGUE", test_catalogue)
     client = _app(home).test_client()
-    token = TokenStore(home).create("hal", "planner")
+    token = FileTokenStore(home).create("hal", "planner")
     hidden = client.get("/probe/secret")
     unknown = client.get("/probe/nothing")
     assert hidden.status_code == unknown.status_code == 404
@@ -230,7 +230,7 @@ def test_views_reading_through_the_context_are_secured_without_knowing_it(app, h
 
     naive.register_blueprint(bp)
     client = naive.test_client()
-    auth = {"Authorization": f"Bearer {TokenStore(home).create('ivy', 'planner')}"}
+    auth = {"Authorization": f"Bearer {FileTokenStore(home).create('ivy', 'planner')}"}
 
     public = client.get("/naive/projects").get_data()
     assert _coords_in(public) == []

@@ -14,6 +14,7 @@ from cli.main import main
 from geo.render import cache as snapshot_cache
 from geo.render.snapshot import render_snapshot
 from geo.render.spec import parse_snapshot
+from layers import CATALOGUE
 from tests.builders import make_events, random_events
 
 SMALL = "width=400&height=300"
@@ -101,8 +102,9 @@ def test_renders_are_byte_identical(app, store, fmt):
         {"view": "great-lakes", "width": "400", "height": "300", "metric": "fatalities"}
     )
     settings = app.extensions["coopmap.settings"]
-    assert render_snapshot(store, settings, spec, fmt) == render_snapshot(
-        store, settings, spec, fmt
+    layers = CATALOGUE.map_layers()
+    assert render_snapshot(store, settings, spec, fmt, layers) == render_snapshot(
+        store, settings, spec, fmt, layers
     )
 
 

@@ -6,8 +6,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo.io import atomic_path, write_parquet_atomic
-from geo.store import ParquetStore
+from geo.storage.io import atomic_path, write_parquet_atomic
+from geo.storage.store import ParquetStore
 
 
 def _points(n: int) -> gpd.GeoDataFrame:

@@ -5,19 +5,18 @@ import orjson
 import pytest
 from shapely.geometry import Point
 
-from geo.boundaries import load_countries
-from geo.cache import RESULTS
-from geo.config import REPO_ROOT
-from geo.provinces import import_provinces
-from geo.provinces_summary import province_summary
-from geo.query import parse_query
-from geo.store import ParquetStore
-from geo.summaries import (
+from geo.analytics.provinces import province_summary, province_summary_layer
+from geo.analytics.summaries import (
     SUMMARY_FILTERS,
     country_summary,
     country_summary_layer,
-    province_summary_layer,
 )
+from geo.boundaries.countries import load_countries
+from geo.boundaries.provinces import import_provinces
+from geo.cache import RESULTS
+from geo.config import REPO_ROOT
+from geo.query import parse_query
+from geo.storage.store import ParquetStore
 from tests.builders import make_events
 
 
@@ -228,7 +227,7 @@ def _store(tmp_path, events) -> ParquetStore:
 
 
 def test_a_repeated_request_is_served_from_the_cache(tmp_path, monkeypatch):
-    import geo.summaries as summaries
+    import geo.analytics.summaries as summaries
 
     calls = []
     original = summaries.country_summary

@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify
 
 from cli.main import main
 from geo.errors import InvalidParameter
-from geo.tokens import TokenStore
+from layers.tokens import FileTokenStore
 from webmap import create_app
 from webmap.auth import current_role
 
@@ -60,11 +60,11 @@ def test_bad_tokens_and_names(runner, home):
     assert runner.invoke(main, ["tokens", "create", "--role", "boss", "--name", "x"]).exit_code == 2
     assert runner.invoke(main, ["tokens", "revoke", "nobody"]).exit_code == 2
     with pytest.raises(InvalidParameter, match="name"):
-        TokenStore(home).create("bad name!", "public")
+        FileTokenStore(home).create("bad name!", "public")
 
 
 def test_login_session_follows_the_token_and_ends_on_revoke(home):
-    token = TokenStore(home).create("bob", "analyst")
+    token = FileTokenStore(home).create("bob", "analyst")
     client = _whoami_app(home).test_client()
     form = client.get("/login?next=/whoami")
     csrf = _csrf(form.get_data(as_text=True))
@@ -73,12 +73,12 @@ def test_login_session_follows_the_token_and_ends_on_revoke(home):
     ok = client.post("/login", data={"csrf_token": csrf, "token": token, "next": "/whoami"})
     assert ok.status_code == 303 and ok.headers["Location"] == "/whoami"
     assert client.get("/whoami").json == {"role": "analyst"}
-    TokenStore(home).revoke("bob")
+    FileTokenStore(home).revoke("bob")
     assert client.get("/whoami").json == {"role": "public"}
 
 
 def test_login_redirects_only_to_local_paths(home):
-    token = TokenStore(home).create("carol", "planner")
+    token = FileTokenStore(home).create("carol", "planner")
     client = _whoami_app(home).test_client()
     csrf = _csrf(client.get("/login").get_data(as_text=True))
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):

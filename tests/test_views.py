@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pyproj import Transformer
 
-from geo.boundaries import load_countries
+from geo.boundaries.countries import load_countries
 from geo.config import Settings
 from geo.errors import InvalidParameter
-from geo.views import VIEWS, country_view, lonlat_window, map_extent, named_view
+from geo.render.views import VIEWS, country_view, lonlat_window, map_extent, named_view
 
 
 @pytest.fixture(scope="module")

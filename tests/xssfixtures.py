@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point, box
 
-from geo.store import Store
+from geo.storage.store import Store
 from tests.builders import make_events, random_events
 
 PAYLOADS = (

@@ -9,8 +9,8 @@ from typing import Any
 from flask import Flask
 
 from geo.config import Settings, default_data_dir, default_home
-from geo.defaults import ensure_defaults
-from geo.store import ParquetStore
+from geo.ingest.defaults import ensure_defaults
+from geo.storage.store import ParquetStore
 from webmap.errors import register_error_handlers
 from webmap.security import init_access_control
 

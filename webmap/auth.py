@@ -22,12 +22,12 @@ from flask import (
     g,
     jsonify,
     redirect,
-        request,
+    request,
     session,
 )
 
-from geo.tokens import TokenRecord, TokenStore, session_secret
 from geo.types import Role
+from layers.tokens import FileTokenStore, TokenRecord, TokenStore
 from webmap.errors import WebError
 from webmap.options import SecurityOptions
 
@@ -51,10 +51,11 @@ class Identity:
 
 def init_auth(app: Flask, options: SecurityOptions) -> None:
     """Configure the session cookie and secret, the token store and the identity check."""
-    home = app.extensions["coopmap.settings"].home
-    app.extensions["coopmap.tokens"] = TokenStore(home)
+    store = app.extensions.get("coopmap.tokens")
+    if store is None:
+        store = app.extensions["coopmap.tokens"] = FileTokenStore(app.extensions["coopmap.settings"].home)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = session_secret(home)
+        app.config["SECRET_KEY"] = store.session_secret()
     app.config.update(
         SESSION_COOKIE_NAME="coopmap_session",
         SESSION_COOKIE_HTTPONLY=True,

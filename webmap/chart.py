@@ -7,7 +7,7 @@ import io
 import pandas as pd
 from matplotlib.figure import Figure
 
-from geo.timeseries import monthly_by_type
+from geo.analytics.timeseries import monthly_by_type
 
 TYPE_COLORS = [
     "#b2182b",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app, has_request_context
 
 from geo.config import Settings
-from geo.store import Store
+from geo.storage.store import Store
 from layers import CATALOGUE, Catalogue
 
 

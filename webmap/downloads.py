@@ -15,9 +15,9 @@ from typing import Any
 import orjson
 from flask import Blueprint, Response, request, send_file, url_for
 
-from geo.export import write_frame
-from geo.geojson import SYNTHETIC_NOTICE
-from geo.selection import Selection, select
+from geo.features.export import write_frame
+from geo.features.geojson import SYNTHETIC_NOTICE
+from layers.selection import Selection, select
 from webmap import guard, http
 from webmap.context import catalogue, settings, store
 from webmap.errors import NotFound
@@ -74,7 +74,7 @@ def download(filename: str) -> Response:
         }
         response = http.streamed(encoder.stream(selection.positions, members), MEDIA[ext], headers)
     elif ext == "csv":
-        from geo.export import csv_chunks
+        from geo.features.export import csv_chunks
 
         response = http.streamed(csv_chunks(encoder, selection.positions), MEDIA[ext], headers)
     else:

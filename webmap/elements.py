@@ -101,7 +101,7 @@ class Events(_Call):
 
 
 class Density(_Call):
-    """The conflict-density raster (``geo.raster``) as an image overlay, off by default."""
+    """The conflict-density raster (``geo.analytics.raster``) as an image overlay, off by default."""
 
     function = "density"
 

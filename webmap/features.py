@@ -1,6 +1,6 @@
 """OGC API - Features (Part 1 Core, GeoJSON, HTML) over the layer catalogue, under ``/ogc``.
 
-Views parse the request, ask ``geo.selection`` for the rows and serialise one page.
+Views parse the request, ask ``layers.selection`` for the rows and serialise one page.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import numpy as np
 import orjson
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from geo.featureindex import IndexCache
-from geo.geojson import SYNTHETIC_NOTICE
+from geo.features.geojson import SYNTHETIC_NOTICE
+from geo.features.index import IndexCache
 from geo.query import parse_int
-from geo.selection import SOURCE_PARAMS, Prepared, Selection, prepare, select
 from layers.catalogue import Layer
+from layers.selection import SOURCE_PARAMS, Prepared, Selection, prepare, select
 from webmap import guard, http
 from webmap.context import catalogue, store
 from webmap.errors import NotFound
@@ -214,7 +214,7 @@ def items(collection_id: str) -> Response:
     )
     page = selection.positions[offset : offset + limit]
     if fmt == "csv":
-        from geo.export import csv_chunks
+        from geo.features.export import csv_chunks
 
         body = b"".join(csv_chunks(selection.prepared.encoder, page))
         response = Response(body, mimetype=http.MEDIA["csv"])

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 from flask import current_app, g
 
-from geo.generalise import Boundaries, load_boundaries
+from geo.boundaries.generalise import Boundaries, load_boundaries
 from layers import CATALOGUE, access
 from layers.access import SecureCache, SecuredStore
 from layers.catalogue import Catalogue, Field, Layer

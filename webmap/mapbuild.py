@@ -12,7 +12,7 @@ from typing import Any
 import folium
 from flask import url_for
 
-from geo.cartography import METRICS, OVERVIEW_BBOX, STATUS_COLORS
+from geo.render.cartography import METRICS, OVERVIEW_BBOX, STATUS_COLORS
 from geo.render.spec import DRAWABLE
 from geo.types import BBox
 from webmap import elements as el

@@ -1,7 +1,7 @@
 """The data behind the map pages: light, view-sized JSON fetched by the page's scripts.
 
 Heavy layers never go into the page HTML: the scripts fetch them here by bbox, zoom, period and
-event type; events are aggregated server-side (``geo.grid``) so a response stays bounded.
+event type; events are aggregated server-side (``geo.analytics.grid``) so a response stays bounded.
 """
 
 from __future__ import annotations
@@ -17,20 +17,20 @@ import pandas as pd
 import shapely
 from flask import Blueprint, Response, current_app, request
 
-from geo.boundaries import load_countries
-from geo.cartography import (
+from geo.analytics.counts import active_mask
+from geo.analytics.grid import grid_view
+from geo.analytics.prepared import Codes, period_slice, prepared_events, select_events
+from geo.boundaries.countries import load_countries
+from geo.boundaries.spatialindex import ready_sindex
+from geo.errors import InvalidParameter
+from geo.events import events_frame
+from geo.query import Query, apply_query, parse_bbox, parse_datetime, parse_query
+from geo.render.cartography import (
     classify,
     light_geometry,
     overview_countries,
     parse_metric,
 )
-from geo.errors import InvalidParameter
-from geo.events import events_frame
-from geo.grid import grid_view
-from geo.prepared import Codes, period_slice, select_events
-from geo.query import Query, apply_query, parse_bbox, parse_datetime, parse_query
-from geo.spatialindex import ready_sindex
-from geo.summaries import active_mask, prepared_events
 from geo.types import Period
 from webmap.chart import monthly_chart_svg
 from webmap.context import catalogue, settings, store
@@ -117,7 +117,7 @@ def events_in_view(
     params: Mapping[str, str], bbox: tuple[float, float, float, float], iso3: str | None = None
 ) -> gpd.GeoDataFrame:
     """The rows of ``event_selection`` inside ``bbox``, found on the prepared event arrays
-    (``geo.prepared``, cached per data version) instead of filtering the whole frame."""
+    (``geo.analytics.prepared``, cached per data version) instead of filtering the whole frame."""
     events = read_or_empty("conflict-events")
     if events is None:
         return events_frame({}, [], [])
@@ -336,8 +336,8 @@ def chart(iso3: str) -> Response:
 
 
 def _density_params(args: Mapping[str, str]) -> dict[str, str]:
-    """The raster vocabulary of ``geo.raster`` from the map's parameters and its zoom."""
-    from geo.raster import FILTER_FIELDS
+    """The raster vocabulary of ``geo.analytics.raster`` from the map's parameters and its zoom."""
+    from geo.analytics.raster import FILTER_FIELDS
 
     try:
         zoom = int(args.get("zoom", "3"))
@@ -353,7 +353,7 @@ def _density_params(args: Mapping[str, str]) -> dict[str, str]:
 @bp.get("/density")
 def density() -> Response:
     """Where the density overlay of the view is and how to fetch it: ``{url, bounds, maximum}``."""
-    from geo.raster import overlay_for
+    from geo.analytics.raster import overlay_for
 
     params = _density_params(request.args)
     overlay = overlay_for(store(), params, DENSITY_RAMP)
@@ -369,8 +369,8 @@ def density() -> Response:
 
 @bp.get("/density.png")
 def density_png() -> Response:
-    """The colourised density PNG (``geo.raster``, Web Mercator rows, transparent where empty)."""
-    from geo.raster import overlay_for
+    """The colourised density PNG (``geo.analytics.raster``, Web Mercator rows, transparent where empty)."""
+    from geo.analytics.raster import overlay_for
 
     overlay = overlay_for(store(), {k: v for k, v in request.args.items()}, DENSITY_RAMP)
     return Response(overlay.png, mimetype="image/png", headers={"Cache-Control": "max-age=300"})

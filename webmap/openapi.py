@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo.selection import SOURCE_PARAMS, filterable
 from layers.catalogue import Catalogue, Layer
+from layers.selection import SOURCE_PARAMS, filterable
 from webmap import guard
 
 SCHEMA_OF = {

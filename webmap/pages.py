@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from geo.cartography import padded_bbox, parse_metric
+from geo.analytics.timeseries import month_range
 from geo.query import parse_bbox, parse_datetime
-from geo.timeseries import month_range
+from geo.render.cartography import padded_bbox, parse_metric
 from layers import CATALOGUE
 from layers.access import sees_exact_geometry
 from webmap.auth import current_role

@@ -1,6 +1,6 @@
 """The province figures of a country map: a choropleth on imported polygons, else a ranking.
 
-``province-summary`` (``geo.summaries``) places events in imported province polygons when the
+``province-summary`` (``geo.analytics.summaries``) places events in imported province polygons when the
 workspace has them (basis ``polygon``); without polygons it groups events by the admin1 names
 written in the data (basis ``name``), which have no boundary to fill: the page lists them beside
 the map instead, marked as name-based.
@@ -13,11 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from geo.analytics.prepared import prepared_events, read_events
+from geo.analytics.provinces import province_summary
+from geo.analytics.summaries import SUMMARY_FILTERS
 from geo.cache import RESULTS
-from geo.cartography import NO_DATA, classify, light_geometry
-from geo.provinces_summary import province_summary
 from geo.query import parse_query
-from geo.summaries import SUMMARY_FILTERS, prepared_events, read_events
+from geo.render.cartography import NO_DATA, classify, light_geometry
 from webmap.context import catalogue, store
 
 PROVINCE_COLUMNS = [

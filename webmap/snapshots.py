@@ -13,7 +13,8 @@ from flask import Blueprint, Response, render_template_string, request, url_for
 from geo.render.cache import snapshot
 from geo.render.snapshot import check_snapshot, snapshot_title
 from geo.render.spec import SnapshotSpec, parse_snapshot
-from geo.views import View
+from geo.render.views import View
+from layers import CATALOGUE
 from webmap.context import settings, store
 
 bp = Blueprint("snapshots", __name__)
@@ -65,7 +66,7 @@ def image(fmt: str) -> Response:
     if key in request.if_none_match:
         response = Response(status=304)
     else:
-        shot = snapshot(store(), settings(), spec, fmt)
+        shot = snapshot(store(), settings(), spec, fmt, CATALOGUE.map_layers())
         response = Response(shot.content, mimetype=MIMETYPES[fmt])
         response.headers["X-Snapshot-Cache"] = "hit" if shot.from_cache else "miss"
         response.headers["Content-Disposition"] = (

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from geo.countries import to_iso3
+from geo.boundaries.codes import to_iso3
 from geo.events import SYNTHETIC
 from geo.ingest.common import (
     Checks,

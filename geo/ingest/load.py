@@ -15,15 +15,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo.boundaries.joins import assign_points, polygon_index
 from geo.config import Settings
 from geo.events import SYNTHETIC, events_schema, events_table
 from geo.ingest.pipeline import iter_normalised
 from geo.ingest.reader import Progress
 from geo.ingest.upsert import Upsert
-from geo.io import write_bytes_atomic
-from geo.joins import assign_points, polygon_index
-from geo.rejects import Reject, write_rejects
-from geo.store import Store
+from geo.storage.io import write_bytes_atomic
+from geo.storage.rejects import Reject, write_rejects
+from geo.storage.store import Store
 
 LAYER = "conflict-events"
 MAX_DISTANCE_KM = 25.0

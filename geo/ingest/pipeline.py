@@ -17,7 +17,7 @@ from geo.errors import InputFileError, InvalidParameter
 from geo.events import EVENT_COLUMNS, events_frame
 from geo.ingest import acled, ucdp
 from geo.ingest.reader import Progress, iter_blocks, prefetch, read_header
-from geo.rejects import Reject
+from geo.storage.rejects import Reject
 
 Normaliser = Callable[
     [pa.Table, np.ndarray, str], tuple[pa.Table, list[tuple[int, str, dict[str, str]]]]

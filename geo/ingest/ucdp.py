@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.countries import to_iso3
+from geo.boundaries.codes import to_iso3
 from geo.ingest.common import (
     Checks,
     assemble,

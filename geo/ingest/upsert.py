@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo.events import SYNTHETIC
-from geo.store import Store
+from geo.storage.store import Store
 
 KEY_COLUMNS = ["source_dataset", "event_id", "original"]
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.boundaries import load_countries
+from geo.boundaries.countries import load_countries
+from geo.boundaries.geocode import Geocoder
 from geo.config import Settings
 from geo.errors import InputFileError
-from geo.geocode import Geocoder
 from geo.registries.envr import load_envr
 from geo.registries.fields import RegistryLoad
 from geo.registries.projects import load_projects

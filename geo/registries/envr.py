@@ -7,11 +7,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.geocode import Geocoder
+from geo.boundaries.geocode import Geocoder
 from geo.registries.fields import RegistryLoad, RowCheck, check_duplicates, count_reasons
 from geo.registries.read import RawRow, read_rows
+from geo.schema import ENVR_FIELDS
 from geo.types import WGS84
-from layers.catalogue import CATALOGUE
 
 STATUSES = ("open", "planned", "suspended", "unknown")
 DOMAINS = (
@@ -131,7 +131,7 @@ def _locate(
 
 
 def _frame(records: list[dict[str, object]], points: list[tuple[float, float]]) -> gpd.GeoDataFrame:
-    columns = CATALOGUE.get("envr").field_names
+    columns = [f.name for f in ENVR_FIELDS]
     table = pd.DataFrame(records, columns=columns)
     for name in columns:
         table[name] = (

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 
-from geo.countries import to_iso3
+from geo.boundaries.codes import to_iso3
+from geo.boundaries.geocode import PRECISIONS, Geocoder
 from geo.errors import InvalidParameter
-from geo.geocode import PRECISIONS, Geocoder
 from geo.query import parse_date
 from geo.registries.read import RawRow
-from geo.rejects import Reject
+from geo.storage.rejects import Reject
 
 OUTSIDE_TOLERANCE_DEG = 0.1
 """A point may lie this far (degrees, about 11 km) outside its country: coastal cities and the

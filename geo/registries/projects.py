@@ -2,7 +2,7 @@
 
 Where a project's points come from:
 
-- named ``sites`` → geocoded within the project's ``countries`` (``geo.geocode``), or the
+- named ``sites`` → geocoded within the project's ``countries`` (``geo.boundaries.geocode``), or the
   coordinates the file gives (CSV ``lat``/``lon`` lists aligned with ``sites``; GeoJSON Point
   or MultiPoint, one point per site);
 - no sites but countries → one point per country, at its representative point (precision
@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.geocode import Geocoder, Location
+from geo.boundaries.geocode import Geocoder, Location
 from geo.registries.fields import (
     RegistryLoad,
     RowCheck,
@@ -30,8 +30,8 @@ from geo.registries.fields import (
     split_list,
 )
 from geo.registries.read import read_rows
+from geo.schema import FOOTPRINT_FIELDS, PROJECT_FIELDS
 from geo.types import WGS84
-from layers.catalogue import CATALOGUE
 
 STATUSES = ("active", "closed", "planned", "unknown")
 COVERAGE = ("complete", "partial", "unknown")
@@ -229,7 +229,7 @@ def _given_points(check: RowCheck, n_names: int) -> list[tuple[float, float] | N
 
 
 def _site_frame(projects: list[Project]) -> gpd.GeoDataFrame:
-    columns = CATALOGUE.get("projects").field_names
+    columns = [f.name for f in PROJECT_FIELDS]
     records, lons, lats = [], [], []
     for project in projects:
         for index, (name, location) in enumerate(project.sites, start=1):
@@ -249,7 +249,7 @@ def _site_frame(projects: list[Project]) -> gpd.GeoDataFrame:
 
 
 def _footprints(projects: list[Project], geocoder: Geocoder) -> gpd.GeoDataFrame:
-    columns = CATALOGUE.get("project-countries").field_names
+    columns = [f.name for f in FOOTPRINT_FIELDS]
     records, shapes = [], []
     for project in projects:
         if not project.countries:

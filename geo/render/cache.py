@@ -1,22 +1,23 @@
 """The disk cache of rendered snapshots, keyed by parameters, format and data version.
 
 A new data version gives new keys, so stale images are never served; files are written
-atomically (``geo.io``), so a reader never sees half a file.
+atomically (``geo.storage.io``), so a reader never sees half a file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from geo.config import Settings
-from geo.io import write_bytes_atomic
 from geo.render.snapshot import render_snapshot
 from geo.render.spec import SnapshotSpec
-from geo.store import Store
+from geo.render.style import MapLayer
+from geo.storage.io import write_bytes_atomic
+from geo.storage.store import Store
 
-Renderer = Callable[[Store, Settings, SnapshotSpec, str], bytes]
+Renderer = Callable[[Store, Settings, SnapshotSpec, str, Mapping[str, MapLayer]], bytes]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ def snapshot(
     settings: Settings,
     spec: SnapshotSpec,
     fmt: str,
+    layers: Mapping[str, MapLayer],
     render: Renderer | None = None,
 ) -> Snapshot:
     """The snapshot of ``spec`` as ``fmt``: from the disk cache, else rendered and cached.
@@ -49,11 +51,12 @@ def snapshot(
     store, settings : the workspace
     spec : validated parameters
     fmt : ``png``, ``svg`` or ``pdf``
+    layers : the drawable layers by id (the catalogue's ``map_layers()``)
     render : the renderer (a slot for other backends); default ``render_snapshot``
 
     Examples
     --------
-    >>> shot = snapshot(store, settings, parse_snapshot({"view": "sahel"}), "png")  # doctest: +SKIP
+    >>> shot = snapshot(store, settings, parse_snapshot({"view": "sahel"}), "png", layers)  # doctest: +SKIP
     >>> shot.from_cache  # doctest: +SKIP
     False
     """
@@ -63,6 +66,6 @@ def snapshot(
         return Snapshot(path.read_bytes(), key, fmt, path, from_cache=True)
     except FileNotFoundError:
         pass
-    content = (render or render_snapshot)(store, settings, spec, fmt)
+    content = (render or render_snapshot)(store, settings, spec, fmt, layers)
     write_bytes_atomic(path, content)
     return Snapshot(content, key, fmt, path, from_cache=False)

@@ -10,8 +10,8 @@ import shapely
 from matplotlib.axes import Axes
 from pyproj import Transformer
 
+from geo.render.views import View
 from geo.types import WGS84, BBox
-from geo.views import View
 
 
 @dataclass

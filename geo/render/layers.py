@@ -19,7 +19,7 @@ from geo.query import Query, query_mask
 from geo.render.canvas import Canvas, LegendBlock, LegendEntry
 from geo.render.classes import classify
 from geo.render.labels import number, text
-from layers.catalogue import Layer, Style
+from geo.render.style import MapLayer, Style
 
 POINT_LIMIT = 2500
 """Above this many events in view, events are aggregated in grid cells."""
@@ -28,7 +28,7 @@ CELL_POINTS = 13.0
 HALO = [withStroke(linewidth=2.2, foreground="white", alpha=0.85)]
 
 
-def draw_base(canvas: Canvas, countries: gpd.GeoDataFrame, layer: Layer) -> None:
+def draw_base(canvas: Canvas, countries: gpd.GeoDataFrame, layer: MapLayer) -> None:
     """Land and country borders (the ``countries`` style)."""
     style = layer.style
     countries.plot(ax=canvas.ax, color=style.fill_color, edgecolor="none", zorder=1)
@@ -36,7 +36,7 @@ def draw_base(canvas: Canvas, countries: gpd.GeoDataFrame, layer: Layer) -> None
 
 
 def draw_borders(
-    canvas: Canvas, countries: gpd.GeoDataFrame, borders: gpd.GeoSeries, layer: Layer
+    canvas: Canvas, countries: gpd.GeoDataFrame, borders: gpd.GeoSeries, layer: MapLayer
 ) -> None:
     """Country borders (``countries.boundary``, precomputed) over the fills."""
     borders.plot(
@@ -51,7 +51,7 @@ def draw_borders(
 
 
 def draw_choropleth(
-    canvas: Canvas, polygons: gpd.GeoDataFrame, values: np.ndarray, metric: str, layer: Layer
+    canvas: Canvas, polygons: gpd.GeoDataFrame, values: np.ndarray, metric: str, layer: MapLayer
 ) -> None:
     """Fill ``polygons`` by ``values`` in classes (NaN: no data), with a legend block."""
     joined = np.asarray(values, dtype=float)
@@ -81,7 +81,7 @@ def draw_choropleth(
     canvas.attribute(layer.attribution)
 
 
-def draw_polygons(canvas: Canvas, frame: gpd.GeoDataFrame, layer: Layer) -> None:
+def draw_polygons(canvas: Canvas, frame: gpd.GeoDataFrame, layer: MapLayer) -> None:
     """Outlined (and lightly filled) polygons: provinces, project footprints."""
     if frame.empty:
         return
@@ -134,7 +134,7 @@ def select_events(events: gpd.GeoDataFrame, query: Query, canvas: Canvas) -> pd.
 
 
 def draw_events(
-    canvas: Canvas, selected: pd.DataFrame, layer: Layer, choropleth: bool = True
+    canvas: Canvas, selected: pd.DataFrame, layer: MapLayer, choropleth: bool = True
 ) -> None:
     """Events with an exact or near location as points, or as grid-cell circles when dense.
 
@@ -171,7 +171,7 @@ def draw_events(
 
 
 def _draw_cells(
-    canvas: Canvas, x: np.ndarray, y: np.ndarray, layer: Layer, block: LegendBlock
+    canvas: Canvas, x: np.ndarray, y: np.ndarray, layer: MapLayer, block: LegendBlock
 ) -> None:
     style = layer.style
     cell = nice_distance(CELL_POINTS * canvas.font_scale * canvas.metres_per_point)
@@ -258,7 +258,7 @@ def nice_distance(value: float, down: bool = False) -> float:
 def draw_sites(
     canvas: Canvas,
     frame: gpd.GeoDataFrame,
-    layer: Layer,
+    layer: MapLayer,
     marker: str,
     countries: gpd.GeoDataFrame | None,
 ) -> None:

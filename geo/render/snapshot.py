@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 
 import geopandas as gpd
 import matplotlib
@@ -18,16 +19,16 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from geo.boundaries import SIMPLIFIED_VARIANTS, load_countries
+from geo.boundaries.countries import SIMPLIFIED_VARIANTS, load_countries
 from geo.config import Settings
 from geo.errors import InvalidParameter
 from geo.render import furniture, layers, placenames
 from geo.render.canvas import Canvas
 from geo.render.labels import text
 from geo.render.spec import SnapshotSpec
-from geo.store import Store
-from geo.views import View, bbox_view, country_view, lonlat_window, map_extent, named_view
-from layers.catalogue import CATALOGUE
+from geo.render.style import MapLayer
+from geo.render.views import View, bbox_view, country_view, lonlat_window, map_extent, named_view
+from geo.storage.store import Store
 
 RC = {
     "font.family": "DejaVu Sans",
@@ -78,7 +79,9 @@ def check_snapshot(store: Store, spec: SnapshotSpec) -> View:
     return resolve_view(spec, store.read("countries"))
 
 
-def render_snapshot(store: Store, settings: Settings, spec: SnapshotSpec, fmt: str) -> bytes:
+def render_snapshot(
+    store: Store, settings: Settings, spec: SnapshotSpec, fmt: str, layers: Mapping[str, MapLayer]
+) -> bytes:
     """Render ``spec`` from the data in ``store`` as ``fmt`` (``png``, ``svg`` or ``pdf``).
 
     Parameters
@@ -87,6 +90,7 @@ def render_snapshot(store: Store, settings: Settings, spec: SnapshotSpec, fmt: s
     settings : for the simplified boundary files
     spec : validated parameters (``geo.render.spec.parse_snapshot``)
     fmt : output format
+    layers : the drawable layers by id (the catalogue's ``map_layers()``)
 
     Returns
     -------
@@ -95,13 +99,15 @@ def render_snapshot(store: Store, settings: Settings, spec: SnapshotSpec, fmt: s
     if fmt not in METADATA:
         raise InvalidParameter("format", fmt, f"use one of {sorted(METADATA)}")
     with _LOCK, matplotlib.rc_context(RC):
-        figure = _draw(store, settings, spec)
+        figure = _draw(store, settings, spec, layers)
         buffer = io.BytesIO()
         figure.savefig(buffer, format=fmt, dpi=spec.dpi, metadata=METADATA[fmt], facecolor="white")
     return buffer.getvalue()
 
 
-def _draw(store: Store, settings: Settings, spec: SnapshotSpec) -> Figure:
+def _draw(
+    store: Store, settings: Settings, spec: SnapshotSpec, catalogue: Mapping[str, MapLayer]
+) -> Figure:
     view = resolve_view(spec, store.read("countries"))
     w_pt, h_pt = spec.width / spec.dpi * 72, spec.height / spec.dpi * 72
     scale = float(np.clip(min(w_pt / 864, h_pt / 540), 0.5, 2.5))
@@ -124,7 +130,7 @@ def _draw(store: Store, settings: Settings, spec: SnapshotSpec) -> Figure:
         scale,
         (extent[2] - extent[0]) / map_w,
     )
-    _draw_map(canvas, store, settings, spec)
+    _draw_map(canvas, store, settings, spec, catalogue)
     _frame_axes(ax, extent)
     legend_ax = figure.add_axes(
         ((w_pt - panel - m) / w_pt, footer / h_pt, panel / w_pt, map_h / h_pt)
@@ -142,8 +148,14 @@ def _draw(store: Store, settings: Settings, spec: SnapshotSpec) -> Figure:
     return figure
 
 
-def _draw_map(canvas: Canvas, store: Store, settings: Settings, spec: SnapshotSpec) -> None:
-    base_layer = CATALOGUE.get("countries")
+def _draw_map(
+    canvas: Canvas,
+    store: Store,
+    settings: Settings,
+    spec: SnapshotSpec,
+    catalogue: Mapping[str, MapLayer],
+) -> None:
+    base_layer = catalogue["countries"]
     base, borders = _base_countries(settings, store, canvas, spec.dpi)
     wanted = set(spec.layers)
     choropleth = "country-summary" in wanted and store.has("conflict-events")
@@ -151,21 +163,21 @@ def _draw_map(canvas: Canvas, store: Store, settings: Settings, spec: SnapshotSp
         layers.draw_base(canvas, base, base_layer)
     provinces = canvas.project_frame(store.read("provinces")) if store.has("provinces") else None
     if "project-countries" in wanted and store.has("project-countries"):
-        frame = CATALOGUE.get("project-countries").source.frame(store)
+        frame = catalogue["project-countries"].frame(store, {})
         layers.draw_polygons(
-            canvas, canvas.project_frame(frame), CATALOGUE.get("project-countries")
+            canvas, canvas.project_frame(frame), catalogue["project-countries"]
         )
     if choropleth:
-        layer = CATALOGUE.get("country-summary")
-        summary = layer.source.frame(store, spec.summary_params())
+        layer = catalogue["country-summary"]
+        summary = layer.frame(store, spec.summary_params())
         values = (
             base["iso3"].map(summary.set_index("iso3")[spec.metric].astype("Float64")).astype(float)
         )
         layers.draw_choropleth(canvas, base, values.to_numpy(), spec.metric, layer)
     if "province-summary" in wanted:
-        _draw_province_summary(canvas, store, spec)
+        _draw_province_summary(canvas, store, spec, catalogue["province-summary"])
     if "provinces" in wanted and provinces is not None:
-        layers.draw_polygons(canvas, provinces, CATALOGUE.get("provinces"))
+        layers.draw_polygons(canvas, provinces, catalogue["provinces"])
     layers.draw_borders(canvas, base, borders, base_layer)
     if store.has("conflict-events") and wanted & {
         "conflict-events",
@@ -176,13 +188,13 @@ def _draw_map(canvas: Canvas, store: Store, settings: Settings, spec: SnapshotSp
         canvas.synthetic = canvas.synthetic or bool(selected["synthetic"].any())
         if "conflict-events" in wanted:
             summary = bool(wanted & {"country-summary", "province-summary"})
-            layers.draw_events(canvas, selected, CATALOGUE.get("conflict-events"), summary)
+            layers.draw_events(canvas, selected, catalogue["conflict-events"], summary)
     for layer_id, marker in SITE_MARKERS.items():
         if layer_id in wanted and store.has(layer_id):
             layers.draw_sites(
                 canvas,
-                CATALOGUE.get(layer_id).source.frame(store),
-                CATALOGUE.get(layer_id),
+                catalogue[layer_id].frame(store, {}),
+                catalogue[layer_id],
                 marker,
                 base,
             )
@@ -193,10 +205,11 @@ def _draw_map(canvas: Canvas, store: Store, settings: Settings, spec: SnapshotSp
         furniture.draw_synthetic_banner(canvas)
 
 
-def _draw_province_summary(canvas: Canvas, store: Store, spec: SnapshotSpec) -> None:
-    layer = CATALOGUE.get("province-summary")
+def _draw_province_summary(
+    canvas: Canvas, store: Store, spec: SnapshotSpec, layer: MapLayer
+) -> None:
     try:
-        frame = layer.source.frame(store, spec.summary_params())
+        frame = layer.frame(store, spec.summary_params())
     except NotImplementedError:
         raise InvalidParameter(
             "layers", "province-summary", "province summaries are not available yet"

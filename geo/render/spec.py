@@ -11,10 +11,10 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from geo.analytics.summaries import SUMMARY_FILTERS
 from geo.errors import InvalidParameter
 from geo.query import Query, parse_query
-from geo.summaries import SUMMARY_FILTERS
-from geo.views import VIEWS
+from geo.render.views import VIEWS
 
 FORMATS = ("png", "svg", "pdf")
 METRICS = ("events", "fatalities", "change_pct", "events_per_100k")

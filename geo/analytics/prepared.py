@@ -17,9 +17,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.cache import PREPARED
 from geo.errors import InvalidParameter
-from geo.events import SYNTHETIC
+from geo.events import SYNTHETIC, events_frame
 from geo.query import Query
+from geo.storage.store import Store
 from geo.types import Period
 
 DEFAULT_MONTHS = 12
@@ -197,3 +199,21 @@ def selection_note(arrays: EventArrays, mask: np.ndarray | None = None) -> str:
     """
     flags = arrays.synthetic if mask is None else arrays.synthetic[mask]
     return SYNTHETIC_NOTE if flags.any() else ""
+
+
+def read_optional(store: Store, layer_id: str) -> gpd.GeoDataFrame | None:
+    """The stored layer, or None when the workspace has none."""
+    return store.read(layer_id) if store.has(layer_id) else None
+
+
+def read_events(store: Store) -> gpd.GeoDataFrame:
+    """The stored events, or an empty event frame."""
+    events = read_optional(store, "conflict-events")
+    return events if events is not None else events_frame({}, [], [])
+
+
+def prepared_events(store: Store) -> EventArrays:
+    """``prepare_events`` of the stored events, cached by data version."""
+    return PREPARED.get_or_compute(
+        (store.data_version, "event-arrays"), lambda: prepare_events(read_events(store))
+    )

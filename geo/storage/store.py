@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo.errors import LayerNotFound
-from geo.io import geoparquet_writer, write_bytes_atomic, write_parquet_atomic
+from geo.storage.io import geoparquet_writer, write_bytes_atomic, write_parquet_atomic
 
 SCAN_ROWS = 100_000
 """Rows per table from ``ParquetStore.scan``."""

@@ -23,19 +23,19 @@ import shapely
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
-from geo.cache import PREPARED, RESULTS
-from geo.errors import InvalidParameter
-from geo.prepared import (
+from geo.analytics.prepared import (
     DEFAULT_MONTHS,
     FILTER_FIELDS,
     EventArrays,
+    prepared_events,
     resolve_period,
     select_events,
     selection_note,
 )
+from geo.cache import PREPARED, RESULTS
+from geo.errors import InvalidParameter
 from geo.query import Query, parse_query
-from geo.store import Store
-from geo.summaries import prepared_events
+from geo.storage.store import Store
 from geo.types import Period
 
 DEFAULT_RADIUS_KM = 50.0

@@ -17,6 +17,7 @@ Two bases, named in every row's ``admin1_basis``:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -24,12 +25,22 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.prepared import EventArrays, prepare_events, resolve_period
-from geo.query import Query
-from geo.spatialindex import ready_sindex
-from geo.summaries import active_mask, envr_pairs, event_counts, registry_columns
+from geo.analytics.counts import active_mask, envr_pairs, event_counts, registry_columns
+from geo.analytics.prepared import (
+    FILTER_FIELDS,
+    EventArrays,
+    prepare_events,
+    prepared_events,
+    read_events,
+    read_optional,
+    resolve_period,
+)
+from geo.boundaries.spatialindex import ready_sindex
+from geo.cache import PREPARED, RESULTS
+from geo.query import Query, parse_query
+from geo.schema import SUMMARY_FIELDS
+from geo.storage.store import Store
 from geo.types import WGS84, Period
-from layers.catalogue import SUMMARY_FIELDS
 
 NULL_REGISTRY = {
     "projects_active": "Int64",
@@ -196,3 +207,32 @@ def _site_pairs(
             else np.full(len(active), np.nan),
         }
     )
+
+
+def province_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDataFrame:
+    """The ``province-summary`` layer: imported polygons when present, else admin1 names."""
+    query = parse_query(params, FILTER_FIELDS)
+    version = store.data_version
+    key = (version, "province-summary", query.key())
+
+    def units() -> object:
+        events, provinces = read_events(store), read_optional(store, "provinces")
+        return (
+            polygon_units(events, provinces)
+            if provinces is not None and len(provinces)
+            else name_units(events)
+        )
+
+    def compute() -> gpd.GeoDataFrame:
+        return province_summary(
+            read_events(store),
+            store.read("countries"),
+            query,
+            read_optional(store, "provinces"),
+            read_optional(store, "projects"),
+            read_optional(store, "envr"),
+            prepared=prepared_events(store),
+            units=PREPARED.get_or_compute((version, "province-units"), units),
+        )
+
+    return RESULTS.get_or_compute(key, compute).copy(deep=False)

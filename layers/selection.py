@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 
+from geo.analytics.summaries import SUMMARY_FILTERS
 from geo.errors import LayerNotFound
-from geo.featureindex import IndexCache, LayerIndex, SortKey
-from geo.geojson import FeatureEncoder
+from geo.features.geojson import FeatureEncoder
+from geo.features.index import IndexCache, LayerIndex, SortKey
 from geo.query import Query, parse_query, parse_sortby
-from geo.store import Store
-from geo.summaries import SUMMARY_FILTERS
+from geo.storage.store import Store
 from geo.types import WGS84
 from layers.catalogue import Field, Layer
 

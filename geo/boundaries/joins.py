@@ -21,9 +21,9 @@ import shapely
 from rasterio import features
 from rasterio.transform import Affine
 
+from geo.boundaries.spatialindex import built
 from geo.errors import InvalidParameter
-from geo.io import atomic_path
-from geo.spatialindex import built
+from geo.storage.io import atomic_path
 
 KM_PER_DEGREE = 6371.0088 * np.pi / 180
 """Kilometres per degree of latitude (mean Earth radius)."""

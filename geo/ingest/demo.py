@@ -18,11 +18,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pycountry
 
+from geo.boundaries.countries import load_countries
+from geo.boundaries.joins import assign_countries, polygon_index
+from geo.config import Settings
 from geo.events import SYNTHETIC
 from geo.ingest import acled
 from geo.ingest.pipeline import events_from_table
-from geo.io import atomic_path
-from geo.joins import assign_countries, polygon_index
+from geo.storage.io import atomic_path
 
 DEFAULT_SIZE = 50_000
 DEFAULT_SEED = 2024
@@ -229,10 +231,8 @@ def write_csv(rows: pa.Table, path: Path) -> None:
         pacsv.write_csv(rows, tmp)
 
 
-def build_demo_events(settings) -> tuple[gpd.GeoDataFrame, list[str]]:  # type: ignore[no-untyped-def]
-    """Default builder of ``conflict-events`` (see ``geo.defaults.DEFAULT_BUILDERS``)."""
-    from geo.boundaries import load_countries
-
+def build_demo_events(settings: Settings) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Default builder of ``conflict-events`` (see ``geo.ingest.defaults.DEFAULT_BUILDERS``)."""
     countries = load_countries(settings.boundaries_dir)
     rows = demo_rows(demo_size(), DEFAULT_SEED, countries, settings.cache_dir)
     frame = demo_events(rows, countries, settings.cache_dir)

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from geo.events import SYNTHETIC
-from geo.featureindex import LayerIndex
+from geo.features.index import LayerIndex
 
 SYNTHETIC_NOTICE = "synthetic demo data: contains rows with source_dataset = synthetic-demo"
 CHUNK = 5000

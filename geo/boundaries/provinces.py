@@ -21,10 +21,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.countries import to_iso3
+from geo.boundaries.codes import to_iso3
 from geo.errors import InputFileError
-from geo.io import read_vector
-from geo.rejects import Reject
+from geo.storage.io import read_vector
+from geo.storage.rejects import Reject
 
 COUNTRY_CANDIDATES = ("shapeGroup", "GID_0", "adm0_a3", "ADM0_A3", "ADM0_PCODE", "iso3", "ISO3", "ISO")
 NAME_CANDIDATES = ("shapeName", "NAME_1", "ADM1_FR", "ADM1_EN", "ADM1_NAME", "name", "NAME", "province")

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.boundaries.spatialindex import built
 from geo.query import Query
-from geo.spatialindex import built
 from geo.types import Period
 
 SortKey = tuple[tuple[str, bool], ...]

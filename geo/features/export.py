@@ -27,9 +27,9 @@ from geopandas.io.arrow import _geopandas_to_arrow
 
 from geo.errors import InvalidParameter
 from geo.events import SYNTHETIC
-from geo.featureindex import LayerIndex
-from geo.geojson import SYNTHETIC_NOTICE, FeatureEncoder
-from geo.io import atomic_path, write_bytes_atomic
+from geo.features.geojson import SYNTHETIC_NOTICE, FeatureEncoder
+from geo.features.index import LayerIndex
+from geo.storage.io import atomic_path, write_bytes_atomic
 
 FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "parquet": ".parquet", "fgb": ".fgb"}
 DRIVERS = {"geojson": "GeoJSON", "gpkg": "GPKG", "fgb": "FlatGeobuf"}

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.spatialindex import ready_sindex
-from geo.store import Store
+from geo.boundaries.spatialindex import ready_sindex
+from geo.storage.store import Store
 
 GENERALISED_FIELD = "generalised"
 """Column added to a generalised frame: ``province`` | ``country`` | ``withheld``."""

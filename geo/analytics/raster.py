@@ -28,19 +28,19 @@ from matplotlib.image import imsave
 from rasterio.io import MemoryFile
 from rasterio.transform import Affine
 
-from geo.cache import RESULTS
-from geo.errors import InvalidParameter
-from geo.io import atomic_path, write_bytes_atomic
-from geo.prepared import (
+from geo.analytics.prepared import (
     FILTER_FIELDS,
     EventArrays,
+    prepared_events,
     resolve_period,
     select_events,
     selection_note,
 )
+from geo.cache import RESULTS
+from geo.errors import InvalidParameter
 from geo.query import Query, parse_query
-from geo.store import Store
-from geo.summaries import prepared_events
+from geo.storage.io import atomic_path, write_bytes_atomic
+from geo.storage.store import Store
 from geo.types import WGS84, BBox, Period
 
 DEFAULT_RESOLUTION = 0.5

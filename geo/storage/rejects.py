@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.io import write_bytes_atomic
+from geo.storage.io import write_bytes_atomic
 
 
 @dataclass(frozen=True)

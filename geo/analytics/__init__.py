@@ -1,0 +1,1 @@
+"""Analytics on the event layer: summaries, exposure, grids, rasters and time series."""

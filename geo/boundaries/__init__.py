@@ -1,0 +1,1 @@
+"""Boundaries: countries and provinces, point-in-polygon joins, geocoding, generalisation."""

@@ -1,0 +1,1 @@
+"""Features for clients: the fast layer index, GeoJSON encoding and file export."""
