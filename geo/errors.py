@@ -1,14 +1,26 @@
 """Errors raised by the geo package.
 
 Every error names the parameter or the file and the bad value, so the CLI can print it on one
-line and the web layer can turn it into a JSON response.
+line and the web layer can turn it into a JSON response with the error's ``status`` and ``code``.
 """
 
 from __future__ import annotations
 
 
 class CoopmapError(Exception):
-    """Base class of every error coopmap raises on purpose."""
+    """Base class of every error coopmap raises on purpose.
+
+    ``status`` (HTTP) and ``code`` (OGC API exception code) say how the web layer answers it;
+    subclasses override them. ``description`` is the one-line message, ``str(exc)``.
+    """
+
+    status = 400
+    code = "InvalidParameterValue"
+
+    @property
+    def description(self) -> str:
+        """The message shown to the user (the CLI's line, the JSON ``description``)."""
+        return str(self)
 
 
 class InvalidParameter(CoopmapError):
@@ -23,6 +35,9 @@ class InvalidParameter(CoopmapError):
 
 class LayerNotFound(CoopmapError):
     """The layer id is not in the catalogue or has no data in the store."""
+
+    status = 404
+    code = "NotFound"
 
     def __init__(self, layer_id: str) -> None:
         self.layer_id = layer_id

@@ -28,9 +28,6 @@ A restricted layer is *absent* for the public, never "forbidden": the answer is 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 
@@ -43,15 +40,16 @@ from geo.boundaries.generalise import (
     generalise_points,
     load_boundaries,
 )
+from geo.cache import LRUCache
 from geo.errors import InvalidParameter, LayerNotFound
-from geo.storage.store import BatchWriter, LayerRecord, Manifest, Store
+from geo.storage.store import BatchWriter, LayerRecord, Manifest, Store, version_of
 from geo.types import ROLES, Role
 from layers.catalogue import Catalogue, Field, Layer
 
 __all__ = [
-    "FULL_VIEW", "GENERALISED_FIELD", "Boundaries", "SecureCache", "SecuredStore", "at_least", "can_see_layer", "is_restricted_view",
-    "parse_role", "secure_frame", "sees_exact_geometry", "sees_restricted_fields", "trim_fields", "view_key", "visible_fields",
-    "visible_layer", "visible_layers",
+    "FULL_VIEW", "GENERALISED_FIELD", "SECURE_CACHE_SIZE", "Boundaries", "SecuredStore", "at_least",
+    "can_see_layer", "is_restricted_view", "parse_role", "secure_frame", "sees_exact_geometry",
+    "sees_restricted_fields", "trim_fields", "view_key", "visible_fields", "visible_layer", "visible_layers",
 ]
 
 
@@ -107,6 +105,9 @@ def visible_fields(layer: Layer, role: Role) -> tuple[Field, ...]:
     return fields
 
 
+SECURE_CACHE_SIZE = 32
+"""Secured frames kept per app (``LRUCache(SECURE_CACHE_SIZE)`` is the ``cache`` of ``secure_frame``)."""
+
 FULL_VIEW = "exact-all"
 """The view key of a role that sees everything of a layer."""
 
@@ -146,32 +147,6 @@ def trim_fields(layer: Layer, frame: gpd.GeoDataFrame, role: Role) -> gpd.GeoDat
     return frame.drop(columns=drop) if drop else frame
 
 
-class SecureCache:
-    """A small thread-safe LRU of secured frames keyed by (data version, layer id, view key)."""
-
-    def __init__(self, size: int = 32) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, str, str], gpd.GeoDataFrame] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str, str]) -> gpd.GeoDataFrame | None:
-        with self._lock:
-            frame = self._items.get(key)
-            if frame is not None:
-                self._items.move_to_end(key)
-            return frame
-
-    def put(self, key: tuple[str, str, str], frame: gpd.GeoDataFrame) -> None:
-        with self._lock:
-            self._items[key] = frame
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 def secure_frame(
     layer: Layer,
     frame: gpd.GeoDataFrame,
@@ -179,7 +154,7 @@ def secure_frame(
     boundaries: Boundaries | None,
     *,
     version: str | None = None,
-    cache: SecureCache | None = None,
+    cache: LRUCache | None = None,
 ) -> gpd.GeoDataFrame:
     """Return what ``role`` may see of ``frame``, the features of ``layer``.
 
@@ -195,7 +170,7 @@ def secure_frame(
     version : the store's data version when ``frame`` is the whole stored layer at that version;
         with ``cache``, the result is cached under (version, layer id, ``view_key``). Leave ``None`` for
         computed or already-filtered frames.
-    cache : where to keep secured frames
+    cache : where to keep secured frames (an ``LRUCache``)
 
     Returns
     -------
@@ -214,15 +189,10 @@ def secure_frame(
     """
     if not can_see_layer(layer, role):
         raise LayerNotFound(layer.id)
-    key = (version, layer.id, view_key(layer, role)) if version is not None else None
-    if key is not None and cache is not None:
-        cached = cache.get(key)  # type: ignore[arg-type]
-        if cached is not None:
-            return cached
-    secured = _shape(layer, frame, role, boundaries)
-    if key is not None and cache is not None:
-        cache.put(key, secured)  # type: ignore[arg-type]
-    return secured
+    if version is None or cache is None:
+        return _shape(layer, frame, role, boundaries)
+    key = (version, layer.id, view_key(layer, role))
+    return cache.get_or_compute(key, lambda: _shape(layer, frame, role, boundaries))
 
 
 def _shape(layer: Layer, frame: gpd.GeoDataFrame, role: Role, boundaries: Boundaries | None) -> gpd.GeoDataFrame:
@@ -251,7 +221,7 @@ class SecuredStore(Store):
     Ids that are not catalogue layers (internal tables) pass through unchanged.
     """
 
-    def __init__(self, store: Store, role: Role, catalogue: Catalogue, cache: SecureCache | None = None,
+    def __init__(self, store: Store, role: Role, catalogue: Catalogue, cache: LRUCache | None = None,
                  boundaries: Callable[[], Boundaries] | None = None) -> None:
         self.raw = store
         self.role = role
@@ -276,10 +246,7 @@ class SecuredStore(Store):
                 key = view_key(layer, self.role)
                 layers[layer_id] = record if key == FULL_VIEW else dataclasses.replace(
                     record, digest=f"{record.digest}-{key}")
-        version = hashlib.blake2b(digest_size=8)
-        for layer_id in sorted(layers):
-            version.update(f"{layer_id}:{layers[layer_id].digest};".encode())
-        return Manifest(data_version=version.hexdigest() if layers else raw.data_version, layers=layers)
+        return Manifest(data_version=version_of(layers) if layers else raw.data_version, layers=layers)
 
     def has(self, layer_id: str) -> bool:
         layer = self._layer(layer_id)

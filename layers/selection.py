@@ -6,16 +6,17 @@ property filters, which go to a computed layer's source, and what an absent laye
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 
 from geo.analytics.summaries import SUMMARY_FILTERS
+from geo.cache import LRUCache
 from geo.errors import LayerNotFound
 from geo.features.geojson import FeatureEncoder
-from geo.features.index import IndexCache, LayerIndex, SortKey
+from geo.features.index import LayerIndex, SortKey
 from geo.query import Query, parse_query, parse_sortby
 from geo.storage.store import Store
 from geo.types import WGS84
@@ -23,6 +24,8 @@ from layers.catalogue import Field, Layer
 
 SOURCE_PARAMS = ("datetime", *SUMMARY_FILTERS)
 """Parameters a computed layer (the summaries) receives: the period and the event filters."""
+PREPARED_CACHE_SIZE = 16
+"""Prepared layers (index and encoder) kept per app."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,27 @@ def empty_frame(layer: Layer) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({f.name: [] for f in layer.fields}, geometry=[], crs=WGS84)
 
 
+def other_data_of_same_layer(new: Hashable, old: Hashable) -> bool:
+    """True when ``old`` is a ``prepare`` key of the same layer (``key[0]``) built from other data
+    (``key[1]``, the digest or data version): storing ``new`` then drops ``old``."""
+    return (
+        isinstance(new, tuple)
+        and isinstance(old, tuple)
+        and len(new) >= 2
+        and len(old) >= 2
+        and new[0] == old[0]
+        and new[1] != old[1]
+    )
+
+
+def prepared_cache() -> LRUCache:
+    """An empty cache for ``prepare``: the least recently used of ``PREPARED_CACHE_SIZE`` layers
+    goes first, and a layer's preparation from new data replaces those from other data."""
+    return LRUCache(PREPARED_CACHE_SIZE, supersedes=other_data_of_same_layer)
+
+
 def prepare(
-    cache: IndexCache,
+    cache: LRUCache,
     layer: Layer,
     store: Store,
     params: Mapping[str, str],
@@ -96,7 +118,7 @@ def prepare(
         types = {f.name: f.type for f in layer.fields}
         return Prepared(index, FeatureEncoder(index, list(served), layer.id_field, types))
 
-    return cache.get(key, build)
+    return cache.get_or_compute(key, build)
 
 
 def _frame(layer: Layer, store: Store, forwarded: Mapping[str, str]) -> gpd.GeoDataFrame:
@@ -110,7 +132,7 @@ def _frame(layer: Layer, store: Store, forwarded: Mapping[str, str]) -> gpd.GeoD
 
 
 def select(
-    cache: IndexCache,
+    cache: LRUCache,
     layer: Layer,
     store: Store,
     params: Mapping[str, str],

@@ -10,10 +10,11 @@ import pytest
 from shapely.geometry import Point, box
 
 from geo.boundaries.generalise import Boundaries
+from geo.cache import LRUCache
 from geo.errors import LayerNotFound
 from layers import CATALOGUE, Catalogue
 from layers.access import (
-    SecureCache,
+    SECURE_CACHE_SIZE,
     is_restricted_view,
     secure_frame,
     visible_fields,
@@ -122,7 +123,7 @@ def test_visible_fields_and_restricted_views():
 
 
 def test_generalised_frames_are_cached_by_version_layer_and_role(countries):
-    cache = SecureCache()
+    cache = LRUCache(SECURE_CACHE_SIZE)
     bounds = Boundaries(countries)
     first = secure_frame(PROJECTS, sites(), "public", bounds, version="v1", cache=cache)
     again = secure_frame(PROJECTS, sites(), "public", bounds, version="v1", cache=cache)

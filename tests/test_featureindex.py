@@ -7,8 +7,9 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.features.index import IndexCache, LayerIndex
+from geo.features.index import LayerIndex
 from geo.query import Query, apply_query, parse_query
+from layers.selection import prepared_cache
 from tests.builders import random_events
 
 EVENTS = random_events(2000, seed=11)
@@ -50,9 +51,9 @@ def test_sort_descending_puts_the_largest_first():
 
 
 def test_cache_forgets_older_versions_of_a_layer():
-    cache = IndexCache()
-    cache.get(("events", "v1"), lambda: "old")
-    cache.get(("countries", "v1"), lambda: "countries")
-    assert cache.get(("events", "v2"), lambda: "new") == "new"
+    cache = prepared_cache()
+    cache.get_or_compute(("events", "v1"), lambda: "old")
+    cache.get_or_compute(("countries", "v1"), lambda: "countries")
+    assert cache.get_or_compute(("events", "v2"), lambda: "new") == "new"
     assert ("events", "v1") not in cache._items
     assert ("countries", "v1") in cache._items

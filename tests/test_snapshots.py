@@ -132,6 +132,18 @@ def test_second_request_is_served_from_the_disk_cache(client, store, monkeypatch
     assert len(calls) == 1
 
 
+def test_a_304_carries_the_validators_and_cache_policy_of_the_200(client, store):
+    first = client.get(f"/snapshot.svg?view=sahel&{SMALL}")
+    revalidated = client.get(
+        f"/snapshot.svg?view=sahel&{SMALL}", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert revalidated.status_code == 304
+    assert not first.headers["ETag"].startswith("W/")  # strong: the file is byte-identical
+    assert revalidated.headers["ETag"] == first.headers["ETag"]
+    assert first.headers["Cache-Control"] == revalidated.headers["Cache-Control"] == "public, max-age=300"
+    assert "X-Snapshot-Cache" not in revalidated.headers
+
+
 def test_new_data_gives_a_new_etag_and_a_new_render(client, store):
     before = client.get(f"/snapshot.png?view=sahel&{SMALL}")
     more = random_events(50, seed=3)

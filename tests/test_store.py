@@ -118,3 +118,22 @@ def test_secured_store_scans_what_the_role_may_read_and_never_writes(tmp_path):
     assert shapely.from_wkb(table.column("geometry").to_pylist())[0].equals(Point(-7.98, 12.65))
     with pytest.raises(PermissionError):
         planner.write_batches("conflict-events", events_schema())
+
+
+def test_the_store_and_every_role_view_hash_their_layers_the_same_way(tmp_path):
+    import hashlib
+
+    from geo.storage.store import LayerRecord, version_of
+    from layers import CATALOGUE
+    from layers.access import SecuredStore
+
+    one = LayerRecord(rows=1, sources=[], updated="", digest="abc")
+    two = LayerRecord(rows=1, sources=[], updated="", digest="def")
+    expected = hashlib.blake2b(b"a:def;b:abc;", digest_size=8).hexdigest()  # ids sorted
+    assert version_of({"b": one, "a": two}) == expected
+
+    store = ParquetStore(tmp_path)
+    store.write("things", _points(2), ["a.csv"])
+    assert store.data_version == version_of(store.manifest().layers)
+    # The admin sees every layer as stored: the same layers give the same version.
+    assert SecuredStore(store, "admin", CATALOGUE).data_version == store.data_version

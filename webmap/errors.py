@@ -9,18 +9,14 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from geo.errors import CoopmapError, InputFileError, InvalidParameter, LayerNotFound
+from geo.errors import CoopmapError
 
 
-class WebError(Exception):
-    """An error with an HTTP status and an OGC exception code."""
-
-    status = 400
-    code = "InvalidParameterValue"
+class WebError(CoopmapError):
+    """An error found by the web layer (bad ``f``, bad form token...): 400 ``InvalidParameterValue``."""
 
     def __init__(self, description: str) -> None:
         super().__init__(description)
-        self.description = description
 
 
 class NotFound(WebError):
@@ -35,25 +31,9 @@ def _json(status: int, code: str, description: str) -> Response:
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(WebError)
-    def _web_error(exc: WebError) -> Response:
-        return _json(exc.status, exc.code, exc.description)
-
-    @app.errorhandler(InvalidParameter)
-    def _invalid(exc: InvalidParameter) -> Response:
-        return _json(400, "InvalidParameterValue", str(exc))
-
-    @app.errorhandler(LayerNotFound)
-    def _not_found(exc: LayerNotFound) -> Response:
-        return _json(404, "NotFound", str(exc))
-
-    @app.errorhandler(InputFileError)
-    def _input(exc: InputFileError) -> Response:
-        return _json(400, "InvalidParameterValue", str(exc))
-
     @app.errorhandler(CoopmapError)
-    def _other(exc: CoopmapError) -> Response:
-        return _json(400, "InvalidParameterValue", str(exc))
+    def _coopmap(exc: CoopmapError) -> Response:
+        return _json(exc.status, exc.code, exc.description)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

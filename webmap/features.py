@@ -12,11 +12,11 @@ import numpy as np
 import orjson
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from geo.cache import LRUCache
 from geo.features.geojson import SYNTHETIC_NOTICE
-from geo.features.index import IndexCache
 from geo.query import parse_int
 from layers.catalogue import Layer
-from layers.selection import SOURCE_PARAMS, Prepared, Selection, prepare, select
+from layers.selection import SOURCE_PARAMS, Prepared, Selection, prepare, prepared_cache, select
 from webmap import guard, http
 from webmap.context import catalogue, store
 from webmap.errors import NotFound
@@ -38,9 +38,9 @@ ITEMS_FORMATS = {"json": "json", "html": "html", "csv": "csv"}
 ITEMS_RESERVED = ("limit", "offset", "f")
 
 
-def index_cache() -> IndexCache:
+def index_cache() -> LRUCache:
     """The app's cache of prepared layers (created on first use)."""
-    return current_app.extensions.setdefault("coopmap.index", IndexCache())
+    return current_app.extensions.setdefault("coopmap.index", prepared_cache())
 
 
 def limits() -> tuple[int, int]:

@@ -21,15 +21,16 @@ import geopandas as gpd
 from flask import current_app, g
 
 from geo.boundaries.generalise import Boundaries, load_boundaries
+from geo.cache import LRUCache
 from layers import CATALOGUE, access
-from layers.access import SecureCache, SecuredStore
+from layers.access import SECURE_CACHE_SIZE, SecuredStore
 from layers.catalogue import Catalogue, Field, Layer
 from webmap.auth import current_role
 from webmap.security import mark_restricted, mark_role_dependent
 
 
-def _cache() -> SecureCache:
-    return current_app.extensions.setdefault("coopmap.secure_cache", SecureCache())
+def _cache() -> LRUCache:
+    return current_app.extensions.setdefault("coopmap.secure_cache", LRUCache(SECURE_CACHE_SIZE))
 
 
 def _raw():

@@ -59,31 +59,58 @@ def last_modified(updated: Iterable[str]) -> dt.datetime | None:
     return max(stamps).replace(microsecond=0) if stamps else None
 
 
-def not_modified(etag: str, modified: dt.datetime | None) -> Response | None:
-    """A 304 response when the client's copy is current, checked before any work is done."""
+def not_modified(
+    etag: str, modified: dt.datetime | None, *, weak: bool = True, max_age: int | None = None
+) -> Response | None:
+    """A 304 response when the client's copy is current, checked before any work is done.
+
+    ``weak`` and ``max_age`` are passed to :func:`stamp`, so the 304 carries the same headers
+    as the full response.
+    """
     if request.if_none_match:
         if request.if_none_match.contains_weak(etag):
-            return _304(etag, modified)
+            return _304(etag, modified, weak, max_age)
         return None
     since = request.if_modified_since
     if since is not None and modified is not None and modified <= since:
-        return _304(etag, modified)
+        return _304(etag, modified, weak, max_age)
     return None
 
 
-def _304(etag: str, modified: dt.datetime | None) -> Response:
+def _304(etag: str, modified: dt.datetime | None, weak: bool, max_age: int | None) -> Response:
     response = Response(status=304)
-    stamp(response, etag, modified)
+    stamp(response, etag, modified, weak=weak, max_age=max_age)
     return response
 
 
-def stamp(response: Response, etag: str, modified: dt.datetime | None) -> Response:
-    """Set the validators and a revalidate-always cache policy."""
-    response.set_etag(etag, weak=True)  # weak: the gzip and identity bodies share it
+def stamp(
+    response: Response,
+    etag: str,
+    modified: dt.datetime | None,
+    *,
+    weak: bool = True,
+    max_age: int | None = None,
+) -> Response:
+    """Set the validators and the cache policy of a public response.
+
+    Parameters
+    ----------
+    response : the response to mark
+    etag : its entity tag
+    modified : its ``Last-Modified`` time, or None
+    weak : a weak ETag (the default: the gzip and identity bodies of the data endpoints share
+        it); False for byte-identical files (snapshots)
+    max_age : seconds a client may reuse the response before revalidating; None (the default)
+        means revalidate every time (``no-cache``)
+    """
+    response.set_etag(etag, weak=weak)
     if modified is not None:
         response.last_modified = modified
     response.cache_control.public = True
-    response.cache_control.no_cache = True
+    if max_age is None:
+        response.cache_control.no_cache = True
+    else:
+        response.cache_control.max_age = max_age
     return response
 
 

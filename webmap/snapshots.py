@@ -16,11 +16,12 @@ from geo.render.spec import SnapshotSpec, parse_snapshot
 from geo.render.views import View
 from layers import CATALOGUE
 from webmap.context import settings, store
+from webmap.http import not_modified, stamp
 
 bp = Blueprint("snapshots", __name__)
 
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
-CACHE_CONTROL = "public, max-age=300"
+MAX_AGE = 300
 """Clients may reuse an image for five minutes, then revalidate with If-None-Match (cheap 304)."""
 
 _PAGE = """<!doctype html><html lang="{{ lang }}"><head><meta charset="utf-8">
@@ -63,18 +64,14 @@ def image(fmt: str) -> Response:
     """The snapshot file; 304 when the client already holds this ETag."""
     spec, _ = _spec()
     key = spec.key(fmt, store().data_version)
-    if key in request.if_none_match:
-        response = Response(status=304)
-    else:
-        shot = snapshot(store(), settings(), spec, fmt, CATALOGUE.map_layers())
-        response = Response(shot.content, mimetype=MIMETYPES[fmt])
-        response.headers["X-Snapshot-Cache"] = "hit" if shot.from_cache else "miss"
-        response.headers["Content-Disposition"] = (
-            f'inline; filename="coopmap-snapshot-{key[:12]}.{fmt}"'
-        )
-    response.set_etag(key)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
+    cached = not_modified(key, None, weak=False, max_age=MAX_AGE)
+    if cached is not None:
+        return cached
+    shot = snapshot(store(), settings(), spec, fmt, CATALOGUE.map_layers())
+    response = Response(shot.content, mimetype=MIMETYPES[fmt])
+    response.headers["X-Snapshot-Cache"] = "hit" if shot.from_cache else "miss"
+    response.headers["Content-Disposition"] = f'inline; filename="coopmap-snapshot-{key[:12]}.{fmt}"'
+    return stamp(response, key, None, weak=False, max_age=MAX_AGE)
 
 
 @bp.get("/snapshot")

@@ -22,6 +22,7 @@ from rasterio import features
 from rasterio.transform import Affine
 
 from geo.boundaries.spatialindex import built
+from geo.cache import LRUCache
 from geo.errors import InvalidParameter
 from geo.storage.io import atomic_path
 
@@ -143,7 +144,8 @@ class PolygonIndex:
         return out
 
 
-_CACHE: dict[str, PolygonIndex] = {}
+POLYGON_INDEXES = LRUCache(8)
+"""``PolygonIndex`` per geometry content (the countries, the provinces...)."""
 
 
 def polygon_index(polygons: gpd.GeoDataFrame, cache_dir: Path | None = None) -> PolygonIndex:
@@ -156,11 +158,7 @@ def polygon_index(polygons: gpd.GeoDataFrame, cache_dir: Path | None = None) -> 
     h.update(shapely.get_num_coordinates(raw).astype(np.int64).tobytes())
     h.update(np.ascontiguousarray(shapely.get_coordinates(raw)).tobytes())
     key = h.hexdigest()
-    if key not in _CACHE:
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        _CACHE[key] = _build(shapely.make_valid(raw), key, cache_dir)
-    return _CACHE[key]
+    return POLYGON_INDEXES.get_or_compute(key, lambda: _build(shapely.make_valid(raw), key, cache_dir))
 
 
 def _build(geoms: np.ndarray, key: str, cache_dir: Path | None) -> PolygonIndex:

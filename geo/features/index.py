@@ -10,9 +10,7 @@ pages cost a slice.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -20,10 +18,13 @@ import pandas as pd
 import shapely
 
 from geo.boundaries.spatialindex import built
+from geo.cache import LRUCache
 from geo.query import Query
 from geo.types import Period
 
 SortKey = tuple[tuple[str, bool], ...]
+SELECTIONS_CACHED = 64
+"""Selections (row positions) kept per index."""
 
 
 class LayerIndex:
@@ -47,7 +48,7 @@ class LayerIndex:
         self._sort_keys: dict[str, np.ndarray] = {}
         self._days: np.ndarray | None = None
         self._tree: shapely.STRtree | None = None
-        self._selections: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+        self._selections = LRUCache(SELECTIONS_CACHED)
         if self.points:
             self.x = shapely.get_x(np.asarray(geoms)).astype(float)
             self.y = shapely.get_y(np.asarray(geoms)).astype(float)
@@ -61,21 +62,15 @@ class LayerIndex:
 
         Without ``sortby`` the order is the stored row order; the result is cached (LRU).
         """
-        key = (query.key(), sortby)
-        with self._lock:
-            hit = self._selections.get(key)
-            if hit is not None:
-                self._selections.move_to_end(key)
-                return hit
-        positions = self._select(query)
-        if sortby:
-            positions = positions[self._order(positions, sortby)]
-        positions.setflags(write=False)
-        with self._lock:
-            self._selections[key] = positions
-            while len(self._selections) > 64:
-                self._selections.popitem(last=False)
-        return positions
+
+        def compute() -> np.ndarray:
+            positions = self._select(query)
+            if sortby:
+                positions = positions[self._order(positions, sortby)]
+            positions.setflags(write=False)
+            return positions
+
+        return self._selections.get_or_compute((query.key(), sortby), compute)
 
     def _select(self, query: Query) -> np.ndarray:
         positions = self._bbox(query.bbox) if query.bbox is not None else None
@@ -206,41 +201,3 @@ def orient_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     )
     return out
 
-
-class IndexCache:
-    """A small LRU of prepared layers (index and encoder) keyed by layer and data version."""
-
-    def __init__(self, size: int = 16) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self._building: dict[Hashable, threading.Lock] = {}
-
-    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        """The value under ``key``, built with ``build()`` once when missing."""
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-                return hit
-            gate = self._building.setdefault(key, threading.Lock())
-        with gate:
-            with self._lock:
-                hit = self._items.get(key)
-            if hit is None:
-                hit = build()
-                with self._lock:
-                    self._drop_superseded(key)
-                    self._items[key] = hit
-                    self._building.pop(key, None)
-                    while len(self._items) > self.size:
-                        self._items.popitem(last=False)
-        return hit
-
-    def _drop_superseded(self, key: Hashable) -> None:
-        """Forget entries of the same layer built from other data (``key[:2]`` differs)."""
-        if not isinstance(key, tuple) or len(key) < 2:
-            return
-        for other in [k for k in self._items if isinstance(k, tuple) and len(k) >= 2]:
-            if other[0] == key[0] and other[1] != key[1]:
-                del self._items[other]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 
 import geopandas as gpd
@@ -20,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from geo.boundaries.countries import SIMPLIFIED_VARIANTS, load_countries
+from geo.cache import LRUCache
 from geo.config import Settings
 from geo.errors import InvalidParameter
 from geo.render import furniture, layers, placenames
@@ -53,8 +53,8 @@ SITE_MARKERS = {"projects": "D", "envr": "^"}
 
 _LOCK = threading.Lock()
 BASE_CACHE_SIZE = 16
-_BASE_CACHE: OrderedDict[tuple, tuple[gpd.GeoDataFrame, gpd.GeoSeries]] = OrderedDict()
-"""Projected base countries per (detail, data, window, centre); used under ``_LOCK``."""
+_BASE_CACHE = LRUCache(BASE_CACHE_SIZE)
+"""Projected base countries and their borders per (detail, data, window, centre)."""
 
 
 class _QuietCanvas(FigureCanvasAgg):
@@ -238,18 +238,17 @@ def _base_countries(
             detail = name
             break
     key = (detail, store.manifest().layers["countries"].digest, canvas.window, canvas.view.centre)
-    if key not in _BASE_CACHE:
+
+    def project() -> tuple[gpd.GeoDataFrame, gpd.GeoSeries]:
         source = (
             store.read("countries")
             if detail == "countries"
             else load_countries(settings.boundaries_dir, detail)
         )
         frame = canvas.project_frame(source)
-        _BASE_CACHE[key] = (frame, frame.boundary)
-        while len(_BASE_CACHE) > BASE_CACHE_SIZE:
-            _BASE_CACHE.popitem(last=False)
-    _BASE_CACHE.move_to_end(key)
-    return _BASE_CACHE[key]
+        return frame, frame.boundary
+
+    return _BASE_CACHE.get_or_compute(key, project)
 
 
 def _frame_axes(ax: object, extent: tuple[float, float, float, float]) -> None:

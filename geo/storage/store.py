@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -188,7 +188,7 @@ class ParquetStore(Store):
             updated=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             digest=digest,
         )
-        manifest.data_version = _version_of(manifest)
+        manifest.data_version = version_of(manifest.layers)
         write_bytes_atomic(self.manifest_path, manifest.to_json())
         return digest
 
@@ -201,8 +201,18 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _version_of(manifest: Manifest) -> str:
+def version_of(layers: Mapping[str, LayerRecord]) -> str:
+    """The data version of a set of layers: a hash of their ids and digests, in id order.
+
+    The store's manifest and every role's view of it (``layers.access.SecuredStore``) use it, so
+    equal layers give equal versions.
+
+    Examples
+    --------
+    >>> version_of({"countries": LayerRecord(rows=1, sources=[], updated="", digest="abc")})
+    '0b7ade1507033c72'
+    """
     h = hashlib.blake2b(digest_size=8)
-    for layer_id in sorted(manifest.layers):
-        h.update(f"{layer_id}:{manifest.layers[layer_id].digest};".encode())
+    for layer_id in sorted(layers):
+        h.update(f"{layer_id}:{layers[layer_id].digest};".encode())
     return h.hexdigest()
