@@ -20,22 +20,25 @@ from flask import Blueprint, Response, current_app, request
 from geo.analytics.counts import active_mask
 from geo.analytics.grid import grid_view
 from geo.analytics.prepared import Codes, period_slice, prepared_events, select_events
+from geo.analytics.provinces import name_summary_layer
 from geo.boundaries.countries import load_countries
 from geo.boundaries.spatialindex import ready_sindex
 from geo.errors import InvalidParameter
 from geo.events import events_frame
+from geo.i18n import pick_language, strings
 from geo.query import Query, apply_query, parse_bbox, parse_datetime, parse_query
-from geo.render.cartography import (
-    classify,
-    light_geometry,
-    overview_countries,
-    parse_metric,
+from geo.render.cartography import light_geometry, parse_metric
+from geo.render.choropleth import (
+    COUNTRY_COLUMNS,
+    PROVINCE_COLUMNS,
+    country_choropleth,
+    country_provinces,
+    province_figures,
 )
 from geo.types import Period
 from webmap.chart import monthly_chart_svg
 from webmap.context import catalogue, settings, store
 from webmap.errors import NotFound
-from webmap.i18n import pick_language, strings
 from webmap.responses import cached_body, init_response_cache
 
 bp = Blueprint("mapdata", __name__, url_prefix="/map-data")
@@ -167,46 +170,10 @@ def choropleth() -> Response:
 
 
 def _choropleth(metric: str, lang: str) -> dict[str, Any]:
-    t = strings(lang)
     params = {k: v for k, v in request.args.items() if k in ("datetime", "event_type")}
     summary = catalogue().get("country-summary").source.frame(store(), params)
-    light = light_countries("countries_z2")
-    shown = light[overview_countries(light)]
-    frame = shown[["iso3", "name", "name_fr", "geometry"]].merge(
-        pd.DataFrame(summary.drop(columns=["geometry", "name"])), on="iso3", how="left"
-    )
-    classes = classify(frame[metric], metric, no_data_label=t["no_data"])
-    frame["value"] = frame[metric]
-    frame["color"] = classes.colors
-    frame["label"] = frame["name_fr"].fillna(frame["name"]) if lang == "fr" else frame["name"]
-    frame["value_text"] = [_value_text(v, metric, t["no_data"]) for v in frame[metric]]
-    columns = [
-        "iso3",
-        "label",
-        "value",
-        "value_text",
-        "color",
-        "events",
-        "fatalities",
-        "change_pct",
-        "events_per_100k",
-        "projects_active",
-        "envr_count",
-    ]
-    payload = _geojson(gpd.GeoDataFrame(frame, geometry="geometry"), columns)
-    payload["legend"] = {
-        "title": t[f"metric_{metric}"],
-        "classes": [{"color": c, "label": label} for c, label in classes.legend],
-    }
-    return payload
-
-
-def _value_text(value: object, metric: str, no_data: str) -> str:
-    if value is None or pd.isna(value):
-        return no_data
-    if metric == "change_pct":
-        return f"{float(value):+.1f} %"
-    return f"{float(value):,.2f}" if metric == "events_per_100k" else f"{int(value):,}"
+    result = country_choropleth(light_countries("countries_z2"), summary, metric, lang)
+    return {**_geojson(result.frame, COUNTRY_COLUMNS), "legend": result.legend}
 
 
 @bp.get("/sites")
@@ -300,16 +267,19 @@ def country(iso3: str) -> Response:
     ``provinces`` is the province choropleth when province polygons are imported; otherwise it
     is null and ``ranking`` lists the provinces named in the events (``basis`` says which).
     """
-    from webmap.provincedata import PROVINCE_COLUMNS, province_payload
-
     row = country_or_404(iso3)
     metric = parse_metric(request.args.get("metric"))
-    t = strings(pick_language(request.args, request.accept_languages))
+    lang = pick_language(request.args, request.accept_languages)
     params = {k: v for k, v in request.args.items() if k in ("datetime", "event_type")}
+    secured = store()
+    summary = catalogue().get("province-summary").source.frame(secured, params)
+    rows = country_provinces(
+        str(row["iso3"]), summary, lambda: name_summary_layer(secured, params)
+    )
     outline = gpd.GeoDataFrame([row], geometry="geometry", crs="EPSG:4326")
     out: dict[str, Any] = {
         "country": _geojson(light_geometry(outline, 0.002), ["iso3", "name"]),
-        **province_payload(str(row["iso3"]), params, metric, t, _value_text),
+        **province_figures(rows, metric, lang),
     }
     if out["provinces"] is not None:
         out["provinces"] = _geojson(out["provinces"], PROVINCE_COLUMNS)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from geo.analytics.timeseries import month_range
+from geo.i18n import pick_language, strings
 from geo.query import parse_bbox, parse_datetime
 from geo.render.cartography import padded_bbox, parse_metric
 from layers import CATALOGUE
 from layers.access import sees_exact_geometry
 from webmap.auth import current_role
 from webmap.context import settings
-from webmap.i18n import pick_language, strings
 from webmap.mapbuild import MapRequest, country_map, overview_map
 from webmap.mapdata import country_or_404, read_or_empty
 from webmap.security import add_nonce

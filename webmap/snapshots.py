@@ -10,6 +10,7 @@ import html
 
 from flask import Blueprint, Response, render_template_string, request, url_for
 
+from geo.i18n import text
 from geo.render.cache import snapshot
 from geo.render.snapshot import check_snapshot, snapshot_title
 from geo.render.spec import SnapshotSpec, parse_snapshot
@@ -38,22 +39,6 @@ dt{font-weight:bold;margin-top:.8rem}</style></head><body>
 <dt>{{ embed_label }}</dt><dd><textarea rows="3" readonly>{{ snippet }}</textarea></dd></dl>
 </body></html>"""
 
-_WORDS = {
-    "en": {
-        "title": "Map snapshot",
-        "downloads": "Download",
-        "permalink": "Permalink (PNG)",
-        "embed": "Embed in a page or a note",
-    },
-    "fr": {
-        "title": "Instantané de carte",
-        "downloads": "Télécharger",
-        "permalink": "Lien permanent (PNG)",
-        "embed": "Intégrer dans une page ou une note",
-    },
-}
-
-
 def _spec() -> tuple[SnapshotSpec, View]:
     spec = parse_snapshot(request.args.to_dict(flat=True))
     return spec, check_snapshot(store(), spec)
@@ -81,7 +66,6 @@ def page() -> str:
     params = dict(spec.params())
     links = {fmt: url_for("snapshots.image", fmt=fmt, **params) for fmt in MIMETYPES}
     permalink = url_for("snapshots.image", fmt="png", _external=True, **params)
-    words = _WORDS[spec.lang]
     title = snapshot_title(spec, view)
     snippet = (
         f'<img src="{html.escape(permalink)}" width="{spec.width}" height="{spec.height}" '
@@ -91,7 +75,7 @@ def page() -> str:
         _PAGE,
         lang=spec.lang,
         title=title,
-        page_title=words["title"],
+        page_title=text(spec.lang, "snapshot_page_title"),
         width=spec.width,
         height=spec.height,
         png=links["png"],
@@ -99,7 +83,7 @@ def page() -> str:
         pdf=links["pdf"],
         permalink=permalink,
         snippet=snippet,
-        downloads=words["downloads"],
-        permalink_label=words["permalink"],
-        embed_label=words["embed"],
+        downloads=text(spec.lang, "snapshot_downloads"),
+        permalink_label=text(spec.lang, "snapshot_permalink"),
+        embed_label=text(spec.lang, "snapshot_embed"),
     )

@@ -236,3 +236,20 @@ def province_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDa
         )
 
     return RESULTS.get_or_compute(key, compute).copy(deep=False)
+
+
+def name_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDataFrame:
+    """The province summary by the admin1 names of the events, even where polygons are imported.
+
+    The fallback of a country with no imported polygon while other countries have some (cached by
+    data version, like ``province_summary_layer``).
+    """
+    query = parse_query(params, FILTER_FIELDS)
+    key = (store.data_version, "province-summary-names", query.key())
+
+    def compute() -> gpd.GeoDataFrame:
+        return province_summary(
+            read_events(store), store.read("countries"), query, prepared=prepared_events(store)
+        )
+
+    return RESULTS.get_or_compute(key, compute)

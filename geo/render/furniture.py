@@ -9,8 +9,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.patches import FancyBboxPatch, Polygon, Rectangle
 
+from geo.i18n import number, text
 from geo.render.canvas import Canvas, LegendBlock
-from geo.render.labels import number, text
 
 INK = "#1d1d1d"
 MUTED = "#5a5a5a"
@@ -231,7 +231,7 @@ def draw_north_arrow(canvas: Canvas) -> None:
     ax.text(
         cx,
         tip[1] + 3 * scale * mpp,
-        text(canvas.lang, "north"),
+        text(canvas.lang, "snapshot_north"),
         ha="center",
         va="bottom",
         fontsize=8 * scale,
@@ -246,7 +246,7 @@ def draw_synthetic_banner(canvas: Canvas) -> None:
     canvas.ax.text(
         0.012,
         0.985,
-        text(canvas.lang, "synthetic"),
+        text(canvas.lang, "snapshot_synthetic"),
         transform=canvas.ax.transAxes,
         ha="left",
         va="top",

@@ -15,10 +15,10 @@ import shapely
 from matplotlib.patheffects import withStroke
 
 from geo.events import SYNTHETIC
+from geo.i18n import number, text
 from geo.query import Query, query_mask
 from geo.render.canvas import Canvas, LegendBlock, LegendEntry
 from geo.render.classes import classify
-from geo.render.labels import number, text
 from geo.render.style import MapLayer, Style
 
 POINT_LIMIT = 2500
@@ -57,8 +57,8 @@ def draw_choropleth(
     joined = np.asarray(values, dtype=float)
     if metric != "change_pct":
         joined = np.where(np.isnan(joined), 0.0, joined)
-    classes = classify(joined, metric, layer.style.colormap, canvas.lang)
-    frame = polygons.assign(_colour=classes.colours)
+    classes = classify(joined, metric, canvas.lang)
+    frame = polygons.assign(_colour=classes.colors)
     frame.plot(ax=canvas.ax, color=frame["_colour"].tolist(), edgecolor="none", zorder=2)
     if classes.hatched.any():
         frame[classes.hatched].plot(
@@ -69,12 +69,12 @@ def draw_choropleth(
             linewidth=0,
             zorder=2.5,
         )
-    title = text(canvas.lang, metric)
+    title = text(canvas.lang, f"snapshot_metric_{metric}")
     block = LegendBlock(
         title,
         [
-            LegendEntry(label, fill=colour, hatch="////" if hatched else "")
-            for label, colour, hatched in classes.legend
+            LegendEntry(row.label, fill=row.color, hatch="////" if row.hatched else "")
+            for row in classes.legend
         ],
     )
     canvas.legend.append(block)
@@ -102,7 +102,7 @@ def draw_polygons(canvas: Canvas, frame: gpd.GeoDataFrame, layer: MapLayer) -> N
             "",
             [
                 LegendEntry(
-                    text(canvas.lang, layer.id),
+                    text(canvas.lang, f"snapshot_legend_{layer.id}"),
                     fill=style.fill_color,
                     edge=style.color,
                     alpha=max(style.fill_opacity, 0.0),
@@ -147,13 +147,13 @@ def draw_events(
     xmin, ymin, xmax, ymax = canvas.extent
     keep = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
     x, y = x[keep], y[keep]
-    block = LegendBlock(text(canvas.lang, "events"))
+    block = LegendBlock(text(canvas.lang, "events_layer"))
     if len(x) <= POINT_LIMIT:
         size = canvas.points(2 * style.radius * 0.55)
         _ringed_scatter(canvas, x, y, np.full(len(x), size), style, alpha=0.85)
         block.entries.append(
             LegendEntry(
-                text(canvas.lang, "events_points"),
+                text(canvas.lang, "snapshot_events_points"),
                 fill=style.fill_color,
                 edge=style.color,
                 marker="o",
@@ -164,7 +164,7 @@ def draw_events(
     else:
         _draw_cells(canvas, x, y, layer, block)
     if vague:
-        key = "not_drawn" if choropleth else "not_drawn_plain"
+        key = "snapshot_not_drawn" if choropleth else "snapshot_not_drawn_plain"
         canvas.notes.append(text(canvas.lang, key, n=number(canvas.lang, vague)))
     canvas.legend.append(block)
     canvas.attribute(layer.attribution)
@@ -187,7 +187,7 @@ def _draw_cells(
     diameters = np.maximum(biggest * np.sqrt(counts / top), canvas.points(2.5))
     order = np.argsort(-counts, kind="stable")
     _ringed_scatter(canvas, cx[order], cy[order], diameters[order], style, alpha=0.8)
-    block.title = text(canvas.lang, "events_cells", km=cell / 1000)
+    block.title = text(canvas.lang, "snapshot_events_cells", km=cell / 1000)
     for value in _reference_counts(int(top)):
         d = max(biggest * np.sqrt(value / top), canvas.points(2.5))
         block.entries.append(
@@ -317,7 +317,7 @@ def draw_sites(
             "",
             [
                 LegendEntry(
-                    text(canvas.lang, layer.id),
+                    text(canvas.lang, f"snapshot_legend_{layer.id}"),
                     fill=style.fill_color,
                     edge=style.color,
                     marker=marker,

@@ -22,9 +22,9 @@ from geo.boundaries.countries import SIMPLIFIED_VARIANTS, load_countries
 from geo.cache import LRUCache
 from geo.config import Settings
 from geo.errors import InvalidParameter
+from geo.i18n import text
 from geo.render import furniture, layers, placenames
 from geo.render.canvas import Canvas
-from geo.render.labels import text
 from geo.render.spec import SnapshotSpec
 from geo.render.style import MapLayer
 from geo.render.views import View, bbox_view, country_view, lonlat_window, map_extent, named_view
@@ -269,24 +269,24 @@ def snapshot_title(spec: SnapshotSpec, view: View) -> str:
     """The title drawn on the map: ``spec.title``, else the default for the view and language."""
     if spec.title:
         return spec.title
-    return f"{text(spec.lang, 'title')} — {view.title(spec.lang)}"
+    return f"{text(spec.lang, 'snapshot_title')} — {view.title(spec.lang)}"
 
 
 def _subtitle(spec: SnapshotSpec) -> str:
     parts = []
     colon = " : " if spec.lang == "fr" else ": "
     if "country-summary" in spec.layers or "province-summary" in spec.layers:
-        parts.append(text(spec.lang, spec.metric))
+        parts.append(text(spec.lang, f"snapshot_metric_{spec.metric}"))
     period = spec.query.period
     if period is None:
-        parts.append(f"{text(spec.lang, 'period')}{colon}{text(spec.lang, 'all_dates')}")
+        parts.append(f"{text(spec.lang, 'period')}{colon}{text(spec.lang, 'snapshot_all_dates')}")
     else:
         start = period.start.isoformat() if period.start else "…"
         end = period.end.isoformat() if period.end else "…"
         parts.append(f"{text(spec.lang, 'period')}{colon}{start} – {end}")
     if spec.query.filters:
         shown = "; ".join(f"{name} = {', '.join(values)}" for name, values in spec.query.filters)
-        parts.append(f"{text(spec.lang, 'filters')}{colon}{shown}")
+        parts.append(f"{text(spec.lang, 'snapshot_filters')}{colon}{shown}")
     return " · ".join(parts)
 
 
@@ -301,20 +301,20 @@ def _footer_lines(canvas: Canvas, store: Store, spec: SnapshotSpec) -> list[str]
     ]
     lon, lat = canvas.view.centre
     sources = [a for a in canvas.attributions if canvas.synthetic or "synthetic" not in a]
-    lines = [f"{text(spec.lang, 'sources')}: " + "; ".join(sources) + "."]
+    lines = [f"{text(spec.lang, 'snapshot_sources')}: " + "; ".join(sources) + "."]
     if canvas.synthetic:
-        lines.append(text(spec.lang, "synthetic") + ".")
+        lines.append(text(spec.lang, "snapshot_synthetic") + ".")
     lines.append(
         text(
             spec.lang,
-            "data_version",
+            "snapshot_data_version",
             version=manifest.data_version,
             date=max(used) if used else "—",
         )
         + " · "
-        + text(spec.lang, "projection", lon=lon, lat=lat)
+        + text(spec.lang, "snapshot_projection", lon=lon, lat=lat)
         + " ("
-        + text(spec.lang, "scale_note")
+        + text(spec.lang, "snapshot_scale_note")
         + ")."
     )
     return lines

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from geo.analytics.summaries import SUMMARY_FILTERS
 from geo.errors import InvalidParameter
+from geo.i18n import LANGS
 from geo.query import Query, parse_query
+from geo.render.cartography import METRICS
 from geo.render.views import VIEWS
 
 FORMATS = ("png", "svg", "pdf")
-METRICS = ("events", "fatalities", "change_pct", "events_per_100k")
-LANGS = ("en", "fr")
 DRAWABLE = (
     "countries",
     "provinces",

@@ -1,4 +1,10 @@
-"""Labels of the map pages in English and French, and the choice of language per request."""
+"""Every word shown to a user, in English and French: one table for the map pages and the snapshots.
+
+``TEXTS`` maps a key to its English and French text. Keys starting with ``snapshot_`` are the words
+of the snapshot image and its page; every other key is a word of the interactive map pages, which
+receive them all at once through ``strings(lang)`` (read by ``webmap/static/*.js`` as ``st.t``).
+A word used on both (``period``, ``fatalities``, ``events_layer``) has one key.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,12 @@ from collections.abc import Mapping
 from geo.errors import InvalidParameter
 
 LANGS = ("en", "fr")
+"""The languages of the interface, English first (the default)."""
+SNAPSHOT_PREFIX = "snapshot_"
+"""Keys of the snapshot words, left out of ``strings``."""
 
-STRINGS: dict[str, dict[str, str]] = {
+TEXTS: dict[str, dict[str, str]] = {
+    # The interactive map pages (webmap.mapbuild, webmap.chart, static/*.js) and their data.
     "overview_title": {
         "en": "Conflict and cooperation — Africa and Middle East",
         "fr": "Conflits et coopération — Afrique et Moyen-Orient",
@@ -37,8 +47,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "fullscreen": {"en": "Full screen", "fr": "Plein écran"},
     "synthetic_notice": {
         "en": "Synthetic demo data — not real events",
-        "fr": "Données de démonstration synthétiques (synthetic demo data) — "
-        "pas des événements réels",
+        "fr": "Données de démonstration synthétiques (synthetic demo data) — pas des événements réels",
     },
     "synthetic": {
         "en": "synthetic demo data",
@@ -124,7 +133,107 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Counts follow the period and event type chosen on the map.",
         "fr": "Les comptes suivent la période et le type d'événement choisis sur la carte.",
     },
+    # The snapshot image (geo.render) and its page (webmap.snapshots): never sent to the map pages.
+    "snapshot_title": {"en": "Conflict and cooperation", "fr": "Conflits et coopération"},
+    "snapshot_metric_events": {"en": "Conflict events", "fr": "Événements de conflit"},
+    "snapshot_metric_fatalities": {"en": "Fatalities", "fr": "Victimes"},
+    "snapshot_metric_change_pct": {
+        "en": "Change in events vs previous period (%)",
+        "fr": "Évolution des événements vs période précédente (%)",
+    },
+    "snapshot_metric_events_per_100k": {
+        "en": "Conflict events per 100,000 inhabitants",
+        "fr": "Événements de conflit pour 100 000 habitants",
+    },
+    "snapshot_all_dates": {"en": "all dates", "fr": "toutes dates"},
+    "snapshot_filters": {"en": "Filters", "fr": "Filtres"},
+    "snapshot_events_points": {
+        "en": "Conflict event (exact or near location)",
+        "fr": "Événement de conflit (lieu exact ou proche)",
+    },
+    "snapshot_events_cells": {
+        "en": "Conflict events, grouped by {km:g} km cell",
+        "fr": "Événements de conflit, regroupés par maille de {km:g} km",
+    },
+    "snapshot_not_drawn": {
+        "en": "{n} events located only to a province or country are counted in the choropleth, not drawn as points",
+        "fr": "{n} événements localisés seulement à la province ou au pays sont comptés dans la "
+        "carte choroplèthe, pas dessinés en points",
+    },
+    "snapshot_not_drawn_plain": {
+        "en": "{n} events located only to a province or country are not drawn as points",
+        "fr": "{n} événements localisés seulement à la province ou au pays ne sont pas dessinés en points",
+    },
+    "snapshot_legend_projects": {
+        "en": "Cooperation project site",
+        "fr": "Site de projet de coopération",
+    },
+    "snapshot_legend_envr": {
+        "en": "ENVR regional school",
+        "fr": "École nationale à vocation régionale (ENVR)",
+    },
+    "snapshot_legend_project-countries": {"en": "Project footprint", "fr": "Emprise des projets"},
+    "snapshot_legend_provinces": {"en": "Province boundary", "fr": "Limite de province"},
+    "snapshot_sources": {"en": "Sources", "fr": "Sources"},
+    "snapshot_data_version": {
+        "en": "data version {version}, updated {date}",
+        "fr": "version des données {version}, mise à jour {date}",
+    },
+    "snapshot_projection": {
+        "en": "Lambert azimuthal equal-area projection centred on {lon:.1f}°, {lat:.1f}°",
+        "fr": "Projection azimutale équivalente de Lambert centrée sur {lon:.1f}°, {lat:.1f}°",
+    },
+    "snapshot_synthetic": {
+        "en": "Synthetic demo data: not real events",
+        "fr": "Données de démonstration synthétiques (synthetic demo data) : pas des événements réels",
+    },
+    "snapshot_scale_note": {"en": "scale true at the centre", "fr": "échelle exacte au centre"},
+    "snapshot_north": {"en": "N", "fr": "N"},
+    "snapshot_page_title": {"en": "Map snapshot", "fr": "Instantané de carte"},
+    "snapshot_downloads": {"en": "Download", "fr": "Télécharger"},
+    "snapshot_permalink": {"en": "Permalink (PNG)", "fr": "Lien permanent (PNG)"},
+    "snapshot_embed": {
+        "en": "Embed in a page or a note",
+        "fr": "Intégrer dans une page ou une note",
+    },
 }
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    """The ``key`` text in ``lang`` with ``values`` filled in (``str.format`` fields).
+
+    Examples
+    --------
+    >>> text("fr", "snapshot_events_cells", km=25.0)
+    'Événements de conflit, regroupés par maille de 25 km'
+    """
+    if lang not in LANGS:
+        raise InvalidParameter("lang", lang, "use fr or en")
+    template = TEXTS[key][lang]
+    return template.format(**values) if values else template
+
+
+def strings(lang: str) -> dict[str, str]:
+    """Every word of the map pages in ``lang`` (the keys outside ``SNAPSHOT_PREFIX``)."""
+    if lang not in LANGS:
+        raise InvalidParameter("lang", lang, "use fr or en")
+    return {key: texts[lang] for key, texts in TEXTS.items() if not key.startswith(SNAPSHOT_PREFIX)}
+
+
+def number(lang: str, value: float, decimals: int = 0, *, sign: bool = False, thousands: bool = True) -> str:
+    """``value`` with the thousands separator and decimal mark of ``lang``.
+
+    ``sign`` writes ``+`` before a positive value; ``thousands=False`` leaves out the separator.
+
+    Examples
+    --------
+    >>> number("en", 12345.5, 1), number("fr", 12345.5, 1), number("fr", 1234.5, 1, sign=True, thousands=False)
+    ('12,345.5', '12\u202f345,5', '+1234,5')
+    """
+    rendered = f"{value:{'+' if sign else ''}{',' if thousands else ''}.{decimals}f}"
+    if lang == "fr":
+        rendered = rendered.replace(",", "\u202f").replace(".", ",")
+    return rendered
 
 
 def pick_language(params: Mapping[str, str], accept_language: object) -> str:
@@ -139,8 +248,3 @@ def pick_language(params: Mapping[str, str], accept_language: object) -> str:
         return lang
     best = accept_language.best_match(["fr", "en"]) if accept_language is not None else None  # type: ignore[attr-defined]
     return best or "en"
-
-
-def strings(lang: str) -> dict[str, str]:
-    """Every label in ``lang``."""
-    return {key: texts[lang] for key, texts in STRINGS.items()}

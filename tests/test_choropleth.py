@@ -1,0 +1,111 @@
+"""One choropleth classification for the map and the snapshot: same colours, same labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.render import furniture
+from geo.render.choropleth import value_text
+from geo.render.classes import NO_DATA, ZERO, classify
+from geo.render.snapshot import render_snapshot
+from geo.render.spec import parse_snapshot
+from layers import CATALOGUE
+from tests.builders import make_events
+
+NNBSP = "\u202f"
+
+
+@pytest.fixture
+def store(app):
+    """Ten events of 2024: six in the DRC, three in Uganda, one in Rwanda; 250 deaths each."""
+    places = [(29.2, -1.6, "COD")] * 6 + [(32.5, 0.3, "UGA")] * 3 + [(30.0, -2.0, "RWA")]
+    rows = [
+        {"lon": lon, "lat": lat, "country_iso3": iso3, "event_date": "2024-05-01", "fatalities": 250}
+        for lon, lat, iso3 in places
+    ]
+    store = app.extensions["coopmap.store"]
+    store.write("conflict-events", make_events(rows), ["test"])
+    return store
+
+
+def _snapshot_legend(app, store, monkeypatch, params: dict[str, str]) -> list[tuple[str, str]]:
+    """(label, colour) rows of the snapshot's choropleth legend block, as handed to the legend panel."""
+    blocks = []
+    draw_legend = furniture.draw_legend
+
+    def spy(ax, legend, *args):
+        blocks.extend(legend)
+        return draw_legend(ax, legend, *args)
+
+    monkeypatch.setattr(furniture, "draw_legend", spy)
+    spec = parse_snapshot({**params, "width": "400", "height": "300"})
+    render_snapshot(store, app.extensions["coopmap.settings"], spec, "svg", CATALOGUE.map_layers())
+    choropleth = blocks[0]  # drawn first: the country-summary layer
+    return [(entry.label, entry.fill) for entry in choropleth.entries]
+
+
+@pytest.mark.parametrize(
+    ("metric", "lang", "expected"),
+    [
+        # one class per distinct value (1, 3, 6 events), YlOrRd at 0.2, 0.6 and 1.0
+        ("events", "en", [("0", ZERO), ("1", "#fee187"), ("3", "#fc5b2e"), ("6", "#800026")]),
+        # 250, 750 and 1,500 deaths, French thousands separator
+        (
+            "fatalities",
+            "fr",
+            [("0", ZERO), ("250", "#fee187"), ("750", "#fc5b2e"), (f"1{NNBSP}500", "#800026")],
+        ),
+    ],
+)
+def test_map_and_snapshot_legends_are_the_same(app, client, store, monkeypatch, metric, lang, expected):
+    params = {"metric": metric, "datetime": "2024", "lang": lang}
+    data = client.get("/map-data/choropleth", query_string=params).json
+    on_map = [(c["label"], c["color"]) for c in data["legend"]["classes"]]
+    assert on_map == expected
+    assert _snapshot_legend(app, store, monkeypatch, params) == expected
+    by_iso = {f["properties"]["iso3"]: f["properties"]["color"] for f in data["features"]}
+    assert (by_iso["COD"], by_iso["UGA"], by_iso["RWA"], by_iso["NER"]) == (
+        "#800026",
+        "#fc5b2e",
+        "#fee187",
+        ZERO,
+    )
+
+
+def test_counts_have_a_zero_class_and_a_hatched_no_data_class():
+    classes = classify(np.array([0, 1, 3, 6, np.nan]), "events", "en")
+    assert classes.colors == [ZERO, "#fee187", "#fc5b2e", "#800026", NO_DATA]
+    assert classes.hatched.tolist() == [False, False, False, False, True]
+    assert [(r.label, r.color, r.hatched) for r in classes.legend] == [
+        ("0", ZERO, False),
+        ("1", "#fee187", False),
+        ("3", "#fc5b2e", False),
+        ("6", "#800026", False),
+        ("no data", NO_DATA, True),
+    ]
+
+
+def test_change_has_fixed_classes_in_both_languages():
+    values = pd.Series([-60.0, -50.0, 0.0, 10.5, 300.0, None])
+    classes = classify(values, "change_pct", "fr")
+    # upper bounds included: -50 is in the first class, 10.5 above +10
+    assert classes.colors == ["#2166ac", "#2166ac", "#f7f7f7", "#f4a582", "#b2182b", NO_DATA]
+    assert [r.label for r in classes.legend] == [
+        "< -50 %",
+        "-50 – -10 %",
+        "-10 – +10 %",
+        "+10 – +50 %",
+        "> +50 %",
+        "pas de données",
+    ]
+
+
+def test_rates_keep_two_decimals_below_ten_in_the_language_asked():
+    classes = classify(np.array([0.25, 0.25, 12.5, 1500.0]), "events_per_100k", "fr")
+    assert [r.label for r in classes.legend] == ["0", "0,25", "12", f"1{NNBSP}500"]
+    assert value_text(1234.5, "events_per_100k", "fr") == f"1{NNBSP}234,50"
+    assert value_text(1234.5, "events_per_100k", "en") == "1,234.50"
+    assert value_text(1250.0, "change_pct", "en") == "+1250.0 %"
+    assert value_text(None, "events", "fr") == "pas de données"
