@@ -132,3 +132,6 @@ RESULTS = LRUCache(64)
 
 PREPARED = LRUCache(8)
 """Per-data-version preparations of the event layer (arrays, KD-trees): large, few."""
+
+VIEWS = LRUCache(8)
+"""Light geometry of the interactive map (simplified countries per boundaries file): few."""

@@ -12,12 +12,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-
-from geo.boundaries.spatialindex import ready_sindex
 from geo.errors import InvalidParameter
 from geo.types import BBox, Period
 
@@ -162,42 +156,6 @@ def parse_query(params: Mapping[str, str], filterable: Iterable[str], *, strict:
     bbox = parse_bbox(params["bbox"]) if params.get("bbox") else None
     period = parse_datetime(params["datetime"]) if params.get("datetime") else None
     return Query(bbox, period, parse_filters(params, filterable))
-
-
-def apply_query(frame: gpd.GeoDataFrame, query: Query, time_field: str | None) -> gpd.GeoDataFrame:
-    """Return the rows of ``frame`` matching ``query`` (bbox intersects, period, filters)."""
-    return frame[query_mask(frame, query, time_field)]
-
-
-def query_mask(frame: gpd.GeoDataFrame, query: Query, time_field: str | None) -> np.ndarray:
-    """True for the rows of ``frame`` matching ``query``, without copying the frame."""
-    mask = np.ones(len(frame), dtype=bool)
-    if query.bbox is not None and len(frame):
-        mask &= _bbox_mask(frame, query.bbox)
-    if query.period is not None and time_field is not None:
-        mask &= period_mask(frame[time_field], query.period)
-    for name, values in query.filters:
-        mask &= frame[name].astype("string").isin(values).fillna(False).to_numpy()
-    return mask
-
-
-def period_mask(values: pd.Series, period: Period) -> np.ndarray:
-    """True where the date in ``values`` lies in the closed ``period``."""
-    dates = pd.to_datetime(values)
-    mask = np.ones(len(values), dtype=bool)
-    if period.start:
-        mask &= (dates >= pd.Timestamp(period.start)).to_numpy()
-    if period.end:
-        mask &= (dates <= pd.Timestamp(period.end)).to_numpy()
-    return mask
-
-
-def _bbox_mask(frame: gpd.GeoDataFrame, bbox: BBox) -> np.ndarray:
-    box = shapely.box(*bbox)
-    hits = ready_sindex(frame).query(box, predicate="intersects")
-    mask = np.zeros(len(frame), dtype=bool)
-    mask[hits] = True
-    return mask
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")

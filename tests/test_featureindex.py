@@ -8,9 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.features.index import LayerIndex
-from geo.query import Query, apply_query, parse_query
+from geo.query import Query, parse_query
 from layers.selection import prepared_cache
 from tests.builders import random_events
+from tests.reference import apply_query
 
 EVENTS = random_events(2000, seed=11)
 INDEX = LayerIndex(EVENTS, "event_date")

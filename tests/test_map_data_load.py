@@ -9,10 +9,21 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from geo.analytics.prepared import read_events
 from geo.boundaries.spatialindex import ready_sindex
+from geo.query import Query, parse_query
+from geo.render.mapview import events_in_view
 from tests.builders import random_events
 from tests.mapfixtures import analyst_token, populate
-from webmap.mapdata import event_selection, events_in_view
+from tests.reference import apply_query
+from webmap.context import store
+from webmap.mapdata import EVENT_FILTERS
+
+
+def event_selection(params: dict[str, str]) -> gpd.GeoDataFrame:
+    """The reference: the caller's events of the period and types in ``params``, by pandas."""
+    query = parse_query(params, EVENT_FILTERS)
+    return apply_query(read_events(store()), Query(None, query.period, query.filters), "event_date")
 
 
 @pytest.fixture
@@ -40,7 +51,7 @@ def test_events_of_the_view_are_the_filtered_events_inside_the_bbox(mapped):
                 expected = event_selection(params)
                 x, y = expected.geometry.x, expected.geometry.y
                 inside = (x >= bbox[0]) & (x <= bbox[2]) & (y >= bbox[1]) & (y <= bbox[3])
-                got = events_in_view(params, bbox)
+                got = events_in_view(store(), parse_query(params, EVENT_FILTERS), bbox)
             assert list(got["event_id"]) == list(expected[inside]["event_id"]), (params, bbox)
             sizes.append(len(got))
     assert sizes.count(0) < len(sizes) // 2 and max(sizes) > 1000

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from geo.analytics.prepared import default_period, period_slice, prepare_events
-from geo.query import period_mask
 from geo.types import Period
 from tests.builders import random_events
+from tests.reference import period_mask
 
 
 @pytest.mark.parametrize(

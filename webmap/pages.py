@@ -6,18 +6,18 @@ A page is a Folium map skeleton with its options; the layers are fetched by the 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
-from geo.analytics.timeseries import month_range
 from geo.i18n import pick_language, strings
 from geo.query import parse_bbox, parse_datetime
 from geo.render.cartography import padded_bbox, parse_metric
+from geo.render.mapview import page_facts
 from layers import CATALOGUE
 from layers.access import sees_exact_geometry
 from webmap.auth import current_role
-from webmap.context import settings
+from webmap.context import settings, store
 from webmap.mapbuild import MapRequest, country_map, overview_map
-from webmap.mapdata import country_or_404, read_or_empty
+from webmap.mapdata import country_or_404
 from webmap.security import add_nonce
 
 bp = Blueprint("pages", __name__)
@@ -37,19 +37,9 @@ DEFAULT_MONTHS = 12
 
 
 def _facts() -> tuple[list[str], list[str], bool]:
-    """Months, event types and whether synthetic demo rows exist, cached per data version."""
-    store = current_app.extensions["coopmap.store"]
-    cache = current_app.extensions.setdefault("coopmap.page_facts", {})
-    version = store.data_version
-    if version not in cache:
-        events = read_or_empty("conflict-events")
-        if events is None or not len(events):
-            cache[version] = ([], [], False)
-        else:
-            types = sorted(str(v) for v in events["event_type"].dropna().unique())
-            synthetic = bool((events["source_dataset"] == "synthetic-demo").fillna(False).any())
-            cache[version] = (month_range(events), types, synthetic)
-    return cache[version]
+    """Months, event types and whether synthetic demo rows exist (``geo.render.mapview``)."""
+    facts = page_facts(store())
+    return facts.months, facts.event_types, facts.synthetic
 
 
 def _map_request() -> MapRequest:

@@ -22,7 +22,7 @@ from geo.errors import InvalidParameter
 from geo.events import SYNTHETIC, events_frame
 from geo.query import Query
 from geo.storage.store import Store
-from geo.types import Period
+from geo.types import BBox, Period
 
 DEFAULT_MONTHS = 12
 FILTER_FIELDS = ("event_type", "sub_event_type", "source_dataset")
@@ -71,6 +71,8 @@ class EventArrays:
     fatalities: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
+    precision: np.ndarray
+    """Location precision (1 exact .. 4 country), NaN when unknown."""
     country: Codes
     event_type: Codes
     filters: dict[str, Codes]
@@ -105,6 +107,7 @@ def prepare_events(events: gpd.GeoDataFrame) -> EventArrays:
         fatalities=events["fatalities"].fillna(0).to_numpy(dtype=np.int64)[order],
         lon=events.geometry.x.to_numpy(dtype=float)[order],
         lat=events.geometry.y.to_numpy(dtype=float)[order],
+        precision=events["precision"].to_numpy(dtype="float32", na_value=np.nan)[order],
         country=Codes.of(events["country_iso3"], order),
         event_type=filters["event_type"],
         filters=filters,
@@ -158,8 +161,8 @@ def filter_mask(arrays: EventArrays, query: Query, part: slice = slice(None)) ->
 def period_slice(arrays: EventArrays, period: Period | None) -> slice:
     """The positions of the events dated within ``period`` (all events when None).
 
-    The same rule as ``geo.query.period_mask`` (closed interval, open ends), by binary search
-    on the sorted dates; undated events are only in the slice of ``None``.
+    A closed interval with open ends, by binary search on the sorted dates; undated events are
+    only in the slice of ``None``.
     """
     if period is None:
         return slice(0, len(arrays))
@@ -183,13 +186,53 @@ def in_period(arrays: EventArrays, period: Period | None) -> np.ndarray:
     return mask
 
 
-def select_events(arrays: EventArrays, query: Query, period: Period | None) -> np.ndarray:
-    """True for events in ``period`` that match the query's filters."""
+def select_events(
+    arrays: EventArrays,
+    query: Query,
+    period: Period | None,
+    *,
+    bbox: BBox | None = None,
+    country: str | None = None,
+) -> np.ndarray:
+    """The one event selection: True for the events in ``period`` matching the query's filters,
+    inside ``bbox`` and of ``country`` when given.
+
+    Parameters
+    ----------
+    arrays : the prepared events (``prepared_events``)
+    query : its property filters (values OR-ed per field) select; its bbox and period are not used
+    period : closed interval with open ends (None: every event, undated ones included)
+    bbox : (minx, miny, maxx, maxy) in degrees; an event on the edge is inside
+    country : ISO3 code the event's ``country_iso3`` must equal
+
+    Returns
+    -------
+    Boolean mask over the positions of ``arrays`` (date order); ``event_rows`` gives the rows of
+    the layer.
+
+    Examples
+    --------
+    >>> mask = select_events(arrays, parse_query({"event_type": "Battles"}, FILTER_FIELDS),
+    ...                      None, bbox=(12, -14, 32, 6), country="COD")  # doctest: +SKIP
+    """
     part = period_slice(arrays, period)
+    keep = filter_mask(arrays, query, part)
+    if bbox is not None:
+        minx, miny, maxx, maxy = bbox
+        lon, lat = arrays.lon[part], arrays.lat[part]
+        inside = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
+        keep = inside if keep is None else keep & inside
+    if country is not None:
+        ours = Codes(arrays.country.codes[part], arrays.country.labels).isin((country,))
+        keep = ours if keep is None else keep & ours
     mask = np.zeros(len(arrays), dtype=bool)
-    filters = filter_mask(arrays, query, part)
-    mask[part] = True if filters is None else filters
+    mask[part] = True if keep is None else keep
     return mask
+
+
+def event_rows(arrays: EventArrays, selected: np.ndarray) -> np.ndarray:
+    """The layer row positions of the ``selected`` events (a mask over ``arrays``), in layer order."""
+    return np.sort(arrays.order[selected])
 
 
 def selection_note(arrays: EventArrays, mask: np.ndarray | None = None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
@@ -21,31 +22,22 @@ SYNTHETIC_NOTICE = "synthetic demo data: contains rows with source_dataset = syn
 CHUNK = 5000
 
 
-class FeatureEncoder:
-    """Turns row positions of an index into GeoJSON feature dicts.
+class ColumnValues:
+    """Python values of a frame's columns at given row positions, as JSON wants them.
+
+    Dates are ISO text (``YYYY-MM-DD`` for the ``date`` fields of ``field_types``, else
+    ``YYYY-MM-DDTHH:MM:SSZ``), missing values are None; how to read each column is decided once.
 
     Parameters
     ----------
-    index : the layer index
-    fields : property names to output, in order (restricted fields already removed)
-    id_field : the property used as the feature ``id``
+    frame : the rows
     field_types : catalogue type per field (``date`` values are written as ``YYYY-MM-DD``)
     """
 
-    def __init__(
-        self,
-        index: LayerIndex,
-        fields: Sequence[str],
-        id_field: str,
-        field_types: Mapping[str, str],
-    ) -> None:
-        self.index = index
-        self.fields = [f for f in fields if f in index.frame.columns]
-        self.id_field = id_field if id_field in index.frame.columns else None
+    def __init__(self, frame: pd.DataFrame, field_types: Mapping[str, str]) -> None:
+        self.frame = frame
         self.field_types = dict(field_types)
-        self._geojson: list[orjson.Fragment | None] | None = None
         self._columns: dict[str, tuple[str, Any]] = {}
-        self._synthetic_code: int | None = None
 
     def values(self, name: str, positions: np.ndarray) -> list[Any]:
         """Python values of column ``name`` at ``positions`` (None for missing)."""
@@ -80,7 +72,7 @@ class FeatureEncoder:
         cached = self._columns.get(name)
         if cached is not None:
             return cached
-        column = self.index.frame[name]
+        column = self.frame[name]
         array = column.array
         if pd.api.types.is_datetime64_any_dtype(column):
             cached = ("datetime", column.to_numpy("datetime64[ms]"))
@@ -100,6 +92,39 @@ class FeatureEncoder:
     def _repetitive(column: pd.Series) -> bool:
         sample = column.iloc[:: max(1, len(column) // 10_000)]
         return sample.nunique(dropna=False) <= len(sample) // 4
+
+
+class FeatureEncoder:
+    """Turns row positions of an index into GeoJSON feature dicts.
+
+    Parameters
+    ----------
+    index : the layer index
+    fields : property names to output, in order (restricted fields already removed)
+    id_field : the property used as the feature ``id`` (the row position when the frame has no
+        such column); None: features carry no ``id``
+    field_types : catalogue type per field (``date`` values are written as ``YYYY-MM-DD``)
+    """
+
+    def __init__(
+        self,
+        index: LayerIndex,
+        fields: Sequence[str],
+        id_field: str | None,
+        field_types: Mapping[str, str],
+    ) -> None:
+        self.index = index
+        self.fields = [f for f in fields if f in index.frame.columns]
+        self.with_ids = id_field is not None
+        self.id_field = id_field if id_field in index.frame.columns else None
+        self.field_types = dict(field_types)
+        self._values = ColumnValues(index.frame, field_types)
+        self._geojson: list[orjson.Fragment | None] | None = None
+        self._synthetic_code: int | None = None
+
+    def values(self, name: str, positions: np.ndarray) -> list[Any]:
+        """Python values of column ``name`` at ``positions`` (None for missing)."""
+        return self._values.values(name, positions)
 
     def geometries(self, positions: np.ndarray) -> list[Any]:
         """GeoJSON geometry objects (dicts or fragments) at ``positions``."""
@@ -122,9 +147,15 @@ class FeatureEncoder:
         """GeoJSON features (dicts) of the rows at ``positions``."""
         positions = np.asarray(positions, dtype=np.int64)
         columns = [self.values(name, positions) for name in self.fields]
-        ids = self.values(self.id_field, positions) if self.id_field else positions.tolist()
         geometries = self.geometries(positions)
         names = self.fields
+        rows = zip(*columns, strict=True) if columns else ([()] * len(positions))
+        if not self.with_ids:
+            return [
+                {"type": "Feature", "geometry": geom, "properties": dict(zip(names, row, strict=True))}
+                for geom, row in zip(geometries, rows, strict=True)
+            ]
+        ids = self.values(self.id_field, positions) if self.id_field else positions.tolist()
         return [
             {
                 "type": "Feature",
@@ -132,12 +163,7 @@ class FeatureEncoder:
                 "geometry": geom,
                 "properties": dict(zip(names, row, strict=True)),
             }
-            for fid, geom, row in zip(
-                ids,
-                geometries,
-                zip(*columns, strict=True) if columns else ([()] * len(positions)),
-                strict=True,
-            )
+            for fid, geom, row in zip(ids, geometries, rows, strict=True)
         ]
 
     def has_synthetic(self, positions: np.ndarray | None = None) -> bool:
@@ -165,3 +191,58 @@ class FeatureEncoder:
             body = orjson.dumps(self.features(positions[start : start + CHUNK]))[1:-1]
             yield body if start == 0 else b"," + body
         yield b"]}\n"
+
+
+def feature_collection(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
+    """A small frame as a GeoJSON FeatureCollection dict, with the ``FeatureEncoder`` rules.
+
+    Parameters
+    ----------
+    frame : the features in EPSG:4326 (polygons come out oriented as RFC 7946 asks)
+    columns : the properties, in order; every one must be a column of ``frame``
+
+    Returns
+    -------
+    dict with ``type`` and ``features`` (no feature ``id``); dates and date-times as
+    ``YYYY-MM-DD``, missing values as null. Non-point geometries are ``orjson.Fragment`` text,
+    to be written with ``orjson.dumps``.
+
+    Examples
+    --------
+    >>> feature_collection(countries, ["iso3", "name"])["features"][0]["properties"]  # doctest: +SKIP
+    {'iso3': 'AGO', 'name': 'Angola'}
+    """
+    _check_columns(frame, columns)
+    encoder = FeatureEncoder(LayerIndex(frame, None), columns, None, _date_types(frame, columns))
+    return {"type": "FeatureCollection", "features": encoder.features(np.arange(len(frame)))}
+
+
+def records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts of plain JSON values, with the ``FeatureEncoder`` value rules.
+
+    ``columns`` defaults to every column; dates and date-times come out as ``YYYY-MM-DD``,
+    missing values as None.
+
+    Examples
+    --------
+    >>> records(pd.DataFrame({"n": [1, None], "day": pd.to_datetime(["2024-03-05", None])}))
+    [{'n': 1.0, 'day': '2024-03-05'}, {'n': None, 'day': None}]
+    """
+    names = list(frame.columns if columns is None else columns)
+    _check_columns(frame, names)
+    reader = ColumnValues(frame, _date_types(frame, names))
+    positions = np.arange(len(frame), dtype=np.int64)
+    values = [reader.values(name, positions) for name in names]
+    if not names:
+        return [{} for _ in range(len(frame))]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _date_types(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
+    return {name: "date" for name in columns if pd.api.types.is_datetime64_any_dtype(frame[name])}
+
+
+def _check_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [name for name in columns if name not in frame.columns]
+    if missing:
+        raise KeyError(f"columns={missing!r}: not columns of the frame ({list(frame.columns)})")

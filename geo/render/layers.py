@@ -14,9 +14,10 @@ import pandas as pd
 import shapely
 from matplotlib.patheffects import withStroke
 
+from geo.analytics.prepared import EventArrays, select_events
 from geo.events import SYNTHETIC
 from geo.i18n import number, text
-from geo.query import Query, query_mask
+from geo.query import Query
 from geo.render.canvas import Canvas, LegendBlock, LegendEntry
 from geo.render.classes import classify
 from geo.render.style import MapLayer, Style
@@ -113,22 +114,19 @@ def draw_polygons(canvas: Canvas, frame: gpd.GeoDataFrame, layer: MapLayer) -> N
     canvas.attribute(layer.attribution)
 
 
-def select_events(events: gpd.GeoDataFrame, query: Query, canvas: Canvas) -> pd.DataFrame:
-    """Events matching the period and filters in the map window: lon, lat, precision, synthetic."""
-    mask = query_mask(events, Query(None, query.period, query.filters), "event_date")
-    coords = shapely.get_coordinates(events.geometry.values[mask])
-    lon, lat = coords[:, 0], coords[:, 1]
-    inside = canvas.in_window(lon, lat)
-    chosen = np.flatnonzero(mask)[inside]
+def events_in_window(arrays: EventArrays, query: Query, canvas: Canvas) -> pd.DataFrame:
+    """Events matching the period and filters in the map window: lon, lat, precision, synthetic.
+
+    The selection of ``geo.analytics.prepared.select_events``; rows in the layer's order.
+    """
+    chosen = np.flatnonzero(select_events(arrays, query, query.period, bbox=canvas.window))
+    chosen = chosen[np.argsort(arrays.order[chosen], kind="stable")]
     return pd.DataFrame(
         {
-            "lon": lon[inside],
-            "lat": lat[inside],
-            "precision": events["precision"].to_numpy()[chosen],
-            "synthetic": events["source_dataset"]
-            .eq(SYNTHETIC)
-            .fillna(False)
-            .to_numpy(bool)[chosen],
+            "lon": arrays.lon[chosen],
+            "lat": arrays.lat[chosen],
+            "precision": arrays.precision[chosen],
+            "synthetic": arrays.synthetic[chosen],
         }
     )
 

@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from geo.analytics.prepared import prepared_events
 from geo.boundaries.countries import SIMPLIFIED_VARIANTS, load_countries
 from geo.cache import LRUCache
 from geo.config import Settings
@@ -184,7 +185,7 @@ def _draw_map(
         "country-summary",
         "province-summary",
     }:
-        selected = layers.select_events(store.read("conflict-events"), spec.query, canvas)
+        selected = layers.events_in_window(prepared_events(store), spec.query, canvas)
         canvas.synthetic = canvas.synthetic or bool(selected["synthetic"].any())
         if "conflict-events" in wanted:
             summary = bool(wanted & {"country-summary", "province-summary"})
