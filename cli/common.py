@@ -8,8 +8,8 @@ import click
 
 from geo.config import Settings
 from geo.errors import CoopmapError
-from geo.ingest.defaults import ensure_defaults
-from geo.storage.store import ParquetStore, Store
+from geo.ingest.defaults import open_workspace
+from geo.storage.store import Store
 
 
 class Group(click.Group):
@@ -28,6 +28,4 @@ click.ClickException.exit_code = 2
 def open_store(settings: Settings | None = None) -> tuple[Settings, Store]:
     """The workspace's store, with the default layers built on first use."""
     settings = settings or Settings()
-    store = ParquetStore(settings.home)
-    ensure_defaults(store, settings)
-    return settings, store
+    return settings, open_workspace(settings)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import orjson
 
+from geo.config import Settings
 from geo.errors import InvalidParameter
 from geo.storage.io import create_bytes_once, write_bytes_atomic
 from geo.types import ROLES, Role
@@ -169,3 +170,8 @@ class FileTokenStore(TokenStore):
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+
+def token_store(settings: Settings) -> TokenStore:
+    """The token store of the workspace ``settings`` names: the one way the app and the CLI open
+    it (files under ``settings.home`` today)."""
+    return FileTokenStore(settings.home)

@@ -9,19 +9,27 @@ from typing import Any
 from flask import Flask
 
 from geo.config import Settings, default_data_dir, default_home
-from geo.ingest.defaults import ensure_defaults
-from geo.storage.store import ParquetStore
+from geo.ingest.defaults import open_workspace
+from geo.storage.store import Store
+from layers.tokens import TokenStore, token_store
 from webmap.errors import register_error_handlers
 from webmap.security import init_access_control
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    store: Store | None = None,
+    tokens: TokenStore | None = None,
+) -> Flask:
     """Build the coopmap app.
 
     Parameters
     ----------
     config : Flask config overrides; ``COOPMAP_HOME`` and ``COOPMAP_DATA`` choose the workspace
         and the reference data (default: the environment, then ``./var/coopmap`` and ``<repo>/data``).
+    store : the layer store to serve (default: the workspace's, its default layers built on first
+        start, ``geo.ingest.defaults.open_workspace``)
+    tokens : where API tokens and the session secret live (default: the workspace's files)
     """
     app = Flask(__name__)
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=1 << 20)
@@ -31,10 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         home=Path(app.config.get("COOPMAP_HOME") or default_home()),
         data_dir=Path(app.config.get("COOPMAP_DATA") or default_data_dir()),
     )
-    store = ParquetStore(settings.home)
-    ensure_defaults(store, settings)
     app.extensions["coopmap.settings"] = settings
-    app.extensions["coopmap.store"] = store
+    app.extensions["coopmap.store"] = store if store is not None else open_workspace(settings)
+    app.extensions["coopmap.tokens"] = tokens if tokens is not None else token_store(settings)
     register_error_handlers(app)
     init_access_control(app)
     _register_blueprints(app)

@@ -27,7 +27,7 @@ from flask import (
 )
 
 from geo.types import Role
-from layers.tokens import FileTokenStore, TokenRecord, TokenStore
+from layers.tokens import TokenRecord, TokenStore
 from webmap.errors import WebError
 from webmap.options import SecurityOptions
 
@@ -51,11 +51,8 @@ class Identity:
 
 def init_auth(app: Flask, options: SecurityOptions) -> None:
     """Configure the session cookie and secret, the token store and the identity check."""
-    store = app.extensions.get("coopmap.tokens")
-    if store is None:
-        store = app.extensions["coopmap.tokens"] = FileTokenStore(app.extensions["coopmap.settings"].home)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = store.session_secret()
+        app.config["SECRET_KEY"] = tokens_of(app).session_secret()
     app.config.update(
         SESSION_COOKIE_NAME="coopmap_session",
         SESSION_COOKIE_HTTPONLY=True,
@@ -66,8 +63,13 @@ def init_auth(app: Flask, options: SecurityOptions) -> None:
     app.before_request(_reject_invalid_token)
 
 
+def tokens_of(app: Flask) -> TokenStore:
+    """The app's token store (``create_app(tokens=...)``)."""
+    return app.extensions["coopmap.tokens"]
+
+
 def tokens() -> TokenStore:
-    return current_app.extensions["coopmap.tokens"]
+    return tokens_of(current_app)
 
 
 def identify() -> Identity:

@@ -14,7 +14,7 @@ from geo.boundaries.countries import load_countries
 from geo.config import Settings
 from geo.ingest.demo import build_demo_events
 from geo.registries.defaults import build_envr, build_project_countries, build_projects
-from geo.storage.store import Store
+from geo.storage.store import Store, store_from_settings
 
 Builder = Callable[[Settings], tuple[gpd.GeoDataFrame, list[str]]]
 
@@ -43,3 +43,10 @@ def ensure_defaults(store: Store, settings: Settings) -> list[str]:
             store.write(layer_id, frame, sources)
             built.append(layer_id)
     return built
+
+
+def open_workspace(settings: Settings) -> Store:
+    """The workspace's store, with the default layers built where missing (first start)."""
+    store = store_from_settings(settings)
+    ensure_defaults(store, settings)
+    return store

@@ -20,6 +20,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from geo.config import Settings
 from geo.errors import LayerNotFound
 from geo.storage.io import geoparquet_writer, write_bytes_atomic, write_parquet_atomic
 
@@ -216,3 +217,9 @@ def version_of(layers: Mapping[str, LayerRecord]) -> str:
     for layer_id in sorted(layers):
         h.update(f"{layer_id}:{layers[layer_id].digest};".encode())
     return h.hexdigest()
+
+
+def store_from_settings(settings: Settings) -> Store:
+    """The store of the workspace ``settings`` names: the one way the app, the CLI and the tests
+    open it (the embedded GeoParquet store under ``settings.home``)."""
+    return ParquetStore(settings.home)
