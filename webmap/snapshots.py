@@ -14,8 +14,7 @@ from geo.render.cache import snapshot
 from geo.render.snapshot import check_snapshot, snapshot_title
 from geo.render.spec import SnapshotSpec, parse_snapshot
 from geo.render.views import View
-from layers import CATALOGUE
-from webmap.context import settings, store
+from webmap.context import catalogue, settings, store
 
 bp = Blueprint("snapshots", __name__)
 
@@ -54,7 +53,7 @@ _WORDS = {
 
 
 def _spec() -> tuple[SnapshotSpec, View]:
-    spec = parse_snapshot(request.args.to_dict(flat=True))
+    spec = parse_snapshot(request.args.to_dict(flat=True), catalogue().map_layers())
     return spec, check_snapshot(store(), spec)
 
 
@@ -66,7 +65,7 @@ def image(fmt: str) -> Response:
     if key in request.if_none_match:
         response = Response(status=304)
     else:
-        shot = snapshot(store(), settings(), spec, fmt, CATALOGUE.map_layers())
+        shot = snapshot(store(), settings(), spec, fmt, catalogue().map_layers())
         response = Response(shot.content, mimetype=MIMETYPES[fmt])
         response.headers["X-Snapshot-Cache"] = "hit" if shot.from_cache else "miss"
         response.headers["Content-Disposition"] = (

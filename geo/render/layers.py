@@ -18,7 +18,7 @@ from geo.events import SYNTHETIC
 from geo.query import Query, query_mask
 from geo.render.canvas import Canvas, LegendBlock, LegendEntry
 from geo.render.classes import classify
-from geo.render.labels import number, text
+from geo.render.labels import TEXTS, number, text
 from geo.render.style import MapLayer, Style
 
 POINT_LIMIT = 2500
@@ -26,6 +26,13 @@ POINT_LIMIT = 2500
 CELL_POINTS = 13.0
 """Target grid cell size in points (rounded to a nice distance)."""
 HALO = [withStroke(linewidth=2.2, foreground="white", alpha=0.85)]
+
+
+def layer_name(lang: str, layer: MapLayer) -> str:
+    """The legend label of ``layer``: the snapshot's own words for it, else its title."""
+    if layer.id in TEXTS[lang]:
+        return text(lang, layer.id)
+    return layer.titles.get(lang, layer.id)
 
 
 def draw_base(canvas: Canvas, countries: gpd.GeoDataFrame, layer: MapLayer) -> None:
@@ -102,7 +109,7 @@ def draw_polygons(canvas: Canvas, frame: gpd.GeoDataFrame, layer: MapLayer) -> N
             "",
             [
                 LegendEntry(
-                    text(canvas.lang, layer.id),
+                    layer_name(canvas.lang, layer),
                     fill=style.fill_color,
                     edge=style.color,
                     alpha=max(style.fill_opacity, 0.0),
@@ -317,7 +324,7 @@ def draw_sites(
             "",
             [
                 LegendEntry(
-                    text(canvas.lang, layer.id),
+                    layer_name(canvas.lang, layer),
                     fill=style.fill_color,
                     edge=style.color,
                     marker=marker,
