@@ -102,7 +102,7 @@ def main() -> None:
         )
 
         fresh = ParquetStore(settings.home)  # events not yet read from disk
-        spec = parse_snapshot(PARAMS)
+        spec = parse_snapshot(PARAMS, LAYERS)
         start = time.perf_counter()
         fresh.read("conflict-events")
         read = time.perf_counter() - start
@@ -113,7 +113,7 @@ def main() -> None:
 
         colds = []
         for i in range(3):  # new parameters each time: cache misses, events already in memory
-            other = parse_snapshot({**PARAMS, "title": f"Africa {i}"})
+            other = parse_snapshot({**PARAMS, "title": f"Africa {i}"}, LAYERS)
             start = time.perf_counter()
             shot = snapshot(fresh, settings, other, "png", LAYERS)
             colds.append(time.perf_counter() - start)

@@ -78,7 +78,8 @@ def snapshot(
             raise InvalidParameter("filter", item, "expected FIELD=VALUE, e.g. event_type=Battles")
         args[name.strip()] = value
     settings, store = open_store()
-    shot = cached_snapshot(store, settings, parse_snapshot(args), fmt, CATALOGUE.map_layers())
+    map_layers = CATALOGUE.map_layers()
+    shot = cached_snapshot(store, settings, parse_snapshot(args, map_layers), fmt, map_layers)
     write_bytes_atomic(output, shot.content)
     source = "cache" if shot.from_cache else "rendered"
     click.echo(

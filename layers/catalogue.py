@@ -49,6 +49,16 @@ class Layer:
     time_field: str | None = None
     generalise_geometry: bool = False
     """Public role sees the province/country representative point instead of the exact point."""
+    draw_order: int | None = None
+    """Place in a snapshot, bottom to top; ``None``: snapshots do not draw the layer."""
+    snapshot_default: bool = False
+    """Drawn by a snapshot that names no layers."""
+    on_map: bool = True
+    """In the interactive map's layer control (and its ``layers=`` parameter)."""
+    map_default: bool = False
+    """Switched on when the page's URL names no layers."""
+    requires: tuple[str, ...] | None = None
+    """Stored layers a snapshot needs to draw this one; ``None``: its own stored data, if any."""
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -84,16 +94,32 @@ class Catalogue:
         return [layer.id for layer in self.layers]
 
     def map_layers(self) -> dict[str, MapLayer]:
-        """The layers as the renderer takes them (style, attribution, features), by id."""
-        return {
-            layer.id: MapLayer(
-                layer.id, layer.style, layer.attribution, layer.source.frame, layer.generalise_geometry
-            )
-            for layer in self.layers
-        }
+        """The layers as the renderer takes them (look, credit, features, place), by id."""
+        return {layer.id: _map_layer(layer) for layer in self.layers}
+
+
+def _map_layer(layer: Layer) -> MapLayer:
+    requires = layer.requires
+    if requires is None:
+        requires = (layer.source.layer_id,) if isinstance(layer.source, StoredSource) else ()
+    return MapLayer(
+        layer.id,
+        layer.style,
+        layer.attribution,
+        layer.source.frame,
+        layer.generalise_geometry,
+        id_field=layer.id_field,
+        titles={"en": layer.title, "fr": layer.title_fr},
+        order=layer.draw_order,
+        snapshot_default=layer.snapshot_default,
+        requires=requires,
+    )
 
 
 LAYERS = (
+    # Snapshot drawing order, bottom to top: countries (the base, always drawn) 10, project
+    # footprints 20, country summary 30, province summary 40, province outlines 50 (over the
+    # fills), events 60, project sites 70, schools 80.
     Layer(
         id="countries",
         title="Countries",
@@ -106,6 +132,8 @@ LAYERS = (
         style=Style(kind="polygon", color="#7a7a7a", fill_color="#f2efe9", fill_opacity=1.0, weight=0.6),
         attribution=NATURAL_EARTH,
         licence="Public domain",
+        draw_order=10,
+        on_map=False,
     ),
     Layer(
         id="provinces",
@@ -119,6 +147,8 @@ LAYERS = (
         style=Style(kind="polygon", color="#9a8f80", fill_color="#ffffff", fill_opacity=0.0, weight=0.5),
         attribution="As stated by the imported file's publisher",
         licence="As stated by the imported file's publisher",
+        draw_order=50,
+        map_default=True,
     ),
     Layer(
         id="envr",
@@ -129,9 +159,14 @@ LAYERS = (
         id_field="acronym",
         fields=ENVR_FIELDS,
         source=ExposedSource("envr", "data/reference/envr.csv (curated from public sources)"),
-        style=Style(kind="point", color="#1f4e9c", fill_color="#3a78d8", radius=7, icon="graduation-cap"),
+        style=Style(
+            kind="point", color="#1f4e9c", fill_color="#3a78d8", radius=7, icon="graduation-cap", marker="^"
+        ),
         attribution="coopmap ENVR registry, compiled from public French government and press sources",
         licence="CC BY 4.0 (facts from cited public sources)",
+        draw_order=80,
+        snapshot_default=True,
+        map_default=True,
     ),
     Layer(
         id="projects",
@@ -143,11 +178,14 @@ LAYERS = (
         fields=PROJECT_FIELDS,
         source=ExposedSource("projects",
                              "data/reference/projects.csv (curated from the seed documents)"),
-        style=Style(kind="point", color="#b3400a", fill_color="#f07c2a", radius=7, icon="flag"),
+        style=Style(kind="point", color="#b3400a", fill_color="#f07c2a", radius=7, icon="flag", marker="D"),
         attribution="coopmap project registry, compiled from public agency pages",
         licence="CC BY 4.0 (facts from cited public sources)",
         time_field="start",
         generalise_geometry=True,
+        draw_order=70,
+        snapshot_default=True,
+        map_default=True,
     ),
     Layer(
         id="project-countries",
@@ -162,6 +200,8 @@ LAYERS = (
         attribution="coopmap project registry; Natural Earth",
         licence="CC BY 4.0",
         time_field="start",
+        draw_order=20,
+        map_default=True,
     ),
     Layer(
         id="conflict-events",
@@ -176,6 +216,9 @@ LAYERS = (
         attribution=CONFLICT_ATTRIBUTION,
         licence="ACLED terms of use / CC BY 4.0 (UCDP)",
         time_field="event_date",
+        draw_order=60,
+        snapshot_default=True,
+        map_default=True,
     ),
     Layer(
         id="country-summary",
@@ -189,6 +232,10 @@ LAYERS = (
         style=Style(kind="choropleth", color="#555555", colormap="YlOrRd"),
         attribution=f"{CONFLICT_ATTRIBUTION}; {NATURAL_EARTH}",
         licence="As the underlying layers",
+        draw_order=30,
+        snapshot_default=True,
+        map_default=True,
+        requires=("conflict-events",),
     ),
     Layer(
         id="province-summary",
@@ -202,6 +249,8 @@ LAYERS = (
         style=Style(kind="choropleth", color="#555555", colormap="YlOrRd"),
         attribution=CONFLICT_ATTRIBUTION,
         licence="As the underlying layers",
+        draw_order=40,
+        on_map=False,
     ),
 )
 

@@ -40,8 +40,9 @@ def _snapshot_legend(app, store, monkeypatch, params: dict[str, str]) -> list[tu
         return draw_legend(ax, legend, *args)
 
     monkeypatch.setattr(furniture, "draw_legend", spy)
-    spec = parse_snapshot({**params, "width": "400", "height": "300"})
-    render_snapshot(store, app.extensions["coopmap.settings"], spec, "svg", CATALOGUE.map_layers())
+    layers = CATALOGUE.map_layers()
+    spec = parse_snapshot({**params, "width": "400", "height": "300"}, layers)
+    render_snapshot(store, app.extensions["coopmap.settings"], spec, "svg", layers)
     choropleth = blocks[0]  # drawn first: the country-summary layer
     return [(entry.label, entry.fill) for entry in choropleth.entries]
 

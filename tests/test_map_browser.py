@@ -114,6 +114,28 @@ def test_data_text_is_shown_as_text_never_run(live):
         assert log.offhost == []
 
 
+def test_a_catalogue_layer_without_a_renderer_of_its_own_is_read_from_the_api(home, monkeypatch):
+    from tests.test_layer_registration import register_areas
+
+    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
+    populate(app.extensions["coopmap.store"])
+    register_areas(app, monkeypatch)
+    with serve(app) as base, browser_page() as (page, log):
+        page.goto(base + "/map/COD")
+        _settle(page)
+        assert page.get_by_label("Training areas").is_checked()
+        areas = page.locator(".leaflet-cm-footprints-pane path[fill='#1b9e77']")
+        assert areas.count() == 1
+        areas.first.dispatch_event("click")
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        text = popup.inner_text()
+        assert "Kivu range" in text and "kind" in text
+        page.get_by_label("Training areas").uncheck()
+        assert areas.count() == 0
+        assert log.offhost == [] and log.console_errors == [] and log.failed == []
+
+
 def test_density_overlay_is_an_image_from_the_service(live):
     base, headers = live
     with browser_page(headers=headers) as (page, log):

@@ -98,11 +98,11 @@ def test_pdf_has_one_page(client, store):
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
 def test_renders_are_byte_identical(app, store, fmt):
+    layers = CATALOGUE.map_layers()
     spec = parse_snapshot(
-        {"view": "great-lakes", "width": "400", "height": "300", "metric": "fatalities"}
+        {"view": "great-lakes", "width": "400", "height": "300", "metric": "fatalities"}, layers
     )
     settings = app.extensions["coopmap.settings"]
-    layers = CATALOGUE.map_layers()
     assert render_snapshot(store, settings, spec, fmt, layers) == render_snapshot(
         store, settings, spec, fmt, layers
     )

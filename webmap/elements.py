@@ -112,6 +112,13 @@ class Provinces(_Call):
     function = "provinces"
 
 
+class CatalogueLayers(_Call):
+    """The catalogue's layers on the map: those without a renderer of their own are read from the
+    OGC API for the view (added before ``Controls``, whose first refresh fetches them)."""
+
+    function = "catalogueLayers"
+
+
 class Controls(_Call):
     """Period slider, event type, metric, language, snapshot link and the demo-data notice."""
 

@@ -6,16 +6,19 @@ scripts from ``/map-data`` (see ``webmap.mapdata``), so the HTML size does not g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import folium
 from flask import url_for
 
 from geo.render.cartography import METRICS, OVERVIEW_BBOX, STATUS_COLORS
-from geo.render.spec import DRAWABLE
+from geo.render.style import drawing_order
 from geo.types import BBox
+from layers import Catalogue
 from webmap import elements as el
+from webmap.context import catalogue
+from webmap.features import limits
 
 SEA = "#c6dbe9"
 LAND = "#f4f1ea"
@@ -25,8 +28,11 @@ BORDER = "#a39e93"
 DETAIL_ZOOM = 5
 SNAPSHOT_URL = "/snapshot.png"
 """The snapshot service (same parameter names as the page URL)."""
-SNAPSHOT_LAYERS = DRAWABLE
-"""Layers the snapshot draws; the map's own (exposure rings, density) stay out of the link."""
+MAP_OVERLAYS = ("exposure", "density")
+"""The map's own overlays (exposure rings, conflict density): no catalogue layer, no snapshot."""
+ITEMS_LIMIT = 2000
+"""Features a catalogue layer without a renderer of its own fetches per view from the OGC API
+(at most the API's own maximum)."""
 PROVINCE_METRICS = ("events", "fatalities", "change_pct")
 """Metrics of the province choropleth (province populations are unknown: no rate)."""
 PANEL_WIDTH = 270
@@ -49,6 +55,34 @@ class MapRequest:
     synthetic: bool
     exact_sites: bool
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def known_layers(layers: Catalogue) -> list[str]:
+    """Ids the page's ``layers=`` accepts: the catalogue's layers on the map, and the overlays."""
+    return [layer.id for layer in layers if layer.on_map] + list(MAP_OVERLAYS)
+
+
+def snapshot_layers(layers: Catalogue) -> list[str]:
+    """Ids a snapshot draws, bottom to top (the map's overlays stay out of the snapshot link)."""
+    return [layer.id for layer in drawing_order(layers.map_layers().values())]
+
+
+def layer_options(layers: Catalogue, lang: str) -> list[dict[str, Any]]:
+    """The catalogue's layers on the map as the page's scripts take them: id, title, kind, look,
+    whether on by default, and the OGC API items URL a layer without a renderer of its own reads."""
+    return [
+        {
+            "id": layer.id,
+            "title": layer.title_fr if lang == "fr" else layer.title,
+            "kind": layer.style.kind,
+            "style": asdict(layer.style),
+            "visible": layer.map_default,
+            "id_field": layer.id_field,
+            "items_url": url_for("features.items", collection_id=layer.id),
+        }
+        for layer in layers
+        if layer.on_map
+    ]
 
 
 def assets() -> dict[str, str]:
@@ -147,11 +181,18 @@ def _controls(
             "event_types": req.event_types,
             "metrics": [[m, t[f"metric_{m}"]] for m in metrics] if metrics else None,
             "snapshot_url": SNAPSHOT_URL,
-            "snapshot_layers": list(SNAPSHOT_LAYERS),
+            "snapshot_layers": snapshot_layers(catalogue()),
             "snapshot_extra": extra,
             "home_url": url_for("pages.index") if home else None,
             "notice": t["synthetic_notice"] if req.synthetic else None,
         },
+    )
+
+
+def _catalogue_layers(req: MapRequest, urls: dict[str, str]) -> el.CatalogueLayers:
+    """The caller's catalogue layers; the page draws those no renderer of its own draws."""
+    return el.CatalogueLayers(
+        urls, {"layers": layer_options(catalogue(), req.lang), "limit": min(ITEMS_LIMIT, limits()[1])}
     )
 
 
@@ -185,6 +226,7 @@ def overview_map(req: MapRequest, tiles: str | None) -> folium.Map:
     fmap.add_child(
         el.Density(urls, {"url": url_for("mapdata.density"), "title": t["density_layer"]})
     )
+    fmap.add_child(_catalogue_layers(req, urls))
     fmap.add_child(_controls(req, urls, t["overview_title"], METRICS, {}, home=False))
     return fmap
 
@@ -224,6 +266,7 @@ def country_map(req: MapRequest, iso3: str, name: str, bbox: BBox, tiles: str | 
             {"url": url_for("mapdata.events"), "title": t["events_layer"], "extra": {"iso3": iso3}},
         )
     )
+    fmap.add_child(_catalogue_layers(req, urls))
     fmap.add_child(_controls(req, urls, title, PROVINCE_METRICS, {"iso3": iso3}, home=True))
     fmap.add_child(
         el.Chart(urls, {"url": url_for("mapdata.chart", iso3=iso3), "img_id": "cm-chart"})

@@ -15,23 +15,13 @@ from geo.render.mapview import page_facts
 from layers import CATALOGUE
 from layers.access import sees_exact_geometry
 from webmap.auth import current_role
-from webmap.context import settings, store
-from webmap.mapbuild import MapRequest, country_map, overview_map
+from webmap.context import catalogue, settings, store
+from webmap.mapbuild import MapRequest, country_map, known_layers, overview_map
 from webmap.mapdata import country_or_404
 from webmap.security import add_nonce
 
 bp = Blueprint("pages", __name__)
 
-KNOWN_LAYERS = (
-    "country-summary",
-    "projects",
-    "envr",
-    "project-countries",
-    "conflict-events",
-    "exposure",
-    "provinces",
-    "density",
-)
 DEFAULT_MONTHS = 12
 """The default period: the last twelve months of data."""
 
@@ -57,13 +47,12 @@ def _map_request() -> MapRequest:
     layers = None
     if "layers" in args:
         layers = [name for name in args["layers"].split(",") if name]
-        unknown = sorted(set(layers) - set(KNOWN_LAYERS))
+        known = known_layers(catalogue())
+        unknown = sorted(set(layers) - set(known))
         if unknown:
             from geo.errors import InvalidParameter
 
-            raise InvalidParameter(
-                "layers", args["layers"], f"unknown layer {unknown[0]!r}; use {list(KNOWN_LAYERS)}"
-            )
+            raise InvalidParameter("layers", args["layers"], f"unknown layer {unknown[0]!r}; use {known}")
     bbox = parse_bbox(args["bbox"]) if args.get("bbox") else None
     return MapRequest(
         lang, strings(lang), params, bbox, layers, months, types, synthetic, exact_sites()

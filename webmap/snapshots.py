@@ -15,8 +15,7 @@ from geo.render.cache import snapshot
 from geo.render.snapshot import check_snapshot, snapshot_title
 from geo.render.spec import SnapshotSpec, parse_snapshot
 from geo.render.views import View
-from layers import CATALOGUE
-from webmap.context import settings, store
+from webmap.context import catalogue, settings, store
 from webmap.http import not_modified, stamp
 
 bp = Blueprint("snapshots", __name__)
@@ -40,7 +39,7 @@ dt{font-weight:bold;margin-top:.8rem}</style></head><body>
 </body></html>"""
 
 def _spec() -> tuple[SnapshotSpec, View]:
-    spec = parse_snapshot(request.args.to_dict(flat=True))
+    spec = parse_snapshot(request.args.to_dict(flat=True), catalogue().map_layers())
     return spec, check_snapshot(store(), spec)
 
 
@@ -52,7 +51,7 @@ def image(fmt: str) -> Response:
     cached = not_modified(key, None, weak=False, max_age=MAX_AGE)
     if cached is not None:
         return cached
-    shot = snapshot(store(), settings(), spec, fmt, CATALOGUE.map_layers())
+    shot = snapshot(store(), settings(), spec, fmt, catalogue().map_layers())
     response = Response(shot.content, mimetype=MIMETYPES[fmt])
     response.headers["X-Snapshot-Cache"] = "hit" if shot.from_cache else "miss"
     response.headers["Content-Disposition"] = f'inline; filename="coopmap-snapshot-{key[:12]}.{fmt}"'

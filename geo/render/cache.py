@@ -56,7 +56,7 @@ def snapshot(
 
     Examples
     --------
-    >>> shot = snapshot(store, settings, parse_snapshot({"view": "sahel"}), "png", layers)  # doctest: +SKIP
+    >>> shot = snapshot(store, settings, parse_snapshot({"view": "sahel"}, layers), "png", layers)  # doctest: +SKIP
     >>> shot.from_cache  # doctest: +SKIP
     False
     """

@@ -16,7 +16,7 @@ from matplotlib.patheffects import withStroke
 
 from geo.analytics.prepared import EventArrays, select_events
 from geo.events import SYNTHETIC
-from geo.i18n import number, text
+from geo.i18n import TEXTS, number, text
 from geo.query import Query
 from geo.render.canvas import Canvas, LegendBlock, LegendEntry
 from geo.render.classes import classify
@@ -27,6 +27,14 @@ POINT_LIMIT = 2500
 CELL_POINTS = 13.0
 """Target grid cell size in points (rounded to a nice distance)."""
 HALO = [withStroke(linewidth=2.2, foreground="white", alpha=0.85)]
+
+
+def layer_name(lang: str, layer: MapLayer) -> str:
+    """The legend label of ``layer``: the snapshot's own words for it, else its title."""
+    key = f"snapshot_legend_{layer.id}"
+    if key in TEXTS:
+        return text(lang, key)
+    return layer.titles.get(lang, layer.id)
 
 
 def draw_base(canvas: Canvas, countries: gpd.GeoDataFrame, layer: MapLayer) -> None:
@@ -103,7 +111,7 @@ def draw_polygons(canvas: Canvas, frame: gpd.GeoDataFrame, layer: MapLayer) -> N
             "",
             [
                 LegendEntry(
-                    text(canvas.lang, f"snapshot_legend_{layer.id}"),
+                    layer_name(canvas.lang, layer),
                     fill=style.fill_color,
                     edge=style.color,
                     alpha=max(style.fill_opacity, 0.0),
@@ -315,7 +323,7 @@ def draw_sites(
             "",
             [
                 LegendEntry(
-                    text(canvas.lang, f"snapshot_legend_{layer.id}"),
+                    layer_name(canvas.lang, layer),
                     fill=style.fill_color,
                     edge=style.color,
                     marker=marker,

@@ -27,7 +27,7 @@ from geo.i18n import text
 from geo.render import furniture, layers, placenames
 from geo.render.canvas import Canvas
 from geo.render.spec import SnapshotSpec
-from geo.render.style import MapLayer
+from geo.render.style import MapLayer, drawing_order
 from geo.render.views import View, bbox_view, country_view, lonlat_window, map_extent, named_view
 from geo.storage.store import Store
 
@@ -50,7 +50,10 @@ METADATA = {
 OCEAN = "#dce8f0"
 MAX_SIMPLIFY_PIXELS = 1.5
 """A simplified outline file is used when its tolerance is at most this many pixels."""
-SITE_MARKERS = {"projects": "D", "envr": "^"}
+BASE = "countries"
+"""The stored layer under every snapshot: the land, the borders and the views' countries."""
+BASE_KEY = "iso3"
+"""A choropleth whose features are keyed by this field (countries) is drawn on the base outlines."""
 
 _LOCK = threading.Lock()
 BASE_CACHE_SIZE = 16
@@ -156,49 +159,22 @@ def _draw_map(
     spec: SnapshotSpec,
     catalogue: Mapping[str, MapLayer],
 ) -> None:
-    base_layer = catalogue["countries"]
+    """The base countries, then each layer of ``spec`` in drawing order by its style's kind."""
+    base_layer = catalogue[BASE]
     base, borders = _base_countries(settings, store, canvas, spec.dpi)
+    ordered = [layer for layer in drawing_order(catalogue.values()) if layer.id != BASE]
+    present = [layer for layer in ordered if all(store.has(name) for name in layer.requires)]
     wanted = set(spec.layers)
-    choropleth = "country-summary" in wanted and store.has("conflict-events")
-    if not choropleth:
+    summaries = any(layer.style.kind == "choropleth" for layer in ordered if layer.id in wanted)
+    if not any(_on_base(layer) and layer.id in wanted for layer in present):
         layers.draw_base(canvas, base, base_layer)
-    provinces = canvas.project_frame(store.read("provinces")) if store.has("provinces") else None
-    if "project-countries" in wanted and store.has("project-countries"):
-        frame = catalogue["project-countries"].frame(store, {})
-        layers.draw_polygons(
-            canvas, canvas.project_frame(frame), catalogue["project-countries"]
-        )
-    if choropleth:
-        layer = catalogue["country-summary"]
-        summary = layer.frame(store, spec.summary_params())
-        values = (
-            base["iso3"].map(summary.set_index("iso3")[spec.metric].astype("Float64")).astype(float)
-        )
-        layers.draw_choropleth(canvas, base, values.to_numpy(), spec.metric, layer)
-    if "province-summary" in wanted:
-        _draw_province_summary(canvas, store, spec, catalogue["province-summary"])
-    if "provinces" in wanted and provinces is not None:
-        layers.draw_polygons(canvas, provinces, catalogue["provinces"])
     layers.draw_borders(canvas, base, borders, base_layer)
-    if store.has("conflict-events") and wanted & {
-        "conflict-events",
-        "country-summary",
-        "province-summary",
-    }:
-        selected = layers.events_in_window(prepared_events(store), spec.query, canvas)
-        canvas.synthetic = canvas.synthetic or bool(selected["synthetic"].any())
-        if "conflict-events" in wanted:
-            summary = bool(wanted & {"country-summary", "province-summary"})
-            layers.draw_events(canvas, selected, catalogue["conflict-events"], summary)
-    for layer_id, marker in SITE_MARKERS.items():
-        if layer_id in wanted and store.has(layer_id):
-            layers.draw_sites(
-                canvas,
-                catalogue[layer_id].frame(store, {}),
-                catalogue[layer_id],
-                marker,
-                base,
-            )
+    provinces = canvas.project_frame(store.read("provinces")) if store.has("provinces") else None
+    for layer in present:
+        if layer.style.kind == "cluster" and (layer.id in wanted or summaries):
+            _draw_events(canvas, store, spec, layer, layer.id in wanted, summaries)
+        elif layer.style.kind != "cluster" and layer.id in wanted:
+            _DRAWERS[layer.style.kind](canvas, store, spec, layer, base)
     placenames.draw_labels(canvas, base, provinces)
     furniture.draw_scale_bar(canvas)
     furniture.draw_north_arrow(canvas)
@@ -206,23 +182,55 @@ def _draw_map(
         furniture.draw_synthetic_banner(canvas)
 
 
-def _draw_province_summary(
-    canvas: Canvas, store: Store, spec: SnapshotSpec, layer: MapLayer
+def _on_base(layer: MapLayer) -> bool:
+    """A choropleth of countries: drawn on the base outlines, it hides the plain land fill."""
+    return layer.style.kind == "choropleth" and layer.id_field == BASE_KEY
+
+
+def _draw_choropleth(
+    canvas: Canvas, store: Store, spec: SnapshotSpec, layer: MapLayer, base: gpd.GeoDataFrame
 ) -> None:
+    """``spec.metric`` of ``layer`` in classes: on the base outlines for countries, else on the
+    layer's own (clipped, projected) polygons."""
     try:
         frame = layer.frame(store, spec.summary_params())
     except NotImplementedError:
-        raise InvalidParameter(
-            "layers", "province-summary", "province summaries are not available yet"
-        ) from None
-    polygons = canvas.project_frame(frame)
-    layers.draw_choropleth(
-        canvas,
-        polygons,
-        polygons[spec.metric].astype("Float64").astype(float).to_numpy(),
-        spec.metric,
-        layer,
-    )
+        raise InvalidParameter("layers", layer.id, f"{layer.id} is not available yet") from None
+    if _on_base(layer):
+        polygons = base
+        values = base[BASE_KEY].map(frame.set_index(BASE_KEY)[spec.metric].astype("Float64"))
+    else:
+        polygons = canvas.project_frame(frame)
+        values = polygons[spec.metric].astype("Float64")
+    layers.draw_choropleth(canvas, polygons, values.astype(float).to_numpy(), spec.metric, layer)
+
+
+def _draw_polygons(
+    canvas: Canvas, store: Store, spec: SnapshotSpec, layer: MapLayer, base: gpd.GeoDataFrame
+) -> None:
+    layers.draw_polygons(canvas, canvas.project_frame(layer.frame(store, {})), layer)
+
+
+def _draw_points(
+    canvas: Canvas, store: Store, spec: SnapshotSpec, layer: MapLayer, base: gpd.GeoDataFrame
+) -> None:
+    layers.draw_sites(canvas, layer.frame(store, {}), layer, layer.style.marker, base)
+
+
+_DRAWERS = {"choropleth": _draw_choropleth, "polygon": _draw_polygons, "point": _draw_points}
+"""How each kind of layer is drawn (``cluster``, the events, is drawn by ``_draw_events``)."""
+
+
+def _draw_events(
+    canvas: Canvas, store: Store, spec: SnapshotSpec, layer: MapLayer, drawn: bool, summaries: bool
+) -> None:
+    """Events in the window (the one event selector, on the prepared event arrays): they mark the
+    map synthetic when any are (also when only a summary of them is drawn), and are drawn when
+    ``drawn``."""
+    selected = layers.events_in_window(prepared_events(store), spec.query, canvas)
+    canvas.synthetic = canvas.synthetic or bool(selected["synthetic"].any())
+    if drawn:
+        layers.draw_events(canvas, selected, layer, summaries)
 
 
 def _base_countries(

@@ -16,21 +16,10 @@ from geo.errors import InvalidParameter
 from geo.i18n import LANGS
 from geo.query import Query, parse_query
 from geo.render.cartography import METRICS
+from geo.render.style import MapLayer, drawing_order
 from geo.render.views import VIEWS
 
 FORMATS = ("png", "svg", "pdf")
-DRAWABLE = (
-    "countries",
-    "provinces",
-    "project-countries",
-    "country-summary",
-    "province-summary",
-    "conflict-events",
-    "projects",
-    "envr",
-)
-"""Catalogue layers a snapshot can draw, bottom to top."""
-DEFAULT_LAYERS = ("country-summary", "conflict-events", "projects", "envr")
 FILTERS = SUMMARY_FILTERS
 """Property filters a snapshot accepts (they select the conflict events)."""
 RESERVED = ("view", "iso3", "layers", "metric", "width", "height", "dpi", "title", "lang")
@@ -95,12 +84,15 @@ class SnapshotSpec:
         return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def parse_snapshot(params: Mapping[str, str]) -> SnapshotSpec:
+def parse_snapshot(params: Mapping[str, str], layers: Mapping[str, MapLayer]) -> SnapshotSpec:
     """Validate snapshot parameters; raise ``InvalidParameter`` naming the first bad one.
 
     Parameters
     ----------
     params : request or CLI parameters (strings)
+    layers : the layers by id (the catalogue's ``map_layers()``): ``layers=`` may name those with
+        a drawing order; the spec lists them bottom to top, and without ``layers=`` the
+        ``snapshot_default`` ones
 
     Returns
     -------
@@ -108,7 +100,7 @@ def parse_snapshot(params: Mapping[str, str]) -> SnapshotSpec:
 
     Examples
     --------
-    >>> parse_snapshot({"view": "sahel", "width": "800"}).width
+    >>> parse_snapshot({"view": "sahel", "width": "800"}, layers).width  # doctest: +SKIP
     800
     """
     params = {k: str(v) for k, v in params.items()}
@@ -130,7 +122,7 @@ def parse_snapshot(params: Mapping[str, str]) -> SnapshotSpec:
         view=view if (query.bbox is None and iso3 is None) else None,
         iso3=iso3 if query.bbox is None else None,
         query=query,
-        layers=_layers(params.get("layers")),
+        layers=_layers(params.get("layers"), drawing_order(layers.values())),
         metric=_choice(params, "metric", METRICS),
         width=width,
         height=height,
@@ -149,18 +141,17 @@ def format_of_suffix(suffix: str) -> str:
     return fmt
 
 
-def _layers(text: str | None) -> tuple[str, ...]:
+def _layers(text: str | None, drawable: tuple[MapLayer, ...]) -> tuple[str, ...]:
+    ids = [layer.id for layer in drawable]
     if not text:
-        return DEFAULT_LAYERS
+        return tuple(layer.id for layer in drawable if layer.snapshot_default)
     names = [p.strip() for p in text.split(",") if p.strip()]
     if not names:
         raise InvalidParameter("layers", text, "name at least one layer")
     for name in names:
-        if name not in DRAWABLE:
-            raise InvalidParameter(
-                "layers", text, f"unknown layer {name!r}; snapshots draw {list(DRAWABLE)}"
-            )
-    return tuple(name for name in DRAWABLE if name in names)
+        if name not in ids:
+            raise InvalidParameter("layers", text, f"unknown layer {name!r}; snapshots draw {ids}")
+    return tuple(name for name in ids if name in names)
 
 
 def _integer(params: Mapping[str, str], name: str, low: int, high: int) -> int:

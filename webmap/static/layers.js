@@ -1,4 +1,5 @@
-/* coopmap data layers: choropleth, project footprints, sites, schools, exposure rings and events.
+/* coopmap data layers: choropleth, project footprints, sites, schools, exposure rings and events,
+   and any other catalogue layer (polygons or points read from the OGC API).
    Each refetches from the service when the period, the event type or (for events) the view changes. */
 (function () {
   "use strict";
@@ -80,6 +81,7 @@
       if (e.layer._cmId === "density") { layer.setStyle(style); legend.classList.toggle("cm-legend-pale", e.type === "overlayadd"); }
     });
   };
+  C.choropleth.layers = ["country-summary"];
 
   var projectCard = function (st, p) {
     var t = st.t;
@@ -132,6 +134,7 @@
     C.register(st, "projects", t.projects_layer, layers.projects, refresh, true);
     C.register(st, "envr", t.schools_layer, layers.envr, function () {}, true);
   };
+  C.sites.layers = ["project-countries", "exposure", "projects", "envr"];
 
   var cellColor = function (n, max) {
     var ramp = ["#8c96c6", "#8c6bb1", "#88419d", "#6e016b", "#4d004b", "#2d0030"];
@@ -199,6 +202,7 @@
     C.register(st, "conflict-events", opts.title, group, refresh, true);
     map.on("overlayadd", function (e) { if (e.layer === group) refresh(); });
   };
+  C.events.layers = ["conflict-events"];
 
   /* Provinces named in the events but without boundaries: a ranked table beside the map. */
   var rankingPanel = function (panel, st, data) {
@@ -274,6 +278,8 @@
     C.register(st, "provinces", opts.title, layer, refresh, true);
     map.on("overlayadd overlayremove", showLegend);
   };
+  C.provinces.layers = ["provinces", "province-summary"];
+
   C.density = function (map, opts) {
     var st = C.state(map);
     var group = L.layerGroup();
@@ -290,5 +296,54 @@
     };
     C.register(st, "density", opts.title, group, refresh, false);
     map.on("overlayadd", function (e) { if (e.layer === group) refresh(); });
+  };
+  C.density.layers = ["density"];
+
+  /* A catalogue layer drawn by none of the renderers above: its features in the view from the OGC
+     API, in the catalogue style, with a popup of its properties (as text). */
+  var catalogueLayer = function (map, st, def, limit) {
+    var s = def.style;
+    var look = {color: s.color, weight: s.weight, fillColor: s.fill_color, fillOpacity: s.fill_opacity};
+    var layer = L.geoJSON(null, {
+      pane: def.kind === "point" ? "cm-sites" : "cm-footprints",
+      style: function () { return look; },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, Object.assign({pane: "cm-sites", radius: s.radius}, look));
+      },
+      onEachFeature: function (f, l) {
+        var p = f.properties || {};
+        l.bindPopup(function () {
+          var rows = Object.keys(p).map(function (k) {
+            var v = p[k];
+            return [k, v !== null && typeof v === "object" ? JSON.stringify(v) : v];
+          });
+          return C.card(p[def.id_field] || def.title, rows);
+        });
+      }
+    });
+    var seq = 0;
+    var refresh = function () {
+      if (!map.hasLayer(layer)) return;
+      var mine = ++seq;
+      var q = new URLSearchParams({bbox: C.bbox(map, 0.1), limit: String(limit)});
+      C.fetchJson(st, def.items_url + "?" + q.toString()).then(function (data) {
+        if (mine !== seq) return;
+        layer.clearLayers();
+        layer.addData(data);
+      });
+    };
+    C.register(st, def.id, def.title, layer, refresh, def.visible);
+    map.on("overlayadd", function (e) { if (e.layer === layer) refresh(); });
+  };
+
+  /* The caller's catalogue layers on the map (`opts.layers`: id, title, kind, style, visible,
+     items_url): those of kind polygon or point that no renderer above draws get a generic one. */
+  C.catalogueLayers = function (map, opts) {
+    var st = C.state(map);
+    var own = [].concat(C.choropleth.layers, C.sites.layers, C.events.layers, C.provinces.layers, C.density.layers);
+    opts.layers.forEach(function (def) {
+      if (own.indexOf(def.id) >= 0 || (def.kind !== "polygon" && def.kind !== "point")) return;
+      catalogueLayer(map, st, def, opts.limit);
+    });
   };
 })();
