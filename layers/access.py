@@ -49,9 +49,9 @@ from geo.types import ROLES, Role
 from layers.catalogue import Catalogue, Field, Layer
 
 __all__ = [
-    "FULL_VIEW", "GENERALISED_FIELD", "Boundaries", "SecureCache", "SecuredStore", "at_least", "can_see_layer", "is_restricted_view",
-    "parse_role", "secure_frame", "sees_exact_geometry", "sees_restricted_fields", "trim_fields", "view_key", "visible_fields",
-    "visible_layer", "visible_layers",
+    "FULL_VIEW", "GENERALISED_FIELD", "Boundaries", "SecureCache", "SecuredStore", "at_least", "can_see_layer",
+    "is_restricted_view", "parse_role", "secure_frame", "sees_exact_geometry", "sees_restricted_fields", "trim_fields",
+    "view_key", "visible_fields", "visible_layer", "visible_layers",
 ]
 
 
