@@ -27,7 +27,9 @@ DTYPES = {
 SYNTHETIC = "synthetic-demo"
 
 
-def events_frame(columns: Mapping[str, Sequence[object]], lon: Sequence[float], lat: Sequence[float]) -> gpd.GeoDataFrame:
+def events_frame(
+    columns: Mapping[str, Sequence[object]], lon: Sequence[float], lat: Sequence[float]
+) -> gpd.GeoDataFrame:
     """Build a ``conflict-events`` frame from column values and coordinates.
 
     Missing columns are filled with empty values; types follow ``DTYPES`` (others are strings).
@@ -47,7 +49,9 @@ def events_frame(columns: Mapping[str, Sequence[object]], lon: Sequence[float], 
     for name in frame.columns:
         if name not in DTYPES:
             frame[name] = frame[name].astype("string")
-    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(np.asarray(lon, float), np.asarray(lat, float)), crs=WGS84)
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(np.asarray(lon, float), np.asarray(lat, float)), crs=WGS84
+    )
 
 
 @functools.lru_cache(maxsize=1)

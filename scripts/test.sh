@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need (Debian and Python packages), then runs pytest.
+# The test command: installs what the tests need (Debian and Python packages), then runs the
+# linters (ruff, the import-linter contracts of pyproject.toml) and pytest; any failure fails the run.
 # Usage: scripts/test.sh [pytest arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,10 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
+
+# Lint before testing: style and errors, then the import direction between packages.
+.venv/bin/ruff check .
+.venv/bin/lint-imports --no-cache
 
 export COOPMAP_TEST_OUTPUT="${COOPMAP_TEST_OUTPUT:-$PWD/test-output}"
 mkdir -p "$COOPMAP_TEST_OUTPUT"

@@ -20,7 +20,6 @@ from shapely.geometry import Point
 
 from layers import CATALOGUE
 from layers.tokens import FileTokenStore
-from webmap import create_app
 
 SITES = [(15.0512347, 12.1134871, "TCD"), (-7.9876543, 12.6543219, "MLI")]
 """Two exact sites (N'Djamena, Bamako areas), with seven decimals that boundaries do not share."""
@@ -91,9 +90,8 @@ def _urls(app) -> tuple[list[str], list[str]]:
 
 
 @pytest.fixture
-def matrix_app(home):
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_COOKIE_SECURE": False,
-                      "COOPMAP_RATE_LIMIT": "off"})
+def matrix_app(app_factory):
+    app = app_factory(COOPMAP_COOKIE_SECURE=False, COOPMAP_RATE_LIMIT="off")
     sites = gpd.GeoDataFrame(
         {"site_id": ["MX1-1", "MX2-1"], "acronym": ["MX1", "MX2"], "title": ["Matrix one", "Matrix two"],
          "site": ["N'Djamena", "Bamako"], "country_iso3": [s[2] for s in SITES],

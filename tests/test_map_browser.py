@@ -10,14 +10,12 @@ import pytest
 from tests.browser import browser_page, output_dir
 from tests.live import serve
 from tests.mapfixtures import XSS, analyst_token, populate
-from webmap import create_app
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def live(home):
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
+def live(app, home):
     populate(app.extensions["coopmap.store"], title=XSS)
     with serve(app) as base:
         yield base, {"Authorization": f"Bearer {analyst_token(home)}"}
@@ -114,10 +112,10 @@ def test_data_text_is_shown_as_text_never_run(live):
         assert log.offhost == []
 
 
-def test_a_catalogue_layer_without_a_renderer_of_its_own_is_read_from_the_api(home, monkeypatch):
+def test_a_catalogue_layer_without_a_renderer_of_its_own_is_read_from_the_api(app_factory, monkeypatch):
     from tests.test_layer_registration import register_areas
 
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
+    app = app_factory()
     populate(app.extensions["coopmap.store"])
     register_areas(app, monkeypatch)
     with serve(app) as base, browser_page() as (page, log):
@@ -179,10 +177,9 @@ def test_country_labels_never_overlap(live):
 
 
 @pytest.fixture
-def live_provinces(home, province_file):
+def live_provinces(app, home, province_file):
     from tests.test_map_provinces import import_into
 
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
     store = app.extensions["coopmap.store"]
     populate(store)
     import_into(store, province_file)
@@ -212,10 +209,9 @@ def test_country_focus_fills_imported_provinces_by_value(live_provinces):
         assert log.offhost == [] and log.console_errors == [] and log.failed == []
 
 
-def test_country_focus_lists_admin1_names_when_no_polygons(home):
+def test_country_focus_lists_admin1_names_when_no_polygons(app):
     from tests.builders import make_events
 
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
     rows = [
         {"lon": 29.2, "lat": -1.2, "admin1": "Nord-Kivu"},
         {"lon": 29.3, "lat": -1.1, "admin1": "Nord-Kivu"},
@@ -237,10 +233,9 @@ def test_country_focus_lists_admin1_names_when_no_polygons(home):
         assert log.offhost == [] and log.console_errors == []
 
 
-def test_project_sites_follow_the_period_slider(home):
+def test_project_sites_follow_the_period_slider(app):
     from tests.mapfixtures import projects_frame
 
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
     store = app.extensions["coopmap.store"]
     populate(store)
     projects = projects_frame()

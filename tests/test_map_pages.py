@@ -9,12 +9,11 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.mapfixtures import XSS, analyst_token, authorise, populate
-from webmap import create_app
 
 
 @pytest.fixture
-def filled(home):
-    app = authorise(create_app({"TESTING": True, "COOPMAP_HOME": str(home)}), analyst_token(home))
+def filled(app_factory, home):
+    app = authorise(app_factory(), analyst_token(home))
     populate(app.extensions["coopmap.store"], title=XSS)
     return app
 
@@ -96,8 +95,7 @@ def test_choropleth_classes_and_legend(filled):
     assert change["legend"]["classes"][0]["label"].startswith("<")
 
 
-def test_sites_restricted_fields_follow_the_role(home):
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
+def test_sites_restricted_fields_follow_the_role(app, home):
     populate(app.extensions["coopmap.store"])
     token = analyst_token(home)
     full = app.test_client().get(

@@ -5,11 +5,10 @@ from __future__ import annotations
 from geo.boundaries.provinces import import_provinces
 from tests.builders import make_events
 from tests.mapfixtures import analyst_token, authorise, footprints_frame, populate, projects_frame
-from webmap import create_app
 
 
-def _app(home):
-    return authorise(create_app({"TESTING": True, "COOPMAP_HOME": str(home)}), analyst_token(home))
+def _app(app_factory, home):
+    return authorise(app_factory(), analyst_token(home))
 
 
 def import_into(store, province_file) -> None:
@@ -18,8 +17,8 @@ def import_into(store, province_file) -> None:
     store.write("provinces", result.provinces, [str(province_file)])
 
 
-def test_a_project_closed_in_2021_leaves_the_map_of_2024(home):
-    app = _app(home)
+def test_a_project_closed_in_2021_leaves_the_map_of_2024(app_factory, home):
+    app = _app(app_factory, home)
     store = app.extensions["coopmap.store"]
     populate(store)
     projects = projects_frame()
@@ -44,8 +43,8 @@ def test_a_project_closed_in_2021_leaves_the_map_of_2024(home):
     assert client.get("/map-data/sites?datetime=2024-13").status_code == 400
 
 
-def test_imported_provinces_are_coloured_by_the_metric(home, province_file):
-    app = _app(home)
+def test_imported_provinces_are_coloured_by_the_metric(app_factory, home, province_file):
+    app = _app(app_factory, home)
     store = app.extensions["coopmap.store"]
     populate(store)
     import_into(store, province_file)
@@ -62,15 +61,15 @@ def test_imported_provinces_are_coloured_by_the_metric(home, province_file):
     assert {f["properties"]["events"] for f in before["provinces"]["features"]} == {0}
     assert app.test_client().get("/map-data/country/COD?metric=nope").status_code == 400
     # the public (no token) sees the same province counts: events are not a restricted layer
-    public = create_app({"TESTING": True, "COOPMAP_HOME": str(home)}).test_client()
+    public = app_factory().test_client()
     seen = public.get("/map-data/country/COD?datetime=2024&metric=events").json
     assert {
         f["properties"]["name"]: f["properties"]["events"] for f in seen["provinces"]["features"]
     } == {name: p["events"] for name, p in by_name.items()}
 
 
-def test_without_polygons_the_admin1_names_are_ranked_beside_the_map(home):
-    app = _app(home)
+def test_without_polygons_the_admin1_names_are_ranked_beside_the_map(app_factory, home):
+    app = _app(app_factory, home)
     store = app.extensions["coopmap.store"]
     rows = [
         {"lon": 29.2, "lat": -1.2, "admin1": "Nord-Kivu", "fatalities": 2},
@@ -100,8 +99,8 @@ def test_without_polygons_the_admin1_names_are_ranked_beside_the_map(home):
     assert by_deaths["metric_title"] == "Fatalities"
 
 
-def test_provinces_of_another_country_leave_this_one_to_its_names(home, province_file):
-    app = _app(home)
+def test_provinces_of_another_country_leave_this_one_to_its_names(app_factory, home, province_file):
+    app = _app(app_factory, home)
     store = app.extensions["coopmap.store"]
     rows = [
         {
@@ -119,12 +118,12 @@ def test_provinces_of_another_country_leave_this_one_to_its_names(home, province
     assert data["basis"] == "name" and [r["province"] for r in data["ranking"]] == ["Niamey"]
 
 
-def test_density_overlay_does_not_use_the_choropleth_colours(home):
+def test_density_overlay_does_not_use_the_choropleth_colours(app_factory, home):
     import io
 
     from matplotlib.image import imread
 
-    app = _app(home)
+    app = _app(app_factory, home)
     populate(app.extensions["coopmap.store"])
     client = app.test_client()
     meta = client.get("/map-data/density?bbox=-20,-35,52,38&zoom=3&datetime=2024").json

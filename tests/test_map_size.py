@@ -5,20 +5,17 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import random_events
-from webmap import create_app
 
 LIMIT = 500 * 1024
 
 
 @pytest.mark.slow
-def test_a_million_events_keep_pages_and_payloads_small(home):
-    writer = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
+def test_a_million_events_keep_pages_and_payloads_small(app_factory):
+    writer = app_factory()
     writer.extensions["coopmap.store"].write(
         "conflict-events", random_events(1_000_000, seed=7), ["test"]
     )
-    client = create_app(
-        {"TESTING": True, "COOPMAP_HOME": str(home)}
-    ).test_client()  # reads from disk
+    client = app_factory().test_client()  # reads from disk
     for path in ("/", "/map/COD", "/?lang=fr&metric=fatalities&datetime=2023-01/2024-12"):
         response = client.get(path)
         assert response.status_code == 200

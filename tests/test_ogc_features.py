@@ -16,7 +16,6 @@ from shapely.geometry import box, shape
 
 from tests.builders import make_events, random_events
 from tests.live import serve
-from webmap import create_app
 
 N_RANDOM = 3000
 
@@ -51,8 +50,8 @@ def events() -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="module")
-def ogc_app(tmp_path_factory, events):
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(tmp_path_factory.mktemp("ogc-home"))})
+def ogc_app(new_workspace, app_on, events):
+    app = app_on(new_workspace("ogc-home"))
     app.extensions["coopmap.store"].write("conflict-events", events, ["test"])
     return app
 

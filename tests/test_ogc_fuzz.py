@@ -15,19 +15,12 @@ from schemathesis import GenerationMode
 from geo.errors import InvalidParameter
 from geo.query import parse_int, parse_query, parse_sortby
 from tests.builders import make_events, random_events
-from webmap import create_app
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory):
+def fuzz_app(new_workspace, app_on):
     # A small page maximum keeps each fuzzed request cheap (the countries are large polygons).
-    app = create_app(
-        {
-            "TESTING": True,
-            "COOPMAP_HOME": str(tmp_path_factory.mktemp("fuzz-home")),
-            "OGC_MAX_LIMIT": 20,
-        }
-    )
+    app = app_on(new_workspace("fuzz-home"), OGC_MAX_LIMIT=20)
     frame = pd.concat(
         [
             random_events(300, seed=9),

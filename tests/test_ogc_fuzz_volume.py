@@ -19,7 +19,6 @@ from schemathesis import GenerationMode
 from tests.builders import random_events
 from tests.mapfixtures import analyst_token
 from tests.xssfixtures import events_payloads, populate_payloads
-from webmap import create_app
 
 pytestmark = pytest.mark.slow
 
@@ -29,9 +28,9 @@ MINIMUM_REQUESTS = 1000
 
 
 @pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory):
-    home = tmp_path_factory.mktemp("fuzz-volume-home")
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home), "OGC_MAX_LIMIT": 20})
+def fuzzed(new_workspace, app_on):
+    home = new_workspace("fuzz-volume-home")
+    app = app_on(home, OGC_MAX_LIMIT=20)
     store = app.extensions["coopmap.store"]
     populate_payloads(store)
     events = pd.concat([events_payloads(), random_events(500, seed=4)], ignore_index=True)

@@ -9,12 +9,12 @@ from flask import Blueprint, Response
 from geo.errors import InvalidParameter
 from layers.tokens import FileTokenStore
 from tests.test_access import ITURI_SITE, MALI_SITE, sites
-from webmap import create_app, guard
+from webmap import guard
 from webmap.security import add_nonce
 
 
-def _app(home, **config):
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_COOKIE_SECURE": False, **config})
+def _app(app_factory, **config):
+    app = app_factory(**{"COOPMAP_COOKIE_SECURE": False, **config})
     bp = Blueprint("probe", __name__)
 
     @bp.get("/probe/<layer_id>")
@@ -37,7 +37,9 @@ def _app(home, **config):
 
 def _coords_in(body: bytes, values=(*ITURI_SITE, *MALI_SITE)) -> list[float]:
     """Site coordinates found in ``body``: full text, rounded to 4 places or cut after 4."""
-    return [v for v in values if any(n.encode() in body for n in (repr(v), f"{v:.4f}", repr(v)[:repr(v).index(".") + 5]))]
+    return [
+        v for v in values if any(n.encode() in body for n in (repr(v), f"{v:.4f}", repr(v)[: repr(v).index(".") + 5]))
+    ]
 
 
 def _csrf(html: str) -> str:
@@ -58,8 +60,8 @@ def _assert_security_headers(response, frame_ancestors="'self'"):
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_security_headers_on_200_404_400_and_401(home):
-    client = _app(home).test_client()
+def test_security_headers_on_200_404_400_and_401(app_factory):
+    client = _app(app_factory).test_client()
     ok = client.get("/")
     missing = client.get("/no/such/page")
     bad = client.post("/login", data={"csrf_token": "forged", "token": "x"})
@@ -70,54 +72,54 @@ def test_security_headers_on_200_404_400_and_401(home):
     assert bad.json["code"] == "InvalidParameterValue" and "csrf_token" in bad.json["description"]
 
 
-def test_frame_ancestors_is_configurable_and_validated(home, monkeypatch):
-    client = _app(home, COOPMAP_FRAME_ANCESTORS="'self' https://briefing.example").test_client()
+def test_frame_ancestors_is_configurable_and_validated(app_factory, monkeypatch):
+    client = _app(app_factory, COOPMAP_FRAME_ANCESTORS="'self' https://briefing.example").test_client()
     _assert_security_headers(client.get("/"), "'self' https://briefing.example")
     with pytest.raises(InvalidParameter, match="COOPMAP_FRAME_ANCESTORS"):
-        _app(home, COOPMAP_FRAME_ANCESTORS="'self'; script-src *")
+        _app(app_factory, COOPMAP_FRAME_ANCESTORS="'self'; script-src *")
     monkeypatch.setenv("COOPMAP_RATE_LIMIT", "lots")
     with pytest.raises(InvalidParameter, match="COOPMAP_RATE_LIMIT"):
-        _app(home)
+        _app(app_factory)
 
 
-def test_nonce_of_the_response_is_on_inline_tags_only(home):
-    response = _app(home).test_client().get("/probe-page")
+def test_nonce_of_the_response_is_on_inline_tags_only(app_factory):
+    response = _app(app_factory).test_client().get("/probe-page")
     html = response.get_data(as_text=True)
     nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
     assert html.count(f'nonce="{nonce}"') == 2
     assert "&lt;script&gt;alert(1)" in html
-    again = _app(home).test_client().get("/probe-page")
+    again = _app(app_factory).test_client().get("/probe-page")
     assert again.headers["Content-Security-Policy"] != response.headers["Content-Security-Policy"]
 
 
-def test_session_cookie_is_httponly_samesite_strict_and_secure_by_default(home):
+def test_session_cookie_is_httponly_samesite_strict_and_secure_by_default(home, app_factory):
     FileTokenStore(home).create("dana", "planner")
     for secure in (False, True):
-        app = _app(home, COOPMAP_COOKIE_SECURE=secure)
+        app = _app(app_factory, COOPMAP_COOKIE_SECURE=secure)
         client = app.test_client()
         form = client.get("/login", base_url="https://localhost")
         cookie = form.headers["Set-Cookie"]
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
         assert ("Secure" in cookie) is secure
         assert form.headers["Cache-Control"] == "private, no-store"
-    assert create_app({"TESTING": True, "COOPMAP_HOME": str(home)}).config["SESSION_COOKIE_SECURE"] is True
+    assert app_factory().config["SESSION_COOKIE_SECURE"] is True
 
 
-def test_login_without_the_forms_csrf_token_is_rejected(home):
+def test_login_without_the_forms_csrf_token_is_rejected(home, app_factory):
     token = FileTokenStore(home).create("erin", "planner")
-    client = _app(home).test_client()
+    client = _app(app_factory).test_client()
     client.get("/login")
     for data in ({"token": token}, {"token": token, "csrf_token": "x" * 43}):
         response = client.post("/login", data=data)
         assert response.status_code == 400
-    other = _app(home).test_client()  # a CSRF token from another session does not work either
+    other = _app(app_factory).test_client()  # a CSRF token from another session does not work either
     csrf = _csrf(client.get("/login").get_data(as_text=True))
     assert other.post("/login", data={"token": token, "csrf_token": csrf}).status_code == 400
     assert client.post("/login", data={"token": token, "csrf_token": csrf}).status_code == 303
 
 
-def test_rate_limit_answers_429_json_with_retry_after(home):
-    client = _app(home, COOPMAP_RATE_LIMIT="3 per minute").test_client()
+def test_rate_limit_answers_429_json_with_retry_after(home, app_factory):
+    client = _app(app_factory, COOPMAP_RATE_LIMIT="3 per minute").test_client()
     statuses = [client.get("/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     limited = client.get("/")
@@ -128,23 +130,23 @@ def test_rate_limit_answers_429_json_with_retry_after(home):
     assert client.get("/", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
-def test_login_attempts_have_their_own_stricter_limit(home):
-    client = _app(home, COOPMAP_LOGIN_RATE_LIMIT="2 per minute").test_client()
+def test_login_attempts_have_their_own_stricter_limit(app_factory):
+    client = _app(app_factory, COOPMAP_LOGIN_RATE_LIMIT="2 per minute").test_client()
     csrf = _csrf(client.get("/login").get_data(as_text=True))
     codes = [client.post("/login", data={"csrf_token": csrf, "token": "guess"}).status_code for _ in range(3)]
     assert codes == [401, 401, 429]
 
 
-def test_request_bodies_over_the_maximum_are_refused(home):
-    client = _app(home).test_client()
+def test_request_bodies_over_the_maximum_are_refused(app_factory):
+    client = _app(app_factory).test_client()
     response = client.post("/login", data={"token": "x" * (2 << 20)})
     assert response.status_code == 413
     _assert_security_headers(response)
 
 
-def test_guard_serves_generalised_sites_to_the_public_and_exact_ones_to_planners(app, home):
+def test_guard_serves_generalised_sites_to_the_public_and_exact_ones_to_planners(app, home, app_factory):
     app.extensions["coopmap.store"].write("projects", sites(), ["test"])
-    client = _app(home).test_client()
+    client = _app(app_factory).test_client()
     planner = FileTokenStore(home).create("gail", "planner")
     public = client.get("/probe/projects")
     assert public.status_code == 200
@@ -161,7 +163,7 @@ def test_guard_serves_generalised_sites_to_the_public_and_exact_ones_to_planners
     assert exact.headers["Cache-Control"] == "private, no-store"
 
 
-def test_guard_hides_restricted_layers_like_unknown_ones(app, home, monkeypatch):
+def test_guard_hides_restricted_layers_like_unknown_ones(app, home, monkeypatch, app_factory):
     import dataclasses
 
     from layers import CATALOGUE, Catalogue
@@ -172,7 +174,7 @@ def test_guard_hides_restricted_layers_like_unknown_ones(app, home, monkeypatch)
     app.extensions["coopmap.store"].write("secret", sites(), ["test"])
     test_catalogue = Catalogue((*CATALOGUE.layers, secret))
     monkeypatch.setattr("webmap.guard.CATALOGUE", test_catalogue)
-    client = _app(home).test_client()
+    client = _app(app_factory).test_client()
     token = FileTokenStore(home).create("hal", "planner")
     hidden = client.get("/probe/secret")
     unknown = client.get("/probe/nothing")
@@ -201,7 +203,7 @@ def test_serve_production_configures_gunicorn_workers(app, monkeypatch):
     assert seen["app"].config["SESSION_COOKIE_HTTPONLY"] is True
 
 
-def test_views_reading_through_the_context_are_secured_without_knowing_it(app, home, monkeypatch):
+def test_views_reading_through_the_context_are_secured_without_knowing_it(app, home, monkeypatch, app_factory):
     """A view written with ``webmap.context.store()``/``catalogue()`` only, as the others are."""
     import dataclasses
 
@@ -214,7 +216,7 @@ def test_views_reading_through_the_context_are_secured_without_knowing_it(app, h
     monkeypatch.setattr("webmap.guard.CATALOGUE", Catalogue((*CATALOGUE.layers, secret)))
     app.extensions["coopmap.store"].write("projects", sites(), ["test"])
     app.extensions["coopmap.store"].write("secret", sites(), ["test"])
-    naive = _app(home)
+    naive = _app(app_factory)
     bp = Blueprint("naive", __name__)
 
     @bp.get("/naive/<layer_id>")

@@ -11,20 +11,19 @@ from flask import Blueprint, jsonify
 from cli.main import main
 from geo.errors import InvalidParameter
 from layers.tokens import FileTokenStore
-from webmap import create_app
 from webmap.auth import current_role
 
 
-def _whoami_app(home, **config):
+def _whoami_app(app_factory, **config):
     """The app with a tiny view that answers the caller's role."""
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home), "COOPMAP_COOKIE_SECURE": False, **config})
+    app = app_factory(**{"COOPMAP_COOKIE_SECURE": False, **config})
     bp = Blueprint("whoami", __name__)
     bp.get("/whoami")(lambda: jsonify(role=current_role()))
     app.register_blueprint(bp)
     return app
 
 
-def test_token_lifecycle_through_the_cli_and_the_api(runner, home):
+def test_token_lifecycle_through_the_cli_and_the_api(runner, home, app_factory):
     created = runner.invoke(main, ["tokens", "create", "--role", "planner", "--name", "alice"])
     assert created.exit_code == 0, created.output
     token = created.stdout.strip().splitlines()[-1]
@@ -38,7 +37,7 @@ def test_token_lifecycle_through_the_cli_and_the_api(runner, home):
     listed = runner.invoke(main, ["tokens", "list"])
     assert "alice" in listed.output and "planner" in listed.output and token not in listed.output
 
-    client = _whoami_app(home).test_client()
+    client = _whoami_app(app_factory).test_client()
     assert client.get("/whoami").json == {"role": "public"}
     assert client.get("/whoami", headers={"Authorization": f"Bearer {token}"}).json == {"role": "planner"}
 
@@ -50,8 +49,8 @@ def test_token_lifecycle_through_the_cli_and_the_api(runner, home):
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_bad_tokens_and_names(runner, home):
-    client = _whoami_app(home).test_client()
+def test_bad_tokens_and_names(runner, home, app_factory):
+    client = _whoami_app(app_factory).test_client()
     for header in ("Bearer nope", "Bearer ", "Basic YWxpY2U6c2VjcmV0", "cm_x"):
         assert client.get("/whoami", headers={"Authorization": header}).status_code == 401
     twice = [runner.invoke(main, ["tokens", "create", "--role", "admin", "--name", "ops"]) for _ in range(2)]
@@ -63,9 +62,9 @@ def test_bad_tokens_and_names(runner, home):
         FileTokenStore(home).create("bad name!", "public")
 
 
-def test_login_session_follows_the_token_and_ends_on_revoke(home):
+def test_login_session_follows_the_token_and_ends_on_revoke(home, app_factory):
     token = FileTokenStore(home).create("bob", "analyst")
-    client = _whoami_app(home).test_client()
+    client = _whoami_app(app_factory).test_client()
     form = client.get("/login?next=/whoami")
     csrf = _csrf(form.get_data(as_text=True))
     wrong = client.post("/login", data={"csrf_token": csrf, "token": "cm_wrong"})
@@ -77,9 +76,9 @@ def test_login_session_follows_the_token_and_ends_on_revoke(home):
     assert client.get("/whoami").json == {"role": "public"}
 
 
-def test_login_redirects_only_to_local_paths(home):
+def test_login_redirects_only_to_local_paths(home, app_factory):
     token = FileTokenStore(home).create("carol", "planner")
-    client = _whoami_app(home).test_client()
+    client = _whoami_app(app_factory).test_client()
     csrf = _csrf(client.get("/login").get_data(as_text=True))
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         response = client.post("/login", data={"csrf_token": csrf, "token": token, "next": target})

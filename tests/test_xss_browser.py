@@ -16,7 +16,6 @@ from tests.browser import browser_page, output_dir
 from tests.live import serve
 from tests.mapfixtures import analyst_token
 from tests.xssfixtures import HOOK, PAYLOADS, populate_payloads
-from webmap import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -101,9 +100,9 @@ INJECTED = """
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    home = tmp_path_factory.mktemp("xss-home")
-    app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
+def live(new_workspace, app_on):
+    home = new_workspace("xss-home")
+    app = app_on(home)
     populate_payloads(app.extensions["coopmap.store"])
     with serve(app) as base:
         yield base, {"Authorization": f"Bearer {analyst_token(home)}"}

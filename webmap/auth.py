@@ -106,7 +106,9 @@ def _identify() -> Identity:
 def _reject_invalid_token() -> Response | None:
     if not identify().invalid:
         return None
-    response = jsonify({"code": "InvalidToken", "description": "the bearer token in Authorization is unknown or revoked"})
+    response = jsonify(
+        {"code": "InvalidToken", "description": "the bearer token in Authorization is unknown or revoked"}
+    )
     response.status_code = 401
     response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     return response
