@@ -75,8 +75,10 @@ def empty_frame(layer: Layer) -> gpd.GeoDataFrame:
 
 
 def other_data_of_same_layer(new: Hashable, old: Hashable) -> bool:
-    """True when ``old`` is a ``prepare`` key of the same layer (``key[0]``) built from other data
-    (``key[1]``, the digest or data version): storing ``new`` then drops ``old``."""
+    """True when ``old`` is a ``prepare`` key of the same layer (``key[0]``) and the same served
+    fields (``key[-1]``, one per role view) built from other data (``key[1]``, the digest or data
+    version): storing ``new`` then drops ``old``. Another role's view of the same data is kept, so
+    public and analyst requests do not evict each other's prepared layer."""
     return (
         isinstance(new, tuple)
         and isinstance(old, tuple)
@@ -84,6 +86,7 @@ def other_data_of_same_layer(new: Hashable, old: Hashable) -> bool:
         and len(old) >= 2
         and new[0] == old[0]
         and new[1] != old[1]
+        and (len(new) < 3 or len(old) < 3 or new[-1] == old[-1])
     )
 
 

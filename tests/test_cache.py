@@ -136,6 +136,9 @@ def test_the_supersedes_rule_compares_layer_and_data_only():
     assert other_data_of_same_layer(("events", "v2"), ("events", "v1"))
     assert not other_data_of_same_layer(("events", "v1", "x"), ("events", "v1", "y"))
     assert not other_data_of_same_layer(("events", "v2"), ("countries", "v1"))
+    # another role's view (other served fields) of the layer is not superseded
+    assert other_data_of_same_layer(("events", "v2-public", ("a",)), ("events", "v1-public", ("a",)))
+    assert not other_data_of_same_layer(("events", "v1-exact", ("a", "b")), ("events", "v1-public", ("a",)))
     assert not other_data_of_same_layer(("events", "v2"), "events")  # not a tuple: kept
     assert not other_data_of_same_layer(("events",), ("events",))
 
