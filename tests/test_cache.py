@@ -129,10 +129,18 @@ def test_a_newer_version_of_a_layer_supersedes_the_older():
     cache.get_or_compute(("countries", "v1", ("a",)), lambda: "countries v1")
     assert len(cache) == 3  # same data, other fields: both kept
     cache.get_or_compute(("events", "v2", ("a",)), lambda: "events v2")
-    assert list(cache._items) == [("countries", "v1", ("a",)), ("events", "v2", ("a",))]
+    # v1 of the same view (fields a) goes; the view with fields b is another role's: it stays
+    # until that role asks for the new version or the LRU drops it
+    assert list(cache._items) == [
+        ("events", "v1", ("b",)),
+        ("countries", "v1", ("a",)),
+        ("events", "v2", ("a",)),
+    ]
+    cache.get_or_compute(("events", "v2", ("b",)), lambda: "events v2, fields b")
+    assert ("events", "v1", ("b",)) not in cache
 
 
-def test_the_supersedes_rule_compares_layer_and_data_only():
+def test_the_supersedes_rule_compares_layer_view_and_data():
     assert other_data_of_same_layer(("events", "v2"), ("events", "v1"))
     assert not other_data_of_same_layer(("events", "v1", "x"), ("events", "v1", "y"))
     assert not other_data_of_same_layer(("events", "v2"), ("countries", "v1"))
