@@ -44,7 +44,7 @@ from geo.cache import LRUCache  # noqa: E402
 from geo.config import REPO_ROOT  # noqa: E402
 from geo.events import events_frame  # noqa: E402
 from geo.query import Query, parse_query  # noqa: E402
-from geo.types import Period  # noqa: E402
+from tests.reference import period_mask  # noqa: E402
 
 BBOX = (-18.0, -12.0, 45.0, 25.0)
 TYPES = np.array(
@@ -83,17 +83,6 @@ def timed(function, repeat: int = 1):  # noqa: ANN001, ANN201
         result = function()
         times.append(time.perf_counter() - start)
     return statistics.median(times), result
-
-
-def period_mask(values: pd.Series, period: Period) -> np.ndarray:
-    """The pandas way: True where the date in ``values`` lies in the closed ``period``."""
-    dates = pd.to_datetime(values)
-    mask = np.ones(len(values), dtype=bool)
-    if period.start:
-        mask &= (dates >= pd.Timestamp(period.start)).to_numpy()
-    if period.end:
-        mask &= (dates <= pd.Timestamp(period.end)).to_numpy()
-    return mask
 
 
 def naive_summary(

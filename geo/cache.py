@@ -82,6 +82,7 @@ class LRUCache:
         Single flight: while one thread computes ``key``, others asking for the same key wait
         for its result instead of computing it again (different keys compute in parallel).
         Failures are not cached: the exception reaches the caller and the next caller computes.
+        ``compute`` must not ask this cache for the same ``key`` (it would wait for itself).
         """
         with self._lock:
             if key in self._items:

@@ -15,9 +15,6 @@ from geo.errors import CoopmapError
 class WebError(CoopmapError):
     """An error found by the web layer (bad ``f``, bad form token...): 400 ``InvalidParameterValue``."""
 
-    def __init__(self, description: str) -> None:
-        super().__init__(description)
-
 
 class NotFound(WebError):
     status = 404

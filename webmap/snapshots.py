@@ -14,6 +14,7 @@ from geo.i18n import text
 from geo.render.cache import snapshot
 from geo.render.snapshot import check_snapshot, snapshot_title
 from geo.render.spec import SnapshotSpec, parse_snapshot
+from geo.render.style import MapLayer
 from geo.render.views import View
 from webmap.context import catalogue, settings, store
 from webmap.http import not_modified, stamp
@@ -38,20 +39,22 @@ dt{font-weight:bold;margin-top:.8rem}</style></head><body>
 <dt>{{ embed_label }}</dt><dd><textarea rows="3" readonly>{{ snippet }}</textarea></dd></dl>
 </body></html>"""
 
-def _spec() -> tuple[SnapshotSpec, View]:
-    spec = parse_snapshot(request.args.to_dict(flat=True), catalogue().map_layers())
-    return spec, check_snapshot(store(), spec)
+def _spec() -> tuple[SnapshotSpec, View, dict[str, MapLayer]]:
+    """The request's snapshot, its view and the caller's drawable layers (made once per request)."""
+    layers = catalogue().map_layers()
+    spec = parse_snapshot(request.args.to_dict(flat=True), layers)
+    return spec, check_snapshot(store(), spec), layers
 
 
 @bp.get("/snapshot.<any(png, svg, pdf):fmt>")
 def image(fmt: str) -> Response:
     """The snapshot file; 304 when the client already holds this ETag."""
-    spec, _ = _spec()
+    spec, _, layers = _spec()
     key = spec.key(fmt, store().data_version)
     cached = not_modified(key, None, weak=False, max_age=MAX_AGE)
     if cached is not None:
         return cached
-    shot = snapshot(store(), settings(), spec, fmt, catalogue().map_layers())
+    shot = snapshot(store(), settings(), spec, fmt, layers)
     response = Response(shot.content, mimetype=MIMETYPES[fmt])
     response.headers["X-Snapshot-Cache"] = "hit" if shot.from_cache else "miss"
     response.headers["Content-Disposition"] = f'inline; filename="coopmap-snapshot-{key[:12]}.{fmt}"'
@@ -61,7 +64,7 @@ def image(fmt: str) -> Response:
 @bp.get("/snapshot")
 def page() -> str:
     """An HTML page with the image, its permalink and an ``<img>`` snippet to embed it."""
-    spec, view = _spec()
+    spec, view, _ = _spec()
     params = dict(spec.params())
     links = {fmt: url_for("snapshots.image", fmt=fmt, **params) for fmt in MIMETYPES}
     permalink = url_for("snapshots.image", fmt="png", _external=True, **params)

@@ -51,14 +51,11 @@ def light_countries(boundaries_dir: Path, detail: str) -> gpd.GeoDataFrame:
 
     Returns
     -------
-    GeoDataFrame with its spatial index built (safe to share between threads); cached per file
-    and modification time.
+    GeoDataFrame with its spatial index built (safe to share between threads); cached per
+    boundaries folder and detail (the committed files do not change while the service runs).
     """
-    path = Path(boundaries_dir) / f"{detail}.parquet"
-    stamp = path.stat().st_mtime_ns if path.exists() else None
-    return VIEWS.get_or_compute(
-        ("light-countries", str(path), stamp), lambda: _light_countries(boundaries_dir, detail)
-    )
+    key = ("light-countries", str(boundaries_dir), detail)
+    return VIEWS.get_or_compute(key, lambda: _light_countries(boundaries_dir, detail))
 
 
 def _light_countries(boundaries_dir: Path, detail: str) -> gpd.GeoDataFrame:

@@ -15,7 +15,7 @@ KINDS = ("choropleth", "point", "polygon", "cluster")
 
 @dataclass(frozen=True)
 class Style:
-    """How a layer is drawn: kind, colours, line weight, marker radius, colour ramp.
+    """How a layer is drawn: kind, colours, line weight, marker radius and marker.
 
     ``marker`` is the Matplotlib marker of a ``point`` layer on a snapshot (``icon`` the web's).
     """
@@ -27,7 +27,6 @@ class Style:
     weight: float = 1.0
     radius: float = 6.0
     icon: str = ""
-    colormap: str = "YlOrRd"
     marker: str = "o"
 
     def __post_init__(self) -> None:
