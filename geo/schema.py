@@ -100,16 +100,24 @@ PROVINCE_FIELDS = (
     _f("source_file", "string"),
 )
 
+LOCATION_SOURCE = _f(
+    "location_source", "string",
+    "where the place comes from (the source that names it, or how coopmap derived it) and how the point was made",
+)
+"""Registry provenance of the location: every row whose place no source names says so here."""
+
 ENVR_FIELDS = (
     _f("acronym", "string"),
     _f("name", "string"),
     _f("city", "string"),
     _f("country_iso3", "string"),
-    _f("domain", "string"),
+    _f("domain", "string", "coopmap's class of domain_detail in the ministry's list of ENVR fields"),
     _f("domain_detail", "string", "the school's speciality as its source words it"),
     _f("founded", "integer", "year the institution was created"),
-    _f("status", "string", "open | planned | suspended | unknown"),
+    _f("status", "string",
+       "open | planned | suspended | unknown; open: running according to its source page, not re-checked"),
     _f("geocode_precision", "string", "exact | city | province | country"),
+    LOCATION_SOURCE,
     _f("verified", "string", "yes | partial: how far the public source confirms the row"),
     _f("source", "string", "document or URL"),
     _f("notes", "string", "caveats: estimated coordinates, unchecked status, own acronym"),
@@ -130,6 +138,7 @@ PROJECT_FIELDS = (
     _f("budget_eur", "number", restricted=True),
     _f("components", "string"),
     _f("geocode_precision", "string", "exact | city | province | country"),
+    LOCATION_SOURCE,
     _f("source", "string"),
     _f("region", "string", "area as the source words it"),
     _f("countries_coverage", "string", "complete | partial | unknown: is the country list whole"),
@@ -147,6 +156,7 @@ FOOTPRINT_FIELDS = (
     _f("budget_eur", "number", restricted=True),
     _f("region", "string", "area as the source words it"),
     _f("countries_coverage", "string", "complete | partial | unknown: is the country list whole"),
+    LOCATION_SOURCE,
     _f("footprint", "string", "countries | provinces | provinces+countries: what the shape is made of"),
 )
 

@@ -93,6 +93,7 @@ def _check_row(
         "founded": check.year("founded"),
         "status": check.choice("status", STATUSES, "unknown"),
         "verified": check.choice("verified", VERIFIED, ""),
+        "location_source": row.get("location_source"),
         "source": row.get("source"),
         "notes": row.get("notes"),
     }

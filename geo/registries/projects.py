@@ -50,6 +50,7 @@ SHARED = (
     "source",
     "region",
     "countries_coverage",
+    "location_source",
     "notes",
 )
 
