@@ -35,6 +35,7 @@ def acled_row(
     country: str = "Democratic Republic of Congo",
     precision: str = "1",
     event_type: str = "Battles",
+    admin1: str = "Nord-Kivu",
 ) -> str:
     values = [
         event_id,
@@ -55,7 +56,7 @@ def acled_row(
         iso,
         "Middle Africa",
         country,
-        "Nord-Kivu",
+        admin1,
         "Rutshuru",
         "",
         "Kibumba",

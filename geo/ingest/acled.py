@@ -102,9 +102,12 @@ def _dataset(table: pa.Table, dataset: str) -> pa.Array:
 
 
 def _export_iso3(table: pa.Table, optional) -> pa.Array:  # type: ignore[no-untyped-def]
-    from_numeric = map_values(optional("iso"), _numeric_to_iso3)
-    from_name = map_values(optional("country"), _name_to_iso3)
-    return pc.coalesce(from_numeric, from_name)
+    return source_iso3(optional("iso"), optional("country"))
+
+
+def source_iso3(iso: pa.Array, country: pa.Array) -> pa.Array:
+    """The export's own country (ISO alpha-3) of ACLED rows: ``iso`` (numeric), else ``country``."""
+    return pc.coalesce(map_values(iso, _numeric_to_iso3), map_values(country, _name_to_iso3))
 
 
 @functools.lru_cache(maxsize=512)

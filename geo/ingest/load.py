@@ -118,7 +118,7 @@ def ingest_file(
             for stored in store.scan(LAYER):
                 keep = kept[start : start + stored.num_rows]
                 start += stored.num_rows
-                out.write(_conform(stored.filter(pa.array(keep)), schema))
+                out.write(conform(stored.filter(pa.array(keep)), schema))
         summary.added, summary.updated, summary.unchanged, summary.removed_demo = upsert.counts()
         if summary.removed_demo:
             sources = [s for s in sources if SYNTHETIC not in s]
@@ -153,7 +153,7 @@ def _write_reports(
         summary.disagreement_pairs = [(str(a), str(b), int(n)) for (a, b), n in pairs.items()]
 
 
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """Stored rows in ``schema`` (a column an older layer lacks is filled with nulls)."""
     n = table.num_rows
     return pa.Table.from_arrays(

@@ -125,9 +125,12 @@ def normalise(table: pa.Table, lines: np.ndarray, dataset: str = "ucdp-ged"):  #
         "notes": optional("source_headline"),
         "source": optional("source_article"),
     }
-    return assemble(
-        table, lines, checks, columns, lon, lat, map_values(optional("country"), country_iso3)
-    )
+    return assemble(table, lines, checks, columns, lon, lat, source_iso3(optional("country")))
+
+
+def source_iso3(country: pa.Array) -> pa.Array:
+    """The export's own country (ISO alpha-3) of UCDP rows, from ``country``."""
+    return map_values(country, country_iso3)
 
 
 @functools.lru_cache(maxsize=512)
