@@ -111,15 +111,24 @@ def test_ucdp_label_wins_except_for_historical_states(runner, home, tmp_path):
         ucdp_row("4", "1", "1", "2.5", "1.027", "2", "2012-05-01", country="Sudan"),
         # UCDP's "Israel" for a West Bank point 3 km from Israel: stays PSE
         ucdp_row("5", "1", "1", "4.5", "1.027", "2", "2020-05-01", country="Israel"),
+        # no country name, Gleditsch-Ward 490 (DR Congo): 3 km into RWA
+        ucdp_row("6", "1", "1", "-0.5", "1.027", "2", "2020-05-01", country="", country_id="490"),
     ]
     path = tmp_path / "ged.csv"
     path.write_text(UCDP_HEADER + "\n" + "".join(rows), encoding="utf-8")
     result = runner.invoke(main, ["ingest", "ucdp", str(path)])
     assert result.exit_code == 0, result.output
     events = _events(home)
-    ids = [f"UCDP-{i}" for i in range(1, 6)]
-    assert events.loc[ids, "country_iso3"].tolist() == ["COD", "RWA", "SSD", "SDN", "PSE"]
-    assert events.loc[ids, "assigned_by"].tolist() == ["source", "within", "within", "source", "within"]
+    ids = [f"UCDP-{i}" for i in range(1, 7)]
+    assert events.loc[ids, "country_iso3"].tolist() == ["COD", "RWA", "SSD", "SDN", "PSE", "COD"]
+    assert events.loc[ids, "assigned_by"].tolist() == [
+        "source", "within", "within", "source", "within", "source"
+    ]
+    # re-assigning reads each event's own country back from its source row: nothing moves
+    result = runner.invoke(main, ["boundaries", "reassign"])
+    assert result.exit_code == 0, result.output
+    assert "re-assigned 6 events: country changed 0, province changed 0" in result.output
+    assert "source 3" in result.output
 
 
 @pytest.fixture

@@ -213,6 +213,7 @@ def ucdp_row(
     best: str,
     start: str,
     country: str = "Mali",
+    country_id: str = "432",
 ) -> str:
     values = [
         uid,
@@ -249,7 +250,7 @@ def ucdp_row(
         f"POINT ({lon} {lat})",
         "1",
         country,
-        "432",
+        country_id,
         "Africa",
         "1",
         "1",

@@ -119,7 +119,7 @@ def source_iso3(table: pa.Table) -> pa.Array:
     original = pc.cast(table.column("original").combine_chunks(), pa.string())
     dataset = pc.cast(table.column("source_dataset").combine_chunks(), pa.string())
     from_acled = acled.source_iso3(_field(original, "iso"), _field(original, "country"))
-    from_ucdp = ucdp.source_iso3(_field(original, "country"))
+    from_ucdp = ucdp.source_iso3(_field(original, "country"), _field(original, "country_id"))
     is_acled = pc.is_in(dataset, pa.array(ACLED_DATASETS))
     is_ucdp = pc.is_in(dataset, pa.array(UCDP_DATASETS))
     none = pa.nulls(table.num_rows, pa.string())
