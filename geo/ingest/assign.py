@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.boundaries.joins import assign_points, assign_provinces, polygon_index
+from geo.boundaries.joins import PolygonIndex, assign_points, assign_provinces, polygon_index
 from geo.errors import InvalidParameter
 from geo.ingest.common import map_values
 
@@ -71,6 +71,17 @@ class Boundaries:
     def __post_init__(self) -> None:
         if not np.isfinite(self.tolerance_km) or self.tolerance_km < 0:
             raise InvalidParameter("border_tolerance_km", self.tolerance_km, "must be a number >= 0")
+
+    @functools.cached_property
+    def country_index(self) -> PolygonIndex:
+        """The countries' ``PolygonIndex`` (looked up once, not per block)."""
+        return polygon_index(self.countries, self.cache_dir)
+
+    @functools.cached_property
+    def province_index(self) -> PolygonIndex:
+        """The provinces' ``PolygonIndex``."""
+        assert self.provinces is not None
+        return polygon_index(self.provinces, self.cache_dir)
 
 
 def assign_events(
@@ -140,8 +151,7 @@ def _source_countries(
     keep = ~_historical(theirs, geometric, None if event_date is None else event_date[candidates])
     candidates, theirs = candidates[keep], theirs[keep]
     target = position.to_numpy(zero_copy_only=False)[candidates].astype(np.int64)
-    index = polygon_index(countries, boundaries.cache_dir)
-    near = index.distance_km(lon[candidates], lat[candidates], target, boundaries.tolerance_km)
+    near = boundaries.country_index.distance_km(lon[candidates], lat[candidates], target, boundaries.tolerance_km)
     take = candidates[near <= boundaries.tolerance_km]
     if not len(take):
         return found
@@ -201,8 +211,7 @@ def _named_provinces(
     if not len(candidates):
         return province
     target = position[hit.to_numpy(zero_copy_only=False)[candidates].astype(np.int64)]
-    index = polygon_index(provinces, boundaries.cache_dir)
-    near = index.distance_km(lon[candidates], lat[candidates], target, boundaries.tolerance_km)
+    near = boundaries.province_index.distance_km(lon[candidates], lat[candidates], target, boundaries.tolerance_km)
     take = candidates[near <= boundaries.tolerance_km]
     if not len(take):
         return province
