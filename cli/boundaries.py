@@ -42,7 +42,7 @@ def import_cmd(file: Path, level: int, country_field: str | None, name_field: st
     click.echo(f"fields: {fields}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if len(result.provinces) or (replace_all and store.has("provinces")):
+    if len(result.provinces):  # a file whose every feature is rejected changes nothing
         stored = store.read("provinces") if store.has("provinces") else None
         merged, changes = merge_provinces(stored, result.provinces, replace_all=replace_all)
         previous = store.manifest().layers["provinces"].sources if stored is not None else []
