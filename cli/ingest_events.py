@@ -31,22 +31,42 @@ def _progress(label: str) -> Iterator[Progress | None]:
         yield update
 
 
-def _run(format_name: str, file: Path) -> None:
+TOLERANCE_HELP = (
+    "keep the file's own country (and admin1 province) when the point lies within this many km "
+    "of it (default $COOPMAP_BORDER_TOLERANCE_KM or 10; 0 = geometry only)"
+)
+
+
+def tolerance_option(command):  # type: ignore[no-untyped-def]
+    """``--border-tolerance-km``, shared by the ingest and re-assign commands."""
+    return click.option(
+        "--border-tolerance-km", "tolerance_km", type=click.FloatRange(0, 1000), default=None,
+        metavar="KM", help=TOLERANCE_HELP,
+    )(command)
+
+
+def _run(format_name: str, file: Path, tolerance_km: float | None) -> None:
     settings, store = open_store()
+    tolerance = settings.border_tolerance_km if tolerance_km is None else tolerance_km
     with _progress(f"reading {file.name}") as progress:
-        summary = ingest_file(file, format_name, store, settings, progress)
-    _report(summary)
+        summary = ingest_file(file, format_name, store, settings, progress, tolerance)
+    _report(summary, tolerance)
     if summary.rejected:
         raise SystemExit(1)
 
 
-def _report(s: IngestSummary) -> None:
+def _report(s: IngestSummary, tolerance_km: float) -> None:
     click.echo(
         f"read {s.read:,}  added {s.added:,}  updated {s.updated:,}  unchanged {s.unchanged:,}  "
         f"rejected {s.rejected:,}"
     )
-    assigned = ", ".join(f"{k} {s.assigned.get(k, 0):,}" for k in ("within", "nearest", "none"))
-    click.echo(f"country assignment: {assigned} (nearest = within 25 km of a coast or border)")
+    assigned = ", ".join(
+        f"{k} {s.assigned.get(k, 0):,}" for k in ("within", "nearest", "source", "none")
+    )
+    click.echo(
+        f"country assignment: {assigned} (nearest = within 25 km of a coast or border; "
+        f"source = the file's own country, within {tolerance_km:g} km of it)"
+    )
     if s.removed_demo:
         click.echo(f"removed {s.removed_demo:,} synthetic demo events (real data loaded)")
     if s.disagreements:
@@ -59,16 +79,18 @@ def _report(s: IngestSummary) -> None:
 
 @click.command("acled")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def ingest_acled(file: Path) -> None:
+@tolerance_option
+def ingest_acled(file: Path, tolerance_km: float | None) -> None:
     """Ingest an ACLED export (CSV or CSV.gz); re-ingesting upserts by event_id_cnty."""
-    _run("acled", file)
+    _run("acled", file, tolerance_km)
 
 
 @click.command("ucdp")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def ingest_ucdp(file: Path) -> None:
+@tolerance_option
+def ingest_ucdp(file: Path, tolerance_km: float | None) -> None:
     """Ingest a UCDP GED export (CSV or CSV.gz); re-ingesting upserts by id."""
-    _run("ucdp", file)
+    _run("ucdp", file, tolerance_km)
 
 
 @click.command("demo-data")

@@ -18,6 +18,21 @@ def default_home() -> Path:
     return Path(os.environ.get("COOPMAP_HOME", "var/coopmap")).resolve()
 
 
+def default_border_tolerance_km() -> float:
+    """How far (km) outside its polygon an export's own country is still believed:
+    ``$COOPMAP_BORDER_TOLERANCE_KM`` or 10."""
+    raw = os.environ.get("COOPMAP_BORDER_TOLERANCE_KM", "").strip() or "10"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0 or value == float("inf"):
+        from geo.errors import InvalidParameter
+
+        raise InvalidParameter("COOPMAP_BORDER_TOLERANCE_KM", raw, "must be a number of km >= 0")
+    return value
+
+
 def default_data_dir() -> Path:
     """The committed reference data: ``$COOPMAP_DATA`` or ``<repo>/data``."""
     return Path(os.environ.get("COOPMAP_DATA", REPO_ROOT / "data")).resolve()
@@ -30,6 +45,8 @@ class Settings:
     home: Path = field(default_factory=default_home)
     data_dir: Path = field(default_factory=default_data_dir)
     tiles_url: str | None = field(default_factory=lambda: os.environ.get("COOPMAP_TILES") or None)
+    border_tolerance_km: float = field(default_factory=default_border_tolerance_km)
+    """See ``geo.ingest.assign``: the export's country wins within this distance of its polygon."""
 
     @property
     def boundaries_dir(self) -> Path:

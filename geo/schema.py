@@ -58,7 +58,7 @@ EVENT_FIELDS = (
     _f("location", "string"),
     _f("fatalities", "integer", "ACLED fatalities; UCDP best estimate"),
     _f("precision", "integer", "1 exact place, 2 near / district, 3 province or region, 4 country"),
-    _f("assigned_by", "string", "within | nearest | none"),
+    _f("assigned_by", "string", "within | nearest | source | none"),
     _f("notes", "string"),
     _f("source", "string", "the reporting sources"),
 )

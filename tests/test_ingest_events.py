@@ -35,6 +35,7 @@ def acled_row(
     country: str = "Democratic Republic of Congo",
     precision: str = "1",
     event_type: str = "Battles",
+    admin1: str = "Nord-Kivu",
 ) -> str:
     values = [
         event_id,
@@ -55,7 +56,7 @@ def acled_row(
         iso,
         "Middle Africa",
         country,
-        "Nord-Kivu",
+        admin1,
         "Rutshuru",
         "",
         "Kibumba",
@@ -212,6 +213,7 @@ def ucdp_row(
     best: str,
     start: str,
     country: str = "Mali",
+    country_id: str = "432",
 ) -> str:
     values = [
         uid,
@@ -248,7 +250,7 @@ def ucdp_row(
         f"POINT ({lon} {lat})",
         "1",
         country,
-        "432",
+        country_id,
         "Africa",
         "1",
         "1",

@@ -116,13 +116,52 @@ class PolygonIndex:
         return out
 
     def _nearest(self, x: np.ndarray, y: np.ndarray, max_km: float) -> np.ndarray:
+        src, dst, distance = self._piece_distances(x, y, max_km)
+        out = np.full(len(x), -1, dtype=np.int64)
+        if not len(src):
+            return out
+        polygon = self.piece_owner[dst]
+        order = np.lexsort((polygon, distance, src))
+        src, distance, polygon = src[order], distance[order], polygon[order]
+        first = np.r_[True, src[1:] != src[:-1]]
+        close = first & (distance <= max_km)
+        out[src[close]] = polygon[close]
+        return out
+
+    def distance_km(
+        self, x: np.ndarray, y: np.ndarray, target: np.ndarray, max_km: float
+    ) -> np.ndarray:
+        """Kilometres from each point to the polygon at position ``target[i]`` (0 inside it),
+        ``inf`` when farther than ``max_km``; measured as ``locate`` measures (local
+        equirectangular projection around each point)."""
+        x, y = np.asarray(x, float), np.asarray(y, float)
+        target = np.asarray(target, dtype=np.int64)
+        out = np.full(len(x), np.inf)
+        if not len(x):
+            return out
+        inside = shapely.intersects_xy(self.geoms[target], x, y)
+        out[inside] = 0.0
+        rest = np.flatnonzero(~inside)
+        if not len(rest) or max_km <= 0:
+            return out
+        src, dst, distance = self._piece_distances(x[rest], y[rest], max_km)
+        mine = self.piece_owner[dst] == target[rest][src]
+        best = np.full(len(rest), np.inf)
+        np.minimum.at(best, src[mine], distance[mine])
+        out[rest] = np.where(best <= max_km, best, np.inf)
+        return out
+
+    def _piece_distances(
+        self, x: np.ndarray, y: np.ndarray, max_km: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(point, piece, km)`` for every boundary piece whose box comes within ``max_km`` of
+        a point, the distance in km in a local equirectangular projection around the point."""
         dlat = max_km / KM_PER_DEGREE * 1.01
         coslat = np.cos(np.radians(np.clip(np.abs(y) + dlat, 0, 89.9)))
         dlon = np.minimum(dlat / coslat, 180.0)
         src, dst = self.piece_tree.query(shapely.box(x - dlon, y - dlat, x + dlon, y + dlat))
-        out = np.full(len(x), -1, dtype=np.int64)
         if not len(src):
-            return out
+            return src, dst, np.array([], dtype=float)
         geoms = self.pieces[dst]
         counts = shapely.get_num_coordinates(geoms)
         owner = np.repeat(np.arange(len(src)), counts)
@@ -135,13 +174,7 @@ class PolygonIndex:
         distance = shapely.distance(
             shapely.linestrings(local, indices=owner), shapely.points(0.0, 0.0)
         )
-        polygon = self.piece_owner[dst]
-        order = np.lexsort((polygon, distance, src))
-        src, distance, polygon = src[order], distance[order], polygon[order]
-        first = np.r_[True, src[1:] != src[:-1]]
-        close = first & (distance <= max_km)
-        out[src[close]] = polygon[close]
-        return out
+        return src, dst, distance
 
 
 POLYGON_INDEXES = LRUCache(8)
@@ -320,13 +353,13 @@ def assign_points(
         "assigned_by": pa.array([NONE, WITHIN, NEAREST]).take(pa.array(how)),
     }
     if provinces is not None and len(provinces):
-        out["province"] = _provinces(
+        out["province"] = assign_provinces(
             x, y, out["country_iso3"], provinces, max_distance_km, cache_dir
         )
     return out
 
 
-def _provinces(
+def assign_provinces(
     x: np.ndarray,
     y: np.ndarray,
     country: pa.Array,
@@ -334,6 +367,8 @@ def _provinces(
     max_km: float,
     cache_dir: Path | None,
 ) -> pa.Array:
+    """The ``code`` of the province holding (or nearest within ``max_km`` to) each point, null
+    unless that province lies in the point's ``country`` (ISO alpha-3 per point)."""
     found, _ = polygon_index(provinces, cache_dir).locate(x, y, max_km)
     code = pa.array(provinces["code"].astype(object).to_numpy(), pa.string())
     iso = provinces["iso3"].astype(object).to_numpy()

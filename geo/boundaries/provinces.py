@@ -41,6 +41,8 @@ class ProvinceImport:
     provinces: gpd.GeoDataFrame
     rejects: list[Reject] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """Repeated codes and the field (or generated id) used instead, one line per country."""
 
 
 def import_provinces(
@@ -63,7 +65,10 @@ def import_provinces(
 
     Returns
     -------
-    ProvinceImport with a GeoDataFrame of iso3, name, code, source_file, geometry
+    ProvinceImport with a GeoDataFrame of iso3, name, code, source_file, geometry; ``code`` is
+    unique within each country: when the code field repeats a value within a country (Natural
+    Earth's old DRC layer gives all 11 provinces "CD-"), another code field unique there is used,
+    else ``ISO3-001``, ``ISO3-002``… in file order, with a warning
 
     Examples
     --------
@@ -74,8 +79,43 @@ def import_provinces(
     raw = read_vector(path)
     fields = _detect_fields(raw, path, country_field, name_field, code_field, iso3)
     mapped = _map_fields(raw, fields, iso3, Path(path).name)
+    mapped["code"], warnings = _unique_codes(raw, mapped, fields["code"])
     accepted, rejects = _validate(mapped, countries)
-    return ProvinceImport(accepted, rejects, fields)
+    return ProvinceImport(accepted, rejects, fields, warnings)
+
+
+def merge_provinces(
+    stored: gpd.GeoDataFrame | None, imported: gpd.GeoDataFrame, *, replace_all: bool = False
+) -> tuple[gpd.GeoDataFrame, dict[str, tuple[int, int]]]:
+    """The provinces layer after an import: the stored provinces of the countries the file does
+    not cover, then the imported ones (all stored ones go with ``replace_all``).
+
+    Parameters
+    ----------
+    stored : the current ``provinces`` layer (None when there is none)
+    imported : ``ProvinceImport.provinces``
+    replace_all : drop every stored province, not only those of the file's countries
+
+    Returns
+    -------
+    ``(provinces, changes)``: ``changes`` maps each country whose provinces were replaced or
+    removed to ``(old count, new count)``.
+
+    Examples
+    --------
+    >>> merged, changes = merge_provinces(store.read("provinces"), result.provinces)  # doctest: +SKIP
+    >>> changes  # doctest: +SKIP
+    {'MLI': (0, 10)}
+    """
+    new = imported["iso3"].value_counts()
+    old = stored["iso3"].value_counts() if stored is not None else pd.Series(dtype="int64")
+    affected = sorted(set(new.index) | (set(old.index) if replace_all else set()))
+    changes = {iso: (int(old.get(iso, 0)), int(new.get(iso, 0))) for iso in affected}
+    if stored is None or replace_all or not len(stored):
+        return imported.reset_index(drop=True), changes
+    kept = stored[~stored["iso3"].isin(list(new.index))]
+    merged = pd.concat([kept, imported.to_crs(stored.crs)], ignore_index=True)
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=stored.crs), changes
 
 
 def _detect_fields(
@@ -119,6 +159,34 @@ def _map_fields(raw: gpd.GeoDataFrame, fields: dict[str, str], iso3: str | None,
         geometry=raw.geometry.values,
         crs=raw.crs,
     )
+
+
+def _unique_codes(raw: gpd.GeoDataFrame, mapped: gpd.GeoDataFrame, used: str) -> tuple[pd.Series, list[str]]:
+    """``mapped.code`` made unique within each country (see ``import_provinces``) and warnings."""
+    code = mapped["code"].astype("string").fillna("").str.strip()
+    iso3 = mapped["iso3"].astype("string").fillna("")
+    warnings = []
+    for country in sorted(set(iso3)):
+        rows = (iso3 == country).to_numpy()
+        mine = code[rows]
+        if mine.is_unique and (mine != "").all():
+            continue
+        repeated = mine[mine.duplicated(keep=False) | (mine == "")].value_counts()
+        what = ", ".join(f"{v!r} × {n}" for v, n in repeated.items())
+        label = country or "(no country)"
+        for other in (c for c in CODE_CANDIDATES if c in raw.columns and c != used):
+            values = raw.loc[rows, other].astype("string").fillna("").str.strip()
+            if values.is_unique and (values != "").all():
+                code[rows] = values.to_numpy()
+                warnings.append(f"{label}: code field {used or '(none)'} repeats {what}; using {other} instead")
+                break
+        else:
+            code[rows] = [f"{country or 'XXX'}-{i:03d}" for i in range(1, int(rows.sum()) + 1)]
+            warnings.append(
+                f"{label}: code field {used or '(none)'} repeats {what}; no other unique code field, "
+                f"using generated ids {country or 'XXX'}-001…"
+            )
+    return code.astype(object), warnings
 
 
 def _validate(mapped: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Reject]]:

@@ -40,6 +40,19 @@ PRECISION = {1.0: 1, 2.0: 2, 3.0: 3}
 """ACLED geo_precision → normalised precision (1 exact, 2 near / district, 3 province)."""
 
 
+COUNTRY_NAMES = {
+    "Democratic Republic of Congo": "COD",
+    "Republic of Congo": "COG",
+    "Ivory Coast": "CIV",
+    "Cape Verde": "CPV",
+    "Palestine": "PSE",
+    "Kosovo": "KOS",
+    "Turkey": "TUR",
+    "Russia": "RUS",
+}
+"""ACLED country names that ISO name lookup does not resolve (used when ``iso`` is absent)."""
+
+
 def normalise(table: pa.Table, lines: np.ndarray, dataset: str = "acled"):  # type: ignore[no-untyped-def]
     """Normalise a block of ACLED rows; return ``(accepted arrow table, rejected rows)``."""
     n = table.num_rows
@@ -89,9 +102,12 @@ def _dataset(table: pa.Table, dataset: str) -> pa.Array:
 
 
 def _export_iso3(table: pa.Table, optional) -> pa.Array:  # type: ignore[no-untyped-def]
-    from_numeric = map_values(optional("iso"), _numeric_to_iso3)
-    from_name = map_values(optional("country"), to_iso3)
-    return pc.coalesce(from_numeric, from_name)
+    return source_iso3(optional("iso"), optional("country"))
+
+
+def source_iso3(iso: pa.Array, country: pa.Array) -> pa.Array:
+    """The export's own country (ISO alpha-3) of ACLED rows: ``iso`` (numeric), else ``country``."""
+    return pc.coalesce(map_values(iso, _numeric_to_iso3), map_values(country, _name_to_iso3))
 
 
 @functools.lru_cache(maxsize=512)
@@ -101,3 +117,7 @@ def _numeric_to_iso3(value: str) -> str | None:
         return None
     found = pycountry.countries.get(numeric=digits.zfill(3))
     return found.alpha_3 if found else None
+
+
+def _name_to_iso3(name: str) -> str | None:
+    return COUNTRY_NAMES.get(name) or to_iso3(name)

@@ -15,9 +15,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.boundaries.joins import assign_points, polygon_index
+from geo.boundaries.joins import polygon_index
 from geo.config import Settings
 from geo.events import SYNTHETIC, events_schema, events_table
+from geo.ingest.assign import Boundaries, assign_events
 from geo.ingest.pipeline import iter_normalised
 from geo.ingest.reader import Progress
 from geo.ingest.upsert import Upsert
@@ -26,7 +27,6 @@ from geo.storage.rejects import Reject, write_rejects
 from geo.storage.store import Store
 
 LAYER = "conflict-events"
-MAX_DISTANCE_KM = 25.0
 
 
 @dataclass
@@ -47,7 +47,12 @@ class IngestSummary:
 
 
 def ingest_file(
-    path: Path, format_name: str, store: Store, settings: Settings, progress: Progress | None = None
+    path: Path,
+    format_name: str,
+    store: Store,
+    settings: Settings,
+    progress: Progress | None = None,
+    tolerance_km: float | None = None,
 ) -> IngestSummary:
     """Ingest an ACLED or UCDP GED export into the ``conflict-events`` layer.
 
@@ -62,6 +67,8 @@ def ingest_file(
     store : the workspace store (needs ``countries``; ``provinces`` used when present)
     settings : where the rejects and disagreement reports go (``settings.rejects_dir``)
     progress : ``(bytes_done, bytes_total)`` callback while reading
+    tolerance_km : border tolerance of the source's own country (default
+        ``settings.border_tolerance_km``; see ``geo.ingest.assign``)
 
     Returns
     -------
@@ -71,6 +78,12 @@ def ingest_file(
     blocks = iter_normalised(path, format_name, progress=progress)  # checks the header
     countries = store.read("countries")
     provinces = store.read("provinces") if store.has("provinces") else None
+    boundaries = Boundaries(
+        countries,
+        provinces,
+        settings.border_tolerance_km if tolerance_km is None else tolerance_km,
+        settings.cache_dir,
+    )
     # Build the boundary index first, while memory is low (its build briefly takes ~250 MB).
     polygon_index(countries, settings.cache_dir)
     upsert = Upsert(store, LAYER)
@@ -86,8 +99,13 @@ def ingest_file(
             rejects += block.rejects
             table = block.table
             lon, lat = table.column("lon").to_numpy(), table.column("lat").to_numpy()
-            found = assign_points(
-                lon, lat, countries, MAX_DISTANCE_KM, provinces, settings.cache_dir
+            found = assign_events(
+                lon,
+                lat,
+                boundaries,
+                table.column("export_iso3").combine_chunks(),
+                table.column("event_date").to_numpy(),
+                table.column("admin1").combine_chunks(),
             )
             for how in pc.value_counts(found["assigned_by"]).to_pylist():
                 assigned[how["values"]] += how["counts"]
@@ -100,7 +118,7 @@ def ingest_file(
             for stored in store.scan(LAYER):
                 keep = kept[start : start + stored.num_rows]
                 start += stored.num_rows
-                out.write(_conform(stored.filter(pa.array(keep)), schema))
+                out.write(conform(stored.filter(pa.array(keep)), schema))
         summary.added, summary.updated, summary.unchanged, summary.removed_demo = upsert.counts()
         if summary.removed_demo:
             sources = [s for s in sources if SYNTHETIC not in s]
@@ -135,7 +153,7 @@ def _write_reports(
         summary.disagreement_pairs = [(str(a), str(b), int(n)) for (a, b), n in pairs.items()]
 
 
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """Stored rows in ``schema`` (a column an older layer lacks is filled with nulls)."""
     n = table.num_rows
     return pa.Table.from_arrays(

@@ -75,6 +75,20 @@ COUNTRY_NAMES = {
 }
 """UCDP country names that ISO name lookup does not resolve (Gleditsch-Ward naming)."""
 
+GLEDITSCH_WARD = {
+    41: "HTI", 70: "MEX", 100: "COL", 101: "VEN", 135: "PER", 140: "BRA", 200: "GBR", 343: "MKD",
+    345: "SRB", 346: "BIH", 365: "RUS", 369: "UKR", 373: "AZE", 432: "MLI", 436: "NER", 437: "CIV",
+    439: "BFA", 450: "LBR", 451: "SLE", 471: "CMR", 475: "NGA", 482: "CAF", 483: "TCD", 490: "COD",
+    500: "UGA", 501: "KEN", 516: "BDI", 517: "RWA", 520: "SOM", 530: "ETH", 540: "AGO", 541: "MOZ",
+    560: "ZAF", 572: "SWZ", 581: "COM", 615: "DZA", 620: "LBY", 625: "SDN", 626: "SSD", 630: "IRN",
+    640: "TUR", 645: "IRQ", 651: "EGY", 652: "SYR", 660: "LBN", 666: "ISR", 678: "YEM", 700: "AFG",
+    702: "TJK", 703: "KGZ", 750: "IND", 770: "PAK", 775: "MMR", 780: "LKA", 790: "NPL", 800: "THA",
+    811: "KHM", 840: "PHL", 850: "IDN",
+}
+"""UCDP ``country_id`` (Gleditsch-Ward number) → ISO alpha-3, for rows whose ``country`` name does
+not resolve. Derived from the (country, country_id) pairs of the UCDP GED 23.1 sample in
+../shared/data, each name resolved by ``country_iso3``; other numbers give no country."""
+
 _PAREN = re.compile(r"\s*\(.*\)\s*$")
 
 
@@ -126,8 +140,18 @@ def normalise(table: pa.Table, lines: np.ndarray, dataset: str = "ucdp-ged"):  #
         "source": optional("source_article"),
     }
     return assemble(
-        table, lines, checks, columns, lon, lat, map_values(optional("country"), country_iso3)
+        table, lines, checks, columns, lon, lat, source_iso3(optional("country"), optional("country_id"))
     )
+
+
+def source_iso3(country: pa.Array, country_id: pa.Array) -> pa.Array:
+    """The export's own country (ISO alpha-3) of UCDP rows: ``country``, else ``country_id``."""
+    return pc.coalesce(map_values(country, country_iso3), map_values(country_id, _gleditsch_ward))
+
+
+def _gleditsch_ward(value: str) -> str | None:
+    digits = value.split(".")[0].strip()
+    return GLEDITSCH_WARD.get(int(digits)) if digits.isdigit() else None
 
 
 @functools.lru_cache(maxsize=512)
