@@ -73,7 +73,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "projects_layer": {"en": "Project sites", "fr": "Sites des projets"},
     "projects_dates_unknown": {"en": "Projects, dates unknown", "fr": "Projets, dates inconnues"},
     "schools_dates_unknown": {"en": "Schools, founding year unknown", "fr": "Écoles, année de création inconnue"},
-    "budget_withheld": {"en": "withheld", "fr": "non communiqué"},
     "dates_unknown": {"en": "dates unknown", "fr": "dates inconnues"},
     "not_mapped": {
         "en": "Projects not mapped ({n}): the sources do not name their countries",
