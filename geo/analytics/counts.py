@@ -21,7 +21,7 @@ from geo.analytics.prepared import (
     resolve_period,
 )
 from geo.query import Query
-from geo.registries.periods import ENVR_SPAN, PROJECT_SPAN, TimeSpan, dates_unknown, period_mask
+from geo.registries.periods import ENVR_SPAN, PROJECT_SPAN, TimeSpan, dates_unknown, period_mask, span_days
 from geo.types import Period
 
 ACTIVE = "active"
@@ -200,7 +200,7 @@ def active_mask(projects: pd.DataFrame, period: Period | None) -> np.ndarray:
 def states(frame: pd.DataFrame, span: TimeSpan, period: Period | None) -> np.ndarray:
     """Per row: ``active`` in ``period``, ``dates unknown`` (counted apart), else ``""``.
 
-    Without a period every row is active.
+    Without a period every row that exists is active (not a planned school).
 
     Examples
     --------
@@ -208,9 +208,10 @@ def states(frame: pd.DataFrame, span: TimeSpan, period: Period | None) -> np.nda
     >>> states(frame, PROJECT_SPAN, Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31))).tolist()
     ['active', 'dates unknown']
     """
-    if period is None:
-        return np.full(len(frame), ACTIVE, dtype=object)
     out = np.full(len(frame), "", dtype=object)
+    if period is None:
+        out[span_days(frame, span)[2]] = ACTIVE
+        return out
     out[period_mask(frame, span, period)] = ACTIVE
     out[dates_unknown(frame, span)] = DATES_UNKNOWN
     return out
