@@ -94,6 +94,7 @@ def exposure(
 
 
 def _rows(layer_id: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = frame[frame.geometry.notna()]  # a project not mapped has no place to be exposed
     if layer_id == "projects":
         ids = frame["site_id"] if "site_id" in frame else frame["acronym"]
         names = (
@@ -115,7 +116,7 @@ def _text(table: pd.DataFrame) -> str:
         nearest = "-" if pd.isna(row.nearest_event_m) else f"{row.nearest_event_m / 1000:.1f}"
         lines.append(
             f"{row.layer:<9} {str(row.id)[:16]:<16} {str(row.name)[:36]:<36} "
-            f"{str(row.country_iso3 or '')[:4]:<4} {row.exposure_events:>7} "
+            f"{('' if pd.isna(row.country_iso3) else str(row.country_iso3))[:4]:<4} {row.exposure_events:>7} "
             f"{row.exposure_fatalities:>7} {nearest:>10}"
         )
     if len(table):

@@ -71,6 +71,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "projects": {"en": "Active projects", "fr": "Projets actifs"},
     "schools": {"en": "ENVR schools", "fr": "Écoles (ENVR)"},
     "projects_layer": {"en": "Project sites", "fr": "Sites des projets"},
+    "projects_dates_unknown": {"en": "Projects, dates unknown", "fr": "Projets, dates inconnues"},
+    "schools_dates_unknown": {"en": "Schools, founding year unknown", "fr": "Écoles, année de création inconnue"},
+    "dates_unknown": {"en": "dates unknown", "fr": "dates inconnues"},
+    "not_mapped": {
+        "en": "Projects not mapped ({n}): the sources do not name their countries",
+        "fr": "Projets non cartographiés ({n}) : les sources ne nomment pas leurs pays",
+    },
     "schools_layer": {
         "en": "ENVR regional schools",
         "fr": "Écoles nationales à vocation régionale",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from geo.analytics.provinces import province_summary_layer
 from geo.analytics.summaries import country_summary_layer
 from geo.errors import LayerNotFound
+from geo.registries.periods import ENVR_SPAN, EVENT_SPAN, PROJECT_SPAN, TimeSpan
 from geo.render.style import MapLayer, Style
 from geo.schema import (
     COUNTRY_FIELDS,
@@ -46,7 +47,8 @@ class Layer:
     attribution: str
     licence: str
     access: AccessLevel = "public"
-    time_field: str | None = None
+    time: TimeSpan | None = None
+    """When a feature exists: ``datetime`` selects by it everywhere (``geo.registries.periods``)."""
     generalise_geometry: bool = False
     """Public role sees the province/country representative point instead of the exact point."""
     draw_order: int | None = None
@@ -65,6 +67,11 @@ class Layer:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+    @property
+    def time_field(self) -> str | None:
+        """The column where a feature's time starts (its instant for events), or None."""
+        return self.time.start if self.time is not None else None
 
     @property
     def field_names(self) -> list[str]:
@@ -113,6 +120,7 @@ def _map_layer(layer: Layer) -> MapLayer:
         order=layer.draw_order,
         snapshot_default=layer.snapshot_default,
         requires=requires,
+        time=layer.time,
     )
 
 
@@ -165,6 +173,7 @@ LAYERS = (
         attribution="coopmap ENVR registry, compiled from public French government and press sources",
         licence="CC BY 4.0 (facts from cited public sources)",
         draw_order=80,
+        time=ENVR_SPAN,
         snapshot_default=True,
         map_default=True,
     ),
@@ -172,7 +181,8 @@ LAYERS = (
         id="projects",
         title="Cooperation project sites",
         title_fr="Sites des projets de coopération",
-        description="One point per project site.",
+        description="One point per project site; a project whose countries the sources do not name is one "
+        "feature without geometry (not mapped), with its region.",
         geometry_type="Point",
         id_field="site_id",
         fields=PROJECT_FIELDS,
@@ -181,7 +191,7 @@ LAYERS = (
         style=Style(kind="point", color="#b3400a", fill_color="#f07c2a", radius=7, icon="flag", marker="D"),
         attribution="coopmap project registry, compiled from public agency pages",
         licence="CC BY 4.0 (facts from cited public sources)",
-        time_field="start",
+        time=PROJECT_SPAN,
         generalise_geometry=True,
         draw_order=70,
         snapshot_default=True,
@@ -199,7 +209,7 @@ LAYERS = (
         style=Style(kind="polygon", color="#f07c2a", fill_color="#f07c2a", fill_opacity=0.15, weight=1.5),
         attribution="coopmap project registry; Natural Earth",
         licence="CC BY 4.0",
-        time_field="start",
+        time=PROJECT_SPAN,
         draw_order=20,
         map_default=True,
     ),
@@ -215,7 +225,7 @@ LAYERS = (
         style=Style(kind="cluster", color="#8b0000", fill_color="#d7301f", radius=4),
         attribution=CONFLICT_ATTRIBUTION,
         licence="ACLED terms of use / CC BY 4.0 (UCDP)",
-        time_field="event_date",
+        time=EVENT_SPAN,
         draw_order=60,
         snapshot_default=True,
         map_default=True,

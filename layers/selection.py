@@ -117,7 +117,7 @@ def prepare(
 
     def build() -> Prepared:
         frame = _frame(layer, store, forwarded)
-        index = LayerIndex(frame, layer.time_field)
+        index = LayerIndex(frame, layer.time)
         types = {f.name: f.type for f in layer.fields}
         return Prepared(index, FeatureEncoder(index, list(served), layer.id_field, types))
 

@@ -23,6 +23,8 @@ def test_every_layer_is_fully_described():
         assert layer.access in ("public", "restricted"), layer.id
         if layer.time_field:
             assert layer.time_field in layer.field_names, layer.id
+        if layer.time is not None and layer.time.end is not None:
+            assert layer.time.end in layer.field_names, layer.id
         assert len(set(layer.field_names)) == len(layer.field_names), layer.id
 
 

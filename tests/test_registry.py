@@ -122,7 +122,8 @@ def test_crpg5_covers_the_five_g5_sahel_countries(projects, countries):
 def test_every_seed_project_is_in_the_registry_and_unnamed_regions_are_not_mapped(projects):
     assert projects.rejects == []
     assert projects.loaded == 16
-    mapped = set(projects.frame["acronym"])
+    frame = projects.frame
+    mapped = set(frame.loc[frame.geometry.notna(), "acronym"])
     assert mapped == {
         "UPS",
         "PROGRESS",
@@ -137,6 +138,11 @@ def test_every_seed_project_is_in_the_registry_and_unnamed_regions_are_not_mappe
     }
     assert set(projects.footprints["acronym"]) == mapped
     assert "6 without named countries or sites, not mapped" in projects.summary()
+    # The six regional projects are served all the same: one feature each, no geometry, a region.
+    unmapped = frame[frame.geometry.isna()].set_index("acronym")
+    assert sorted(unmapped.index) == ["ACASA", "AFORMA", "ALCAO", "APCA", "JUSSEC", "THB"]
+    assert unmapped.loc["ACASA", "region"] == "Africa: 22 states (not named in the source)"
+    assert unmapped["country_iso3"].isna().all()
     scad = projects.frame[projects.frame["acronym"] == "SCAD"]
     assert set(scad["country_iso3"]) == {"MDG", "CIV", "GIN"}
     statuses = projects.frame.drop_duplicates("acronym").set_index("acronym")["status"]
@@ -150,7 +156,7 @@ def test_fresh_workspace_summary_counts_the_registries(runner, home):
     result = runner.invoke(main, ["layers"])
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line.split()[1] for line in result.output.splitlines()[2:]}
-    assert rows["envr"] == "21" and rows["projects"] == "17" and rows["project-countries"] == "10"
+    assert rows["envr"] == "21" and rows["projects"] == "23" and rows["project-countries"] == "10"
     store = ParquetStore(home)
     store.write(
         "conflict-events",

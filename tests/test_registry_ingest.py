@@ -182,7 +182,7 @@ def test_a_file_missing_a_column_is_one_line_and_changes_nothing(runner, home, t
     assert result.exit_code == 2
     assert "missing column(s) ['countries']" in result.output
     assert "Traceback" not in result.output
-    assert _layer_rows(runner)["projects"] == "17"
+    assert _layer_rows(runner)["projects"] == "23"
 
 
 def test_when_every_row_is_rejected_the_layers_are_left_unchanged(runner, home, tmp_path):
@@ -191,7 +191,7 @@ def test_when_every_row_is_rejected_the_layers_are_left_unchanged(runner, home, 
     result = runner.invoke(main, ["ingest", "projects", str(path)])
     assert result.exit_code == 1
     assert "left unchanged" in result.output
-    assert _layer_rows(runner)["projects"] == "17"
+    assert _layer_rows(runner)["projects"] == "23"
 
 
 def test_a_row_with_an_unquoted_comma_is_rejected_not_misread(runner, home, tmp_path):

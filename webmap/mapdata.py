@@ -102,12 +102,17 @@ def _choropleth(metric: str, lang: str) -> dict[str, Any]:
     return {**feature_collection(result.frame, COUNTRY_COLUMNS), "legend": result.legend}
 
 
+NOT_MAPPED_COLUMNS = ("acronym", "title", "region", "start", "end", "status", "dates_unknown")
+"""What the map's panel says of a project it cannot draw."""
+
+
 @bp.get("/sites")
 def sites() -> Response:
     """ENVR schools, project sites and footprints (of one country with ``iso3``).
 
-    With ``datetime``, only the projects active in that period (their start..end overlaps it, a
-    missing date being unbounded: ``geo.summaries.active_mask``, the rule of the summaries).
+    With ``datetime``, only what exists in that period (``geo.registries.periods``, the rule of
+    every datetime selection): projects whose start..end overlaps it, schools founded by its end.
+    ``not_mapped`` lists the period's projects without geometry (countries not named).
     The frames come from the caller's secured store: restricted fields are already dropped and,
     for the public, project points already generalised (``layers/access.py``).
     """
@@ -124,12 +129,14 @@ def _sites(iso3: str | None, period: Period | None) -> dict[str, Any]:
         iso3=iso3,
         period=period,
     )
-    out: dict[str, Any] = {"envr": [], "projects": [], "footprints": None}
+    out: dict[str, Any] = {"envr": [], "projects": [], "footprints": None, "not_mapped": []}
     if chosen.envr is not None:
         out["envr"] = records(mapview.site_points(chosen.envr, catalogue().get("envr").field_names))
     if chosen.projects is not None:
         names = [*catalogue().get("projects").field_names, "generalised"]
         out["projects"] = records(mapview.site_points(chosen.projects, names))
+    if chosen.not_mapped is not None:
+        out["not_mapped"] = records(chosen.not_mapped, [n for n in NOT_MAPPED_COLUMNS if n in chosen.not_mapped])
     if chosen.footprints is not None:
         names = catalogue().get("project-countries").field_names
         out["footprints"] = feature_collection(chosen.footprints, [n for n in names if n in chosen.footprints])

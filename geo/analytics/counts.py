@@ -21,7 +21,12 @@ from geo.analytics.prepared import (
     resolve_period,
 )
 from geo.query import Query
+from geo.registries.periods import ENVR_SPAN, PROJECT_SPAN, TimeSpan, dates_unknown, period_mask, span_days
 from geo.types import Period
+
+ACTIVE = "active"
+DATES_UNKNOWN = "dates unknown"
+BUDGET_WITHHELD = "withheld"
 
 
 def previous_period(period: Period) -> Period | None:
@@ -110,21 +115,60 @@ def _by_type(arrays: EventArrays, shifted: np.ndarray, types: np.ndarray, n: int
 
 
 def registry_columns(keys: pd.Index, projects: pd.DataFrame, envr: pd.DataFrame) -> pd.DataFrame:
-    """Projects and schools per key, from (key, acronym[, budget_eur]) pairs."""
+    """Projects and schools per key, from (key, acronym, state[, budget_eur]) pairs.
+
+    ``state`` is ``active`` (counted) or ``dates unknown`` (counted apart, never as active); a
+    project or school is counted once per key. Budgets: the sum of the active projects' budgets,
+    each project once; null with ``projects_budget_status`` ``withheld`` when the pairs carry no
+    ``budget_eur`` column (the caller may not see budgets), null with ``unknown`` when no active
+    project's budget is known, the sum of the known ones with ``partial`` and
+    ``projects_budget_unknown`` saying how many are missing, ``complete`` otherwise (0.0 for no
+    active project).
+    """
     out = pd.DataFrame(index=range(len(keys)))
-    p = projects[projects["key"].isin(keys)].drop_duplicates(["key", "acronym"])
-    grouped = p.groupby("key")
     per_key = pd.Series(keys, index=range(len(keys)))
-    out["projects_active"] = per_key.map(grouped["acronym"].nunique()).fillna(0).astype("int64")
-    out["projects_budget_eur"] = (
-        per_key.map(grouped["budget_eur"].sum(min_count=1)).fillna(0.0).astype(float)
-    )
+    p = projects[projects["key"].isin(keys)].drop_duplicates(["key", "acronym"])
+    active = p[p["state"] == ACTIVE]
+    grouped = active.groupby("key")
+    out["projects_active"] = _count(per_key, grouped.size())
+    out["projects_dates_unknown"] = _count(per_key, p[p["state"] == DATES_UNKNOWN].groupby("key").size())
+    out = pd.concat([out, _budgets(per_key, active, out["projects_active"])], axis=1)
     out["project_acronyms"] = per_key.map(grouped["acronym"].agg(_join)).astype("string").fillna("")
     e = envr[envr["key"].isin(keys)].drop_duplicates(["key", "acronym"])
-    grouped = e.groupby("key")
-    out["envr_count"] = per_key.map(grouped.size()).fillna(0).astype("int64")
+    grouped = e[e["state"] == ACTIVE].groupby("key")
+    out["envr_count"] = _count(per_key, grouped.size())
+    out["envr_dates_unknown"] = _count(per_key, e[e["state"] == DATES_UNKNOWN].groupby("key").size())
     out["envr_acronyms"] = per_key.map(grouped["acronym"].agg(_join)).astype("string").fillna("")
     return out
+
+
+def _count(per_key: pd.Series, sizes: pd.Series) -> pd.Series:
+    return per_key.map(sizes).fillna(0).astype("int64")
+
+
+def _budgets(per_key: pd.Series, active: pd.DataFrame, n_active: pd.Series) -> pd.DataFrame:
+    """``projects_budget_eur``, ``projects_budget_status`` and ``projects_budget_unknown``."""
+    n = len(per_key)
+    if "budget_eur" not in active.columns:
+        return pd.DataFrame(
+            {
+                "projects_budget_eur": pd.array([pd.NA] * n, dtype="Float64"),
+                "projects_budget_status": pd.array([BUDGET_WITHHELD] * n, dtype="string"),
+                "projects_budget_unknown": pd.array([pd.NA] * n, dtype="Int64"),
+            }
+        )
+    budgets = pd.to_numeric(active["budget_eur"], errors="coerce")
+    known = per_key.map(budgets.groupby(active["key"]).sum(min_count=1)).astype("Float64")
+    unknown = _count(per_key, budgets.isna().groupby(active["key"]).sum())
+    none_active = n_active == 0
+    status = np.where(unknown == 0, "complete", np.where(unknown < n_active, "partial", "unknown"))
+    return pd.DataFrame(
+        {
+            "projects_budget_eur": known.mask(none_active, 0.0),
+            "projects_budget_status": pd.array(status, dtype="string"),
+            "projects_budget_unknown": pd.array(unknown, dtype="Int64"),
+        }
+    )
 
 
 def _join(values: pd.Series) -> str:
@@ -132,29 +176,42 @@ def _join(values: pd.Series) -> str:
 
 
 def envr_pairs(envr: gpd.GeoDataFrame | None, period: Period | None, key: str) -> pd.DataFrame:
+    """(key, acronym, state) of the schools existing in ``period`` (founded by its end, not
+    planned: ``geo.registries.periods.ENVR_SPAN``) and of those whose founding year is unknown."""
     if envr is None or not len(envr):
-        return pd.DataFrame({"key": [], "acronym": []})
-    founded = pd.to_numeric(envr["founded"], errors="coerce") if "founded" in envr else None
-    keep = np.ones(len(envr), dtype=bool)
-    if founded is not None and period is not None and period.end is not None:
-        keep = (founded.isna() | (founded <= period.end.year)).to_numpy()
+        return pd.DataFrame({"key": [], "acronym": [], "state": []})
+    state = states(envr, ENVR_SPAN, period)
+    keep = state != ""
     return pd.DataFrame(
         {
             "key": envr[key].astype("string").to_numpy()[keep],
             "acronym": envr["acronym"].astype("string").to_numpy()[keep],
+            "state": state[keep],
         }
     )
 
 
 def active_mask(projects: pd.DataFrame, period: Period | None) -> np.ndarray:
-    """Projects whose [start, end] overlaps the period (open dates count as unbounded)."""
+    """Projects whose [start, end] overlaps the period, no end being ongoing and an unknown start
+    matching no period (``geo.registries.periods``, the rule of every datetime selection)."""
+    return period_mask(projects, PROJECT_SPAN, period)
+
+
+def states(frame: pd.DataFrame, span: TimeSpan, period: Period | None) -> np.ndarray:
+    """Per row: ``active`` in ``period``, ``dates unknown`` (counted apart), else ``""``.
+
+    Without a period every row that exists is active (not a planned school).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"start": pd.to_datetime(["2023-03-01", None]), "end": pd.NaT})
+    >>> states(frame, PROJECT_SPAN, Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31))).tolist()
+    ['active', 'dates unknown']
+    """
+    out = np.full(len(frame), "", dtype=object)
     if period is None:
-        return np.ones(len(projects), dtype=bool)
-    start = pd.to_datetime(projects["start"], errors="coerce")
-    end = pd.to_datetime(projects["end"], errors="coerce")
-    mask = np.ones(len(projects), dtype=bool)
-    if period.end is not None:
-        mask &= (start.isna() | (start <= pd.Timestamp(period.end))).to_numpy()
-    if period.start is not None:
-        mask &= (end.isna() | (end >= pd.Timestamp(period.start))).to_numpy()
-    return mask
+        out[span_days(frame, span)[2]] = ACTIVE
+        return out
+    out[period_mask(frame, span, period)] = ACTIVE
+    out[dates_unknown(frame, span)] = DATES_UNKNOWN
+    return out

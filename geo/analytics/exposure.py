@@ -112,8 +112,9 @@ def site_exposure(
 
     Returns
     -------
-    DataFrame with exposure_events, exposure_fatalities, nearest_event_m (geodesic metres,
-    null without events), exposure_radius_km, exposure_period, data_note — one row per site
+    DataFrame with exposure_events, exposure_fatalities (null for a site without a location),
+    nearest_event_m (geodesic metres, null without events or location), exposure_radius_km,
+    exposure_period, data_note — one row per site
 
     Examples
     --------
@@ -140,10 +141,11 @@ def site_exposure(
             site[inside], weights=weights, minlength=len(located)
         ).astype(np.int64)
         nearest[located] = _nearest(tree, xyz, lon[located], lat[located])
+    unlocated = ~(np.isfinite(lon) & np.isfinite(lat))  # not mapped: no count, not 0
     return pd.DataFrame(
         {
-            "exposure_events": events,
-            "exposure_fatalities": fatalities,
+            "exposure_events": pd.array(np.where(unlocated, None, events), dtype="Int64"),
+            "exposure_fatalities": pd.array(np.where(unlocated, None, fatalities), dtype="Int64"),
             "nearest_event_m": pd.array(np.round(nearest, 1), dtype="Float64"),
             "exposure_radius_km": float(radius_km),
             "exposure_period": pd.array(

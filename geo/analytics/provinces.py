@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.analytics.counts import active_mask, envr_pairs, event_counts, registry_columns
+from geo.analytics.counts import envr_pairs, event_counts, registry_columns, states
 from geo.analytics.prepared import (
     FILTER_FIELDS,
     EventArrays,
@@ -38,15 +38,20 @@ from geo.analytics.prepared import (
 from geo.boundaries.spatialindex import ready_sindex
 from geo.cache import PREPARED, RESULTS
 from geo.query import Query, parse_query
+from geo.registries.periods import PROJECT_SPAN
 from geo.schema import SUMMARY_FIELDS
 from geo.storage.store import Store
 from geo.types import WGS84, Period
 
 NULL_REGISTRY = {
     "projects_active": "Int64",
+    "projects_dates_unknown": "Int64",
     "projects_budget_eur": "Float64",
+    "projects_budget_status": "string",
+    "projects_budget_unknown": "Int64",
     "project_acronyms": "string",
     "envr_count": "Int64",
+    "envr_dates_unknown": "Int64",
     "envr_acronyms": "string",
 }
 
@@ -195,18 +200,13 @@ def _site_pairs(
 ) -> pd.DataFrame:
     located = _with_key(projects, provinces, keys)
     if located is None or not len(located):
-        return pd.DataFrame({"key": [], "acronym": [], "budget_eur": []})
-    active = located[active_mask(located, period)]
-    return pd.DataFrame(
-        {
-            "key": active["key"],
-            "acronym": active["acronym"].astype("string"),
-            # absent when the access policy withheld budgets from the caller: sums become unknown
-            "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce")
-            if "budget_eur" in active
-            else np.full(len(active), np.nan),
-        }
-    )
+        return pd.DataFrame({"key": [], "acronym": [], "state": [], "budget_eur": []})
+    state = states(located, PROJECT_SPAN, period)
+    counted = located[state != ""]
+    columns = {"key": counted["key"], "acronym": counted["acronym"].astype("string"), "state": state[state != ""]}
+    if "budget_eur" in counted:  # absent when the access policy withheld budgets from the caller
+        columns["budget_eur"] = pd.to_numeric(counted["budget_eur"], errors="coerce")
+    return pd.DataFrame(columns)
 
 
 def province_summary_layer(store: Store, params: Mapping[str, str]) -> gpd.GeoDataFrame:

@@ -10,10 +10,17 @@ Decisions
 - Change: events in the period vs the previous period of the same length (whole years compare
   with whole years, so 2024 vs 2023); null when the previous period has no events or the period
   is open-ended.
-- Projects active in the period: their [start, end] overlaps it (a missing date is unbounded).
-  A project counts, with its whole budget, in each of its countries (``countries``, else
-  ``country_iso3``), so budgets summed over countries double-count multi-country projects.
-- ENVR schools: those founded by the end of the period (unknown founding year counts).
+- Projects active in the period: their [start, end] overlaps it (no end: ongoing); a project
+  without a start date is never active but counted apart (``projects_dates_unknown``). The rule
+  is ``geo.registries.periods``, the one every ``datetime`` selection follows.
+  A project counts once per country it names (``countries``, else ``country_iso3``), with its
+  whole budget once however many sites it has there, so budgets summed over countries
+  double-count multi-country projects.
+- Budgets: null when withheld from the caller (``projects_budget_status`` ``withheld``) or when
+  no active project's budget is known (``unknown``); with some unknown, the sum of the known ones,
+  ``partial`` and ``projects_budget_unknown`` = how many are missing.
+- ENVR schools: those founded by the end of the period and not planned; an unknown founding year
+  is counted apart (``envr_dates_unknown``).
 """
 
 from __future__ import annotations
@@ -21,10 +28,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from geo.analytics.counts import active_mask, envr_pairs, event_counts, registry_columns
+from geo.analytics.counts import envr_pairs, event_counts, registry_columns, states
 from geo.analytics.prepared import (
     FILTER_FIELDS,
     EventArrays,
@@ -36,6 +42,7 @@ from geo.analytics.prepared import (
 )
 from geo.cache import RESULTS
 from geo.query import Query, parse_query
+from geo.registries.periods import PROJECT_SPAN
 from geo.schema import SUMMARY_FIELDS
 from geo.storage.store import Store
 from geo.types import Period
@@ -92,20 +99,22 @@ def country_summary(
 def _project_country_pairs(
     projects: gpd.GeoDataFrame | None, period: Period | None
 ) -> pd.DataFrame:
+    """(key, acronym, state[, budget_eur]) per project and country it names; no ``budget_eur``
+    when the access policy withheld budgets from the caller."""
     if projects is None or not len(projects):
-        return pd.DataFrame({"key": [], "acronym": [], "budget_eur": []})
-    active = projects[active_mask(projects, period)]
-    listed = active["countries"].astype("string").fillna("").str.strip()
-    codes = listed.where(listed != "", active["country_iso3"].astype("string"))
-    pairs = pd.DataFrame(
-        {
-            "key": codes.fillna("").str.upper().str.split(";"),
-            "acronym": active["acronym"].astype("string"),
-            # absent when the access policy withheld budgets from the caller: sums become unknown
-            "budget_eur": pd.to_numeric(active["budget_eur"], errors="coerce")
-            if "budget_eur" in active else np.full(len(active), np.nan),
-        }
-    ).explode("key")
+        return pd.DataFrame({"key": [], "acronym": [], "state": [], "budget_eur": []})
+    state = states(projects, PROJECT_SPAN, period)
+    counted = projects[state != ""]
+    listed = counted["countries"].astype("string").fillna("").str.strip()
+    codes = listed.where(listed != "", counted["country_iso3"].astype("string"))
+    columns = {
+        "key": codes.fillna("").str.upper().str.split(";"),
+        "acronym": counted["acronym"].astype("string"),
+        "state": state[state != ""],
+    }
+    if "budget_eur" in counted:
+        columns["budget_eur"] = pd.to_numeric(counted["budget_eur"], errors="coerce")
+    pairs = pd.DataFrame(columns).explode("key")
     pairs["key"] = pairs["key"].str.strip()
     return pairs[pairs["key"] != ""]
 

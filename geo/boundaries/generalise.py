@@ -17,7 +17,8 @@ from geo.boundaries.spatialindex import ready_sindex
 from geo.storage.store import Store
 
 GENERALISED_FIELD = "generalised"
-"""Column added to a generalised frame: ``province`` | ``country`` | ``withheld``."""
+"""Column added to a generalised frame: ``province`` | ``country`` | ``withheld`` (null for a
+feature that had no geometry to generalise)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ def generalise_points(
     The province is the loaded admin-1 polygon that covers the feature (its representative point
     for other geometries); without one, the country is the polygon of ``country_field``'s ISO3
     code, else the country polygon that covers the feature. A feature placed in neither keeps no
-    geometry (``None``) rather than its exact one.
+    geometry (``None``) rather than its exact one; a feature without geometry (a project not
+    mapped) stays without, its ``generalised`` null.
 
     Parameters
     ----------
@@ -75,6 +77,7 @@ def generalise_points(
         _fill_by_cover(anchors, boundaries.provinces, geoms, level, "province")
     _fill_by_code(frame, country_field, countries, geoms, level)
     _fill_by_cover(anchors, countries, geoms, level, "country")
+    level[shapely.is_missing(anchors) & (level == "withheld")] = None  # not mapped: nothing withheld
     out = frame.copy()
     out[GENERALISED_FIELD] = pd.array(level, dtype="string")
     return out.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=countries.crs))

@@ -62,8 +62,8 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: 
     layer_name : the layer name inside GeoPackage / FlatGeobuf files
     metadata : data version, licence, attribution (a synthetic-data notice is added when due)
 
-    CSV carries ``longitude``/``latitude`` for points and ``wkt`` for other geometries, and its
-    metadata goes to ``<path>.metadata.json``.
+    CSV carries ``longitude``/``latitude`` for points and ``wkt`` for other geometries (empty
+    for a feature without geometry), and its metadata goes to ``<path>.metadata.json``.
     """
     fmt = format_of(path)
     meta = with_notice(frame, metadata)
@@ -84,8 +84,10 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: 
                     fh.write(chunk)
         else:
             tmp.unlink()
-            options = {"layer": layer_name, "metadata": meta} if fmt == "gpkg" else {
-                "layer_options": {"TITLE": layer_name, "DESCRIPTION": _describe(meta)}}
+            layer_options = {"TITLE": layer_name, "DESCRIPTION": _describe(meta)}
+            if frame.geometry.isna().any():  # FlatGeobuf's spatial index refuses null geometries
+                layer_options["SPATIAL_INDEX"] = "NO"
+            options = {"layer": layer_name, "metadata": meta} if fmt == "gpkg" else {"layer_options": layer_options}
             frame.to_file(tmp, driver=DRIVERS[fmt], engine="pyogrio", **options)
     if fmt == "csv":
         write_bytes_atomic(Path(f"{path}.metadata.json"), orjson.dumps(meta, option=orjson.OPT_INDENT_2))
@@ -97,7 +99,8 @@ def _describe(meta: Mapping[str, str]) -> str:
 
 def _csv_frame(frame: gpd.GeoDataFrame):  # noqa: ANN202
     table = frame.drop(columns=frame.geometry.name).copy()
-    if len(frame) and (frame.geom_type == "Point").all():
+    present = frame.geometry.notna()
+    if len(frame) and (frame.geom_type[present] == "Point").all():
         table["longitude"] = frame.geometry.x
         table["latitude"] = frame.geometry.y
     else:
@@ -119,8 +122,8 @@ def csv_chunks(encoder: FeatureEncoder, positions: np.ndarray, chunk: int = 5000
     for start in range(0, len(positions), chunk):
         part = np.asarray(positions[start:start + chunk], dtype=np.int64)
         columns = [encoder.values(name, part) for name in encoder.fields]
-        if index.points:
-            columns += [index.x[part].tolist(), index.y[part].tolist()]
+        if index.points:  # a feature without geometry (a project not mapped) has empty cells
+            columns += [_cells(index.x[part]), _cells(index.y[part])]
         else:
             columns.append(shapely.to_wkt(np.asarray(index.frame.geometry.array)[part]).tolist())
         writer.writerows(zip(*columns, strict=True))
@@ -129,3 +132,7 @@ def csv_chunks(encoder: FeatureEncoder, positions: np.ndarray, chunk: int = 5000
         buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue().encode()
+
+
+def _cells(values: np.ndarray) -> list[float | None]:
+    return [None if v != v else v for v in values.tolist()]

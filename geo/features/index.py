@@ -20,6 +20,7 @@ import shapely
 from geo.boundaries.spatialindex import built
 from geo.cache import LRUCache
 from geo.query import Query
+from geo.registries.periods import TimeSpan, extent, overlaps, span_days
 from geo.types import Period
 
 SortKey = tuple[tuple[str, bool], ...]
@@ -33,12 +34,15 @@ class LayerIndex:
     Parameters
     ----------
     frame : the layer's features in EPSG:4326
-    time_field : the date column the ``datetime`` parameter applies to, or None
+    time : when a feature exists (``geo.registries.periods.TimeSpan``; a column name is an
+        instant), the ``datetime`` parameter selects by it; None: no time
     """
 
-    def __init__(self, frame: gpd.GeoDataFrame, time_field: str | None) -> None:
+    def __init__(self, frame: gpd.GeoDataFrame, time: TimeSpan | str | None) -> None:
         self.frame = orient_frame(frame)
-        self.time_field = time_field if time_field in frame.columns else None
+        span = TimeSpan(time) if isinstance(time, str) else time
+        self.time = span if span is not None and span.start in frame.columns else None
+        self.time_field = self.time.start if self.time is not None else None
         self.n = len(frame)
         geoms = self.frame.geometry.array
         types = shapely.get_type_id(np.asarray(geoms))
@@ -46,7 +50,7 @@ class LayerIndex:
         self._lock = threading.Lock()
         self._codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
         self._sort_keys: dict[str, np.ndarray] = {}
-        self._days: np.ndarray | None = None
+        self._span: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._tree: shapely.STRtree | None = None
         self._selections = LRUCache(SELECTIONS_CACHED)
         if self.points:
@@ -74,7 +78,7 @@ class LayerIndex:
 
     def _select(self, query: Query) -> np.ndarray:
         positions = self._bbox(query.bbox) if query.bbox is not None else None
-        if query.period is not None and self.time_field is not None:
+        if query.period is not None and self.time is not None:
             positions = self._narrow(positions, self._period_mask, query.period)
         for name, values in query.filters:
             positions = self._narrow(positions, self._filter_mask, name, values)
@@ -104,14 +108,11 @@ class LayerIndex:
         return np.sort(hits).astype(np.int64)
 
     def _period_mask(self, positions: np.ndarray | None, period: Period) -> np.ndarray:
-        days = self._day_numbers()
-        days = days if positions is None else days[positions]
-        mask = np.ones(len(days), dtype=bool)
-        if period.start is not None:
-            mask &= days >= np.datetime64(period.start, "D")
-        if period.end is not None:
-            mask &= days <= np.datetime64(period.end, "D")
-        return mask
+        """The one period rule (``geo.registries.periods``): spans overlap it, unknown starts never."""
+        start, end, exists = self._days()
+        if positions is not None:
+            start, end, exists = start[positions], end[positions], exists[positions]
+        return overlaps(start, end, period) & exists
 
     def _filter_mask(
         self, positions: np.ndarray | None, name: str, values: tuple[str, ...]
@@ -130,18 +131,20 @@ class LayerIndex:
         return np.lexsort(keys)
 
     def extent(self) -> tuple[list[float] | None, list[str | None] | None]:
-        """The bbox ``[minx, miny, maxx, maxy]`` and the ``[first, last]`` dates (None when unknown)."""
+        """The bbox ``[minx, miny, maxx, maxy]`` and the ``[first, last]`` dates (None when unknown;
+        ``last`` None: some features are ongoing). Null geometries are left out of the bbox."""
         bbox = None
         if self.n:
             bounds = self.frame.total_bounds
             if np.isfinite(bounds).all():
                 bbox = [float(b) for b in bounds]
         interval = None
-        if self.time_field is not None and self.n:
-            days = self._day_numbers()
-            valid = days[~np.isnat(days)]
-            if len(valid):
-                interval = [f"{valid.min()}T00:00:00Z", f"{valid.max()}T23:59:59Z"]
+        if self.time is not None and self.n:
+            start, end, exists = self._days()
+            dates = extent(start[exists], end[exists])
+            if dates is not None:
+                first, last = dates
+                interval = [f"{first}T00:00:00Z", None if last is None else f"{last}T23:59:59Z"]
         return bbox, interval
 
     def find(self, name: str, value: str) -> np.ndarray:
@@ -181,10 +184,12 @@ class LayerIndex:
                 self._sort_keys[name] = cached
         return cached
 
-    def _day_numbers(self) -> np.ndarray:
-        if self._days is None:
-            self._days = pd.to_datetime(self.frame[self.time_field]).to_numpy("datetime64[D]")
-        return self._days
+    def _days(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Start and end days and the rows that exist at all (``periods.span_days``), cached."""
+        if self._span is None:
+            assert self.time is not None
+            self._span = span_days(self.frame, self.time)
+        return self._span
 
 
 def orient_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

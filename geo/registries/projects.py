@@ -7,8 +7,9 @@ Where a project's points come from:
   or MultiPoint, one point per site);
 - no sites but countries → one point per country, at its representative point (precision
   ``country``);
-- neither (a regional project whose countries the sources do not name) → no point and no
-  footprint; the row still counts as loaded and the summary says how many such rows there are.
+- neither (a regional project whose countries the sources do not name) → one feature without
+  geometry (``None``: "not mapped"), with its ``region``, and no footprint; the summary says how
+  many such rows there are.
 """
 
 from __future__ import annotations
@@ -115,9 +116,9 @@ def load_projects(path: Path, geocoder: Geocoder, today: dt.date | None = None) 
     rejected = [c for c in checks if not c.ok]
     frame = _site_frame(projects)
     unlocated = sum(1 for p in projects if not p.sites)
-    details = [f"{len(frame)} sites"]
+    details = [f"{len(frame) - unlocated} sites"]
     if unlocated:
-        details.append(f"{unlocated} without named countries or sites, not mapped")
+        details.append(f"{unlocated} without named countries or sites, not mapped (no geometry)")
     return RegistryLoad(
         "projects",
         str(path),
@@ -231,8 +232,12 @@ def _given_points(check: RowCheck, n_names: int) -> list[tuple[float, float] | N
 
 def _site_frame(projects: list[Project]) -> gpd.GeoDataFrame:
     columns = [f.name for f in PROJECT_FIELDS]
-    records, lons, lats = [], [], []
+    records, points = [], []
     for project in projects:
+        if not project.sites:
+            # Not mapped: the sources name no country or site; served without geometry.
+            records.append({**project.record, "site_id": f"{project.record['acronym']}-0"})
+            points.append(None)
         for index, (name, location) in enumerate(project.sites, start=1):
             records.append(
                 {
@@ -243,10 +248,9 @@ def _site_frame(projects: list[Project]) -> gpd.GeoDataFrame:
                     "geocode_precision": location.precision,
                 }
             )
-            lons.append(location.lon)
-            lats.append(location.lat)
+            points.append(shapely.Point(location.lon, location.lat))
     table = _typed(pd.DataFrame(records, columns=columns))
-    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lons, lats), crs=WGS84)
+    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(points, crs=WGS84), crs=WGS84)
 
 
 def _footprints(projects: list[Project], geocoder: Geocoder) -> gpd.GeoDataFrame:

@@ -34,6 +34,8 @@ COUNTRY_COLUMNS = [
     "events_per_100k",
     "projects_active",
     "envr_count",
+    "projects_dates_unknown",
+    "envr_dates_unknown",
 ]
 """Properties of a country of the overview choropleth."""
 PROVINCE_COLUMNS = [
@@ -47,6 +49,8 @@ PROVINCE_COLUMNS = [
     "change_pct",
     "projects_active",
     "envr_count",
+    "projects_dates_unknown",
+    "envr_dates_unknown",
 ]
 """Properties of a province of the country choropleth."""
 RANKING_LIMIT = 40

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.analytics.counts import active_mask
+from geo.analytics.counts import ACTIVE, DATES_UNKNOWN, active_mask, states
 from geo.analytics.grid import GridView, grid_view
 from geo.analytics.prepared import (
     FILTER_FIELDS,
@@ -31,6 +31,7 @@ from geo.boundaries.spatialindex import ready_sindex
 from geo.cache import VIEWS
 from geo.errors import InvalidParameter
 from geo.query import Query
+from geo.registries.periods import ENVR_SPAN, PROJECT_SPAN, period_mask
 from geo.render.cartography import light_geometry
 from geo.storage.store import Store
 from geo.types import BBox, Period
@@ -88,6 +89,10 @@ class Sites:
     projects: gpd.GeoDataFrame | None
     footprints: gpd.GeoDataFrame | None
     """Project footprints with light geometry (snapped to ``FOOTPRINT_GRID``)."""
+    not_mapped: pd.DataFrame | None = None
+    """Projects without geometry (their countries are not named), whatever the country: those
+    of the period and those whose dates are unknown (``dates_unknown`` True). Listed beside the
+    map, not drawn."""
 
 
 def select_sites(
@@ -106,17 +111,28 @@ def select_sites(
         the caller may see them, or None
     iso3 : keep the schools of that country (``country_iso3``) and the projects and footprints
         whose ``countries`` (``;``-separated codes) name it; None or "" keeps all
-    period : keep the projects and footprints active in it (``geo.analytics.counts.active_mask``:
-        start..end overlaps it, a missing date being unbounded); schools have no period
+    period : keep what exists in it, by the rule of every ``datetime`` selection
+        (``geo.registries.periods``): projects whose [start, end] overlaps it (no end: ongoing),
+        schools founded by its end and not planned; an unknown start matches no period
 
     Returns
     -------
     Sites
     """
-    if envr is not None and iso3:
-        envr = envr[envr["country_iso3"] == iso3]
+    not_mapped = None
+    if envr is not None:
+        envr = envr[period_mask(envr, ENVR_SPAN, period)]
+        if iso3:
+            envr = envr[envr["country_iso3"] == iso3]
     if projects is not None:
-        projects = projects[active_mask(projects, period)]
+        state = states(projects, PROJECT_SPAN, period)
+        unnamed = projects["countries"].astype("string").fillna("").str.strip() == ""
+        missing = (projects.geometry.isna() & unnamed).to_numpy()
+        listed = missing & (state != "")
+        not_mapped = pd.DataFrame(projects[listed].drop(columns=projects.geometry.name)).assign(
+            dates_unknown=state[listed] == DATES_UNKNOWN
+        )
+        projects = projects[(state == ACTIVE) & ~missing]
         if iso3:
             named = projects["countries"].astype("string").str.split(";")
             projects = projects[named.apply(lambda codes: iso3 in codes if isinstance(codes, list) else False)]
@@ -125,7 +141,7 @@ def select_sites(
         if iso3:
             footprints = footprints[footprints["countries"].astype("string").str.contains(iso3, regex=False)]
         footprints = light_geometry(footprints, FOOTPRINT_GRID)
-    return Sites(envr, projects, footprints)
+    return Sites(envr, projects, footprints, not_mapped)
 
 
 def site_points(frame: gpd.GeoDataFrame, names: list[str]) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 
+from geo.registries.periods import TimeSpan
 from geo.storage.store import Store
 
 KINDS = ("choropleth", "point", "polygon", "cluster")
@@ -42,7 +43,8 @@ class MapLayer:
     ``frame(store, params)`` returns the features (``params``: period and event filters for
     computed layers). ``order`` places the layer in a snapshot, bottom to top (``None``: snapshots
     do not draw it); ``snapshot_default`` layers are drawn when a snapshot names none;
-    ``requires`` are the stored layers without which it is not drawn. ``titles`` (by language)
+    ``requires`` are the stored layers without which it is not drawn; ``time`` says when a feature
+    exists. ``titles`` (by language)
     name it in a legend when the snapshot words have no text of their own for its id.
     """
 
@@ -56,6 +58,9 @@ class MapLayer:
     order: int | None = None
     snapshot_default: bool = False
     requires: tuple[str, ...] = ()
+    time: TimeSpan | None = None
+    """When a feature exists (the catalogue's ``Layer.time``): a snapshot's period selects by
+    ``geo.registries.periods.period_mask(frame, time, period)``, the rule of the API."""
 
 
 def drawing_order(layers: Iterable[MapLayer]) -> tuple[MapLayer, ...]:

@@ -60,7 +60,8 @@
         l.bindTooltip(C.card(p.label, [
           [opts.metric_titles[st.params.metric] || st.params.metric, p.value_text],
           [t.events, C.fmt(p.events, st.params.lang)], [t.fatalities, C.fmt(p.fatalities, st.params.lang)],
-          [t.projects, p.projects_active], [t.schools, p.envr_count]
+          [t.projects, p.projects_active], [t.projects_dates_unknown, p.projects_dates_unknown || ""],
+          [t.schools, p.envr_count], [t.schools_dates_unknown, p.envr_dates_unknown || ""]
         ]), {sticky: true});
         l.on("click", function () { if (opts.country_url) window.location = opts.country_url.replace("ISO3", p.iso3) + "?lang=" + st.params.lang; });
       }
@@ -93,6 +94,31 @@
     ], p.generalised ? t.generalised : null);
   };
 
+  /* Projects the map cannot draw (the sources name no country): listed in the control panel. */
+  var notMappedList = function (st, list) {
+    var t = st.t;
+    var section = document.getElementById("cm-not-mapped");
+    if (!section) {
+      var box = document.querySelector(".cm-panel");
+      if (!box) return;
+      section = C.el("div", "cm-not-mapped");
+      section.id = "cm-not-mapped";
+      box.appendChild(section);
+    }
+    section.textContent = "";
+    section.hidden = !list.length;
+    if (!list.length) return;
+    section.appendChild(C.el("div", "cm-field-label", t.not_mapped.replace("{n}", list.length)));
+    var ul = C.el("ul");
+    list.forEach(function (p) {
+      var li = C.el("li", null, p.acronym + (p.region ? " \u2014 " + p.region : "") +
+        (p.dates_unknown ? " (" + t.dates_unknown + ")" : ""));
+      li.title = [p.title, (p.start || "?") + " \u2192 " + (p.end || "?")].filter(Boolean).join(", ");
+      ul.appendChild(li);
+    });
+    section.appendChild(ul);
+  };
+
   C.sites = function (map, opts) {
     var st = C.state(map);
     var t = st.t;
@@ -120,6 +146,7 @@
             weight: 1.2, fillOpacity: 0.05, interactive: false}).addTo(layers.rings);
         }
       });
+      notMappedList(st, data.not_mapped || []);
       if (data.footprints) {
         layers.footprints.addData(data.footprints);
         layers.footprints.eachLayer(function (l) { l.bindPopup(projectCard(st, l.feature.properties)); });
@@ -249,7 +276,8 @@
         l.bindTooltip(C.card(p.name, [
           [(st.lastProvinces && st.lastProvinces.legend || {}).title || t.events, p.value_text],
           [t.events, C.fmt(p.events, st.params.lang)], [t.fatalities, C.fmt(p.fatalities, st.params.lang)],
-          [t.projects, p.projects_active], [t.schools, p.envr_count]
+          [t.projects, p.projects_active], [t.projects_dates_unknown, p.projects_dates_unknown || ""],
+          [t.schools, p.envr_count], [t.schools_dates_unknown, p.envr_dates_unknown || ""]
         ]), {sticky: true});
       }
     });
