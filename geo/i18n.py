@@ -146,6 +146,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Événements de conflit pour 100 000 habitants",
     },
     "snapshot_all_dates": {"en": "all dates", "fr": "toutes dates"},
+    "snapshot_default_period": {
+        "en": "the last 12 months of data, for every layer",
+        "fr": "les 12 derniers mois de données, pour toutes les couches",
+    },
     "snapshot_filters": {"en": "Filters", "fr": "Filtres"},
     "snapshot_events_points": {
         "en": "Conflict event (exact or near location)",

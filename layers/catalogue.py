@@ -113,6 +113,7 @@ def _map_layer(layer: Layer) -> MapLayer:
         order=layer.draw_order,
         snapshot_default=layer.snapshot_default,
         requires=requires,
+        time_field=layer.time_field,
     )
 
 

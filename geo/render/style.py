@@ -44,6 +44,8 @@ class MapLayer:
     do not draw it); ``snapshot_default`` layers are drawn when a snapshot names none;
     ``requires`` are the stored layers without which it is not drawn. ``titles`` (by language)
     name it in a legend when the snapshot words have no text of their own for its id.
+    A snapshot selects the features of its period by ``time_field`` (the features index's rule,
+    ``geo.features.index.LayerIndex``, as the API does).
     """
 
     id: str
@@ -56,6 +58,8 @@ class MapLayer:
     order: int | None = None
     snapshot_default: bool = False
     requires: tuple[str, ...] = ()
+    time_field: str | None = None
+    """The date field the catalogue selects a period on (``datetime``), or None."""
 
 
 def drawing_order(layers: Iterable[MapLayer]) -> tuple[MapLayer, ...]:
