@@ -112,3 +112,13 @@ def test_rates_keep_two_decimals_below_ten_in_the_language_asked():
     assert value_text(1234.5, "events_per_100k", "en") == "1,234.50"
     assert value_text(1250.0, "change_pct", "en") == "+1250.0 %"
     assert value_text(None, "events", "fr") == "pas de données"
+
+
+def test_the_snapshot_classes_do_not_depend_on_its_window(app, client, store, monkeypatch):
+    # a window over Mali and Mauritania holds none of the ten events, yet its legend is the map's:
+    # classes of 1, 3 and 6 events (the DRC, Uganda, Rwanda), as on the overview
+    params = {"datetime": "2024", "bbox": "-10,10,0,20"}
+    on_map = client.get("/map-data/choropleth", query_string=params).json["legend"]["classes"]
+    expected = [("0", ZERO), ("1", "#fee187"), ("2 – 3", "#fc5b2e"), ("4 – 6", "#800026")]
+    assert [(c["label"], c["color"]) for c in on_map] == expected
+    assert _snapshot_legend(app, store, monkeypatch, params) == expected
