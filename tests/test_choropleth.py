@@ -122,3 +122,22 @@ def test_the_snapshot_classes_do_not_depend_on_its_window(app, client, store, mo
     expected = [("0", ZERO), ("1", "#fee187"), ("2 – 3", "#fc5b2e"), ("4 – 6", "#800026")]
     assert [(c["label"], c["color"]) for c in on_map] == expected
     assert _snapshot_legend(app, store, monkeypatch, params) == expected
+
+
+def test_the_snapshot_classes_provinces_as_the_country_map(app, client, monkeypatch, province_file):
+    from tests.test_map_provinces import import_into
+
+    store = app.extensions["coopmap.store"]
+    places = [(28.5, -0.5)] * 3 + [(29.0, 1.5)]  # three events in Nord-Kivu, one in Ituri
+    rows = [
+        {"lon": lon, "lat": lat, "country_iso3": "COD", "event_date": "2024-05-01", "fatalities": 1}
+        for lon, lat in places
+    ]
+    store.write("conflict-events", make_events(rows), ["test"])
+    import_into(store, province_file)
+    on_map = client.get("/map-data/country/COD", query_string={"datetime": "2024"}).json["legend"]["classes"]
+    # one class per value: Ituri's 1, then Nord-Kivu's 3 from 1 + 1 = 2
+    expected = [("0", ZERO), ("1", "#fee187"), ("2 – 3", "#800026")]
+    assert [(c["label"], c["color"]) for c in on_map] == expected
+    params = {"datetime": "2024", "iso3": "COD", "layers": "province-summary"}
+    assert _snapshot_legend(app, store, monkeypatch, params) == expected
