@@ -39,6 +39,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "period": {"en": "Period", "fr": "Période"},
     "period_from": {"en": "First month", "fr": "Premier mois"},
     "period_to": {"en": "Last month", "fr": "Dernier mois"},
+    "period_days": {
+        "en": "Period shown: {start} – {end} (to the day; the slider moves by whole months)",
+        "fr": "Période affichée : {start} – {end} (au jour près ; le curseur avance par mois entiers)",
+    },
+    "period_outside": {
+        "en": "Period shown: {start} – {end}, beyond the months with events that the slider covers "
+        "({first} – {last})",
+        "fr": "Période affichée : {start} – {end}, au-delà des mois avec des événements que couvre le "
+        "curseur ({first} – {last})",
+    },
     "event_type": {"en": "Event type", "fr": "Type d'événement"},
     "all_types": {"en": "All types", "fr": "Tous les types"},
     "metric": {"en": "Choropleth", "fr": "Carte choroplèthe"},
@@ -153,6 +163,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Événements de conflit pour 100 000 habitants",
     },
     "snapshot_all_dates": {"en": "all dates", "fr": "toutes dates"},
+    "snapshot_default_period": {
+        "en": "the last 12 months of data, for every layer",
+        "fr": "les 12 derniers mois de données, pour toutes les couches",
+    },
     "snapshot_filters": {"en": "Filters", "fr": "Filtres"},
     "snapshot_events_points": {
         "en": "Conflict event (exact or near location)",

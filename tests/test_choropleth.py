@@ -50,13 +50,14 @@ def _snapshot_legend(app, store, monkeypatch, params: dict[str, str]) -> list[tu
 @pytest.mark.parametrize(
     ("metric", "lang", "expected"),
     [
-        # one class per distinct value (1, 3, 6 events), YlOrRd at 0.2, 0.6 and 1.0
-        ("events", "en", [("0", ZERO), ("1", "#fee187"), ("3", "#fc5b2e"), ("6", "#800026")]),
-        # 250, 750 and 1,500 deaths, French thousands separator
+        # one class per distinct value (1, 3, 6 events), YlOrRd at 0.2, 0.6 and 1.0; contiguous
+        # ranges: each class starts one above the last one's top (1 + 1 = 2, 3 + 1 = 4)
+        ("events", "en", [("0", ZERO), ("1", "#fee187"), ("2 – 3", "#fc5b2e"), ("4 – 6", "#800026")]),
+        # 250, 750 and 1,500 deaths (251 = 250 + 1, 751 = 750 + 1), French thousands separator
         (
             "fatalities",
             "fr",
-            [("0", ZERO), ("250", "#fee187"), ("750", "#fc5b2e"), (f"1{NNBSP}500", "#800026")],
+            [("0", ZERO), ("250", "#fee187"), ("251 – 750", "#fc5b2e"), (f"751 – 1{NNBSP}500", "#800026")],
         ),
     ],
 )
@@ -82,8 +83,8 @@ def test_counts_have_a_zero_class_and_a_hatched_no_data_class():
     assert [(r.label, r.color, r.hatched) for r in classes.legend] == [
         ("0", ZERO, False),
         ("1", "#fee187", False),
-        ("3", "#fc5b2e", False),
-        ("6", "#800026", False),
+        ("2 – 3", "#fc5b2e", False),
+        ("4 – 6", "#800026", False),
         ("no data", NO_DATA, True),
     ]
 
@@ -105,8 +106,38 @@ def test_change_has_fixed_classes_in_both_languages():
 
 def test_rates_keep_two_decimals_below_ten_in_the_language_asked():
     classes = classify(np.array([0.25, 0.25, 12.5, 1500.0]), "events_per_100k", "fr")
-    assert [r.label for r in classes.legend] == ["0", "0,25", "12", f"1{NNBSP}500"]
+    # not whole numbers: a class starts at the top of the one below (each includes its top)
+    assert [r.label for r in classes.legend] == ["0", "0,25", "0,25 – 12", f"12 – 1{NNBSP}500"]
     assert value_text(1234.5, "events_per_100k", "fr") == f"1{NNBSP}234,50"
     assert value_text(1234.5, "events_per_100k", "en") == "1,234.50"
     assert value_text(1250.0, "change_pct", "en") == "+1250.0 %"
     assert value_text(None, "events", "fr") == "pas de données"
+
+
+def test_the_snapshot_classes_do_not_depend_on_its_window(app, client, store, monkeypatch):
+    # a window over Mali and Mauritania holds none of the ten events, yet its legend is the map's:
+    # classes of 1, 3 and 6 events (the DRC, Uganda, Rwanda), as on the overview
+    params = {"datetime": "2024", "bbox": "-10,10,0,20"}
+    on_map = client.get("/map-data/choropleth", query_string=params).json["legend"]["classes"]
+    expected = [("0", ZERO), ("1", "#fee187"), ("2 – 3", "#fc5b2e"), ("4 – 6", "#800026")]
+    assert [(c["label"], c["color"]) for c in on_map] == expected
+    assert _snapshot_legend(app, store, monkeypatch, params) == expected
+
+
+def test_the_snapshot_classes_provinces_as_the_country_map(app, client, monkeypatch, province_file):
+    from tests.test_map_provinces import import_into
+
+    store = app.extensions["coopmap.store"]
+    places = [(28.5, -0.5)] * 3 + [(29.0, 1.5)]  # three events in Nord-Kivu, one in Ituri
+    rows = [
+        {"lon": lon, "lat": lat, "country_iso3": "COD", "event_date": "2024-05-01", "fatalities": 1}
+        for lon, lat in places
+    ]
+    store.write("conflict-events", make_events(rows), ["test"])
+    import_into(store, province_file)
+    on_map = client.get("/map-data/country/COD", query_string={"datetime": "2024"}).json["legend"]["classes"]
+    # one class per value: Ituri's 1, then Nord-Kivu's 3 from 1 + 1 = 2
+    expected = [("0", ZERO), ("1", "#fee187"), ("2 – 3", "#800026")]
+    assert [(c["label"], c["color"]) for c in on_map] == expected
+    params = {"datetime": "2024", "iso3": "COD", "layers": "province-summary"}
+    assert _snapshot_legend(app, store, monkeypatch, params) == expected

@@ -222,4 +222,6 @@ def test_country_view_labels_its_provinces(client, store, province_file, runner)
     assert "2 provinces imported" in result.output
     words = _svg_text(client.get(f"/snapshot.svg?iso3=COD&{SMALL}&lang=fr").data)
     assert "Ituri" in words and "Nord-Kivu" in words
-    assert "Période : toutes dates" in words
+    # no datetime: every layer shows the last 12 months of data, which end on the latest event
+    # (2024-09-15, see _events) and start the day after 2023-09-15
+    assert "Période : 2023-09-16 – 2024-09-15 (les 12 derniers mois de données" in words

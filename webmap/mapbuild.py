@@ -6,15 +6,17 @@ scripts from ``/map-data`` (see ``webmap.mapdata``), so the HTML size does not g
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import folium
 from flask import url_for
 
+from geo.query import parse_datetime
 from geo.render.cartography import METRICS, OVERVIEW_BBOX, STATUS_COLORS
 from geo.render.style import drawing_order
-from geo.types import BBox
+from geo.types import BBox, Period
 from layers import Catalogue
 from webmap import elements as el
 from webmap.context import catalogue
@@ -55,6 +57,70 @@ class MapRequest:
     synthetic: bool
     exact_sites: bool
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SliderPeriod:
+    """Where the period slider stands for the page's ``datetime``, and what it cannot show."""
+
+    start: str
+    """First month on the slider (``YYYY-MM``), or "" without months."""
+    end: str
+    """Last month on the slider, or ""."""
+    note: str | None
+    """The period in words when the slider cannot show it exactly (days, or beyond the months
+    with events), else None."""
+
+
+def slider_period(text: str, months: list[str], strings: dict[str, str]) -> SliderPeriod:
+    """The slider's months for an OGC ``datetime`` (any form ``geo.query.parse_datetime`` takes).
+
+    Parameters
+    ----------
+    text : the page's ``datetime`` (year, month, day, interval, open interval), or ""
+    months : the slider's months (``YYYY-MM``), first to last month with events
+    strings : the page's words (``geo.i18n.strings``)
+
+    Returns
+    -------
+    SliderPeriod: an open end stands at the first or last month; a period reaching beyond the
+    months with events is clamped to them and said in words, as is a period of days that are
+    not whole months.
+
+    Examples
+    --------
+    >>> slider_period("2024", ["2023-12", "2024-01", "2024-12"], {})
+    SliderPeriod(start='2024-01', end='2024-12', note=None)
+    >>> slider_period("../2024-01", ["2023-12", "2024-01", "2024-12"], {}).start
+    '2023-12'
+    """
+    if not months or not text:
+        return SliderPeriod(months[0] if months else "", months[-1] if months else "", None)
+    period = parse_datetime(text)
+    first, last = months[0], months[-1]
+    start = period.start.isoformat()[:7] if period.start else first
+    end = period.end.isoformat()[:7] if period.end else last
+    shown = SliderPeriod(min(max(start, first), last), max(min(end, last), first), None)
+    if start < first or end > last:
+        key = "period_outside"
+    elif not _whole_months(period):
+        key = "period_days"
+    else:
+        return shown
+    words = strings.get(key, key).format(
+        start=period.start.isoformat() if period.start else "…",
+        end=period.end.isoformat() if period.end else "…",
+        first=first,
+        last=last,
+    )
+    return SliderPeriod(shown.start, shown.end, words)
+
+
+def _whole_months(period: Period) -> bool:
+    """True when the period starts on a first and ends on a last day of a month (open ends too)."""
+    starts = period.start is None or period.start.day == 1
+    ends = period.end is None or (period.end + dt.timedelta(days=1)).day == 1
+    return starts and ends
 
 
 def known_layers(layers: Catalogue) -> list[str]:
@@ -168,16 +234,16 @@ def _controls(
     home: bool,
 ) -> el.Controls:
     t = req.strings
-    period = req.params.get("datetime", "")
-    start, _, end = period.partition("/")
+    slider = slider_period(req.params.get("datetime", ""), req.months, t)
     return el.Controls(
         urls,
         {
             "title": title,
             "subtitle": t["subtitle"],
             "months": req.months,
-            "start": start[:7],
-            "end": end[:7],
+            "start": slider.start,
+            "end": slider.end,
+            "period_note": slider.note,
             "event_types": req.event_types,
             "metrics": [[m, t[f"metric_{m}"]] for m in metrics] if metrics else None,
             "snapshot_url": SNAPSHOT_URL,

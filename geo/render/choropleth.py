@@ -122,7 +122,7 @@ def province_figures(rows: pd.DataFrame, metric: str, lang: str) -> dict[str, An
     ``legend`` its legend; ``ranking`` is None. On the ``name`` basis, ``provinces`` and
     ``legend`` are None, ``ranking`` lists the provinces with events (now or in the previous
     period), highest ``metric`` first, at most ``RANKING_LIMIT``, with ``ranking_more`` the
-    number left out and ``metric_title`` the title of the metric.
+    number left out, ``metric`` and ``metric_title`` the id and title of the metric.
     """
     basis = str(rows["admin1_basis"].iloc[0]) if len(rows) else "name"
     out: dict[str, Any] = {"basis": basis, "provinces": None, "legend": None, "ranking": None}
@@ -159,6 +159,7 @@ def _ranking(rows: pd.DataFrame, metric: str, lang: str) -> dict[str, Any]:
             for r in shown.itertuples()
         ],
         "ranking_more": int(len(ranked) - len(shown)),
+        "metric": metric,
         "metric_title": text(lang, f"metric_{metric}"),
     }
 

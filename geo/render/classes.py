@@ -1,7 +1,8 @@
 """Choropleth classes, the one palette of the maps and the snapshots, and their legend rows.
 
 Counts and rates: zero is its own pale class, the positive values are split by Fisher-Jenks (at
-most ``MAX_CLASSES``) on the YlOrRd ramp from 0.2 to 1.0. ``change_pct`` has fixed breaks around
+most ``MAX_CLASSES``) on the YlOrRd ramp from 0.2 to 1.0; the legend's ranges are contiguous
+(``1 – 391``, ``392 – 1,120``...: each class includes its upper bound). ``change_pct`` has fixed breaks around
 zero on a diverging ramp. Missing values are ``NO_DATA`` grey, drawn hatched on a snapshot.
 """
 
@@ -69,7 +70,7 @@ def classify(values: pd.Series | np.ndarray, metric: str, lang: str, *, k: int =
     >>> c.colors[0] == ZERO, c.colors[3] == c.colors[4], c.hatched.tolist()[-2:]
     (True, True, [False, True])
     >>> [row.label for row in c.legend]
-    ['0', '1 – 2', '50 – 60', 'no data']
+    ['0', '1 – 2', '3 – 60', 'no data']
     """
     numbers = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").to_numpy()
     missing = np.isnan(numbers)
@@ -111,11 +112,13 @@ def _count_classes(numbers: np.ndarray, valid: np.ndarray, colors: np.ndarray, l
     else:
         bins, uppers = _fisher_jenks(numbers[positive], n)
     colors[positive] = np.asarray(palette, dtype=object)[bins]
+    # Contiguous ranges: whole numbers start one above the previous class's upper bound; other
+    # values share the bound (each class includes its upper bound).
+    step = 1.0 if bool(np.all(distinct == np.round(distinct))) else 0.0
     low = float(distinct[0])
     for color, high in zip(palette, uppers, strict=False):
         legend.append(LegendRow(_range_label(low, high, lang), color))
-        above = distinct[distinct > high]
-        low = float(above[0]) if len(above) else high
+        low = high + step
     return legend
 
 

@@ -8,6 +8,8 @@ counted in the choropleth.
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -19,7 +21,6 @@ from geo.events import SYNTHETIC
 from geo.i18n import TEXTS, number, text
 from geo.query import Query
 from geo.render.canvas import Canvas, LegendBlock, LegendEntry
-from geo.render.classes import classify
 from geo.render.style import MapLayer, Style
 
 POINT_LIMIT = 2500
@@ -60,17 +61,21 @@ def draw_borders(
 
 
 def draw_choropleth(
-    canvas: Canvas, polygons: gpd.GeoDataFrame, values: np.ndarray, metric: str, layer: MapLayer
+    canvas: Canvas,
+    polygons: gpd.GeoDataFrame,
+    colors: list[str],
+    legend: dict[str, Any],
+    metric: str,
+    layer: MapLayer,
 ) -> None:
-    """Fill ``polygons`` by ``values`` in classes (NaN: no data), with a legend block."""
-    joined = np.asarray(values, dtype=float)
-    if metric != "change_pct":
-        joined = np.where(np.isnan(joined), 0.0, joined)
-    classes = classify(joined, metric, canvas.lang)
-    frame = polygons.assign(_colour=classes.colors)
+    """Fill ``polygons`` with ``colors`` and add ``legend`` (``geo.render.choropleth.legend``: the
+    classes the interactive map shows); a no-data class is hatched."""
+    frame = polygons.assign(_colour=list(colors))
     frame.plot(ax=canvas.ax, color=frame["_colour"].tolist(), edgecolor="none", zorder=2)
-    if classes.hatched.any():
-        frame[classes.hatched].plot(
+    hatched = {row["color"] for row in legend["classes"] if row["hatched"]}
+    missing = frame["_colour"].isin(hatched).to_numpy()
+    if missing.any():
+        frame[missing].plot(
             ax=canvas.ax,
             facecolor="none",
             edgecolor="#b5b0a6",
@@ -82,8 +87,8 @@ def draw_choropleth(
     block = LegendBlock(
         title,
         [
-            LegendEntry(row.label, fill=row.color, hatch="////" if row.hatched else "")
-            for row in classes.legend
+            LegendEntry(row["label"], fill=row["color"], hatch="////" if row["hatched"] else "")
+            for row in legend["classes"]
         ],
     )
     canvas.legend.append(block)
@@ -269,7 +274,8 @@ def draw_sites(
     countries: gpd.GeoDataFrame | None,
 ) -> None:
     """Registry points (projects, ENVR). Layers marked ``generalise_geometry`` are shown at their
-    country's label point (public view), with the number of sites next to the symbol."""
+    country's label point (public view), with the number of projects (distinct ``acronym``; of
+    sites when the layer has none) of the country next to the symbol when more than one."""
     if frame.empty:
         return
     style = layer.style
@@ -277,7 +283,8 @@ def draw_sites(
         canvas.synthetic = True
     if layer.generalise_geometry and countries is not None and "country_iso3" in frame:
         points = countries.set_index("iso3")[["label_x", "label_y"]]
-        counts = frame["country_iso3"].astype("string").value_counts()
+        counted = frame.drop_duplicates(["country_iso3", "acronym"]) if "acronym" in frame else frame
+        counts = counted["country_iso3"].astype("string").value_counts()
         counts = counts[counts.index.isin(points.index)].sort_index()
         lon, lat = (
             points.loc[counts.index, "label_x"].to_numpy(),

@@ -8,6 +8,7 @@ slides); PDF embeds the TrueType font.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 from collections.abc import Mapping
@@ -18,18 +19,23 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from geo.analytics.prepared import prepared_events
+from geo.analytics.prepared import prepared_events, resolve_period
 from geo.boundaries.countries import SIMPLIFIED_VARIANTS, load_countries
 from geo.cache import LRUCache
 from geo.config import Settings
 from geo.errors import InvalidParameter
 from geo.i18n import text
+from geo.registries.periods import period_mask
 from geo.render import furniture, layers, placenames
 from geo.render.canvas import Canvas
+from geo.render.choropleth import country_choropleth, legend
+from geo.render.classes import classify
+from geo.render.mapview import light_countries
 from geo.render.spec import SnapshotSpec
 from geo.render.style import MapLayer, drawing_order
 from geo.render.views import View, bbox_view, country_view, lonlat_window, map_extent, named_view
 from geo.storage.store import Store
+from geo.types import Period
 
 RC = {
     "font.family": "DejaVu Sans",
@@ -54,6 +60,9 @@ BASE = "countries"
 """The stored layer under every snapshot: the land, the borders and the views' countries."""
 BASE_KEY = "iso3"
 """A choropleth whose features are keyed by this field (countries) is drawn on the base outlines."""
+CLASSED_COUNTRIES = "countries_z2"
+"""The countries whose values make the classes of a country choropleth: those of the interactive
+map's overview (``webmap.mapdata``), so the snapshot's classes and legend are the map's."""
 
 _LOCK = threading.Lock()
 BASE_CACHE_SIZE = 16
@@ -81,6 +90,21 @@ def resolve_view(spec: SnapshotSpec, countries: gpd.GeoDataFrame) -> View:
 def check_snapshot(store: Store, spec: SnapshotSpec) -> View:
     """The view of ``spec`` on the stored boundaries (an unknown ``iso3`` is an error)."""
     return resolve_view(spec, store.read("countries"))
+
+
+def dated(store: Store, spec: SnapshotSpec) -> SnapshotSpec:
+    """``spec`` with the one period of every layer it draws: its own ``datetime``, else the
+    default period of the data (the last 12 months of events, as the summaries count them); no
+    period only when there are no dated events."""
+    period = resolve_period(spec.query, prepared_events(store))
+    if period == spec.query.period:
+        return spec
+    return _with_period(spec, period)
+
+
+def _with_period(spec: SnapshotSpec, period: Period | None) -> SnapshotSpec:
+    query = dataclasses.replace(spec.query, period=period)
+    return dataclasses.replace(spec, query=query, datetime_text=str(period) if period else "")
 
 
 def render_snapshot(
@@ -113,6 +137,8 @@ def _draw(
     store: Store, settings: Settings, spec: SnapshotSpec, catalogue: Mapping[str, MapLayer]
 ) -> Figure:
     view = resolve_view(spec, store.read("countries"))
+    asked = spec
+    spec = dated(store, spec)
     w_pt, h_pt = spec.width / spec.dpi * 72, spec.height / spec.dpi * 72
     scale = float(np.clip(min(w_pt / 864, h_pt / 540), 0.5, 2.5))
     m = 10 * scale
@@ -145,7 +171,7 @@ def _draw(
         (m / w_pt, (h_pt - header) / h_pt, (w_pt - 2 * m) / w_pt, (header - m) / h_pt)
     )
     head_ax.set_axis_off()
-    furniture.draw_header(head_ax, snapshot_title(spec, view), _subtitle(spec), scale, w_pt - 2 * m)
+    furniture.draw_header(head_ax, snapshot_title(spec, view), _subtitle(spec, asked), scale, w_pt - 2 * m)
     foot_ax = figure.add_axes((m / w_pt, 0, (w_pt - 2 * m) / w_pt, (footer - 0.45 * m) / h_pt))
     foot_ax.set_axis_off()
     furniture.draw_footer(foot_ax, _footer_lines(canvas, store, spec), scale, w_pt - 2 * m)
@@ -174,7 +200,7 @@ def _draw_map(
         if layer.style.kind == "cluster" and (layer.id in wanted or summaries):
             _draw_events(canvas, store, spec, layer, layer.id in wanted, summaries)
         elif layer.style.kind != "cluster" and layer.id in wanted:
-            _DRAWERS[layer.style.kind](canvas, store, spec, layer, base)
+            _DRAWERS[layer.style.kind](canvas, store, settings, spec, layer, base)
     placenames.draw_labels(canvas, base, provinces)
     furniture.draw_scale_bar(canvas)
     furniture.draw_north_arrow(canvas)
@@ -188,33 +214,66 @@ def _on_base(layer: MapLayer) -> bool:
 
 
 def _draw_choropleth(
-    canvas: Canvas, store: Store, spec: SnapshotSpec, layer: MapLayer, base: gpd.GeoDataFrame
+    canvas: Canvas,
+    store: Store,
+    settings: Settings,
+    spec: SnapshotSpec,
+    layer: MapLayer,
+    base: gpd.GeoDataFrame,
 ) -> None:
-    """``spec.metric`` of ``layer`` in classes: on the base outlines for countries, else on the
-    layer's own (clipped, projected) polygons."""
+    """``spec.metric`` of ``layer`` in the classes of the interactive map: countries on the base
+    outlines, classed over the map's overview countries whatever the window; provinces on their
+    own (clipped, projected) polygons, classed over the provinces of ``spec.iso3`` (all provinces
+    without one), as the country map classes them."""
     try:
         frame = layer.frame(store, spec.summary_params())
     except NotImplementedError:
         raise InvalidParameter("layers", layer.id, f"{layer.id} is not available yet") from None
     if _on_base(layer):
-        polygons = base
-        values = base[BASE_KEY].map(frame.set_index(BASE_KEY)[spec.metric].astype("Float64"))
+        shared = country_choropleth(
+            light_countries(settings.boundaries_dir, CLASSED_COUNTRIES), frame, spec.metric, spec.lang
+        )
+        colors = shared.frame.drop_duplicates(BASE_KEY).set_index(BASE_KEY)["color"]
+        polygons = base[base[BASE_KEY].isin(colors.index)]
+        fills = polygons[BASE_KEY].map(colors).tolist()
+        key = shared.legend
     else:
-        polygons = canvas.project_frame(frame)
-        values = polygons[spec.metric].astype("Float64")
-    layers.draw_choropleth(canvas, polygons, values.astype(float).to_numpy(), spec.metric, layer)
+        rows = frame[frame["iso3"] == spec.iso3] if spec.iso3 and "iso3" in frame else frame
+        classes = classify(rows[spec.metric], spec.metric, spec.lang)
+        polygons = canvas.project_frame(rows.assign(_colour=classes.colors))
+        fills, key = polygons["_colour"].tolist(), legend(classes, spec.metric, spec.lang)
+    layers.draw_choropleth(canvas, polygons, fills, key, spec.metric, layer)
+
+
+def _in_period(store: Store, spec: SnapshotSpec, layer: MapLayer) -> gpd.GeoDataFrame:
+    """The features of ``layer`` in the period of ``spec``, selected by the one period rule
+    (``period_mask``, the API's ``datetime``); all of them without a period."""
+    frame = layer.frame(store, spec.summary_params())
+    if spec.query.period is None or layer.time is None:
+        return frame
+    return frame[period_mask(frame, layer.time, spec.query.period)]
 
 
 def _draw_polygons(
-    canvas: Canvas, store: Store, spec: SnapshotSpec, layer: MapLayer, base: gpd.GeoDataFrame
+    canvas: Canvas,
+    store: Store,
+    settings: Settings,
+    spec: SnapshotSpec,
+    layer: MapLayer,
+    base: gpd.GeoDataFrame,
 ) -> None:
-    layers.draw_polygons(canvas, canvas.project_frame(layer.frame(store, {})), layer)
+    layers.draw_polygons(canvas, canvas.project_frame(_in_period(store, spec, layer)), layer)
 
 
 def _draw_points(
-    canvas: Canvas, store: Store, spec: SnapshotSpec, layer: MapLayer, base: gpd.GeoDataFrame
+    canvas: Canvas,
+    store: Store,
+    settings: Settings,
+    spec: SnapshotSpec,
+    layer: MapLayer,
+    base: gpd.GeoDataFrame,
 ) -> None:
-    layers.draw_sites(canvas, layer.frame(store, {}), layer, layer.style.marker, base)
+    layers.draw_sites(canvas, _in_period(store, spec, layer), layer, layer.style.marker, base)
 
 
 _DRAWERS = {"choropleth": _draw_choropleth, "polygon": _draw_polygons, "point": _draw_points}
@@ -281,7 +340,9 @@ def snapshot_title(spec: SnapshotSpec, view: View) -> str:
     return f"{text(spec.lang, 'snapshot_title')} — {view.title(spec.lang)}"
 
 
-def _subtitle(spec: SnapshotSpec) -> str:
+def _subtitle(spec: SnapshotSpec, asked: SnapshotSpec | None = None) -> str:
+    """Metric, the one period of every layer (said to be the default when ``asked``, the
+    request, named none) and filters."""
     parts = []
     colon = " : " if spec.lang == "fr" else ": "
     if "country-summary" in spec.layers or "province-summary" in spec.layers:
@@ -292,7 +353,10 @@ def _subtitle(spec: SnapshotSpec) -> str:
     else:
         start = period.start.isoformat() if period.start else "…"
         end = period.end.isoformat() if period.end else "…"
-        parts.append(f"{text(spec.lang, 'period')}{colon}{start} – {end}")
+        words = f"{text(spec.lang, 'period')}{colon}{start} – {end}"
+        if asked is not None and asked.query.period is None:
+            words += f" ({text(spec.lang, 'snapshot_default_period')})"
+        parts.append(words)
     if spec.query.filters:
         shown = "; ".join(f"{name} = {', '.join(values)}" for name, values in spec.query.filters)
         parts.append(f"{text(spec.lang, 'snapshot_filters')}{colon}{shown}")

@@ -29,7 +29,7 @@ MIN_PIXELS = 200
 DPI_RANGE = (50, 300)
 MAX_TITLE = 160
 DEFAULTS = {"width": 1200, "height": 750, "dpi": 100}
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 """Bump when the drawing changes, so cached files of the old look are not served."""
 
 

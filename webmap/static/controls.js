@@ -46,17 +46,22 @@
           });
           from.value = String(Math.max(0, months.indexOf(opts.start)));
           to.value = String(months.indexOf(opts.end) >= 0 ? months.indexOf(opts.end) : months.length - 1);
+          /* The URL's period in words when the slider cannot show it (days, beyond its months). */
+          var note = C.el("div", "cm-period-note", opts.period_note || "");
+          note.hidden = !opts.period_note;
           var show = function () {
             label.textContent = monthOf(months, +from.value) + " \u2192 " + monthOf(months, +to.value);
           };
           var apply = function () {
             if (+from.value > +to.value) { var x = from.value; from.value = to.value; to.value = x; }
+            note.hidden = true;
             show();
             C.setParam(st, "datetime", monthOf(months, +from.value) + "/" + monthOf(months, +to.value));
           };
           from.addEventListener("input", show); to.addEventListener("input", show);
           from.addEventListener("change", apply); to.addEventListener("change", apply);
           show();
+          period.appendChild(note);
           box.appendChild(period);
         }
         var types = [["", t.all_types]].concat(opts.event_types.map(function (e) { return [e, e]; }));

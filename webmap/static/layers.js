@@ -41,6 +41,13 @@
     });
   };
 
+  /* Events and fatalities rows of a tooltip, less the one the map's metric already shows. */
+  var countRows = function (st, p) {
+    return [["events", st.t.events], ["fatalities", st.t.fatalities]].filter(function (c) {
+      return c[0] !== st.params.metric;
+    }).map(function (c) { return [c[1], C.fmt(p[c[0]], st.params.lang)]; });
+  };
+
   C.choropleth = function (map, opts) {
     var st = C.state(map);
     /* With the density raster on, the choropleth pales so the raster's purple reads on top of it. */
@@ -57,12 +64,11 @@
       style: style,
       onEachFeature: function (f, l) {
         var p = f.properties, t = st.t;
-        l.bindTooltip(C.card(p.label, [
-          [opts.metric_titles[st.params.metric] || st.params.metric, p.value_text],
-          [t.events, C.fmt(p.events, st.params.lang)], [t.fatalities, C.fmt(p.fatalities, st.params.lang)],
-          [t.projects, p.projects_active], [t.projects_dates_unknown, p.projects_dates_unknown || ""],
-          [t.schools, p.envr_count], [t.schools_dates_unknown, p.envr_dates_unknown || ""]
-        ]), {sticky: true});
+        l.bindTooltip(function () {
+          return C.card(p.label, [[opts.metric_titles[st.params.metric] || st.params.metric, p.value_text]]
+            .concat(countRows(st, p)).concat([[t.projects, p.projects_active], [t.projects_dates_unknown, p.projects_dates_unknown || ""],
+              [t.schools, p.envr_count], [t.schools_dates_unknown, p.envr_dates_unknown || ""]]));
+        }, {sticky: true});
         l.on("click", function () { if (opts.country_url) window.location = opts.country_url.replace("ISO3", p.iso3) + "?lang=" + st.params.lang; });
       }
     });
@@ -242,7 +248,11 @@
     if (!data.ranking.length) { panel.appendChild(C.el("p", null, t.provinces_none)); return; }
     var table = C.el("table", "cm-ranking");
     var head = C.el("tr");
-    ["#", t.province, data.metric_title, t.events, t.fatalities].forEach(function (h) { head.appendChild(C.el("th", null, h)); });
+    /* The events and fatalities columns, less the one the ranked metric already shows. */
+    var counts = [["events", t.events], ["fatalities", t.fatalities]].filter(function (c) { return c[0] !== data.metric; });
+    ["#", t.province, data.metric_title].concat(counts.map(function (c) { return c[1]; })).forEach(function (h) {
+      head.appendChild(C.el("th", null, h));
+    });
     table.appendChild(head);
     data.ranking.forEach(function (r, i) {
       var tr = C.el("tr");
@@ -254,8 +264,7 @@
       name.appendChild(document.createTextNode(r.province));
       tr.appendChild(name);
       tr.appendChild(C.el("td", "cm-num", r.value_text));
-      tr.appendChild(C.el("td", "cm-num", C.fmt(r.events, st.params.lang)));
-      tr.appendChild(C.el("td", "cm-num", C.fmt(r.fatalities, st.params.lang)));
+      counts.forEach(function (c) { tr.appendChild(C.el("td", "cm-num", C.fmt(r[c[0]], st.params.lang))); });
       table.appendChild(tr);
     });
     panel.appendChild(table);
@@ -273,12 +282,11 @@
       },
       onEachFeature: function (f, l) {
         var p = f.properties;
-        l.bindTooltip(C.card(p.name, [
-          [(st.lastProvinces && st.lastProvinces.legend || {}).title || t.events, p.value_text],
-          [t.events, C.fmt(p.events, st.params.lang)], [t.fatalities, C.fmt(p.fatalities, st.params.lang)],
-          [t.projects, p.projects_active], [t.projects_dates_unknown, p.projects_dates_unknown || ""],
-          [t.schools, p.envr_count], [t.schools_dates_unknown, p.envr_dates_unknown || ""]
-        ]), {sticky: true});
+        l.bindTooltip(function () {
+          return C.card(p.name, [[(st.lastProvinces && st.lastProvinces.legend || {}).title || t.events, p.value_text]]
+            .concat(countRows(st, p)).concat([[t.projects, p.projects_active], [t.projects_dates_unknown, p.projects_dates_unknown || ""],
+              [t.schools, p.envr_count], [t.schools_dates_unknown, p.envr_dates_unknown || ""]]));
+        }, {sticky: true});
       }
     });
     var outline = L.geoJSON(null, {pane: "cm-choropleth", interactive: false,
