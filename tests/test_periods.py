@@ -175,22 +175,24 @@ def _acronyms(web, url: str, headers=None) -> set[str]:
 
 def test_projects_of_2024_are_those_whose_dates_overlap_it(web):
     # projects.csv: UPS 2023-03..2027-02, CRPG5 2017..2024, ACASA since 2011-03 and AFORMA since
-    # 2011 (no end: ongoing). PROGRESS ended 2021, EUSEC 2015, POCOREMO 2022, FLC-GHA 2013; the
-    # eight without a start are not active in any year.
+    # 2011 and FLC-GHA since 2003 (no end given: ongoing; 2013 is its last centre opening).
+    # PROGRESS ended 2021, EUSEC 2015, POCOREMO 2022; the eight without a start are not active in
+    # any year.
     assert _acronyms(web, "/ogc/collections/projects/items?datetime=2024&limit=100") == {
-        "UPS", "CRPG5", "ACASA", "AFORMA"
+        "UPS", "CRPG5", "ACASA", "AFORMA", "FLC-GHA"
     }
-    assert _acronyms(web, "/ogc/collections/project-countries/items?datetime=2024") == {"UPS", "CRPG5"}
+    assert _acronyms(web, "/ogc/collections/project-countries/items?datetime=2024") == {"UPS", "CRPG5", "FLC-GHA"}
     # 1990: before every known start; PARSIB, SCAD, UPC, ASCEMAR are not "always active".
     assert _acronyms(web, "/ogc/collections/projects/items?datetime=1990&limit=100") == set()
     # Without a period, every project (16 of them) is returned.
     assert len(_acronyms(web, "/ogc/collections/projects/items?limit=100")) == 16
 
 
-def test_temporal_extents_run_to_the_last_end_date(web):
+def test_temporal_extents_start_at_the_first_start_and_stay_open_while_a_project_is_ongoing(web):
     footprints = web.get("/ogc/collections/project-countries").get_json()["extent"]["temporal"]
-    # First start: EUSEC 2005 is after FLC-GHA 2003; last end: UPS 2027-02-28.
-    assert footprints["interval"] == [["2003-01-01T00:00:00Z", "2027-02-28T23:59:59Z"]]
+    # First start: EUSEC 2005 is after FLC-GHA 2003; FLC-GHA gives no end (ongoing), so the
+    # extent is open at its end (UPS's 2027-02-28 is the last known end, not the last day).
+    assert footprints["interval"] == [["2003-01-01T00:00:00Z", None]]
     sites = web.get("/ogc/collections/projects").get_json()["extent"]["temporal"]
     assert sites["interval"] == [["2003-01-01T00:00:00Z", None]]  # ACASA and AFORMA are ongoing
 
@@ -268,7 +270,7 @@ def test_country_summary_public_budget_is_null_and_dates_unknown_counted(web, an
 
 def test_map_draws_the_period_and_lists_the_projects_not_mapped(web):
     data = web.get("/map-data/sites?datetime=2024").get_json()
-    assert {p["acronym"] for p in data["projects"]} == {"UPS", "CRPG5"}
+    assert {p["acronym"] for p in data["projects"]} == {"UPS", "CRPG5", "FLC-GHA"}  # FLC-GHA: no end
     listed = {p["acronym"]: p for p in data["not_mapped"]}
     assert set(listed) == UNMAPPED  # ACASA, AFORMA active; the four others with dates unknown
     assert [a for a, p in sorted(listed.items()) if p["dates_unknown"]] == ["ALCAO", "APCA", "JUSSEC", "THB"]
