@@ -176,3 +176,25 @@ def test_distinct_snapshots_keep_the_snapshot_cache_within_its_budget(app_factor
     assert total > 2**20, "the snapshots must together exceed the budget for the test to mean anything"
     again = client.get("/snapshot.png?view=sahel&width=1200&height=900&title=six")
     assert again.headers["X-Snapshot-Cache"] == "hit"  # the most recent stays
+
+
+def test_files_left_in_an_earlier_layout_are_evicted_first(tmp_path):
+    # The snapshots used to sit in two-letter sub-folders: they count against the budget and,
+    # older than any new entry, go first.
+    legacy = tmp_path / "c" / "ab" / "abcdef.png"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"l" * 6 * KB)
+    os.utime(legacy, (1_000_000_000, 1_000_000_000))
+    cache = DiskCache(tmp_path / "c", max_bytes=10 * KB)
+    cache.put_bytes("new.png", b"n" * 6 * KB)  # 12 kB > 10 kB: the legacy file goes
+    assert not legacy.exists() and cache.read_bytes("new.png") == b"n" * 6 * KB
+
+
+def test_the_polygon_grids_live_in_their_bounded_disk_cache(home):
+    from geo.boundaries.joins import POLYGON_GRID_CACHE_MB, polygon_grid_cache
+
+    cache = polygon_grid_cache(home / "cache")
+    names = [entry.path.name for entry in cache.entries()]
+    assert names and all(name.startswith("polygon-grid-") for name in names)
+    assert cache.total_bytes() <= POLYGON_GRID_CACHE_MB * 2**20
+    assert not list((home / "cache").glob("polygon-grid-*.npy"))  # nothing at the root any more

@@ -127,21 +127,22 @@ class DiskCache:
         self.evict()
 
     def entries(self) -> list[Entry]:
-        """The stored entries (temporary files excluded), least recently used first."""
+        """The stored entries (temporary files excluded), least recently used first.
+
+        Files in sub-folders count too (and go first when older), so a layout left by an earlier
+        version of the cache is evicted like the rest.
+        """
         found = []
-        try:
-            scan = list(os.scandir(self.folder))
-        except FileNotFoundError:
-            return []
-        for item in scan:
-            if item.name.startswith(TEMP_PREFIX):
-                continue
-            try:
-                stat = item.stat(follow_symlinks=False)
-            except FileNotFoundError:  # evicted by another process meanwhile
-                continue
-            if item.is_file(follow_symlinks=False):
-                found.append(Entry(Path(item.path), stat.st_size, stat.st_mtime_ns))
+        for root, _, names in os.walk(self.folder):
+            for name in names:
+                if name.startswith(TEMP_PREFIX):
+                    continue
+                path = Path(root) / name
+                try:
+                    stat = path.lstat()
+                except FileNotFoundError:  # evicted by another process meanwhile
+                    continue
+                found.append(Entry(path, stat.st_size, stat.st_mtime_ns))
         return sorted(found, key=lambda entry: (entry.used, entry.path.name))
 
     def total_bytes(self) -> int:
