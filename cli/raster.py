@@ -9,7 +9,15 @@ import orjson
 
 from cli.common import open_store
 from cli.options import query_options, query_params
-from geo.analytics.raster import VALUES, density_for, grid_tags, overlay_for, write_cog, write_png
+from geo.analytics.raster import (
+    MAX_OVERLAY_PIXELS,
+    VALUES,
+    density_for,
+    grid_tags,
+    overlay_for,
+    write_cog,
+    write_png,
+)
 from geo.errors import InvalidParameter
 from geo.storage.io import write_bytes_atomic
 
@@ -86,12 +94,16 @@ def raster(
             "width": overlay.width,
             "height": overlay.height,
             "maximum": overlay.maximum,
+            "resolution": overlay.resolution,
             **tags,
         }
         sidecar = png.with_name(png.name + ".json")
         write_bytes_atomic(sidecar, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
         click.echo(
-            f"overlay {overlay.width} x {overlay.height} px, "
+            f"overlay {overlay.width} x {overlay.height} px"
+            + (f" (coarsened to {overlay.resolution:g}° to stay within {MAX_OVERLAY_PIXELS} px)"
+               if overlay.resolution != resolution else "")
+            + ", "
             f"bounds {list(map(list, overlay.bounds))}, "
             f"written to {png} (+ {sidecar.name})"
         )

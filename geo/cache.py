@@ -12,13 +12,22 @@ that includes it can never serve a stale result. A repeated request costs one di
 
 from __future__ import annotations
 
+import dataclasses
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
+import pandas as pd
+import shapely
+
 T = TypeVar("T")
+
+Sizeof = Callable[[Any], int]
+"""``sizeof(value)``: the bytes a cached value holds (an estimate is enough)."""
 
 Supersedes = Callable[[Hashable, Hashable], bool]
 """``supersedes(new_key, old_key)``: True when storing ``new_key`` makes ``old_key`` useless."""
@@ -48,6 +57,11 @@ class LRUCache:
     maxsize : number of results kept; the least recently used is dropped first
     supersedes : optional rule ``supersedes(new_key, old_key)``; storing ``new_key`` drops every
         entry whose key it supersedes (e.g. the same layer built from older data)
+    max_bytes : optional byte budget: the least recently used results are dropped until the
+        stored results' sizes add up to at most this; a result larger than the whole budget is
+        returned to its caller but not stored
+    sizeof : how the size of a result is measured (default ``approximate_nbytes``); used only
+        with ``max_bytes``
 
     Examples
     --------
@@ -58,17 +72,39 @@ class LRUCache:
     42
     >>> cache.stats.hits, cache.stats.misses
     (1, 1)
+    >>> sized = LRUCache(8, max_bytes=10, sizeof=len)
+    >>> sized.get_or_compute("a", lambda: b"123456"), sized.get_or_compute("b", lambda: b"7890123")
+    (b'123456', b'7890123')
+    >>> "a" in sized, sized.total_bytes  # 6 + 7 > 10: the older went
+    (False, 7)
     """
 
-    def __init__(self, maxsize: int, supersedes: Supersedes | None = None) -> None:
+    def __init__(
+        self,
+        maxsize: int,
+        supersedes: Supersedes | None = None,
+        *,
+        max_bytes: int | None = None,
+        sizeof: Sizeof | None = None,
+    ) -> None:
         if maxsize < 1:
             raise ValueError(f"maxsize={maxsize!r}: must be at least 1")
+        if max_bytes is not None and max_bytes < 1:
+            raise ValueError(f"max_bytes={max_bytes!r}: must be at least 1")
         self.maxsize = maxsize
         self.supersedes = supersedes
+        self.max_bytes = max_bytes
+        self.sizeof = sizeof or approximate_nbytes
         self.stats = CacheStats()
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}
         self._gates: dict[Hashable, _Gate] = {}
         self._lock = threading.Lock()
+
+    @property
+    def total_bytes(self) -> int:
+        """The summed sizes of the stored results (0 when the cache has no byte budget)."""
+        return sum(self._sizes.values())
 
     def __len__(self) -> int:
         return len(self._items)
@@ -96,8 +132,9 @@ class LRUCache:
                         return self._hit(key)
                     self.stats.misses += 1
                 value = compute()
+                size = self.sizeof(value) if self.max_bytes is not None else 0
                 with self._lock:
-                    self._store(key, value)
+                    self._store(key, value, size)
                 return value
         finally:
             with self._lock:
@@ -109,6 +146,7 @@ class LRUCache:
         """Drop every result and reset the counters."""
         with self._lock:
             self._items.clear()
+            self._sizes.clear()
             self.stats = CacheStats()
 
     def _hit(self, key: Hashable) -> Any:
@@ -117,18 +155,69 @@ class LRUCache:
         self.stats.hits += 1
         return self._items[key]
 
-    def _store(self, key: Hashable, value: Any) -> None:
+    def _store(self, key: Hashable, value: Any, size: int) -> None:
         """Store ``value``, drop what it supersedes, then the least recently used; under ``_lock``."""
         if self.supersedes is not None:
             for old in [k for k in self._items if k != key and self.supersedes(key, k)]:
-                del self._items[old]
+                self._drop(old)
+        if self.max_bytes is not None and size > self.max_bytes:
+            return  # larger than the whole budget: served once, never kept
         self._items[key] = value
         self._items.move_to_end(key)
-        while len(self._items) > self.maxsize:
-            self._items.popitem(last=False)
+        if self.max_bytes is not None:
+            self._sizes[key] = size
+        total = sum(self._sizes.values())
+        while len(self._items) > self.maxsize or (self.max_bytes is not None and total > self.max_bytes):
+            oldest = next(iter(self._items))
+            total -= self._sizes.get(oldest, 0)
+            self._drop(oldest)
+
+    def _drop(self, key: Hashable) -> None:
+        """Forget ``key`` and its size; call under ``_lock``."""
+        del self._items[key]
+        self._sizes.pop(key, None)
 
 
-RESULTS = LRUCache(64)
+def approximate_nbytes(value: Any) -> int:
+    """The bytes held by a cached result: arrays, frames (with their geometries), bytes and
+    the dataclasses, tuples and dicts made of them; ``sys.getsizeof`` for anything else.
+
+    Examples
+    --------
+    >>> approximate_nbytes(np.zeros((10, 10), dtype=np.uint32)), approximate_nbytes(b"abc")
+    (400, 3)
+    """
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return len(value)
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(deep=True, index=True).sum()) + sum(
+            _coordinate_bytes(value[name]) for name, dtype in value.dtypes.items() if str(dtype) == "geometry"
+        )
+    if isinstance(value, pd.Series):
+        return int(value.memory_usage(deep=True, index=True)) + _coordinate_bytes(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(approximate_nbytes(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return sys.getsizeof(value) + sum(approximate_nbytes(item) for item in value)
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(approximate_nbytes(k) + approximate_nbytes(v) for k, v in value.items())
+    return sys.getsizeof(value)
+
+
+def _coordinate_bytes(series: pd.Series) -> int:
+    """The coordinates of a geometry column (pandas counts only the pointers to them)."""
+    if str(series.dtype) != "geometry":
+        return 0
+    return int(shapely.get_num_coordinates(np.asarray(series.values)).sum()) * 16
+
+
+RESULTS_MAX_BYTES = 256 * 2**20
+"""The byte budget of ``RESULTS``: 256 MB per process, whatever the requests (a density grid or
+overlay is at most ``geo.analytics.raster.MAX_CELLS`` cells, about 16 MB)."""
+
+RESULTS = LRUCache(64, max_bytes=RESULTS_MAX_BYTES)
 """Results served to users (summary layers, exposure columns, rasters): small, many."""
 
 PREPARED = LRUCache(8)

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo.errors import InvalidParameter
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The project checkout: the committed reference data lives under ``REPO_ROOT / 'data'``."""
 
@@ -27,8 +29,6 @@ def default_border_tolerance_km() -> float:
     except ValueError:
         value = float("nan")
     if not value >= 0 or value == float("inf"):
-        from geo.errors import InvalidParameter
-
         raise InvalidParameter("COOPMAP_BORDER_TOLERANCE_KM", raw, "must be a number of km >= 0")
     return value
 
@@ -36,6 +36,38 @@ def default_border_tolerance_km() -> float:
 def default_data_dir() -> Path:
     """The committed reference data: ``$COOPMAP_DATA`` or ``<repo>/data``."""
     return Path(os.environ.get("COOPMAP_DATA", REPO_ROOT / "data")).resolve()
+
+
+DOWNLOAD_CACHE_MB = 256
+"""Default byte budget of the download files' disk cache (``COOPMAP_DOWNLOAD_CACHE_MB``)."""
+SNAPSHOT_CACHE_MB = 128
+"""Default byte budget of the rendered snapshots' disk cache (``COOPMAP_SNAPSHOT_CACHE_MB``)."""
+
+
+def cache_budget_mb(name: str, value: object, default: int) -> int:
+    """A disk-cache budget in MB from the setting ``name`` (``value`` None or empty: ``default``).
+
+    Raises ``InvalidParameter`` naming the setting unless it is a whole number >= 0 (0 turns the
+    cache off: every file is served once and dropped).
+
+    Examples
+    --------
+    >>> cache_budget_mb("COOPMAP_SNAPSHOT_CACHE_MB", "64", 128), cache_budget_mb("X", None, 128)
+    (64, 128)
+    """
+    if value is None or value == "":
+        return default
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise InvalidParameter(name, value, "use a whole number of megabytes, 0 or more")
+    return number
+
+
+def _env_budget(name: str, default: int) -> int:
+    return cache_budget_mb(name, os.environ.get(name), default)
 
 
 @dataclass(frozen=True)
@@ -47,6 +79,14 @@ class Settings:
     tiles_url: str | None = field(default_factory=lambda: os.environ.get("COOPMAP_TILES") or None)
     border_tolerance_km: float = field(default_factory=default_border_tolerance_km)
     """See ``geo.ingest.assign``: the export's country wins within this distance of its polygon."""
+    download_cache_mb: int = field(
+        default_factory=lambda: _env_budget("COOPMAP_DOWNLOAD_CACHE_MB", DOWNLOAD_CACHE_MB)
+    )
+    """Byte budget, in MB, of ``cache_dir/downloads``."""
+    snapshot_cache_mb: int = field(
+        default_factory=lambda: _env_budget("COOPMAP_SNAPSHOT_CACHE_MB", SNAPSHOT_CACHE_MB)
+    )
+    """Byte budget, in MB, of ``cache_dir/snapshots``."""
 
     @property
     def boundaries_dir(self) -> Path:

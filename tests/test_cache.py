@@ -156,3 +156,34 @@ def test_the_prepared_cache_keeps_sixteen_layers():
     for n in range(17):
         cache.get_or_compute((f"layer{n}", "v1"), lambda n=n: n)
     assert len(cache) == 16 and ("layer0", "v1") not in cache
+
+
+def test_a_byte_budget_drops_the_least_recently_used_until_the_sizes_fit():
+    cache = LRUCache(10, max_bytes=10, sizeof=len)
+    cache.get_or_compute("a", lambda: b"1234")  # 4 bytes
+    cache.get_or_compute("b", lambda: b"5678")  # 8 in all
+    cache.get_or_compute("a", lambda: b"")  # a is now the most recent
+    cache.get_or_compute("c", lambda: b"90123")  # 4 + 4 + 5 = 13 > 10: b goes, 9 left
+    assert "b" not in cache and "a" in cache and "c" in cache
+    assert cache.total_bytes == 9
+
+
+def test_a_result_larger_than_the_whole_budget_is_served_but_not_kept():
+    cache = LRUCache(10, max_bytes=10, sizeof=len)
+    cache.get_or_compute("small", lambda: b"123")
+    assert cache.get_or_compute("huge", lambda: b"x" * 11) == b"x" * 11
+    assert "huge" not in cache and "small" in cache and cache.total_bytes == 3
+
+
+def test_the_default_size_counts_arrays_frames_and_geometries():
+    import geopandas as gpd
+    import numpy as np
+    from shapely.geometry import box
+
+    from geo.cache import approximate_nbytes
+
+    assert approximate_nbytes(np.zeros((100, 50), dtype=np.uint32)) == 100 * 50 * 4
+    # Two squares of 5 coordinates each (closed rings): 10 x 16 bytes on top of the columns.
+    frame = gpd.GeoDataFrame({"n": [1, 2]}, geometry=[box(0, 0, 1, 1), box(1, 1, 2, 2)])
+    columns = int(frame.memory_usage(deep=True, index=True).sum())
+    assert approximate_nbytes(frame) == columns + 10 * 16

@@ -8,7 +8,14 @@ from typing import Any
 
 from flask import Flask
 
-from geo.config import Settings, default_data_dir, default_home
+from geo.config import (
+    DOWNLOAD_CACHE_MB,
+    SNAPSHOT_CACHE_MB,
+    Settings,
+    cache_budget_mb,
+    default_data_dir,
+    default_home,
+)
 from geo.ingest.defaults import open_workspace
 from geo.storage.store import Store
 from layers.tokens import TokenStore, token_store
@@ -38,6 +45,7 @@ def create_app(
     settings = Settings(
         home=Path(app.config.get("COOPMAP_HOME") or default_home()),
         data_dir=Path(app.config.get("COOPMAP_DATA") or default_data_dir()),
+        **_cache_budgets(app.config),
     )
     app.extensions["coopmap.settings"] = settings
     app.extensions["coopmap.store"] = store if store is not None else open_workspace(settings)
@@ -46,6 +54,14 @@ def create_app(
     init_access_control(app)
     _register_blueprints(app)
     return app
+
+
+def _cache_budgets(config: Mapping[str, Any]) -> dict[str, int]:
+    """The disk-cache budgets given in the Flask config (else Settings reads the environment)."""
+    names = {"download_cache_mb": ("COOPMAP_DOWNLOAD_CACHE_MB", DOWNLOAD_CACHE_MB),
+             "snapshot_cache_mb": ("COOPMAP_SNAPSHOT_CACHE_MB", SNAPSHOT_CACHE_MB)}
+    return {field: cache_budget_mb(key, config[key], default)
+            for field, (key, default) in names.items() if config.get(key) is not None}
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,22 +1,28 @@
 """Bulk downloads: ``/download/{layer}.geojson|.gpkg|.csv|.parquet|.fgb`` with the items filters.
 
 GeoJSON and CSV stream in chunks (constant memory); GeoPackage, GeoParquet and FlatGeobuf are
-written once per layer, data version and filter set into the workspace cache, atomically, and
-served from there. ``/download/{layer}.metadata.json`` describes any download (and is the CSV's
-metadata sidecar).
+written to a file once per layer, data version of the caller's view and filter set, into the
+download cache (``geo.storage.diskcache``: budget ``Settings.download_cache_mb``, default 256 MB,
+least recently used evicted; files under ``MIN_CACHED_BYTES`` are served and dropped, never kept).
+A file is opened before the response starts and streamed from the open file, so evicting it
+(by any process or role) never breaks a download in progress.
+``/download/{layer}.metadata.json`` describes any download (and is the CSV's metadata sidecar).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
-from flask import Blueprint, Response, request, send_file, url_for
+from flask import Blueprint, Response, request, url_for
+from werkzeug.wsgi import wrap_file
 
 from geo.features.export import write_frame
 from geo.features.geojson import SYNTHETIC_NOTICE
+from geo.storage.diskcache import DiskCache
 from layers.selection import Selection, select
 from webmap import guard, http
 from webmap.context import catalogue, settings, store
@@ -35,6 +41,9 @@ MEDIA = {
     "metadata.json": "application/json",
 }
 FILE_FORMATS = ("gpkg", "parquet", "fgb")
+MIN_CACHED_BYTES = 2 * 2**20
+"""Files smaller than 2 MB (a filtered query, a small layer) take well under a second to write
+again: they are streamed from a temporary file and never stored in the download cache."""
 
 
 @bp.get("/<filename>")
@@ -78,9 +87,7 @@ def download(filename: str) -> Response:
 
         response = http.streamed(csv_chunks(encoder, selection.positions), MEDIA[ext], headers)
     else:
-        path = _cached_file(selection, version, ext, meta)
-        response = send_file(path, mimetype=MEDIA[ext], conditional=False, etag=False, max_age=None)
-        response.headers.update(headers)
+        response = _file_response(_cached_file(selection, version, ext, meta), MEDIA[ext], headers)
     if ext == "metadata.json":
         response.headers.update({k: v for k, v in headers.items() if k != "Content-Disposition"})
     return http.stamp(response, etag, modified)
@@ -116,25 +123,35 @@ def _file_name(layer_id: str, version: str, ext: str) -> str:
     return f"coopmap-{layer_id}-{version}{_params_tag()}.{ext}"
 
 
-def _cached_file(selection: Selection, version: str, ext: str, meta: dict[str, Any]) -> Path:
-    """The file for this layer, version and filter set, written once (atomically) into the cache."""
-    folder = settings().cache_dir / "downloads"
-    path = folder / _file_name(selection.layer.id, version, ext)
-    if not path.exists():
-        frame = selection.prepared.index.frame
-        columns = [*selection.prepared.encoder.fields, frame.geometry.name]
-        subset = frame.iloc[selection.positions][columns].reset_index(drop=True)
-        text_meta = {
-            k: v if isinstance(v, str) else orjson.dumps(v).decode() for k, v in meta.items()
-        }
-        write_frame(subset, path, selection.layer.id, text_meta)
-        _drop_stale(folder, selection.layer.id, version)
-    return path
+def download_cache() -> DiskCache:
+    """The download files' disk cache: ``cache_dir/downloads``, ``download_cache_mb`` MB."""
+    conf = settings()
+    return DiskCache(conf.cache_dir / "downloads", conf.download_cache_mb * 2**20, MIN_CACHED_BYTES)
 
 
-def _drop_stale(folder: Path, layer_id: str, version: str) -> None:
-    """Remove cached files of older data versions of ``layer_id``."""
-    prefix = f"coopmap-{layer_id}-"
-    for old in folder.glob(f"{prefix}*"):
-        if not old.name.startswith(f"{prefix}{version}") and not old.name.startswith(".tmp"):
-            old.unlink(missing_ok=True)
+def _cached_file(selection: Selection, version: str, ext: str, meta: dict[str, Any]) -> BinaryIO:
+    """The file for this layer, view's data version and filter set, OPEN for reading: from the
+    cache, else written (atomically) and kept when worth it. The caller closes it."""
+    cache = download_cache()
+    name = _file_name(selection.layer.id, version, ext)
+    found = cache.open(name)
+    if found is not None:
+        return found
+    frame = selection.prepared.index.frame
+    columns = [*selection.prepared.encoder.fields, frame.geometry.name]
+    subset = frame.iloc[selection.positions][columns].reset_index(drop=True)
+    text_meta = {k: v if isinstance(v, str) else orjson.dumps(v).decode() for k, v in meta.items()}
+    return cache.fill(name, lambda path: write_frame(subset, Path(path), selection.layer.id, text_meta))
+
+
+def _file_response(handle: BinaryIO, mimetype: str, headers: dict[str, str]) -> Response:
+    """Stream the open ``handle`` (closed when the response ends), with its length."""
+    try:
+        size = os.fstat(handle.fileno()).st_size
+        body = wrap_file(request.environ, handle)
+    except BaseException:
+        handle.close()
+        raise
+    response = Response(body, mimetype=mimetype, headers=headers, direct_passthrough=True)
+    response.content_length = size
+    return response

@@ -217,27 +217,48 @@ def chart(iso3: str) -> Response:
     )
 
 
+RESOLUTION_HEADER = "X-Coopmap-Resolution"
+"""The cell size of a density overlay, in degrees: coarser than asked when the bbox at the asked
+resolution would exceed ``geo.analytics.raster.MAX_OVERLAY_PIXELS`` pixels."""
+
+
 @bp.get("/density")
 def density() -> Response:
-    """Where the density overlay of the view is and how to fetch it: ``{url, bounds, maximum}``."""
+    """Where the density overlay of the view is and how to fetch it.
+
+    ``{url, bounds, maximum, resolution, requested_resolution}``: ``resolution`` is the cell size
+    drawn (coarsened from ``requested_resolution`` when the view at that resolution would exceed
+    ``MAX_OVERLAY_PIXELS``; the ``url`` asks for the coarsened one).
+    """
     from geo.analytics.raster import overlay_for
 
     params = mapview.density_params(request.args)
     overlay = overlay_for(store(), params, DENSITY_RAMP)
+    requested = float(params["resolution"])
+    params["resolution"] = str(overlay.resolution)
     query = urlencode(sorted(params.items()))
-    return _json(
+    response = _json(
         {
             "url": f"{request.script_root}/map-data/density.png?{query}",
             "bounds": overlay.bounds,
             "maximum": overlay.maximum,
+            "resolution": overlay.resolution,
+            "requested_resolution": requested,
         }
     )
+    response.headers[RESOLUTION_HEADER] = str(overlay.resolution)
+    return response
 
 
 @bp.get("/density.png")
 def density_png() -> Response:
-    """The colourised density PNG (``geo.analytics.raster``, Web Mercator rows, transparent where empty)."""
+    """The colourised density PNG (``geo.analytics.raster``, Web Mercator rows, transparent where empty).
+
+    The ``X-Coopmap-Resolution`` header gives the cell size drawn (coarser than ``resolution`` when
+    the bbox at that resolution would exceed ``MAX_OVERLAY_PIXELS``).
+    """
     from geo.analytics.raster import overlay_for
 
     overlay = overlay_for(store(), {k: v for k, v in request.args.items()}, DENSITY_RAMP)
-    return Response(overlay.png, mimetype="image/png", headers={"Cache-Control": "max-age=300"})
+    headers = {"Cache-Control": "max-age=300", RESOLUTION_HEADER: str(overlay.resolution)}
+    return Response(overlay.png, mimetype="image/png", headers=headers)

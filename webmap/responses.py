@@ -19,11 +19,13 @@ from webmap.context import store
 EXTENSION = "coopmap.map_responses"
 SIZE = 128
 """Bodies kept per worker process (most are 5-400 kB; a detailed basemap view up to ~1 MB)."""
+MAX_BYTES = 64 * 2**20
+"""The bodies' byte budget per worker process, whatever the requests."""
 
 
 def init_response_cache(app: Flask) -> None:
     """Give ``app`` its cache (created once, before any request: no lazy set-up race)."""
-    app.extensions[EXTENSION] = LRUCache(SIZE)
+    app.extensions[EXTENSION] = LRUCache(SIZE, max_bytes=MAX_BYTES, sizeof=len)
 
 
 def cached_body(compute: Callable[[], bytes]) -> bytes:

@@ -24,7 +24,7 @@ from rasterio.transform import Affine
 from geo.boundaries.spatialindex import built
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter
-from geo.storage.io import atomic_path
+from geo.storage.diskcache import DiskCache
 
 KM_PER_DEGREE = 6371.0088 * np.pi / 180
 """Kilometres per degree of latitude (mean Earth radius)."""
@@ -45,8 +45,10 @@ class PolygonIndex:
     pieces: np.ndarray
     piece_owner: np.ndarray
     piece_tree: shapely.STRtree
-    cache: Path | None = None
-    """Where the grid is cached on disk (``polygon-grid-<key>.npy``); near masks go beside it."""
+    cache: DiskCache | None = None
+    """The disk cache of the grid (``polygon-grid-<key>.npy``) and of its near masks."""
+    key: str = ""
+    """The geometry content's hash, naming the cached files."""
     _near: dict[float, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def locate(
@@ -81,18 +83,13 @@ class PolygonIndex:
     def near_mask(self, max_km: float) -> np.ndarray:
         """Cells that may lie within ``max_km`` of a polygon (a conservative box around each)."""
         if max_km not in self._near:
-            path = (
-                self.cache.with_name(f"{self.cache.stem}-near-{max_km:g}km.npy")
-                if self.cache
-                else None
-            )
-            if path is not None and path.exists():
-                mask = np.unpackbits(np.load(path), count=self.grid.size).reshape(self.grid.shape)
+            name = f"polygon-grid-{self.key}-near-{max_km:g}km.npy"
+            packed = _load_array(self.cache, name)
+            if packed is not None:
+                mask = np.unpackbits(packed, count=self.grid.size).reshape(self.grid.shape)
             else:
                 mask = _dilate(self.grid != -1, max_km)
-                if path is not None:
-                    with atomic_path(path) as tmp:
-                        np.save(tmp, np.packbits(mask))
+                _save_array(self.cache, name, np.packbits(mask))
             self._near[max_km] = mask.astype(bool)
         return self._near[max_km]
 
@@ -177,6 +174,9 @@ class PolygonIndex:
         return src, dst, distance
 
 
+POLYGON_GRID_CACHE_MB = 256
+"""Byte budget of the polygon grids on disk (a world grid is 26 MB; one per boundaries file)."""
+
 POLYGON_INDEXES = LRUCache(8)
 """``PolygonIndex`` per geometry content (the countries, the provinces...)."""
 
@@ -194,15 +194,33 @@ def polygon_index(polygons: gpd.GeoDataFrame, cache_dir: Path | None = None) -> 
     return POLYGON_INDEXES.get_or_compute(key, lambda: _build(shapely.make_valid(raw), key, cache_dir))
 
 
+def polygon_grid_cache(cache_dir: Path) -> DiskCache:
+    """The disk cache of polygon grids and near masks: ``cache_dir/polygon-grids``, 256 MB."""
+    return DiskCache(Path(cache_dir) / "polygon-grids", POLYGON_GRID_CACHE_MB * 2**20)
+
+
+def _load_array(cache: DiskCache | None, name: str) -> np.ndarray | None:
+    handle = cache.open(name) if cache is not None else None
+    if handle is None:
+        return None
+    with handle:
+        return np.load(handle)
+
+
+def _save_array(cache: DiskCache | None, name: str, array: np.ndarray) -> None:
+    if cache is not None:
+        cache.fill(name, lambda path: np.save(path, array)).close()
+
+
 def _build(geoms: np.ndarray, key: str, cache_dir: Path | None) -> PolygonIndex:
-    path = Path(cache_dir) / f"polygon-grid-{key}.npy" if cache_dir is not None else None
-    if path is not None and path.exists():
-        grid = np.load(path)
-    else:
+    cache = polygon_grid_cache(cache_dir) if cache_dir is not None else None
+    if cache_dir is not None:  # grids of earlier versions sat at the cache's root, unbounded
+        for legacy in Path(cache_dir).glob("polygon-grid-*.npy"):
+            legacy.unlink(missing_ok=True)
+    grid = _load_array(cache, f"polygon-grid-{key}.npy")
+    if grid is None:
         grid = _grid(geoms)
-        if path is not None:
-            with atomic_path(path) as tmp:
-                np.save(tmp, grid)
+        _save_array(cache, f"polygon-grid-{key}.npy", grid)
     shapely.prepare(geoms)
     pieces, owner = _boundary_pieces(geoms)
     return PolygonIndex(
@@ -212,7 +230,8 @@ def _build(geoms: np.ndarray, key: str, cache_dir: Path | None) -> PolygonIndex:
         pieces,
         owner,
         built(shapely.STRtree(pieces)),
-        path,
+        cache,
+        key,
     )
 
 

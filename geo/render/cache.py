@@ -1,7 +1,9 @@
 """The disk cache of rendered snapshots, keyed by parameters, format and data version.
 
-A new data version gives new keys, so stale images are never served; files are written
-atomically (``geo.storage.io``), so a reader never sees half a file.
+A new data version (of the caller's view) gives new keys, so stale images are never served. The
+folder follows the one disk-cache policy (``geo.storage.diskcache``): atomic entries, a byte
+budget (``Settings.snapshot_cache_mb``, default 128 MB) with least-recently-used eviction shared by
+every worker process, files 0600 in a 0700 folder.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from geo.config import Settings
 from geo.render.snapshot import render_snapshot
 from geo.render.spec import SnapshotSpec
 from geo.render.style import MapLayer
-from geo.storage.io import write_bytes_atomic
+from geo.storage.diskcache import DiskCache
 from geo.storage.store import Store
 
 Renderer = Callable[[Store, Settings, SnapshotSpec, str, Mapping[str, MapLayer]], bytes]
@@ -31,9 +33,14 @@ class Snapshot:
     from_cache: bool
 
 
+def snapshot_cache(settings: Settings) -> DiskCache:
+    """The snapshots' disk cache: ``settings.cache_dir/snapshots``, ``snapshot_cache_mb`` MB."""
+    return DiskCache(settings.cache_dir / "snapshots", settings.snapshot_cache_mb * 2**20)
+
+
 def cache_path(settings: Settings, key: str, fmt: str) -> Path:
-    """The file of ``key`` under ``settings.cache_dir/snapshots``."""
-    return settings.cache_dir / "snapshots" / key[:2] / f"{key}.{fmt}"
+    """The file of ``key`` under ``settings.cache_dir/snapshots`` (present while cached)."""
+    return snapshot_cache(settings).path(f"{key}.{fmt}")
 
 
 def snapshot(
@@ -61,11 +68,11 @@ def snapshot(
     False
     """
     key = spec.key(fmt, store.data_version)
-    path = cache_path(settings, key, fmt)
-    try:
-        return Snapshot(path.read_bytes(), key, fmt, path, from_cache=True)
-    except FileNotFoundError:
-        pass
+    cache = snapshot_cache(settings)
+    name = f"{key}.{fmt}"
+    cached = cache.read_bytes(name)
+    if cached is not None:
+        return Snapshot(cached, key, fmt, cache.path(name), from_cache=True)
     content = (render or render_snapshot)(store, settings, spec, fmt, layers)
-    write_bytes_atomic(path, content)
-    return Snapshot(content, key, fmt, path, from_cache=False)
+    cache.put_bytes(name, content)
+    return Snapshot(content, key, fmt, cache.path(name), from_cache=False)
