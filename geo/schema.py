@@ -22,8 +22,10 @@ class Field:
     restricted: bool = False
     """Removed from the features served to the public role."""
     locational: bool = False
-    """Derived from the exact location (place name, distance to events): removed wherever the
-    layer's geometry is generalised (``layers/access.py``)."""
+    """Derived from or describing the exact location (place name, region text, notes, geocoding
+    precision, distance to events): removed wherever the layer's geometry is generalised; a
+    locational *string* is also withheld from the roles that get any layer generalised, on every
+    layer (``layers/access.py``). A locational id field is replaced by an opaque place id instead."""
 
 
 def _f(name: str, type_: FieldType, description: str = "", restricted: bool = False,
@@ -116,7 +118,8 @@ ENVR_FIELDS = (
 ) + EXPOSURE_FIELDS
 
 PROJECT_FIELDS = (
-    _f("site_id", "string", "acronym + site index"),
+    _f("site_id", "string", "acronym + site index; an opaque place id where the location is generalised",
+       locational=True),
     _f("acronym", "string"),
     _f("title", "string"),
     _f("site", "string", "place name of the site", locational=True),
@@ -128,12 +131,12 @@ PROJECT_FIELDS = (
     _f("end", "date"),
     _f("status", "string", "active | closed | planned | unknown"),
     _f("budget_eur", "number", restricted=True),
-    _f("components", "string"),
-    _f("geocode_precision", "string", "exact | city | province | country"),
+    _f("components", "string", locational=True),
+    _f("geocode_precision", "string", "exact | city | province | country", locational=True),
     _f("source", "string"),
-    _f("region", "string", "area as the source words it"),
+    _f("region", "string", "area as the source words it", locational=True),
     _f("countries_coverage", "string", "complete | partial | unknown: is the country list whole"),
-    _f("notes", "string"),
+    _f("notes", "string", locational=True),
 ) + EXPOSURE_FIELDS
 
 FOOTPRINT_FIELDS = (
@@ -145,7 +148,7 @@ FOOTPRINT_FIELDS = (
     _f("end", "date"),
     _f("status", "string"),
     _f("budget_eur", "number", restricted=True),
-    _f("region", "string", "area as the source words it"),
+    _f("region", "string", "area as the source words it", locational=True),
     _f("countries_coverage", "string", "complete | partial | unknown: is the country list whole"),
     _f("footprint", "string", "countries | provinces | provinces+countries: what the shape is made of"),
 )
