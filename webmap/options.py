@@ -31,6 +31,9 @@ class SecurityOptions:
     """``COOPMAP_RATE_LIMIT``: per token (or per client address for the public); "off" disables."""
     login_rate_limit: str = "10 per minute"
     """``COOPMAP_LOGIN_RATE_LIMIT``: login attempts per client address."""
+    auth_failure_limit: str = "10 per minute"
+    """``COOPMAP_AUTH_FAILURE_LIMIT``: failed authentications (unknown bearer token, wrong login
+    token) per client address; past it, requests that present credentials get 429."""
     rate_limit_storage: str = "memory://"
     """``COOPMAP_RATE_LIMIT_STORAGE``: flask-limiter storage URI (memory is per worker process)."""
     proxy_hops: int = 0
@@ -61,6 +64,8 @@ def security_options(config: Mapping[str, Any], environ: Mapping[str, str] | Non
         rate_limit=_rate("COOPMAP_RATE_LIMIT", str(raw("COOPMAP_RATE_LIMIT", defaults.rate_limit))),
         login_rate_limit=_rate("COOPMAP_LOGIN_RATE_LIMIT",
                                str(raw("COOPMAP_LOGIN_RATE_LIMIT", defaults.login_rate_limit))),
+        auth_failure_limit=_rate("COOPMAP_AUTH_FAILURE_LIMIT",
+                                 str(raw("COOPMAP_AUTH_FAILURE_LIMIT", defaults.auth_failure_limit))),
         rate_limit_storage=str(raw("COOPMAP_RATE_LIMIT_STORAGE", defaults.rate_limit_storage)),
         proxy_hops=_int("COOPMAP_PROXY_HOPS", raw("COOPMAP_PROXY_HOPS", defaults.proxy_hops)),
     )

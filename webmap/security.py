@@ -14,11 +14,14 @@ pass their rendered HTML through :func:`add_nonce`.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
+import time
 
 from flask import Flask, Response, g, jsonify, request
 from flask_limiter import Limiter, RateLimitExceeded
+from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webmap.auth import identify, init_auth
@@ -91,6 +94,49 @@ def init_access_control(app: Flask) -> None:
         app.view_functions["auth.login"] = limiter.limit(
             options.login_rate_limit, key_func=lambda: f"login:{request.remote_addr or 'unknown'}",
             methods=["POST"])(app.view_functions["auth.login"])
+        init_auth_failure_limit(app, limiter, options.auth_failure_limit)
+
+
+def init_auth_failure_limit(app: Flask, limiter: Limiter, limit: str) -> None:
+    """Count failed authentications per client address; past ``limit``, refuse credentials with 429.
+
+    A failure is a 401 answered to a request that presented credentials: an unknown or revoked
+    bearer token (refused before any view or the general limiter runs) or a wrong token on the
+    login form. While the address is over the limit, every request from it that presents
+    credentials gets 429 with ``Retry-After`` before the token is even looked up, so a valid
+    token guessed during the lock-out is not confirmed; requests without credentials (public
+    browsing from the same address) and other addresses are unaffected.
+    """
+    items = parse_many(limit)
+
+    def key() -> str:
+        return f"auth-failure:{request.remote_addr or 'unknown'}"
+
+    def presents_credentials() -> bool:
+        return "Authorization" in request.headers or (request.method == "POST" and request.endpoint == "auth.login")
+
+    def refuse_when_over() -> Response | None:
+        if not presents_credentials():
+            return None
+        over = [item for item in items if not limiter.limiter.test(item, key())]
+        if not over:
+            return None
+        reset = max(limiter.limiter.get_window_stats(item, key()).reset_time for item in over)
+        response = jsonify({"code": "TooManyRequests",
+                            "description": f"too many failed authentications from this address (limit {limit})"})
+        response.status_code = 429
+        response.headers["Retry-After"] = str(max(1, math.ceil(reset - time.time())))
+        return response
+
+    def count_failure(response: Response) -> Response:
+        if response.status_code == 401 and presents_credentials():
+            for item in items:
+                limiter.limiter.hit(item, key())
+        return response
+
+    # first of all before_request functions: ahead of the invalid-token 401 and the general limiter
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_when_over)
+    app.after_request(count_failure)
 
 
 def init_security(app: Flask, options: SecurityOptions) -> Limiter:
