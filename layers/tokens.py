@@ -19,6 +19,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import threading
@@ -31,7 +32,7 @@ import orjson
 
 from geo.config import Settings
 from geo.errors import InvalidParameter
-from geo.storage.io import create_bytes_once, write_bytes_atomic
+from geo.storage.io import create_bytes_once, make_parents, write_bytes_atomic
 from geo.types import ROLES, Role
 
 TOKEN_PREFIX = "cm_"
@@ -253,8 +254,8 @@ class FileTokenStore(TokenStore):
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "a") as fh:
+        make_parents(self._lock_path, 0o600)
+        with open(os.open(self._lock_path, os.O_WRONLY | os.O_CREAT, 0o600), "a") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield

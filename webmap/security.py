@@ -18,6 +18,9 @@ import math
 import re
 import secrets
 import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, request
 from flask_limiter import Limiter, RateLimitExceeded
@@ -73,6 +76,12 @@ def content_security_policy(nonce: str, frame_ancestors: str) -> str:
         "form-action 'self'",
         f"frame-ancestors {frame_ancestors}",
     ))
+
+
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+"""The CSP of SVG responses (the country chart, SVG snapshots): matplotlib's SVG holds one inline
+``<style>`` element and ``style`` attributes, refers only to its own ``#ids`` (glyph paths, clip
+paths) and has no script, font, image or link: nothing else is allowed to load or run."""
 
 
 def init_access_control(app: Flask) -> None:
@@ -141,6 +150,8 @@ def init_auth_failure_limit(app: Flask, limiter: Limiter, limit: str) -> None:
 
 def init_security(app: Flask, options: SecurityOptions) -> Limiter:
     """Register the headers, the proxy fix and the rate limiter on ``app``; return the limiter."""
+    if options.base_url:  # inside the proxy fix: the configured address wins over X-Forwarded-Host
+        app.wsgi_app = PublicBaseURL(app.wsgi_app, options.base_url)  # type: ignore[method-assign]
     if options.proxy_hops:
         hops = options.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
@@ -164,7 +175,10 @@ def init_security(app: Flask, options: SecurityOptions) -> Limiter:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), options.frame_ancestors)
+        if response.mimetype == "image/svg+xml":
+            headers["Content-Security-Policy"] = f"{SVG_POLICY}; frame-ancestors {options.frame_ancestors}"
+        else:
+            headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), options.frame_ancestors)
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
@@ -184,6 +198,29 @@ def init_security(app: Flask, options: SecurityOptions) -> Limiter:
         return response
 
     return limiter
+
+
+class PublicBaseURL:
+    """WSGI middleware: every request is seen at the configured public address.
+
+    Scheme, host and port (and the path prefix, as ``SCRIPT_NAME``) come from ``base_url``, so
+    ``url_for(..., _external=True)``, ``request.host_url`` and redirects never echo a Host
+    header chosen by the client (a poisoned cache or a permalink to another site).
+    """
+
+    def __init__(self, app: Callable[..., Any], base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.app = app
+        self.scheme = parts.scheme
+        self.host = parts.netloc
+        self.server_name = parts.hostname or ""
+        self.port = str(parts.port or (443 if parts.scheme == "https" else 80))
+        self.prefix = parts.path.rstrip("/")
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ.update({"wsgi.url_scheme": self.scheme, "HTTP_HOST": self.host, "SERVER_NAME": self.server_name,
+                        "SERVER_PORT": self.port, "SCRIPT_NAME": self.prefix})
+        return self.app(environ, start_response)
 
 
 def rate_key() -> str:
