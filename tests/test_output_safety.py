@@ -78,6 +78,11 @@ def test_absolute_links_use_the_configured_base_url_not_the_host_header(app_fact
         assert download.headers["Link"].startswith("<https://maps.example.org/download/countries.metadata.json")
     page = client.get("/snapshot?view=sahel", headers=hostile).get_data(as_text=True)
     assert "https://maps.example.org/snapshot.png" in page and "evil.example" not in page
+    # a path prefix (the proxy strips it) goes into every link, redirects included
+    prefixed = app_factory(COOPMAP_BASE_URL="https://example.org/coopmap", COOPMAP_COOKIE_SECURE=False).test_client()
+    assert prefixed.get("/ogc/", headers=hostile).json["links"][0]["href"].startswith("https://example.org/coopmap/ogc")
+    csrf = prefixed.get("/logout").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    assert prefixed.post("/logout", data={"csrf_token": csrf}).headers["Location"] == "/coopmap/login"
 
 
 def test_base_url_is_validated(app_factory):

@@ -24,6 +24,7 @@ from flask import (
     redirect,
     request,
     session,
+    url_for,
 )
 
 from geo.types import Role
@@ -197,7 +198,7 @@ def logout() -> Response:
     check_csrf()
     _end_session()
     session.clear()
-    return redirect("/login", code=303)
+    return redirect(url_for("auth.login_form"), code=303)  # relative, under COOPMAP_BASE_URL's path
 
 
 def _end_session() -> None:
