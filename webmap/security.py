@@ -3,6 +3,7 @@
 Headers on every response (``after_request``)::
 
     Content-Security-Policy: default-src 'self'; script-src 'self' 'nonce-<per response>'; ...
+                             (SVG: default-src 'none'; style-src 'unsafe-inline'; frame-ancestors ...)
     X-Content-Type-Options: nosniff
     Referrer-Policy: no-referrer
     Cache-Control: private, no-store     (when the response holds restricted data)
