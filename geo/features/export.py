@@ -117,6 +117,11 @@ def csv_safe(value: object) -> object:
     return value
 
 
+def _csv_safe_column(values: list[object]) -> list[object]:
+    """:func:`csv_safe` over a column (inlined: it runs once per cell of every CSV download)."""
+    return ["'" + v if v.__class__ is str and v.startswith(FORMULA_START) else v for v in values]  # type: ignore[attr-defined]
+
+
 def _describe(meta: Mapping[str, str]) -> str:
     return "; ".join(f"{k}: {v}" for k, v in meta.items())
 
@@ -147,7 +152,7 @@ def csv_chunks(encoder: FeatureEncoder, positions: np.ndarray, chunk: int = 5000
     writer.writerow([*encoder.fields, *geometry_columns])
     for start in range(0, len(positions), chunk):
         part = np.asarray(positions[start:start + chunk], dtype=np.int64)
-        columns = [[csv_safe(v) for v in encoder.values(name, part)] for name in encoder.fields]
+        columns = [_csv_safe_column(encoder.values(name, part)) for name in encoder.fields]
         if index.points:
             columns += [index.x[part].tolist(), index.y[part].tolist()]
         else:
