@@ -7,6 +7,7 @@ downloads together.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from geo.types import FieldType
@@ -22,8 +23,10 @@ class Field:
     restricted: bool = False
     """Removed from the features served to the public role."""
     locational: bool = False
-    """Derived from the exact location (place name, distance to events): removed wherever the
-    layer's geometry is generalised (``layers/access.py``)."""
+    """Derived from or describing the exact location (place name, region text, notes, geocoding
+    precision, distance to events): removed wherever the layer's geometry is generalised; a
+    locational *string* is also withheld from the roles that get any layer generalised, on every
+    layer (``layers/access.py``). A locational id field is replaced by an opaque place id instead."""
 
 
 def _f(name: str, type_: FieldType, description: str = "", restricted: bool = False,
@@ -110,6 +113,8 @@ LOCATION_SOURCE = _f(
     "where the place comes from (the source that names it, or how coopmap derived it) and how the point was made",
 )
 """Registry provenance of the location: every row whose place no source names says so here."""
+PLACE_SOURCE = dataclasses.replace(LOCATION_SOURCE, locational=True)
+"""The same field on projects: it names the sites' provinces, so it is withheld with the exact place."""
 
 ENVR_FIELDS = (
     _f("acronym", "string"),
@@ -129,7 +134,8 @@ ENVR_FIELDS = (
 ) + EXPOSURE_FIELDS
 
 PROJECT_FIELDS = (
-    _f("site_id", "string", "acronym + site index"),
+    _f("site_id", "string", "acronym + site index; an opaque place id where the location is generalised",
+       locational=True),
     _f("acronym", "string"),
     _f("title", "string"),
     _f("site", "string", "place name of the site", locational=True),
@@ -141,13 +147,13 @@ PROJECT_FIELDS = (
     _f("end", "date"),
     _f("status", "string", "active | closed | planned | unknown"),
     _f("budget_eur", "number", restricted=True),
-    _f("components", "string"),
-    _f("geocode_precision", "string", "exact | city | province | country"),
-    LOCATION_SOURCE,
+    _f("components", "string", locational=True),
+    _f("geocode_precision", "string", "exact | city | province | country", locational=True),
+    PLACE_SOURCE,
     _f("source", "string"),
-    _f("region", "string", "area as the source words it"),
+    _f("region", "string", "area as the source words it", locational=True),
     _f("countries_coverage", "string", "complete | partial | unknown: is the country list whole"),
-    _f("notes", "string"),
+    _f("notes", "string", locational=True),
 ) + EXPOSURE_FIELDS
 
 FOOTPRINT_FIELDS = (
@@ -159,9 +165,9 @@ FOOTPRINT_FIELDS = (
     _f("end", "date"),
     _f("status", "string"),
     _f("budget_eur", "number", restricted=True),
-    _f("region", "string", "area as the source words it"),
+    _f("region", "string", "area as the source words it", locational=True),
     _f("countries_coverage", "string", "complete | partial | unknown: is the country list whole"),
-    LOCATION_SOURCE,
+    PLACE_SOURCE,
     _f("footprint", "string", "countries | provinces | provinces+countries: what the shape is made of"),
 )
 

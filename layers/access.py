@@ -14,12 +14,28 @@ role       restricted layers   exact geometry of      restricted        token ma
 public     absent (404)        province/country       removed           no
                                representative point;
                                locational fields
-                               (site name, distance
-                               to events) removed
+                               (site name, region,
+                               notes, distance to
+                               events) removed; one
+                               feature per distinct
+                               public content and
+                               place, opaque site id
 planner    yes                 yes                    removed           no
 analyst    yes                 yes                    yes               no
 admin      yes                 yes                    yes               yes (CLI holder)
 =========  ==================  =====================  ================  =================
+
+Locational *text* (``Field.locational`` strings: region, components, notes...) is withheld from
+the roles below planner on every layer, not only on generalised ones: a project footprint drawn as
+its countries must not say "Ituri and North Kivu provinces" either.
+
+Site ids of a generalised view: ``P1-2`` would tell that project P1 has at least two sites. A
+generalised view merges the features that are identical once trimmed (same public fields, same
+generalised point: several sites of a project in one province are one feature) and replaces the
+layer's id field, when it is marked locational, by an opaque id: ``g`` + a BLAKE2b digest of the
+layer id, the feature's public fields and its generalised point. It needs no key: it is computed
+only from what the view already shows, so it tells nothing more; it is stable across workers and
+restarts (links and ETags keep working) and changes only when the public content does.
 
 A restricted layer is *absent* for the public, never "forbidden": the answer is the same
 ``LayerNotFound`` as for a layer id that does not exist, so its existence does not leak.
@@ -28,11 +44,14 @@ A restricted layer is *absent* for the public, never "forbidden": the answer is 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 
 import geopandas as gpd
+import pandas as pd
 import pyarrow as pa
+import shapely
 
 from geo.boundaries.generalise import (
     GENERALISED_FIELD,
@@ -49,7 +68,8 @@ from layers.catalogue import Catalogue, Field, Layer
 __all__ = [
     "FULL_VIEW", "GENERALISED_FIELD", "SECURE_CACHE_SIZE", "Boundaries", "SecuredStore", "at_least",
     "can_see_layer", "is_restricted_view", "parse_role", "secure_frame", "sees_exact_geometry",
-    "sees_restricted_fields", "trim_fields", "view_key", "visible_fields", "visible_layer", "visible_layers",
+    "sees_place_text", "sees_restricted_fields", "trim_fields", "view_key", "visible_fields", "visible_layer",
+    "visible_layers",
 ]
 
 
@@ -80,6 +100,12 @@ def sees_restricted_fields(role: Role) -> bool:
     return at_least(role, "analyst")
 
 
+def sees_place_text(role: Role) -> bool:
+    """True when ``role`` gets the locational text fields (region, notes...) of every layer: the
+    roles that see the exact sites."""
+    return at_least(role, "planner")
+
+
 def visible_layers(catalogue: Catalogue, role: Role) -> list[Layer]:
     """The layers of ``catalogue`` that ``role`` may see, in catalogue order."""
     return [layer for layer in catalogue if can_see_layer(layer, role)]
@@ -96,13 +122,21 @@ def visible_layer(catalogue: Catalogue, layer_id: str, role: Role) -> Layer:
 def visible_fields(layer: Layer, role: Role) -> tuple[Field, ...]:
     """The fields of ``layer`` served to ``role`` (for schemas, queryables, popups, legends).
 
-    A generalised view adds the ``generalised`` field (province | country | withheld).
+    A generalised view adds the ``generalised`` field (province | country | withheld) and keeps the
+    id field (an opaque id there, see the module docstring).
     """
     fields = layer.fields if sees_restricted_fields(role) else tuple(f for f in layer.fields if not f.restricted)
-    if not sees_exact_geometry(layer, role):
-        fields = tuple(f for f in fields if not f.locational)
+    exact = sees_exact_geometry(layer, role)
+    fields = tuple(f for f in fields if _shows_locational(layer, f, exact, sees_place_text(role)))
+    if not exact:
         fields += (Field(GENERALISED_FIELD, "string", "location generalised to: province | country | withheld"),)
     return fields
+
+
+def _shows_locational(layer: Layer, field: Field, exact: bool, place_text: bool) -> bool:
+    if not field.locational or field.name == layer.id_field:
+        return True
+    return exact and (place_text or field.type != "string")
 
 
 SECURE_CACHE_SIZE = 32
@@ -121,9 +155,18 @@ def view_key(layer: Layer, role: Role) -> str:
     """
     if not can_see_layer(layer, role):
         return "hidden"
-    geometry = "exact" if sees_exact_geometry(layer, role) else "generalised"
+    if not sees_exact_geometry(layer, role):
+        geometry = "generalised"
+    elif _has_place_text(layer) and not sees_place_text(role):
+        geometry = "exact-noplace"
+    else:
+        geometry = "exact"
     fields = "all" if sees_restricted_fields(role) else "public"
     return f"{geometry}-{fields}"
+
+
+def _has_place_text(layer: Layer) -> bool:
+    return any(f.locational and f.type == "string" and f.name != layer.id_field for f in layer.fields)
 
 
 def is_restricted_view(layer: Layer, role: Role) -> bool:
@@ -135,7 +178,7 @@ def is_restricted_view(layer: Layer, role: Role) -> bool:
         return True
     has_restricted = any(f.restricted for f in layer.fields)
     return (has_restricted and sees_restricted_fields(role)) or (
-        layer.generalise_geometry and at_least(role, "planner")
+        (layer.generalise_geometry or _has_place_text(layer)) and at_least(role, "planner")
     )
 
 
@@ -203,11 +246,24 @@ def _shape(layer: Layer, frame: gpd.GeoDataFrame, role: Role, boundaries: Bounda
         # carry the exact location.
         keep = [f.name for f in visible_fields(layer, role) if f.name in frame.columns]
         trimmed = gpd.GeoDataFrame(frame[keep].copy(), geometry=frame.geometry.values, crs=frame.crs)
-        return generalise_points(trimmed, boundaries)
-    if sees_restricted_fields(role):
+        return _opaque_places(layer, generalise_points(trimmed, boundaries))
+    return trim_fields(layer, frame, role)
+
+
+def _opaque_places(layer: Layer, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One feature per distinct public content and place, its locational id made opaque."""
+    id_field = layer.id_field
+    if id_field not in frame.columns or not any(f.name == id_field and f.locational for f in layer.fields):
         return frame
-    drop = [f.name for f in layer.fields if f.restricted and f.name in frame.columns]
-    return frame.drop(columns=drop) if drop else frame
+    others = [c for c in frame.columns if c not in (id_field, frame.geometry.name)]
+    content = frame[others].astype("string").fillna("\x00").agg("\x1f".join, axis=1) if others else None
+    places = shapely.to_wkb(frame.geometry.values, hex=True)
+    ids = []
+    for i, place in enumerate(places):
+        text = f"{layer.id}\x1e{'' if content is None else content.iloc[i]}\x1e{place or ''}"
+        ids.append("g" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest())
+    out = frame.assign(**{id_field: pd.array(ids, dtype="string")})
+    return out.drop_duplicates(subset=[id_field]).reset_index(drop=True)
 
 
 class SecuredStore(Store):

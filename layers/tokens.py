@@ -1,10 +1,15 @@
 """API tokens and the web session secret: the ``TokenStore`` interface and its file backend.
 
 A token is shown once, when created; a store keeps only its SHA-256 digest. A request presenting
-a token gets the role of the record whose digest matches; a login session holds the record's
-``id``, so revoking the token ends the session. ``FileTokenStore`` keeps the records in
-``<home>/tokens.json`` (mode 0600, written atomically) and the session secret beside it; a
-database-backed store implements the same interface.
+a token gets the role of the record whose digest matches. A login creates a server-side session
+(:meth:`TokenStore.create_session`): the cookie holds a random session id, the store keeps its
+digest, the token record's ``id`` and an expiry, and every request checks it
+(:meth:`TokenStore.check_session`). Logging out deletes it (:meth:`TokenStore.revoke_session`), so a
+copied cookie stops working; revoking the token deletes every session created from it.
+``FileTokenStore`` keeps the records in ``<home>/tokens.json`` and the sessions in
+``<home>/sessions.json`` (mode 0600, written atomically) and the session secret beside them; a
+database-backed store implements the same interface (a ``sessions`` table keyed by digest, with
+the token id and expiry: every method is one statement).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import threading
@@ -26,12 +32,13 @@ import orjson
 
 from geo.config import Settings
 from geo.errors import InvalidParameter
-from geo.storage.io import create_bytes_once, write_bytes_atomic
+from geo.storage.io import create_bytes_once, make_parents, write_bytes_atomic
 from geo.types import ROLES, Role
 
 TOKEN_PREFIX = "cm_"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 TOKENS_FILE = "tokens.json"
+SESSIONS_FILE = "sessions.json"
 SECRET_FILE = "secret_key"
 
 
@@ -46,6 +53,18 @@ class TokenRecord:
     created: str
     id: str
     """Random id, put in the login session so revoking the token ends the session."""
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One login session, as stored: never the session id itself."""
+
+    digest: str
+    """SHA-256 hex digest of the session id in the cookie."""
+    token_id: str
+    """``TokenRecord.id`` of the token that signed in."""
+    expires: str
+    """ISO 8601 UTC time after which the session is invalid."""
 
 
 def digest(token: str) -> str:
@@ -77,6 +96,29 @@ class TokenStore(ABC):
     @abstractmethod
     def session_secret(self) -> bytes:
         """The key that signs login sessions, the same for every worker and server."""
+
+    @abstractmethod
+    def create_session(self, token_id: str, lifetime: dt.timedelta) -> str:
+        """Start a login session for the token record ``token_id``, valid for ``lifetime``;
+        return the session id to put in the cookie (stored only as its digest)."""
+
+    @abstractmethod
+    def session_token(self, session_digest: str) -> tuple[str, dt.datetime] | None:
+        """The token id and expiry of the session whose id has ``session_digest``, or None."""
+
+    @abstractmethod
+    def revoke_session(self, session_id: str) -> None:
+        """End the session ``session_id`` (logout); unknown ids are ignored."""
+
+    def check_session(self, session_id: str) -> TokenRecord | None:
+        """The token record behind the live session ``session_id``; None when the session is
+        unknown, ended, expired, or its token was revoked."""
+        if not session_id:
+            return None
+        found = self.session_token(digest(session_id))
+        if found is None or found[1] <= dt.datetime.now(dt.UTC):
+            return None
+        return self.by_id(found[0])
 
     def lookup(self, token: str) -> TokenRecord | None:
         """The record of ``token``, or None when it is unknown or revoked."""
@@ -113,9 +155,12 @@ class FileTokenStore(TokenStore):
     def __init__(self, home: Path) -> None:
         self.home = Path(home)
         self.path = Path(home) / TOKENS_FILE
+        self.sessions_path = Path(home) / SESSIONS_FILE
         self._lock_path = Path(home) / f".{TOKENS_FILE}.lock"
         self._seen: tuple[int, int, int] | None = None
         self._records: list[TokenRecord] = []
+        self._sessions_seen: tuple[int, int, int] | None = None
+        self._sessions: dict[str, SessionRecord] = {}
         self._read_lock = threading.Lock()
 
     def records(self) -> list[TokenRecord]:
@@ -148,7 +193,54 @@ class FileTokenStore(TokenStore):
             if not found:
                 raise InvalidParameter("name", name, "no token with this name")
             self._save([r for r in records if r.name != name])
+            ids = {r.id for r in found}
+            sessions = self._read_sessions()
+            kept = {d: r for d, r in sessions.items() if r.token_id not in ids}
+            if len(kept) != len(sessions):
+                self._save_sessions(kept)
         return found[0]
+
+    def create_session(self, token_id: str, lifetime: dt.timedelta) -> str:
+        session_id = secrets.token_urlsafe(32)
+        now = dt.datetime.now(dt.UTC)
+        record = SessionRecord(digest(session_id), token_id, (now + lifetime).isoformat(timespec="seconds"))
+        with self._locked():
+            # expired sessions go whenever a new one is written: the file stays as small as the live set
+            sessions = {d: r for d, r in self._read_sessions().items() if _expiry(r) > now}
+            sessions[record.digest] = record
+            self._save_sessions(sessions)
+        return session_id
+
+    def session_token(self, session_digest: str) -> tuple[str, dt.datetime] | None:
+        record = self._read_sessions().get(session_digest)
+        return None if record is None else (record.token_id, _expiry(record))
+
+    def revoke_session(self, session_id: str) -> None:
+        if not session_id:
+            return
+        wanted = digest(session_id)
+        with self._locked():
+            sessions = self._read_sessions()
+            if sessions.pop(wanted, None) is not None:
+                self._save_sessions(sessions)
+
+    def _read_sessions(self) -> dict[str, SessionRecord]:
+        """The stored sessions by digest, re-read only when the file changed."""
+        try:
+            stat = self.sessions_path.stat()
+        except FileNotFoundError:
+            return {}
+        key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        with self._read_lock:
+            if key != self._sessions_seen:
+                raw = orjson.loads(self.sessions_path.read_bytes())
+                self._sessions = {r["digest"]: SessionRecord(**r) for r in raw["sessions"]}
+                self._sessions_seen = key
+            return dict(self._sessions)
+
+    def _save_sessions(self, sessions: dict[str, SessionRecord]) -> None:
+        data = orjson.dumps({"sessions": [asdict(r) for r in sessions.values()]})
+        write_bytes_atomic(self.sessions_path, data, mode=0o600)
 
     def session_secret(self) -> bytes:
         """Created once (mode 0600), then read back: every worker and restart signs alike."""
@@ -162,13 +254,17 @@ class FileTokenStore(TokenStore):
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "a") as fh:
+        make_parents(self._lock_path, 0o600)
+        with open(os.open(self._lock_path, os.O_WRONLY | os.O_CREAT, 0o600), "a") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _expiry(record: SessionRecord) -> dt.datetime:
+    return dt.datetime.fromisoformat(record.expires)
 
 
 def token_store(settings: Settings) -> TokenStore:

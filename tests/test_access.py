@@ -6,6 +6,7 @@ import dataclasses
 
 import geopandas as gpd
 import orjson
+import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
@@ -166,3 +167,35 @@ def test_exposure_computed_after_the_policy_is_trimmed_for_the_public(countries)
     assert "nearest_event_m" not in trimmed and "exposure_events" not in trimmed
     assert trimmed.exposure_radius_km.tolist() == [50.0, 50.0]
     assert "nearest_event_m" in trim_fields(PROJECTS, exposed, "planner")
+
+
+def test_sites_of_a_project_in_one_place_are_one_public_feature_with_an_opaque_id(countries, provinces):
+    # P1 has two sites in the Ituri box, 0.2 degrees apart; P2 one site in Mali (no provinces there)
+    frame = pd.concat([sites(), sites().iloc[[0]]], ignore_index=True)
+    frame.loc[2, ["site_id", "site"]] = ["P1-2", "Mahagi"]
+    frame.loc[2, "geometry"] = Point(ITURI_SITE[0] + 0.2, ITURI_SITE[1])
+    frame["region"] = ["Ituri province", "Bamako district", "Ituri province"]
+    frame["notes"] = ["near the airport", None, "north of the lake"]
+    public = secure_frame(PROJECTS, frame, "public", Boundaries(countries, provinces))
+    # 3 sites -> 2 features: P1 at the Ituri point (its 2 sites are identical once trimmed), P2 in Mali
+    assert public.acronym.tolist() == ["P1", "P2"]
+    assert public.generalised.tolist() == ["province", "country"]
+    assert all(i.startswith("g") and "-" not in i for i in public.site_id)
+    assert not {"site", "region", "notes"} & set(public.columns)
+    again = secure_frame(PROJECTS, frame.iloc[::-1].reset_index(drop=True), "public", Boundaries(countries, provinces))
+    assert sorted(again.site_id) == sorted(public.site_id)  # the id is the place's, not the row's
+    planner = secure_frame(PROJECTS, frame, "planner", Boundaries(countries, provinces))
+    assert planner.site_id.tolist() == ["P1-1", "P2-1", "P1-2"] and planner.notes.iloc[2] == "north of the lake"
+
+
+def test_place_text_of_footprints_is_withheld_from_the_public_and_keyed_apart():
+    from layers.access import view_key
+
+    footprints = CATALOGUE.get("project-countries")
+    frame = gpd.GeoDataFrame({"acronym": ["P1"], "region": ["Ituri and North Kivu provinces"]},
+                             geometry=[box(28.5, 1.0, 30.0, 2.5)], crs="EPSG:4326")
+    assert "region" not in secure_frame(footprints, frame, "public", None).columns
+    assert secure_frame(footprints, frame, "planner", None).region.tolist() == ["Ituri and North Kivu provinces"]
+    assert "region" not in [f.name for f in visible_fields(footprints, "public")]
+    assert view_key(footprints, "public") != view_key(footprints, "planner")
+    assert is_restricted_view(footprints, "planner") and not is_restricted_view(footprints, "public")

@@ -15,7 +15,9 @@ def test_analyst_gets_budgets_and_exact_sites_the_public_does_not(client, home):
     token = FileTokenStore(home).create("ogc-analyst", "analyst")
     analyst = _ups(client, {"Authorization": f"Bearer {token}"})
     public = _ups(client)
-    assert len(analyst) == len(public) == 2
+    # UPS has two sites (Ituri, Nord-Kivu), both in the DRC: without imported provinces the public
+    # gets one feature at the DRC's point, so the number of sites does not show
+    assert len(analyst) == 2 and len(public) == 1
     assert all(f["properties"]["budget_eur"] == 30_000_000 for f in analyst)
     assert all("budget_eur" not in f["properties"] for f in public)
     assert {f["properties"]["generalised"] for f in public} <= {"province", "country"}

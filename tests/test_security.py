@@ -250,3 +250,29 @@ def test_views_reading_through_the_context_are_secured_without_knowing_it(app, h
     assert seen_public["version"] != seen_planner["version"]  # caches keyed on it stay apart
     with naive.app_context():
         assert raw_store() is store()  # outside a request: the workspace as stored
+
+
+def test_failed_authentications_are_limited_per_address(home, app_factory):
+    # default limit: 10 failures per minute and address
+    client = _app(app_factory).test_client()
+    attacker = {"REMOTE_ADDR": "198.51.100.7"}
+    codes = [client.get("/", headers={"Authorization": f"Bearer cm_guess{i}"}, environ_base=attacker).status_code
+             for i in range(12)]
+    assert codes == [401] * 10 + [429] * 2
+    limited = client.get("/", headers={"Authorization": "Bearer cm_guess"}, environ_base=attacker)
+    assert limited.json["code"] == "TooManyRequests" and 0 < int(limited.headers["Retry-After"]) <= 60
+    token = FileTokenStore(home).create("jo", "planner")
+    # a valid token from the locked-out address is refused too (no confirmation of a guess) ...
+    assert client.get("/", headers={"Authorization": f"Bearer {token}"}, environ_base=attacker).status_code == 429
+    # ... browsing without credentials from there, and a valid token from another address, go on
+    assert client.get("/", environ_base=attacker).status_code == 200
+    other = {"REMOTE_ADDR": "203.0.113.9"}
+    assert client.get("/", headers={"Authorization": f"Bearer {token}"}, environ_base=other).status_code == 200
+
+
+def test_wrong_login_tokens_and_bad_bearer_tokens_share_the_failure_limit(app_factory):
+    client = _app(app_factory, COOPMAP_AUTH_FAILURE_LIMIT="3 per minute").test_client()
+    csrf = _csrf(client.get("/login").get_data(as_text=True))
+    bearer = [client.get("/", headers={"Authorization": "Bearer nope"}).status_code for _ in range(2)]
+    login = [client.post("/login", data={"csrf_token": csrf, "token": "guess"}).status_code for _ in range(2)]
+    assert bearer + login == [401, 401, 401, 429]

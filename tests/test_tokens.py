@@ -90,3 +90,67 @@ def _csrf(html: str) -> str:
     marker = 'name="csrf_token" value="'
     start = html.index(marker) + len(marker)
     return html[start:html.index('"', start)]
+
+
+def _sign_in(client, token: str) -> None:
+    csrf = _csrf(client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={"csrf_token": csrf, "token": token}).status_code == 303
+
+
+def _session_cookie(client) -> str:
+    cookie = client.get_cookie("coopmap_session")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_logout_ends_the_session_on_the_server_so_a_copied_cookie_is_public(home, app_factory):
+    token = FileTokenStore(home).create("dora", "planner")
+    app = _whoami_app(app_factory)
+    client = app.test_client()
+    _sign_in(client, token)
+    copied = _session_cookie(client)
+    thief = app.test_client()
+    thief.set_cookie("coopmap_session", copied)
+    assert thief.get("/whoami").json == {"role": "planner"}  # the copy works while the session lives
+
+    csrf = _csrf(client.get("/logout").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
+    assert client.get("/whoami").json == {"role": "public"}
+    replay = app.test_client()
+    replay.set_cookie("coopmap_session", copied)
+    assert replay.get("/whoami").json == {"role": "public"}
+    # the session file holds digests only, never the session id of a cookie; mode 0600
+    sessions = home / "sessions.json"
+    assert stat.S_IMODE(sessions.stat().st_mode) == 0o600
+    _sign_in(client, token)
+    live = orjson.loads(sessions.read_bytes())["sessions"]
+    assert len(live) == 1 and live[0]["digest"] not in _session_cookie(client)
+
+
+def test_revoking_a_token_ends_every_session_created_from_it(home, app_factory):
+    store = FileTokenStore(home)
+    token, other = store.create("eve", "analyst"), store.create("fay", "planner")
+    app = _whoami_app(app_factory)
+    first, second, third = app.test_client(), app.test_client(), app.test_client()
+    _sign_in(first, token)
+    _sign_in(second, token)
+    _sign_in(third, other)
+    store.revoke("eve")
+    assert first.get("/whoami").json == second.get("/whoami").json == {"role": "public"}
+    assert third.get("/whoami").json == {"role": "planner"}
+    # 3 sessions were created, the 2 of "eve" went with its token: 1 is left
+    assert len(orjson.loads((home / "sessions.json").read_bytes())["sessions"]) == 1
+
+
+def test_an_expired_session_is_public(home):
+    import datetime as dt
+
+    store = FileTokenStore(home)
+    store.create("gus", "planner")
+    record = store.records()[0]
+    live = store.create_session(record.id, dt.timedelta(hours=1))
+    dead = store.create_session(record.id, dt.timedelta(seconds=-1))
+    assert store.check_session(live) == record
+    assert store.check_session(dead) is None and store.check_session("") is None
+    store.revoke_session(live)
+    assert store.check_session(live) is None

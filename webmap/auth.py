@@ -24,6 +24,7 @@ from flask import (
     redirect,
     request,
     session,
+    url_for,
 )
 
 from geo.types import Role
@@ -33,7 +34,9 @@ from webmap.options import SecurityOptions
 
 bp = Blueprint("auth", __name__)
 
-SESSION_KEY = "tid"
+SESSION_KEY = "sid"
+"""The session id (``TokenStore.create_session``) in the signed cookie: checked on every request."""
+SESSION_LIFETIME = timedelta(hours=8)
 CSRF_KEY = "csrf"
 
 
@@ -58,7 +61,7 @@ def init_auth(app: Flask, options: SecurityOptions) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=options.cookie_secure,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
     app.before_request(_reject_invalid_token)
 
@@ -94,12 +97,12 @@ def _identify() -> Identity:
         if record is None:
             return Identity(invalid=True)
         return Identity(record.role, record.name, "token")
-    record_id = session.get(SESSION_KEY)
-    if isinstance(record_id, str):
-        record = tokens().by_id(record_id)
+    session_id = session.get(SESSION_KEY)
+    if isinstance(session_id, str):
+        record = tokens().check_session(session_id)
         if record is not None:
             return Identity(record.role, record.name, "session")
-        session.pop(SESSION_KEY, None)
+        session.pop(SESSION_KEY, None)  # ended (logout, revoked token, expired): the caller is public
     return Identity()
 
 
@@ -178,8 +181,9 @@ def login() -> Response:
     record: TokenRecord | None = tokens().lookup(request.form.get("token", "").strip())
     if record is None:
         return _page("sign in", "/login", 401, "This token is not recognised (unknown or revoked).")
+    _end_session()
     session.clear()  # a fresh session, and a fresh CSRF token, for the signed-in user
-    session[SESSION_KEY] = record.id
+    session[SESSION_KEY] = tokens().create_session(record.id, SESSION_LIFETIME)
     session.permanent = True
     return redirect(_safe_next(request.form.get("next")), code=303)
 
@@ -192,5 +196,13 @@ def logout_form() -> Response:
 @bp.post("/logout")
 def logout() -> Response:
     check_csrf()
+    _end_session()
     session.clear()
-    return redirect("/login", code=303)
+    return redirect(url_for("auth.login_form"), code=303)  # relative, under COOPMAP_BASE_URL's path
+
+
+def _end_session() -> None:
+    """Delete this cookie's session on the server: a copy of the cookie no longer signs anyone in."""
+    session_id = session.get(SESSION_KEY)
+    if isinstance(session_id, str):
+        tokens().revoke_session(session_id)

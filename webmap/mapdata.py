@@ -210,11 +210,8 @@ def chart(iso3: str) -> Response:
         svg = monthly_chart_svg(selected, strings(lang), str(name))
         return svg.encode() if isinstance(svg, str) else svg
 
-    return Response(
-        cached_body(render),
-        mimetype="image/svg+xml",
-        headers={"Content-Security-Policy": "default-src 'none'"},
-    )
+    # its CSP is security.SVG_POLICY, set for every SVG response
+    return Response(cached_body(render), mimetype="image/svg+xml")
 
 
 RESOLUTION_HEADER = "X-Coopmap-Resolution"

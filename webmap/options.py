@@ -31,10 +31,18 @@ class SecurityOptions:
     """``COOPMAP_RATE_LIMIT``: per token (or per client address for the public); "off" disables."""
     login_rate_limit: str = "10 per minute"
     """``COOPMAP_LOGIN_RATE_LIMIT``: login attempts per client address."""
+    auth_failure_limit: str = "10 per minute"
+    """``COOPMAP_AUTH_FAILURE_LIMIT``: failed authentications (unknown bearer token, wrong login
+    token) per client address; past it, requests that present credentials get 429."""
     rate_limit_storage: str = "memory://"
     """``COOPMAP_RATE_LIMIT_STORAGE``: flask-limiter storage URI (memory is per worker process)."""
     proxy_hops: int = 0
     """``COOPMAP_PROXY_HOPS``: reverse proxies in front whose X-Forwarded-* headers are trusted."""
+    base_url: str = ""
+    """``COOPMAP_BASE_URL``: the public address of the service (``https://maps.example.org`` or
+    ``https://example.org/coopmap``, its proxy stripping the path); absolute links (OGC ``links``,
+    snapshot permalinks, ``Link``/``Location`` headers) are built on it, never on the request's
+    Host header. Empty: the request's host (development, tests). Set it in production."""
 
     @property
     def rate_limit_enabled(self) -> bool:
@@ -61,8 +69,11 @@ def security_options(config: Mapping[str, Any], environ: Mapping[str, str] | Non
         rate_limit=_rate("COOPMAP_RATE_LIMIT", str(raw("COOPMAP_RATE_LIMIT", defaults.rate_limit))),
         login_rate_limit=_rate("COOPMAP_LOGIN_RATE_LIMIT",
                                str(raw("COOPMAP_LOGIN_RATE_LIMIT", defaults.login_rate_limit))),
+        auth_failure_limit=_rate("COOPMAP_AUTH_FAILURE_LIMIT",
+                                 str(raw("COOPMAP_AUTH_FAILURE_LIMIT", defaults.auth_failure_limit))),
         rate_limit_storage=str(raw("COOPMAP_RATE_LIMIT_STORAGE", defaults.rate_limit_storage)),
         proxy_hops=_int("COOPMAP_PROXY_HOPS", raw("COOPMAP_PROXY_HOPS", defaults.proxy_hops)),
+        base_url=_base_url(str(raw("COOPMAP_BASE_URL", defaults.base_url) or "")),
     )
 
 
@@ -92,6 +103,17 @@ def _ancestors(value: str) -> str:
         raise InvalidParameter("COOPMAP_FRAME_ANCESTORS", value,
                                "use space-separated CSP sources such as 'self' https://intranet.example")
     return " ".join(sources)
+
+
+_BASE_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+
+
+def _base_url(value: str) -> str:
+    value = value.strip()
+    if value and not _BASE_URL.match(value):
+        raise InvalidParameter("COOPMAP_BASE_URL", value,
+                               "use http(s)://host[:port][/path], without query or fragment")
+    return value.rstrip("/")
 
 
 def _rate(name: str, value: str) -> str:

@@ -3,6 +3,7 @@
 Headers on every response (``after_request``)::
 
     Content-Security-Policy: default-src 'self'; script-src 'self' 'nonce-<per response>'; ...
+                             (SVG: default-src 'none'; style-src 'unsafe-inline'; frame-ancestors ...)
     X-Content-Type-Options: nosniff
     Referrer-Policy: no-referrer
     Cache-Control: private, no-store     (when the response holds restricted data)
@@ -14,11 +15,17 @@ pass their rendered HTML through :func:`add_nonce`.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, request
 from flask_limiter import Limiter, RateLimitExceeded
+from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webmap.auth import identify, init_auth
@@ -72,6 +79,12 @@ def content_security_policy(nonce: str, frame_ancestors: str) -> str:
     ))
 
 
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+"""The CSP of SVG responses (the country chart, SVG snapshots): matplotlib's SVG holds one inline
+``<style>`` element and ``style`` attributes, refers only to its own ``#ids`` (glyph paths, clip
+paths) and has no script, font, image or link: nothing else is allowed to load or run."""
+
+
 def init_access_control(app: Flask) -> None:
     """Register identity, the login pages, headers, rate limits and the proxy fix on ``app``.
 
@@ -91,10 +104,55 @@ def init_access_control(app: Flask) -> None:
         app.view_functions["auth.login"] = limiter.limit(
             options.login_rate_limit, key_func=lambda: f"login:{request.remote_addr or 'unknown'}",
             methods=["POST"])(app.view_functions["auth.login"])
+        init_auth_failure_limit(app, limiter, options.auth_failure_limit)
+
+
+def init_auth_failure_limit(app: Flask, limiter: Limiter, limit: str) -> None:
+    """Count failed authentications per client address; past ``limit``, refuse credentials with 429.
+
+    A failure is a 401 answered to a request that presented credentials: an unknown or revoked
+    bearer token (refused before any view or the general limiter runs) or a wrong token on the
+    login form. While the address is over the limit, every request from it that presents
+    credentials gets 429 with ``Retry-After`` before the token is even looked up, so a valid
+    token guessed during the lock-out is not confirmed; requests without credentials (public
+    browsing from the same address) and other addresses are unaffected.
+    """
+    items = parse_many(limit)
+
+    def key() -> str:
+        return f"auth-failure:{request.remote_addr or 'unknown'}"
+
+    def presents_credentials() -> bool:
+        return "Authorization" in request.headers or (request.method == "POST" and request.endpoint == "auth.login")
+
+    def refuse_when_over() -> Response | None:
+        if not presents_credentials():
+            return None
+        over = [item for item in items if not limiter.limiter.test(item, key())]
+        if not over:
+            return None
+        reset = max(limiter.limiter.get_window_stats(item, key()).reset_time for item in over)
+        response = jsonify({"code": "TooManyRequests",
+                            "description": f"too many failed authentications from this address (limit {limit})"})
+        response.status_code = 429
+        response.headers["Retry-After"] = str(max(1, math.ceil(reset - time.time())))
+        return response
+
+    def count_failure(response: Response) -> Response:
+        if response.status_code == 401 and presents_credentials():
+            for item in items:
+                limiter.limiter.hit(item, key())
+        return response
+
+    # first of all before_request functions: ahead of the invalid-token 401 and the general limiter
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_when_over)
+    app.after_request(count_failure)
 
 
 def init_security(app: Flask, options: SecurityOptions) -> Limiter:
     """Register the headers, the proxy fix and the rate limiter on ``app``; return the limiter."""
+    if options.base_url:  # inside the proxy fix: the configured address wins over X-Forwarded-Host
+        app.wsgi_app = PublicBaseURL(app.wsgi_app, options.base_url)  # type: ignore[method-assign]
     if options.proxy_hops:
         hops = options.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
@@ -118,7 +176,10 @@ def init_security(app: Flask, options: SecurityOptions) -> Limiter:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), options.frame_ancestors)
+        if response.mimetype == "image/svg+xml":
+            headers["Content-Security-Policy"] = f"{SVG_POLICY}; frame-ancestors {options.frame_ancestors}"
+        else:
+            headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), options.frame_ancestors)
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
@@ -138,6 +199,29 @@ def init_security(app: Flask, options: SecurityOptions) -> Limiter:
         return response
 
     return limiter
+
+
+class PublicBaseURL:
+    """WSGI middleware: every request is seen at the configured public address.
+
+    Scheme, host and port (and the path prefix, as ``SCRIPT_NAME``) come from ``base_url``, so
+    ``url_for(..., _external=True)``, ``request.host_url`` and redirects never echo a Host
+    header chosen by the client (a poisoned cache or a permalink to another site).
+    """
+
+    def __init__(self, app: Callable[..., Any], base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.app = app
+        self.scheme = parts.scheme
+        self.host = parts.netloc
+        self.server_name = parts.hostname or ""
+        self.port = str(parts.port or (443 if parts.scheme == "https" else 80))
+        self.prefix = parts.path.rstrip("/")
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ.update({"wsgi.url_scheme": self.scheme, "HTTP_HOST": self.host, "SERVER_NAME": self.server_name,
+                        "SERVER_PORT": self.port, "SCRIPT_NAME": self.prefix})
+        return self.app(environ, start_response)
 
 
 def rate_key() -> str:

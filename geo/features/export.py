@@ -9,6 +9,10 @@ Every format carries the data version, the licence and the attribution, and says
 - FlatGeobuf: the layer title and description (``key: value; ...``);
 - CSV: a sidecar ``<file>.metadata.json`` (files) or the ``.metadata.json`` download and the
   ``X-Coopmap-Notice`` header (web), so the CSV itself stays plain for spreadsheets.
+
+CSV text cells that a spreadsheet would run as a formula (starting with ``= + - @``, tab or
+carriage return) get a leading single quote (:func:`csv_safe`): a source note reading
+``=HYPERLINK(...)`` is shown as text, never evaluated. Numbers (negative longitudes) are left alone.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import orjson
+import pandas as pd
 import pyarrow.parquet as pq
 import shapely
 from geopandas.io.arrow import _geopandas_to_arrow
@@ -74,7 +79,7 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: 
             schema_meta[b"coopmap"] = orjson.dumps(meta)
             pq.write_table(table.replace_schema_metadata(schema_meta), tmp, compression="zstd")
         elif fmt == "csv":
-            _csv_frame(frame).to_csv(tmp, index=False)
+            _csv_frame(frame).to_csv(tmp, index=False, lineterminator=CSV_LINE_END)
         elif fmt == "geojson":
             encoder = FeatureEncoder(LayerIndex(frame, None), [c for c in frame.columns if c != frame.geometry.name],
                                      "", {})
@@ -93,12 +98,41 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: 
         write_bytes_atomic(Path(f"{path}.metadata.json"), orjson.dumps(meta, option=orjson.OPT_INDENT_2))
 
 
+CSV_LINE_END = "\r\n"
+"""RFC 4180 line end: with it, the csv writer quotes every cell holding a CR or LF, so a stray
+carriage return in a note cannot split a row."""
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula."""
+
+
+def csv_safe(value: object) -> object:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula.
+
+    Examples
+    --------
+    >>> csv_safe("=1+1"), csv_safe("-2 sites"), csv_safe(-2.5), csv_safe("Bunia")
+    ("'=1+1", "'-2 sites", -2.5, 'Bunia')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_safe_column(values: list[object]) -> list[object]:
+    """:func:`csv_safe` over a column (inlined: it runs once per cell of every CSV download)."""
+    return ["'" + v if v.__class__ is str and v.startswith(FORMULA_START) else v for v in values]  # type: ignore[attr-defined]
+
+
 def _describe(meta: Mapping[str, str]) -> str:
     return "; ".join(f"{k}: {v}" for k, v in meta.items())
 
 
 def _csv_frame(frame: gpd.GeoDataFrame):  # noqa: ANN202
     table = frame.drop(columns=frame.geometry.name).copy()
+    for name in table.columns:
+        if table[name].dtype == object or isinstance(table[name].dtype, pd.StringDtype):
+            table[name] = table[name].map(csv_safe, na_action="ignore")
     present = frame.geometry.notna()
     if len(frame) and (frame.geom_type[present] == "Point").all():
         table["longitude"] = frame.geometry.x
@@ -117,11 +151,11 @@ def csv_chunks(encoder: FeatureEncoder, positions: np.ndarray, chunk: int = 5000
     index = encoder.index
     geometry_columns = ["longitude", "latitude"] if index.points or not index.n else ["wkt"]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
     writer.writerow([*encoder.fields, *geometry_columns])
     for start in range(0, len(positions), chunk):
         part = np.asarray(positions[start:start + chunk], dtype=np.int64)
-        columns = [encoder.values(name, part) for name in encoder.fields]
+        columns = [_csv_safe_column(encoder.values(name, part)) for name in encoder.fields]
         if index.points:  # a feature without geometry (a project not mapped) has empty cells
             columns += [_cells(index.x[part]), _cells(index.y[part])]
         else:

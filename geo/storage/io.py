@@ -31,7 +31,8 @@ def atomic_path(target: str | os.PathLike[str], mode: int | None = None) -> Iter
 
     If the block raises (or the process dies), ``target`` keeps its old content and the
     temporary file is removed. ``mode`` (e.g. ``0o600`` for secrets) is set before anything is
-    written; by default the umask decides.
+    written; by default the umask decides. A private ``mode`` (no group/other bits) makes the
+    parent directories this call creates private too (``0o700``).
 
     Examples
     --------
@@ -39,7 +40,7 @@ def atomic_path(target: str | os.PathLike[str], mode: int | None = None) -> Iter
     ...     frame.to_parquet(tmp)
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_parents(target, mode)
     # The temp file keeps the suffix: GDAL drivers check it (GPKG warns on anything else).
     fd, name = tempfile.mkstemp(prefix=f".tmp-{target.stem}-", suffix=target.suffix, dir=target.parent)
     os.close(fd)
@@ -52,6 +53,23 @@ def atomic_path(target: str | os.PathLike[str], mode: int | None = None) -> Iter
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def make_parents(target: str | os.PathLike[str], mode: int | None = None) -> None:
+    """Create the missing parent directories of ``target``: ``0o700`` when ``mode`` (the file's)
+    grants nothing to group and others, else as the umask decides. Existing ones are left alone."""
+    parent = Path(target).parent
+    if parent.is_dir():
+        return
+    private = mode is not None and not mode & 0o077
+    missing = [d for d in (parent, *parent.parents) if not d.exists()]
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700 if private else 0o777)
+        except FileExistsError:  # another process made it meanwhile
+            continue
+        if private:
+            os.chmod(folder, 0o700)  # mkdir's mode passes through the umask
 
 
 def _umask() -> int:
@@ -75,7 +93,7 @@ def create_bytes_once(target: str | os.PathLike[str], data: bytes, mode: int | N
     target = Path(target)
     if target.exists():
         return target.read_bytes()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_parents(target, mode)
     fd, name = tempfile.mkstemp(prefix=f".tmp-{target.stem}-", dir=target.parent)
     tmp = Path(name)
     try:
