@@ -35,7 +35,7 @@ from shapely.geometry import Point
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.analytics.counts import previous_period  # noqa: E402
+from geo.query import previous_period  # noqa: E402
 from geo.analytics.exposure import event_tree, site_exposure  # noqa: E402
 from geo.analytics.prepared import prepare_events  # noqa: E402
 from geo.analytics.summaries import SUMMARY_FILTERS, country_summary  # noqa: E402

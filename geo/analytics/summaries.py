@@ -7,9 +7,12 @@ cache their results by (data version, params).
 Decisions
 ---------
 - Default period: the last 12 months of data, ending on the latest event (``geo.analytics.prepared``).
-- Change: events in the period vs the previous period of the same length (whole years compare
-  with whole years, so 2024 vs 2023); null when the previous period has no events or the period
-  is open-ended.
+- Change: events in the period vs the previous period (``geo.query.previous_period``: a calendar
+  month, quarter or year vs the previous one, any other interval vs the same number of days
+  before); null, with ``change_note``, when the previous period has no events or no event data,
+  or the period is open-ended.
+- Outside the coverage of the event data (``geo.analytics.coverage``) events, fatalities and
+  change are null with ``coverage_note``, never 0.
 - Projects active in the period: their [start, end] overlaps it (a missing date is unbounded).
   A project counts, with its whole budget, in each of its countries (``countries``, else
   ``country_iso3``), so budgets summed over countries double-count multi-country projects.
@@ -65,7 +68,8 @@ def country_summary(
 
     Returns
     -------
-    GeoDataFrame with one row per country (countries without events have 0)
+    GeoDataFrame with one row per country (countries without events have 0 where the data
+        cover the period, null outside the coverage)
 
     Examples
     --------
