@@ -64,10 +64,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Événements pour 100 000 habitants",
     },
     "no_data": {"en": "no data", "fr": "pas de données"},
-    "no_data_period": {"en": "No data for this period", "fr": "Pas de données pour cette période"},
     "coverage_none": {
-        "en": "no event data for this period (events loaded for {loaded})",
-        "fr": "pas de données d'événements pour cette période (événements chargés pour {loaded})",
+        "en": "no data for this period (event data loaded: {loaded})",
+        "fr": "pas de données pour cette période (données d'événements chargées : {loaded})",
     },
     "coverage_nothing_loaded": {"en": "no event data loaded", "fr": "aucune donnée d'événements chargée"},
     "coverage_partial": {
@@ -94,6 +93,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "no events in the previous period {previous}: no percentage",
         "fr": "aucun événement pendant la période précédente {previous} : pas de pourcentage",
     },
+    "exposure_row": {"en": "Events within {km} km", "fr": "Événements à moins de {km} km"},
     "exposure_country_level": {
         "en": "site located only to its country: distances to events are meaningless",
         "fr": "site localisé seulement au pays : les distances aux événements n'ont pas de sens",
@@ -180,10 +180,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Événements de conflit pour 100 000 habitants",
     },
     "snapshot_all_dates": {"en": "all dates", "fr": "toutes dates"},
-    "snapshot_no_data_period": {
-        "en": "No data for this period: {note}",
-        "fr": "Pas de données pour cette période : {note}",
-    },
     "snapshot_filters": {"en": "Filters", "fr": "Filtres"},
     "snapshot_events_points": {
         "en": "Conflict event (exact or near location)",

@@ -87,7 +87,8 @@ SUMMARY_FIELDS = (
 )
 
 EXPOSURE_FIELDS = (
-    _f("exposure_events", "integer", "events within exposure_radius_km over exposure_period",
+    _f("exposure_events", "integer",
+       "events within exposure_radius_km over exposure_period; null for a site located only to its country",
        locational=True),
     _f("exposure_fatalities", "integer", "fatalities of those events", locational=True),
     _f("nearest_event_m", "number", "geodesic distance to the nearest event of the period, metres",
@@ -95,6 +96,7 @@ EXPOSURE_FIELDS = (
     _f("exposure_radius_km", "number", "search radius (default 50 km)"),
     _f("exposure_period", "string", "OGC interval counted (default: the last 12 months of data)"),
     _f("data_note", "string", "'synthetic demo data' when counted events include synthetic ones"),
+    _f("exposure_note", "string", "why the exposure is null: the site is located only to its country"),
 )
 
 PROVINCE_FIELDS = (

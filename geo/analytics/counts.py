@@ -11,7 +11,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from geo.analytics.coverage import NONE, PARTIAL, Coverage, period_coverage
+from geo.analytics.coverage import NONE, Coverage, period_coverage, previous_coverage
 from geo.analytics.prepared import (
     SYNTHETIC_NOTE,
     EventArrays,
@@ -20,7 +20,7 @@ from geo.analytics.prepared import (
     resolve_period,
 )
 from geo.i18n import text
-from geo.query import Query, previous_period
+from geo.query import Query
 from geo.types import Period
 
 
@@ -46,9 +46,9 @@ def event_counts(arrays: EventArrays, rows_all: np.ndarray, n: int, query: Query
             "fatalities": _known(np.bincount(shifted, weights=fatalities, minlength=n + 1)[1:], known),
         }
     )
-    previous = previous_period(period) if period is not None else None
+    previous, before, change_note = previous_coverage(arrays, period, query)
     out["events_previous"], out["change_pct"], out["change_note"] = _change(
-        arrays, rows_all, query, period, previous, out["events"], coverage
+        arrays, rows_all, query, previous, before, change_note, out["events"], coverage
     )
     out["events_by_type"] = pd.array(
         _by_type(arrays, shifted, types, n) if known else [None] * n, dtype="string"
@@ -72,8 +72,9 @@ def _change(
     arrays: EventArrays,
     rows_all: np.ndarray,
     query: Query,
-    period: Period | None,
     previous: Period | None,
+    before: Coverage | None,
+    note: str,
     events: pd.Series,
     coverage: Coverage,
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -81,26 +82,17 @@ def _change(
     n = len(events)
     nothing = pd.array([pd.NA] * n, dtype="Int64")
     if coverage.state == NONE:
-        return nothing, nothing.astype("Float64"), pd.Series([coverage.note()] * n, dtype="string")
-    if previous is None:
-        bounded = period is not None and period.start is not None and period.end is not None
-        note = text("en", "change_out_of_range" if bounded else "change_open_period")
-        return nothing, nothing.astype("Float64"), pd.Series([note] * n, dtype="string")
-    before_coverage = period_coverage(arrays, previous, query)
-    if before_coverage.state == NONE:
-        note = text("en", "change_no_data", previous=str(previous))
+        note = coverage.note()
+    if coverage.state == NONE or previous is None or before is None or before.state == NONE:
         return nothing, nothing.astype("Float64"), pd.Series([note] * n, dtype="string")
     before_rows = _part(arrays, rows_all, query, previous)[0]
-    before = pd.Series(pd.array(np.bincount(before_rows + 1, minlength=n + 1)[1:], dtype="Int64"))
-    prev = before.astype("Float64")
+    counts = pd.Series(pd.array(np.bincount(before_rows + 1, minlength=n + 1)[1:], dtype="Int64"))
+    prev = counts.astype("Float64")
     change = ((events.astype("Float64") - prev) / prev.where(prev > 0) * 100).round(1)
-    note = ""
-    if before_coverage.state == PARTIAL:
-        note = text("en", "change_partial", covered=before_coverage.covered_text(), previous=str(previous))
     notes = pd.Series([note] * n, dtype="string").where(
-        before > 0, text("en", "change_no_events_before", previous=str(previous))
+        counts > 0, text("en", "change_no_events_before", previous=str(previous))
     )
-    return before, change, notes
+    return counts, change, notes
 
 
 def _part(

@@ -18,12 +18,11 @@ Coverage is per dataset, not per country: a country a dataset does not report on
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
-from geo.analytics.prepared import EventArrays
+from geo.analytics.prepared import EventArrays, resolve_period
 from geo.i18n import text
-from geo.query import Query
+from geo.query import Query, previous_period
 from geo.types import Period
 
 FULL, PARTIAL, NONE = "full", "partial", "none"
@@ -49,10 +48,10 @@ class Coverage:
 
         Examples
         --------
-        >>> day = dt.date
+        >>> from datetime import date as day
         >>> loaded = (Period(day(2020, 1, 1), day(2024, 6, 30)),)
         >>> Coverage(NONE, (), loaded).note()
-        'no event data for this period (events loaded for 2020-01-01/2024-06-30)'
+        'no data for this period (event data loaded: 2020-01-01/2024-06-30)'
         >>> Coverage(PARTIAL, (Period(day(2024, 1, 1), day(2024, 6, 30)),), loaded).note()
         'event data cover only 2024-01-01/2024-06-30 of this period'
         """
@@ -71,7 +70,7 @@ def datasets_of(arrays: EventArrays, query: Query) -> list[str]:
     return sorted(arrays.coverage) if wanted is None else [d for d in wanted if d in arrays.coverage]
 
 
-def period_coverage(arrays: EventArrays, period: Period | None, query: Query = Query()) -> Coverage:
+def period_coverage(arrays: EventArrays, period: Period | None, query: Query | None = None) -> Coverage:
     """The coverage of ``period`` by the datasets ``query`` counts (``None``: all dates).
 
     Parameters
@@ -86,12 +85,12 @@ def period_coverage(arrays: EventArrays, period: Period | None, query: Query = Q
 
     Examples
     --------
-    >>> day = dt.date
+    >>> from datetime import date as day
     >>> arrays = prepare_events(events)  # doctest: +SKIP
     >>> period_coverage(arrays, Period(day(2025, 1, 1), day(2025, 12, 31))).state  # doctest: +SKIP
     'none'
     """
-    loaded = merge([arrays.coverage[name] for name in datasets_of(arrays, query)])
+    loaded = merge([arrays.coverage[name] for name in datasets_of(arrays, query or Query())])
     if not loaded:
         return Coverage(NONE, (), ())
     if period is None:
@@ -110,12 +109,50 @@ def period_coverage(arrays: EventArrays, period: Period | None, query: Query = Q
     return Coverage(FULL if whole else PARTIAL, covered, loaded)
 
 
+def figures_note(arrays: EventArrays, query: Query, metric: str, lang: str) -> str | None:
+    """The note a map or snapshot of ``metric`` for ``query`` shows beside its legend, in ``lang``.
+
+    None when the data cover the period (and, for ``change_pct``, the previous period); else the
+    coverage note, or why the change is missing, with a capital first letter.
+
+    Examples
+    --------
+    >>> figures_note(arrays, parse_query({"datetime": "2025"}, FILTER_FIELDS), "events", "en")  # doctest: +SKIP
+    'No data for this period (event data loaded: 2023-01-01/2024-12-31)'
+    """
+    period = resolve_period(query, arrays)
+    coverage = period_coverage(arrays, period, query)
+    note = coverage.note(lang)
+    if coverage.state == FULL and metric == "change_pct":
+        note = previous_coverage(arrays, period, query, lang)[2]
+    return note[:1].upper() + note[1:] if note else None
+
+
+def previous_coverage(
+    arrays: EventArrays, period: Period | None, query: Query, lang: str = "en"
+) -> tuple[Period | None, Coverage | None, str]:
+    """The previous period of ``period`` (``geo.query.previous_period``), its coverage, and the
+    note on the change in ``lang``: why there is none, or that the previous period is partly
+    covered (``""`` when it is fully covered)."""
+    previous = previous_period(period) if period is not None else None
+    if previous is None:
+        bounded = period is not None and period.start is not None and period.end is not None
+        return None, None, text(lang, "change_out_of_range" if bounded else "change_open_period")
+    before = period_coverage(arrays, previous, query)
+    note = ""
+    if before.state == NONE:
+        note = text(lang, "change_no_data", previous=str(previous))
+    elif before.state == PARTIAL:
+        note = text(lang, "change_partial", covered=before.covered_text(), previous=str(previous))
+    return previous, before, note
+
+
 def merge(periods: list[Period]) -> tuple[Period, ...]:
     """Closed periods merged where they overlap or touch, in date order.
 
     Examples
     --------
-    >>> day = dt.date
+    >>> from datetime import date as day
     >>> parts = [Period(day(2021, 1, 1), day(2021, 6, 30)), Period(day(2020, 1, 1), day(2020, 12, 31))]
     >>> [str(p) for p in merge(parts + [Period(day(2023, 1, 1), day(2023, 1, 31))])]
     ['2020-01-01/2021-06-30', '2023-01-01/2023-01-31']

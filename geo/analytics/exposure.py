@@ -34,6 +34,7 @@ from geo.analytics.prepared import (
 )
 from geo.cache import PREPARED, RESULTS
 from geo.errors import InvalidParameter
+from geo.i18n import text
 from geo.query import Query, parse_query
 from geo.storage.store import Store
 from geo.types import Period
@@ -98,6 +99,7 @@ def site_exposure(
     months: int = DEFAULT_MONTHS,
     *,
     tree: EventTree | None = None,
+    country_level: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Events, fatalities within ``radius_km`` and the nearest event, for each site.
 
@@ -109,11 +111,14 @@ def site_exposure(
     radius_km : search radius in kilometres (geodesic)
     months : length of the default period
     tree : ``event_tree(arrays, query, months)`` when the caller caches it
+    country_level : True for the sites located only to their country (a point at its centre):
+        their exposure is null, with ``exposure_note`` saying why
 
     Returns
     -------
     DataFrame with exposure_events, exposure_fatalities, nearest_event_m (geodesic metres,
-    null without events), exposure_radius_km, exposure_period, data_note — one row per site
+    null without events), exposure_radius_km, exposure_period, data_note, exposure_note — one
+    row per site
 
     Examples
     --------
@@ -127,7 +132,8 @@ def site_exposure(
     events = np.zeros(n, dtype=np.int64)
     fatalities = np.zeros(n, dtype=np.int64)
     nearest = np.full(n, np.nan)
-    located = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    vague = np.zeros(n, dtype=bool) if country_level is None else np.asarray(country_level, dtype=bool)
+    located = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat) & ~vague)
     if tree.tree is not None and len(located):
         xyz = unit_vectors(lon[located], lat[located])
         site, event, metres = _pairs_within(
@@ -142,16 +148,32 @@ def site_exposure(
         nearest[located] = _nearest(tree, xyz, lon[located], lat[located])
     return pd.DataFrame(
         {
-            "exposure_events": events,
-            "exposure_fatalities": fatalities,
+            "exposure_events": _unless(events, vague),
+            "exposure_fatalities": _unless(fatalities, vague),
             "nearest_event_m": pd.array(np.round(nearest, 1), dtype="Float64"),
             "exposure_radius_km": float(radius_km),
             "exposure_period": pd.array(
                 [str(tree.period) if tree.period else None] * n, dtype="string"
             ),
             "data_note": tree.note,
+            "exposure_note": pd.array(
+                np.where(vague, text("en", "exposure_country_level"), ""), dtype="string"
+            ),
         }
     )
+
+
+def _unless(counts: np.ndarray, unknown: np.ndarray) -> pd.arrays.IntegerArray:
+    """Counts as nullable integers, null where ``unknown``."""
+    return pd.array(np.where(unknown, None, counts), dtype="Int64")
+
+
+def country_level(sites: pd.DataFrame) -> np.ndarray:
+    """True for the sites geocoded only to their country (``geocode_precision`` ``country``)."""
+    if "geocode_precision" not in sites:
+        return np.zeros(len(sites), dtype=bool)
+    precision = sites["geocode_precision"].astype("string").str.strip().str.lower()
+    return (precision == "country").fillna(False).to_numpy(bool)
 
 
 def _pairs_within(
@@ -229,7 +251,8 @@ def with_exposure(
     Returns
     -------
     The layer's frame with exposure_events, exposure_fatalities, nearest_event_m,
-    exposure_radius_km, exposure_period, data_note
+    exposure_radius_km, exposure_period, data_note, exposure_note (sites located only to their
+    country have null exposure: a point at the country's centre is no place to measure from)
     """
     if layer_id not in EXPOSURE_LAYERS:
         raise InvalidParameter(
@@ -246,7 +269,9 @@ def with_exposure(
             (version, "event-tree", query.key(), months), lambda: event_tree(arrays, query, months)
         )
         lon, lat = shapely.get_x(sites.geometry.values), shapely.get_y(sites.geometry.values)
-        columns = site_exposure(lon, lat, arrays, query, radius, months, tree=tree)
+        columns = site_exposure(
+            lon, lat, arrays, query, radius, months, tree=tree, country_level=country_level(sites)
+        )
         columns.index = sites.index
         return pd.concat([sites.drop(columns=[c for c in columns if c in sites]), columns], axis=1)
 

@@ -60,11 +60,20 @@ def draw_borders(
 
 
 def draw_choropleth(
-    canvas: Canvas, polygons: gpd.GeoDataFrame, values: np.ndarray, metric: str, layer: MapLayer
+    canvas: Canvas,
+    polygons: gpd.GeoDataFrame,
+    values: np.ndarray,
+    metric: str,
+    layer: MapLayer,
+    *,
+    fill_missing: bool = True,
 ) -> None:
-    """Fill ``polygons`` by ``values`` in classes (NaN: no data), with a legend block."""
+    """Fill ``polygons`` by ``values`` in classes (NaN: no data), with a legend block.
+
+    A count missing for a polygon is 0 (no event there) unless ``fill_missing`` is False (the
+    period has no data: every polygon is no data)."""
     joined = np.asarray(values, dtype=float)
-    if metric != "change_pct":
+    if metric != "change_pct" and fill_missing:
         joined = np.where(np.isnan(joined), 0.0, joined)
     classes = classify(joined, metric, canvas.lang)
     frame = polygons.assign(_colour=classes.colors)

@@ -18,12 +18,14 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from geo.analytics.prepared import prepared_events
+from geo.analytics.coverage import figures_note
+from geo.analytics.prepared import FILTER_FIELDS, prepared_events
 from geo.boundaries.countries import SIMPLIFIED_VARIANTS, load_countries
 from geo.cache import LRUCache
 from geo.config import Settings
 from geo.errors import InvalidParameter
 from geo.i18n import text
+from geo.query import parse_query
 from geo.render import furniture, layers, placenames
 from geo.render.canvas import Canvas
 from geo.render.spec import SnapshotSpec
@@ -202,7 +204,14 @@ def _draw_choropleth(
     else:
         polygons = canvas.project_frame(frame)
         values = polygons[spec.metric].astype("Float64")
-    layers.draw_choropleth(canvas, polygons, values.astype(float).to_numpy(), spec.metric, layer)
+    known = "coverage" not in frame or bool((frame["coverage"] != "none").any())
+    layers.draw_choropleth(
+        canvas, polygons, values.astype(float).to_numpy(), spec.metric, layer, fill_missing=known
+    )
+    query = parse_query(spec.summary_params(), FILTER_FIELDS)
+    note = figures_note(prepared_events(store), query, spec.metric, spec.lang)
+    if note and note not in canvas.notes:
+        canvas.notes.append(note)
 
 
 def _draw_polygons(

@@ -39,6 +39,14 @@
       row.appendChild(C.el("span", null, c.label));
       box.appendChild(row);
     });
+    if (legend.note) box.appendChild(C.el("div", "cm-legend-note", legend.note));
+  };
+
+  /* Exposure of a site: its count, or why there is none (a site located only to its country). */
+  var exposureRow = function (st, p) {
+    if (p.exposure_note) return [st.t.exposure_row.replace("{km}", p.exposure_radius_km), st.t.exposure_country_level];
+    if (p.exposure_events === undefined || p.exposure_events === null) return [null, null];
+    return [st.t.exposure_row.replace("{km}", p.exposure_radius_km), C.fmt(p.exposure_events, st.params.lang)];
   };
 
   C.choropleth = function (map, opts) {
@@ -59,7 +67,8 @@
         var p = f.properties, t = st.t;
         l.bindTooltip(C.card(p.label, [
           [opts.metric_titles[st.params.metric] || st.params.metric, p.value_text],
-          [t.events, C.fmt(p.events, st.params.lang)], [t.fatalities, C.fmt(p.fatalities, st.params.lang)],
+          [t.events, C.fmt(p.events, st.params.lang) || t.no_data],
+          [t.fatalities, C.fmt(p.fatalities, st.params.lang) || t.no_data],
           [t.projects, p.projects_active], [t.schools, p.envr_count]
         ]), {sticky: true});
         l.on("click", function () { if (opts.country_url) window.location = opts.country_url.replace("ISO3", p.iso3) + "?lang=" + st.params.lang; });
@@ -89,7 +98,7 @@
       [t.acronym, p.acronym], [t.site, p.site], [t.funder, p.funder], [t.implementers, p.implementers],
       [t.budget, p.budget_eur ? C.fmt(p.budget_eur, st.params.lang) + " \u20AC" : ""],
       [t.dates, (p.start || "?") + " \u2192 " + (p.end || "?")], [t.status, p.status],
-      [t.components, p.components], [t.source, p.source]
+      [t.components, p.components], [t.source, p.source], exposureRow(st, p)
     ], p.generalised ? t.generalised : null);
   };
 
@@ -108,14 +117,14 @@
         L.marker([p.lat, p.lon], {icon: divIcon(ICONS.school, 22), pane: "cm-sites", title: p.acronym || ""})
           .bindPopup(C.card(p.name || p.acronym, [
             [t.acronym, p.acronym], [t.domain, p.domain], [t.city, p.city], [t.founded, p.founded],
-            [t.status, p.status], [t.source, p.source]
+            [t.status, p.status], [t.source, p.source], exposureRow(st, p)
           ])).addTo(layers.envr);
       });
       (data.projects || []).forEach(function (p) {
         var color = opts.status_colors[p.status] || opts.status_colors.unknown;
         L.marker([p.lat, p.lon], {icon: divIcon(ICONS.site(color), 22), pane: "cm-sites", title: p.acronym || ""})
           .bindPopup(projectCard(st, p)).addTo(layers.projects);
-        if (opts.rings_km) {
+        if (opts.rings_km && !p.exposure_note) {
           L.circle([p.lat, p.lon], {radius: opts.rings_km * 1000, pane: "cm-footprints", color: color,
             weight: 1.2, fillOpacity: 0.05, interactive: false}).addTo(layers.rings);
         }
@@ -212,6 +221,7 @@
     if (panel.hidden) return;
     panel.appendChild(C.el("h2", null, t.provinces_ranked.replace("{metric}", data.metric_title.toLowerCase())));
     panel.appendChild(C.el("p", "cm-basis-note", t.provinces_by_name));
+    if (data.note) panel.appendChild(C.el("p", "cm-basis-note", data.note));
     if (!data.ranking.length) { panel.appendChild(C.el("p", null, t.provinces_none)); return; }
     var table = C.el("table", "cm-ranking");
     var head = C.el("tr");
@@ -248,7 +258,8 @@
         var p = f.properties;
         l.bindTooltip(C.card(p.name, [
           [(st.lastProvinces && st.lastProvinces.legend || {}).title || t.events, p.value_text],
-          [t.events, C.fmt(p.events, st.params.lang)], [t.fatalities, C.fmt(p.fatalities, st.params.lang)],
+          [t.events, C.fmt(p.events, st.params.lang) || t.no_data],
+          [t.fatalities, C.fmt(p.fatalities, st.params.lang) || t.no_data],
           [t.projects, p.projects_active], [t.schools, p.envr_count]
         ]), {sticky: true});
       }
