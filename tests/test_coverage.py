@@ -201,7 +201,7 @@ def test_crpg5_burkina_faso_point_has_null_exposure_in_the_api_and_downloads(hom
 
 # --- through HTTP: the API, the map data, the snapshot -------------------------------------------
 
-def test_the_api_map_and_snapshot_say_no_data_for_a_year_without_events(client):
+def test_the_api_map_and_snapshot_say_no_data_for_a_year_without_events(client, tmp_path):
     # the demo events run from 2023-01-01 to 2024-12-31: 2025 has none loaded
     body = client.get("/ogc/collections/country-summary/items?iso3=COD&datetime=2025").get_json()
     props = body["features"][0]["properties"]
@@ -214,6 +214,11 @@ def test_the_api_map_and_snapshot_say_no_data_for_a_year_without_events(client):
     svg = client.get("/snapshot.svg?iso3=COD&datetime=2025&layers=country-summary")
     assert svg.status_code == 200
     assert b"No data for this period" in svg.data
+    gpkg = tmp_path / "summary.gpkg"
+    with client.get("/download/country-summary.gpkg?datetime=2025") as download:
+        gpkg.write_bytes(download.get_data())
+    frame = gpd.read_file(gpkg).set_index("iso3")
+    assert frame["events"].isna().all() and (frame["coverage"] == "none").all()
     # a covered year has no note
     assert client.get("/map-data/choropleth?datetime=2024").get_json()["legend"]["note"] is None
 
