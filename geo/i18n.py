@@ -94,6 +94,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "aucun événement pendant la période précédente {previous} : pas de pourcentage",
     },
     "exposure_row": {"en": "Events within {km} km", "fr": "Événements à moins de {km} km"},
+    "exposure_no_location": {"en": "site without a location", "fr": "site sans localisation"},
     "exposure_country_level": {
         "en": "site located only to its country: distances to events are meaningless",
         "fr": "site localisé seulement au pays : les distances aux événements n'ont pas de sens",

@@ -96,7 +96,8 @@ EXPOSURE_FIELDS = (
     _f("exposure_radius_km", "number", "search radius (default 50 km)"),
     _f("exposure_period", "string", "OGC interval counted (default: the last 12 months of data)"),
     _f("data_note", "string", "'synthetic demo data' when counted events include synthetic ones"),
-    _f("exposure_note", "string", "why the exposure is null: the site is located only to its country"),
+    _f("exposure_note", "string",
+       "why the exposure is null: the site is located only to its country, or no event data for the period"),
 )
 
 PROVINCE_FIELDS = (

@@ -181,6 +181,17 @@ def test_a_country_level_site_has_no_exposure_but_a_reason():
     assert out.loc[1, "exposure_note"] == "site located only to its country: distances to events are meaningless"
 
 
+def test_exposure_over_a_period_without_event_data_is_unknown_not_zero():
+    # the only event is in June 2024; 2025 is outside the data: no count, not 0
+    events = make_events([_event(15.132, 12.11, "2024-06-01", "TCD")])
+    arrays = prepare_events(events)
+    out = site_exposure(np.array([15.04]), np.array([12.11]), arrays, parse_query({"datetime": "2025"}, []))
+    assert pd.isna(out.loc[0, "exposure_events"]) and pd.isna(out.loc[0, "nearest_event_m"])
+    assert out.loc[0, "exposure_note"] == "no data for this period (event data loaded: 2024-06-01/2024-06-01)"
+    covered = site_exposure(np.array([15.04]), np.array([12.11]), arrays, parse_query({"datetime": "2024"}, []))
+    assert covered.loc[0, "exposure_events"] == 1  # 10 km away, within 50 km
+
+
 def test_crpg5_burkina_faso_point_has_null_exposure_in_the_api_and_downloads(home, client):
     store = ParquetStore(home)
     projects = with_exposure(store, "projects")

@@ -23,6 +23,7 @@ import shapely
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
+from geo.analytics.coverage import NONE, period_coverage
 from geo.analytics.prepared import (
     DEFAULT_MONTHS,
     FILTER_FIELDS,
@@ -61,6 +62,8 @@ class EventTree:
     """Positions, in the event arrays, of the tree's points."""
     period: Period | None
     note: str
+    no_data: str = ""
+    """The coverage note when the event data do not cover the period at all (counts unknown)."""
 
 
 def unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -87,7 +90,9 @@ def event_tree(arrays: EventArrays, query: Query, months: int = DEFAULT_MONTHS) 
     selected &= np.isfinite(arrays.lon) & np.isfinite(arrays.lat)
     index = np.flatnonzero(selected)
     tree = cKDTree(unit_vectors(arrays.lon[index], arrays.lat[index])) if len(index) else None
-    return EventTree(tree, index, period, selection_note(arrays, selected))
+    coverage = period_coverage(arrays, period, query)
+    no_data = coverage.note() if coverage.state == NONE else ""
+    return EventTree(tree, index, period, selection_note(arrays, selected), no_data)
 
 
 def site_exposure(
@@ -112,7 +117,8 @@ def site_exposure(
     months : length of the default period
     tree : ``event_tree(arrays, query, months)`` when the caller caches it
     country_level : True for the sites located only to their country (a point at its centre):
-        their exposure is null, with ``exposure_note`` saying why
+        their exposure is null, with ``exposure_note`` saying why (as for every site when the
+        event data do not cover the period)
 
     Returns
     -------
@@ -133,7 +139,9 @@ def site_exposure(
     fatalities = np.zeros(n, dtype=np.int64)
     nearest = np.full(n, np.nan)
     vague = np.zeros(n, dtype=bool) if country_level is None else np.asarray(country_level, dtype=bool)
-    located = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat) & ~vague)
+    placed = np.isfinite(lon) & np.isfinite(lat)
+    unknown = np.ones(n, dtype=bool) if tree.no_data else vague | ~placed
+    located = np.flatnonzero(placed & ~vague)
     if tree.tree is not None and len(located):
         xyz = unit_vectors(lon[located], lat[located])
         site, event, metres = _pairs_within(
@@ -148,8 +156,8 @@ def site_exposure(
         nearest[located] = _nearest(tree, xyz, lon[located], lat[located])
     return pd.DataFrame(
         {
-            "exposure_events": _unless(events, vague),
-            "exposure_fatalities": _unless(fatalities, vague),
+            "exposure_events": _unless(events, unknown),
+            "exposure_fatalities": _unless(fatalities, unknown),
             "nearest_event_m": pd.array(np.round(nearest, 1), dtype="Float64"),
             "exposure_radius_km": float(radius_km),
             "exposure_period": pd.array(
@@ -157,7 +165,12 @@ def site_exposure(
             ),
             "data_note": tree.note,
             "exposure_note": pd.array(
-                np.where(vague, text("en", "exposure_country_level"), ""), dtype="string"
+                np.where(
+                    vague,
+                    text("en", "exposure_country_level"),
+                    np.where(placed, tree.no_data, text("en", "exposure_no_location")),
+                ),
+                dtype="string",
             ),
         }
     )

@@ -44,9 +44,11 @@
 
   /* Exposure of a site: its count, or why there is none (a site located only to its country). */
   var exposureRow = function (st, p) {
-    if (p.exposure_note) return [st.t.exposure_row.replace("{km}", p.exposure_radius_km), st.t.exposure_country_level];
+    var label = st.t.exposure_row.replace("{km}", p.exposure_radius_km);
+    if (p.geocode_precision === "country") return [label, st.t.exposure_country_level];
+    if (p.exposure_note) return [label, p.exposure_note];
     if (p.exposure_events === undefined || p.exposure_events === null) return [null, null];
-    return [st.t.exposure_row.replace("{km}", p.exposure_radius_km), C.fmt(p.exposure_events, st.params.lang)];
+    return [label, C.fmt(p.exposure_events, st.params.lang)];
   };
 
   C.choropleth = function (map, opts) {
@@ -124,7 +126,7 @@
         var color = opts.status_colors[p.status] || opts.status_colors.unknown;
         L.marker([p.lat, p.lon], {icon: divIcon(ICONS.site(color), 22), pane: "cm-sites", title: p.acronym || ""})
           .bindPopup(projectCard(st, p)).addTo(layers.projects);
-        if (opts.rings_km && !p.exposure_note) {
+        if (opts.rings_km && p.geocode_precision !== "country") {
           L.circle([p.lat, p.lon], {radius: opts.rings_km * 1000, pane: "cm-footprints", color: color,
             weight: 1.2, fillOpacity: 0.05, interactive: false}).addTo(layers.rings);
         }
