@@ -35,7 +35,6 @@ from shapely.geometry import Point
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.analytics.counts import previous_period  # noqa: E402
 from geo.analytics.exposure import event_tree, site_exposure  # noqa: E402
 from geo.analytics.prepared import prepare_events  # noqa: E402
 from geo.analytics.summaries import SUMMARY_FILTERS, country_summary  # noqa: E402
@@ -43,7 +42,7 @@ from geo.boundaries.countries import load_countries  # noqa: E402
 from geo.cache import LRUCache  # noqa: E402
 from geo.config import REPO_ROOT  # noqa: E402
 from geo.events import events_frame  # noqa: E402
-from geo.query import Query, parse_query  # noqa: E402
+from geo.query import Query, parse_query, previous_period  # noqa: E402
 from tests.reference import period_mask  # noqa: E402
 
 BBOX = (-18.0, -12.0, 45.0, 25.0)

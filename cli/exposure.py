@@ -25,6 +25,7 @@ COLUMNS = [
     "exposure_radius_km",
     "exposure_period",
     "data_note",
+    "exposure_note",
 ]
 
 
@@ -114,10 +115,13 @@ def _text(table: pd.DataFrame) -> str:
     ]
     for row in table.itertuples():
         nearest = "-" if pd.isna(row.nearest_event_m) else f"{row.nearest_event_m / 1000:.1f}"
+        events, fatalities = (
+            "-" if pd.isna(v) else str(v) for v in (row.exposure_events, row.exposure_fatalities)
+        )
         lines.append(
             f"{row.layer:<9} {str(row.id)[:16]:<16} {str(row.name)[:36]:<36} "
-            f"{('' if pd.isna(row.country_iso3) else str(row.country_iso3))[:4]:<4} {row.exposure_events:>7} "
-            f"{row.exposure_fatalities:>7} {nearest:>10}"
+            f"{('' if pd.isna(row.country_iso3) else str(row.country_iso3))[:4]:<4} {events:>7} "
+            f"{fatalities:>7} {nearest:>10}"
         )
     if len(table):
         first = table.iloc[0]
@@ -127,4 +131,7 @@ def _text(table: pd.DataFrame) -> str:
         notes = {n for n in table["data_note"] if n}
         if notes:
             lines.append("events: " + ", ".join(sorted(notes)))
+        vague = int((table["exposure_note"].fillna("") != "").sum())
+        if vague:
+            lines.append(f"-: {vague} sites located only to their country ({table['exposure_note'].max()})")
     return "\n".join(lines)

@@ -74,6 +74,41 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Événements pour 100 000 habitants",
     },
     "no_data": {"en": "no data", "fr": "pas de données"},
+    "coverage_none": {
+        "en": "no data for this period (event data loaded: {loaded})",
+        "fr": "pas de données pour cette période (données d'événements chargées : {loaded})",
+    },
+    "coverage_nothing_loaded": {"en": "no event data loaded", "fr": "aucune donnée d'événements chargée"},
+    "coverage_partial": {
+        "en": "event data cover only {covered} of this period",
+        "fr": "les données d'événements ne couvrent que {covered} de cette période",
+    },
+    "change_open_period": {
+        "en": "no previous period to compare with: the period is open-ended",
+        "fr": "pas de période précédente de comparaison : la période est ouverte",
+    },
+    "change_out_of_range": {
+        "en": "no previous period to compare with: it would start before year 1",
+        "fr": "pas de période précédente de comparaison : elle commencerait avant l'an 1",
+    },
+    "change_no_data": {
+        "en": "no event data for the previous period {previous}",
+        "fr": "pas de données d'événements pour la période précédente {previous}",
+    },
+    "change_partial": {
+        "en": "event data cover only {covered} of the previous period {previous}",
+        "fr": "les données d'événements ne couvrent que {covered} de la période précédente {previous}",
+    },
+    "change_no_events_before": {
+        "en": "no events in the previous period {previous}: no percentage",
+        "fr": "aucun événement pendant la période précédente {previous} : pas de pourcentage",
+    },
+    "exposure_row": {"en": "Events within {km} km", "fr": "Événements à moins de {km} km"},
+    "exposure_no_location": {"en": "site without a location", "fr": "site sans localisation"},
+    "exposure_country_level": {
+        "en": "site located only to its country: distances to events are meaningless",
+        "fr": "site localisé seulement au pays : les distances aux événements n'ont pas de sens",
+    },
     "events": {"en": "Events", "fr": "Événements"},
     "density_layer": {"en": "Conflict density (raster)", "fr": "Densité des conflits (raster)"},
     "events_layer": {"en": "Conflict events", "fr": "Événements de conflit"},

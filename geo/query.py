@@ -128,6 +128,56 @@ def _parse_date(part: str, whole: str, *, end: bool, parameter: str = "datetime"
         raise InvalidParameter(parameter, whole, hint) from None
 
 
+def previous_period(period: Period) -> Period | None:
+    """The period a change is measured against: the one just before ``period``.
+
+    A calendar month compares with the previous calendar month, a calendar quarter with the
+    previous quarter, whole calendar years with as many years before; any other interval with the
+    interval of the same number of days just before it. None when an end is open or when the
+    previous period would start before 0001-01-01 (not a representable date).
+
+    Examples
+    --------
+    >>> str(previous_period(Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31))))
+    '2023-01-01/2023-12-31'
+    >>> str(previous_period(Period(dt.date(2023, 3, 1), dt.date(2023, 3, 31))))
+    '2023-02-01/2023-02-28'
+    >>> str(previous_period(Period(dt.date(2024, 4, 1), dt.date(2024, 6, 30))))
+    '2024-01-01/2024-03-31'
+    >>> str(previous_period(Period(dt.date(2024, 3, 5), dt.date(2024, 3, 14))))
+    '2024-02-24/2024-03-04'
+    >>> previous_period(Period(dt.date(1, 1, 1), dt.date(9999, 12, 31))) is None
+    True
+    """
+    start, end = period.start, period.end
+    if start is None or end is None:
+        return None
+    months = _whole_months(start, end)
+    try:
+        if months is not None and (
+            months == 1 or (months == 3 and start.month % 3 == 1) or (months % 12 == 0 and start.month == 1)
+        ):
+            return Period(_add_months(start, -months), start - dt.timedelta(days=1))
+        length = end - start + dt.timedelta(days=1)
+        return Period(start - length, start - dt.timedelta(days=1))
+    except (OverflowError, ValueError):
+        return None
+
+
+def _whole_months(start: dt.date, end: dt.date) -> int | None:
+    """The number of calendar months from ``start`` to ``end`` when they are whole months, else None."""
+    month_end = end == dt.date.max or (end + dt.timedelta(days=1)).day == 1
+    if start.day != 1 or not month_end:
+        return None
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after (or before, when negative) ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def parse_filters(params: Mapping[str, str], allowed: Iterable[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Keep the parameters naming a filterable field; comma-separated values are alternatives."""
     allowed = set(allowed)

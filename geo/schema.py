@@ -69,10 +69,11 @@ EVENT_FIELDS = (
 SUMMARY_FIELDS = (
     _f("iso3", "string"),
     _f("name", "string"),
-    _f("events", "integer", "events in the period"),
-    _f("fatalities", "integer", "fatalities in the period"),
-    _f("events_previous", "integer", "events in the previous period of the same length"),
-    _f("change_pct", "number", "change of events vs the previous period, in percent"),
+    _f("events", "integer", "events in the period; null when the event data do not cover it (see coverage)"),
+    _f("fatalities", "integer", "fatalities in the period; null when the event data do not cover it"),
+    _f("events_previous", "integer",
+       "events in the previous period (previous month, quarter or year; else same length); null without data"),
+    _f("change_pct", "number", "change of events vs the previous period, in percent; null with change_note"),
     _f("events_per_100k", "number", "events per 100,000 inhabitants"),
     _f("events_by_type", "string", "JSON object event_type -> count"),
     _f("projects_active", "integer", "projects whose [start, end] overlaps the period (no end: ongoing)"),
@@ -86,12 +87,16 @@ SUMMARY_FIELDS = (
     _f("envr_dates_unknown", "integer", "schools without a founding year: not counted in envr_count"),
     _f("envr_acronyms", "string"),
     _f("period", "string", "the period counted, OGC interval (default: last 12 months of data)"),
-    _f("previous_period", "string", "the period of the same length just before, for change_pct"),
+    _f("previous_period", "string", "the period change_pct compares with (geo.query.previous_period)"),
     _f("data_note", "string", "'synthetic demo data' when any counted event is synthetic"),
+    _f("coverage", "string", "full | partial | none: how far the loaded event data cover the period"),
+    _f("coverage_note", "string", "what the event data cover when not the whole period ('' when full)"),
+    _f("change_note", "string", "why change_pct is null, or that the previous period is partly covered"),
 )
 
 EXPOSURE_FIELDS = (
-    _f("exposure_events", "integer", "events within exposure_radius_km over exposure_period",
+    _f("exposure_events", "integer",
+       "events within exposure_radius_km over exposure_period; null for a site located only to its country",
        locational=True),
     _f("exposure_fatalities", "integer", "fatalities of those events", locational=True),
     _f("nearest_event_m", "number", "geodesic distance to the nearest event of the period, metres",
@@ -99,6 +104,8 @@ EXPOSURE_FIELDS = (
     _f("exposure_radius_km", "number", "search radius (default 50 km)"),
     _f("exposure_period", "string", "OGC interval counted (default: the last 12 months of data)"),
     _f("data_note", "string", "'synthetic demo data' when counted events include synthetic ones"),
+    _f("exposure_note", "string",
+       "why the exposure is null: the site is located only to its country, or no event data for the period"),
 )
 
 PROVINCE_FIELDS = (

@@ -85,11 +85,15 @@ def test_only_the_last_12_months_of_data_count_by_default():
 def test_a_site_without_location_and_a_layer_without_events():
     events = make_events([_at(10_000, 0)])
     table = _exposure(events, lon=(SITE[0], np.nan), lat=(SITE[1], np.nan))
-    # A site without a location has no exposure (null), not 0 events.
-    assert table["exposure_events"].astype(object).where(table["exposure_events"].notna(), None).tolist() == [1, None]
+    # a site without a location has no exposure (null with a reason), not 0
+    assert table["exposure_events"].isna().tolist() == [False, True]
+    assert table["exposure_events"].iloc[0] == 1
+    assert table["exposure_note"].tolist() == ["", "site without a location"]
     assert table["nearest_event_m"].isna().tolist() == [False, True]
+    # no event loaded at all: the exposure is unknown, not 0
     empty = _exposure(events.iloc[:0])
-    assert empty.iloc[0]["exposure_events"] == 0 and empty["nearest_event_m"].isna().all()
+    assert empty["exposure_events"].isna().all() and empty["nearest_event_m"].isna().all()
+    assert empty.iloc[0]["exposure_note"] == "no event data loaded"
 
 
 def test_bad_radius_is_refused():

@@ -14,6 +14,8 @@ import orjson
 import pandas as pd
 from flask import Blueprint, Response, request
 
+from geo.analytics.coverage import figures_note
+from geo.analytics.prepared import FILTER_FIELDS, prepared_events
 from geo.analytics.provinces import name_summary_layer
 from geo.errors import InvalidParameter
 from geo.features.geojson import feature_collection, records
@@ -99,7 +101,13 @@ def _choropleth(metric: str, lang: str) -> dict[str, Any]:
     params = {k: v for k, v in request.args.items() if k in ("datetime", "event_type")}
     summary = catalogue().get("country-summary").source.frame(store(), params)
     result = country_choropleth(light_countries("countries_z2"), summary, metric, lang)
-    return {**feature_collection(result.frame, COUNTRY_COLUMNS), "legend": result.legend}
+    legend = {**result.legend, "note": _note(params, metric, lang)}
+    return {**feature_collection(result.frame, COUNTRY_COLUMNS), "legend": legend}
+
+
+def _note(params: dict[str, str], metric: str, lang: str) -> str | None:
+    """What the figures of ``params`` lack: the period (or the previous one) outside the data."""
+    return figures_note(prepared_events(store()), parse_query(params, FILTER_FIELDS), metric, lang)
 
 
 NOT_MAPPED_COLUMNS = ("acronym", "title", "region", "start", "end", "status", "dates_unknown")
@@ -191,7 +199,10 @@ def country(iso3: str) -> Response:
     out: dict[str, Any] = {
         "country": feature_collection(light_geometry(outline, 0.002), ["iso3", "name"]),
         **province_figures(rows, metric, lang),
+        "note": _note(params, metric, lang),
     }
+    if out["legend"] is not None:
+        out["legend"]["note"] = out["note"]
     if out["provinces"] is not None:
         out["provinces"] = feature_collection(out["provinces"], PROVINCE_COLUMNS)
     return _json(out)

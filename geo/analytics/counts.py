@@ -6,13 +6,12 @@ a summary is a set of rows, each event falls in one row (or none), and these fun
 
 from __future__ import annotations
 
-import datetime as dt
-
 import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
 
+from geo.analytics.coverage import NONE, Coverage, period_coverage, previous_coverage
 from geo.analytics.prepared import (
     SYNTHETIC_NOTE,
     EventArrays,
@@ -20,6 +19,7 @@ from geo.analytics.prepared import (
     period_slice,
     resolve_period,
 )
+from geo.i18n import text
 from geo.query import Query
 from geo.registries.periods import ENVR_SPAN, PROJECT_SPAN, TimeSpan, dates_unknown, period_mask, span_days
 from geo.types import Period
@@ -29,60 +29,75 @@ DATES_UNKNOWN = "dates unknown"
 BUDGET_WITHHELD = "withheld"
 
 
-def previous_period(period: Period) -> Period | None:
-    """The period of the same length just before ``period`` (None when an end is open).
-
-    Examples
-    --------
-    >>> str(previous_period(Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31))))
-    '2023-01-01/2023-12-31'
-    >>> str(previous_period(Period(dt.date(2024, 3, 1), dt.date(2024, 3, 31))))
-    '2024-01-30/2024-02-29'
-    """
-    if period.start is None or period.end is None:
-        return None
-    if (period.start.month, period.start.day, period.end.month, period.end.day) == (1, 1, 12, 31):
-        years = period.end.year - period.start.year + 1
-        return Period(
-            dt.date(period.start.year - years, 1, 1), dt.date(period.end.year - years, 12, 31)
-        )
-    length = period.end - period.start + dt.timedelta(days=1)
-    return Period(period.start - length, period.end - length)
-
-
 def event_counts(arrays: EventArrays, rows_all: np.ndarray, n: int, query: Query) -> pd.DataFrame:
     """Count the events of ``query`` into ``n`` rows (``rows[i]`` is event i's row, -1 for none).
 
     ``rows_all`` is aligned on ``arrays`` (date order). Returns a frame of ``n`` rows: events,
-    fatalities, events_previous, change_pct, events_by_type, period, previous_period, data_note.
+    fatalities, events_previous, change_pct, events_by_type, period, previous_period, data_note,
+    coverage, coverage_note, change_note.
+
+    Outside the coverage of the event data (``geo.analytics.coverage``) the counts are null, not
+    0, and ``coverage_note`` says why; a previous period outside it leaves ``events_previous`` and
+    ``change_pct`` null, and ``change_note`` says why (as it does for every null ``change_pct``).
     """
     period = resolve_period(query, arrays)
+    coverage = period_coverage(arrays, period, query)
     rows, fatalities, types, synthetic = _part(arrays, rows_all, query, period)
     shifted = rows + 1  # row -1 (no unit) goes to bin 0, dropped below
+    known = coverage.state != NONE
     out = pd.DataFrame(
         {
-            "events": np.bincount(shifted, minlength=n + 1)[1:].astype("int64"),
-            "fatalities": np.bincount(shifted, weights=fatalities, minlength=n + 1)[1:].astype(
-                "int64"
-            ),
+            "events": _known(np.bincount(shifted, minlength=n + 1)[1:], known),
+            "fatalities": _known(np.bincount(shifted, weights=fatalities, minlength=n + 1)[1:], known),
         }
     )
-    previous = previous_period(period) if period is not None else None
-    if previous is not None:
-        before_rows = _part(arrays, rows_all, query, previous)[0]
-        before = np.bincount(before_rows + 1, minlength=n + 1)[1:]
-        out["events_previous"] = pd.array(before, dtype="Int64")
-        prev = out["events_previous"].astype("Float64")
-        out["change_pct"] = ((out["events"] - prev) / prev.where(prev > 0) * 100).round(1)
-    else:
-        out["events_previous"] = pd.array([pd.NA] * n, dtype="Int64")
-        out["change_pct"] = pd.array([pd.NA] * n, dtype="Float64")
-    out["events_by_type"] = _by_type(arrays, shifted, types, n)
+    previous, before, change_note = previous_coverage(arrays, period, query)
+    out["events_previous"], out["change_pct"], out["change_note"] = _change(
+        arrays, rows_all, query, previous, before, change_note, out["events"], coverage
+    )
+    out["events_by_type"] = pd.array(
+        _by_type(arrays, shifted, types, n) if known else [None] * n, dtype="string"
+    )
     out["period"] = str(period) if period is not None else "../.."
     out["previous_period"] = str(previous) if previous is not None else None
     out["previous_period"] = out["previous_period"].astype("string")
     out["data_note"] = SYNTHETIC_NOTE if synthetic.any() else ""
+    out["coverage"] = coverage.state
+    out["coverage_note"] = coverage.note()
     return out
+
+
+def _known(counts: np.ndarray, known: bool) -> pd.arrays.IntegerArray:
+    """Counts as nullable integers: all null when the period has no data."""
+    values = counts.astype("int64")
+    return pd.array(values if known else [pd.NA] * len(values), dtype="Int64")
+
+
+def _change(
+    arrays: EventArrays,
+    rows_all: np.ndarray,
+    query: Query,
+    previous: Period | None,
+    before: Coverage | None,
+    note: str,
+    events: pd.Series,
+    coverage: Coverage,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """events_previous, change_pct and change_note (why change_pct is null, or what it compares)."""
+    n = len(events)
+    nothing = pd.array([pd.NA] * n, dtype="Int64")
+    if coverage.state == NONE:
+        note = coverage.note()
+    if coverage.state == NONE or previous is None or before is None or before.state == NONE:
+        return nothing, nothing.astype("Float64"), pd.Series([note] * n, dtype="string")
+    before_rows = _part(arrays, rows_all, query, previous)[0]
+    counts = pd.Series(pd.array(np.bincount(before_rows + 1, minlength=n + 1)[1:], dtype="Int64"))
+    prev = counts.astype("Float64")
+    change = ((events.astype("Float64") - prev) / prev.where(prev > 0) * 100).round(1)
+    notes = pd.Series([note] * n, dtype="string").where(
+        counts > 0, text("en", "change_no_events_before", previous=str(previous))
+    )
+    return counts, change, notes
 
 
 def _part(

@@ -23,6 +23,7 @@ import shapely
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
+from geo.analytics.coverage import NONE, period_coverage
 from geo.analytics.prepared import (
     DEFAULT_MONTHS,
     FILTER_FIELDS,
@@ -34,6 +35,7 @@ from geo.analytics.prepared import (
 )
 from geo.cache import PREPARED, RESULTS
 from geo.errors import InvalidParameter
+from geo.i18n import text
 from geo.query import Query, parse_query
 from geo.storage.store import Store
 from geo.types import Period
@@ -60,6 +62,8 @@ class EventTree:
     """Positions, in the event arrays, of the tree's points."""
     period: Period | None
     note: str
+    no_data: str = ""
+    """The coverage note when the event data do not cover the period at all (counts unknown)."""
 
 
 def unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -86,7 +90,9 @@ def event_tree(arrays: EventArrays, query: Query, months: int = DEFAULT_MONTHS) 
     selected &= np.isfinite(arrays.lon) & np.isfinite(arrays.lat)
     index = np.flatnonzero(selected)
     tree = cKDTree(unit_vectors(arrays.lon[index], arrays.lat[index])) if len(index) else None
-    return EventTree(tree, index, period, selection_note(arrays, selected))
+    coverage = period_coverage(arrays, period, query)
+    no_data = coverage.note() if coverage.state == NONE else ""
+    return EventTree(tree, index, period, selection_note(arrays, selected), no_data)
 
 
 def site_exposure(
@@ -98,6 +104,7 @@ def site_exposure(
     months: int = DEFAULT_MONTHS,
     *,
     tree: EventTree | None = None,
+    country_level: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Events, fatalities within ``radius_km`` and the nearest event, for each site.
 
@@ -109,12 +116,16 @@ def site_exposure(
     radius_km : search radius in kilometres (geodesic)
     months : length of the default period
     tree : ``event_tree(arrays, query, months)`` when the caller caches it
+    country_level : True for the sites located only to their country (a point at its centre):
+        their exposure is null, with ``exposure_note`` saying why (as for every site when the
+        event data do not cover the period)
 
     Returns
     -------
-    DataFrame with exposure_events, exposure_fatalities (null for a site without a location),
+    DataFrame with exposure_events, exposure_fatalities (null, with exposure_note, for a site
+    without a location or located only to its country, or a period without event data),
     nearest_event_m (geodesic metres, null without events or location), exposure_radius_km,
-    exposure_period, data_note — one row per site
+    exposure_period, data_note, exposure_note — one row per site
 
     Examples
     --------
@@ -128,7 +139,10 @@ def site_exposure(
     events = np.zeros(n, dtype=np.int64)
     fatalities = np.zeros(n, dtype=np.int64)
     nearest = np.full(n, np.nan)
-    located = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    vague = np.zeros(n, dtype=bool) if country_level is None else np.asarray(country_level, dtype=bool)
+    placed = np.isfinite(lon) & np.isfinite(lat)
+    unknown = np.ones(n, dtype=bool) if tree.no_data else vague | ~placed
+    located = np.flatnonzero(placed & ~vague)
     if tree.tree is not None and len(located):
         xyz = unit_vectors(lon[located], lat[located])
         site, event, metres = _pairs_within(
@@ -141,19 +155,39 @@ def site_exposure(
             site[inside], weights=weights, minlength=len(located)
         ).astype(np.int64)
         nearest[located] = _nearest(tree, xyz, lon[located], lat[located])
-    unlocated = ~(np.isfinite(lon) & np.isfinite(lat))  # not mapped: no count, not 0
     return pd.DataFrame(
         {
-            "exposure_events": pd.array(np.where(unlocated, None, events), dtype="Int64"),
-            "exposure_fatalities": pd.array(np.where(unlocated, None, fatalities), dtype="Int64"),
+            "exposure_events": _unless(events, unknown),
+            "exposure_fatalities": _unless(fatalities, unknown),
             "nearest_event_m": pd.array(np.round(nearest, 1), dtype="Float64"),
             "exposure_radius_km": float(radius_km),
             "exposure_period": pd.array(
                 [str(tree.period) if tree.period else None] * n, dtype="string"
             ),
             "data_note": tree.note,
+            "exposure_note": pd.array(
+                np.where(
+                    vague,
+                    text("en", "exposure_country_level"),
+                    np.where(placed, tree.no_data, text("en", "exposure_no_location")),
+                ),
+                dtype="string",
+            ),
         }
     )
+
+
+def _unless(counts: np.ndarray, unknown: np.ndarray) -> pd.arrays.IntegerArray:
+    """Counts as nullable integers, null where ``unknown``."""
+    return pd.array(np.where(unknown, None, counts), dtype="Int64")
+
+
+def country_level(sites: pd.DataFrame) -> np.ndarray:
+    """True for the sites geocoded only to their country (``geocode_precision`` ``country``)."""
+    if "geocode_precision" not in sites:
+        return np.zeros(len(sites), dtype=bool)
+    precision = sites["geocode_precision"].astype("string").str.strip().str.lower()
+    return (precision == "country").fillna(False).to_numpy(bool)
 
 
 def _pairs_within(
@@ -231,7 +265,8 @@ def with_exposure(
     Returns
     -------
     The layer's frame with exposure_events, exposure_fatalities, nearest_event_m,
-    exposure_radius_km, exposure_period, data_note
+    exposure_radius_km, exposure_period, data_note, exposure_note (sites located only to their
+    country have null exposure: a point at the country's centre is no place to measure from)
     """
     if layer_id not in EXPOSURE_LAYERS:
         raise InvalidParameter(
@@ -248,7 +283,9 @@ def with_exposure(
             (version, "event-tree", query.key(), months), lambda: event_tree(arrays, query, months)
         )
         lon, lat = shapely.get_x(sites.geometry.values), shapely.get_y(sites.geometry.values)
-        columns = site_exposure(lon, lat, arrays, query, radius, months, tree=tree)
+        columns = site_exposure(
+            lon, lat, arrays, query, radius, months, tree=tree, country_level=country_level(sites)
+        )
         columns.index = sites.index
         return pd.concat([sites.drop(columns=[c for c in columns if c in sites]), columns], axis=1)
 

@@ -11,7 +11,7 @@ the last ``DEFAULT_MONTHS`` months of data, ending on the date of the latest eve
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -78,6 +78,8 @@ class EventArrays:
     filters: dict[str, Codes]
     synthetic: np.ndarray
     latest: dt.date | None
+    coverage: dict[str, Period] = field(default_factory=dict)
+    """First and last event date of each source dataset (``source_dataset`` -> closed period)."""
 
     def __len__(self) -> int:
         return len(self.fatalities)
@@ -113,7 +115,27 @@ def prepare_events(events: gpd.GeoDataFrame) -> EventArrays:
         filters=filters,
         synthetic=synthetic.to_numpy(bool)[order],
         latest=pd.Timestamp(dated[-1]).date() if len(dated) else None,
+        coverage=dataset_coverage(dates, filters["source_dataset"]),
     )
+
+
+def dataset_coverage(dates: np.ndarray, datasets: Codes) -> dict[str, Period]:
+    """The first and last event date of each dataset (dates sorted, NaT last; undated events ignored).
+
+    Examples
+    --------
+    >>> days = np.array(["2020-01-05", "2021-03-01", "2022-07-31", "NaT"], dtype="datetime64[ms]")
+    >>> codes = Codes(np.array([0, 1, 0, 1], dtype=np.int32), pd.Index(["acled", "ucdp-ged"]))
+    >>> {name: str(period) for name, period in dataset_coverage(days, codes).items()}
+    {'acled': '2020-01-05/2022-07-31', 'ucdp-ged': '2021-03-01/2021-03-01'}
+    """
+    dated = ~np.isnat(dates)
+    out = {}
+    for code, name in enumerate(datasets.labels):
+        mine = dates[dated & (datasets.codes == code)]
+        if len(mine):
+            out[str(name)] = Period(pd.Timestamp(mine.min()).date(), pd.Timestamp(mine.max()).date())
+    return out
 
 
 def default_period(latest: dt.date | None, months: int = DEFAULT_MONTHS) -> Period | None:

@@ -5,7 +5,8 @@ Two bases, named in every row's ``admin1_basis``:
 ``polygon``
     The ``provinces`` layer exists: each event, project site and school is placed in the
     province polygon that contains it (point in polygon, the first when polygons overlap).
-    Every imported province is present, with 0 when it has no events. Population is unknown
+    Every imported province is present, with 0 when it has no events (null when the event data
+    do not cover the period: ``geo.analytics.coverage``). Population is unknown
     per province, so ``events_per_100k`` is null.
 ``name``
     No provinces imported: events are grouped by (``country_iso3``, ``admin1``) as written in

@@ -7,9 +7,12 @@ cache their results by (data version, params).
 Decisions
 ---------
 - Default period: the last 12 months of data, ending on the latest event (``geo.analytics.prepared``).
-- Change: events in the period vs the previous period of the same length (whole years compare
-  with whole years, so 2024 vs 2023); null when the previous period has no events or the period
-  is open-ended.
+- Change: events in the period vs the previous period (``geo.query.previous_period``: a calendar
+  month, quarter or year vs the previous one, any other interval vs the same number of days
+  before); null, with ``change_note``, when the previous period has no events or no event data,
+  or the period is open-ended.
+- Outside the coverage of the event data (``geo.analytics.coverage``) events, fatalities and
+  change are null with ``coverage_note``, never 0.
 - Projects active in the period: their [start, end] overlaps it (no end: ongoing); a project
   without a start date is never active but counted apart (``projects_dates_unknown``). The rule
   is ``geo.registries.periods``, the one every ``datetime`` selection follows.
@@ -72,7 +75,8 @@ def country_summary(
 
     Returns
     -------
-    GeoDataFrame with one row per country (countries without events have 0)
+    GeoDataFrame with one row per country (countries without events have 0 where the data
+        cover the period, null outside the coverage)
 
     Examples
     --------

@@ -142,7 +142,7 @@ def province_figures(rows: pd.DataFrame, metric: str, lang: str) -> dict[str, An
 
 def _ranking(rows: pd.DataFrame, metric: str, lang: str) -> dict[str, Any]:
     ranked = pd.DataFrame(rows.drop(columns="geometry"))
-    ranked = ranked[(ranked["events"] > 0) | (ranked["events_previous"].fillna(0) > 0)]
+    ranked = ranked[(ranked["events"].fillna(0) > 0) | (ranked["events_previous"].fillna(0) > 0)]
     classes = classify(ranked[metric], metric, lang)
     ranked = ranked.assign(color=classes.colors, value=ranked[metric])
     ranked = ranked.sort_values(["value", "events", "province"], ascending=[False, False, True], na_position="last")

@@ -19,12 +19,14 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from geo.analytics.prepared import prepared_events, resolve_period
+from geo.analytics.coverage import figures_note
+from geo.analytics.prepared import FILTER_FIELDS, prepared_events, resolve_period
 from geo.boundaries.countries import SIMPLIFIED_VARIANTS, load_countries
 from geo.cache import LRUCache
 from geo.config import Settings
 from geo.errors import InvalidParameter
 from geo.i18n import text
+from geo.query import parse_query
 from geo.registries.periods import period_mask
 from geo.render import furniture, layers, placenames
 from geo.render.canvas import Canvas
@@ -243,6 +245,10 @@ def _draw_choropleth(
         polygons = canvas.project_frame(rows.assign(_colour=classes.colors))
         fills, key = polygons["_colour"].tolist(), legend(classes, spec.metric, spec.lang)
     layers.draw_choropleth(canvas, polygons, fills, key, spec.metric, layer)
+    query = parse_query(spec.summary_params(), FILTER_FIELDS)
+    note = figures_note(prepared_events(store), query, spec.metric, spec.lang)
+    if note and note not in canvas.notes:
+        canvas.notes.append(note)
 
 
 def _in_period(store: Store, spec: SnapshotSpec, layer: MapLayer) -> gpd.GeoDataFrame:

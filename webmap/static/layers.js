@@ -39,13 +39,23 @@
       row.appendChild(C.el("span", null, c.label));
       box.appendChild(row);
     });
+    if (legend.note) box.appendChild(C.el("div", "cm-legend-note", legend.note));
+  };
+
+  /* Exposure of a site: its count, or why there is none (a site located only to its country). */
+  var exposureRow = function (st, p) {
+    var label = st.t.exposure_row.replace("{km}", p.exposure_radius_km);
+    if (p.geocode_precision === "country") return [label, st.t.exposure_country_level];
+    if (p.exposure_note) return [label, p.exposure_note];
+    if (p.exposure_events === undefined || p.exposure_events === null) return [null, null];
+    return [label, C.fmt(p.exposure_events, st.params.lang)];
   };
 
   /* Events and fatalities rows of a tooltip, less the one the map's metric already shows. */
   var countRows = function (st, p) {
     return [["events", st.t.events], ["fatalities", st.t.fatalities]].filter(function (c) {
       return c[0] !== st.params.metric;
-    }).map(function (c) { return [c[1], C.fmt(p[c[0]], st.params.lang)]; });
+    }).map(function (c) { return [c[1], C.fmt(p[c[0]], st.params.lang) || st.t.no_data]; });
   };
 
   C.choropleth = function (map, opts) {
@@ -96,7 +106,7 @@
       [t.acronym, p.acronym], [t.site, p.site], [t.funder, p.funder], [t.implementers, p.implementers],
       [t.budget, p.budget_eur ? C.fmt(p.budget_eur, st.params.lang) + " \u20AC" : ""],
       [t.dates, (p.start || "?") + " \u2192 " + (p.end || "?")], [t.status, p.status],
-      [t.components, p.components], [t.source, p.source]
+      [t.components, p.components], [t.source, p.source], exposureRow(st, p)
     ], p.generalised ? t.generalised : null);
   };
 
@@ -140,14 +150,14 @@
         L.marker([p.lat, p.lon], {icon: divIcon(ICONS.school, 22), pane: "cm-sites", title: p.acronym || ""})
           .bindPopup(C.card(p.name || p.acronym, [
             [t.acronym, p.acronym], [t.domain, p.domain], [t.city, p.city], [t.founded, p.founded],
-            [t.status, p.status], [t.source, p.source]
+            [t.status, p.status], [t.source, p.source], exposureRow(st, p)
           ])).addTo(layers.envr);
       });
       (data.projects || []).forEach(function (p) {
         var color = opts.status_colors[p.status] || opts.status_colors.unknown;
         L.marker([p.lat, p.lon], {icon: divIcon(ICONS.site(color), 22), pane: "cm-sites", title: p.acronym || ""})
           .bindPopup(projectCard(st, p)).addTo(layers.projects);
-        if (opts.rings_km) {
+        if (opts.rings_km && p.geocode_precision !== "country") {
           L.circle([p.lat, p.lon], {radius: opts.rings_km * 1000, pane: "cm-footprints", color: color,
             weight: 1.2, fillOpacity: 0.05, interactive: false}).addTo(layers.rings);
         }
@@ -245,6 +255,7 @@
     if (panel.hidden) return;
     panel.appendChild(C.el("h2", null, t.provinces_ranked.replace("{metric}", data.metric_title.toLowerCase())));
     panel.appendChild(C.el("p", "cm-basis-note", t.provinces_by_name));
+    if (data.note) panel.appendChild(C.el("p", "cm-basis-note", data.note));
     if (!data.ranking.length) { panel.appendChild(C.el("p", null, t.provinces_none)); return; }
     var table = C.el("table", "cm-ranking");
     var head = C.el("tr");
