@@ -27,7 +27,9 @@ admin      yes                 yes                    yes               yes (CLI
 
 Locational *text* (``Field.locational`` strings: region, components, notes...) is withheld from
 the roles below planner on every layer, not only on generalised ones: a project footprint drawn as
-its countries must not say "Ituri and North Kivu provinces" either.
+its countries must not say "Ituri and North Kivu provinces" either. The one exception is a feature
+without any location (a project whose countries no source names): it keeps its region and notes,
+null on every located feature (``unlocated_place_text``).
 
 Site ids of a generalised view: ``P1-2`` would tell that project P1 has at least two sites. A
 generalised view merges the features that are identical once trimmed (same public fields, same
@@ -69,7 +71,7 @@ __all__ = [
     "FULL_VIEW", "GENERALISED_FIELD", "SECURE_CACHE_SIZE", "Boundaries", "SecuredStore", "at_least",
     "can_see_layer", "is_restricted_view", "parse_role", "secure_frame", "sees_exact_geometry",
     "sees_place_text", "sees_restricted_fields", "trim_fields", "view_key", "visible_fields", "visible_layer",
-    "visible_layers",
+    "unlocated_place_text", "visible_layers",
 ]
 
 
@@ -127,10 +129,29 @@ def visible_fields(layer: Layer, role: Role) -> tuple[Field, ...]:
     """
     fields = layer.fields if sees_restricted_fields(role) else tuple(f for f in layer.fields if not f.restricted)
     exact = sees_exact_geometry(layer, role)
-    fields = tuple(f for f in fields if _shows_locational(layer, f, exact, sees_place_text(role)))
+    unlocated = unlocated_place_text(layer, role)
+    fields = tuple(f for f in fields if _shows_locational(layer, f, exact, sees_place_text(role)) or f in unlocated)
     if not exact:
         fields += (Field(GENERALISED_FIELD, "string", "location generalised to: province | country | withheld"),)
     return fields
+
+
+UNLOCATED_TEXT = ("region", "notes", "location_source")
+"""The place text that can say where a feature without any location is (its site name, geocode
+precision and components have nothing to say there)."""
+
+
+def unlocated_place_text(layer: Layer, role: Role) -> tuple[Field, ...]:
+    """The place text a generalised view keeps on features WITHOUT any location, null elsewhere.
+
+    A project whose countries no source names (ACASA: "Africa: 22 states") has no point to hide:
+    its region is all the source says of where it is, so the public gets it. On every located
+    feature of the same view these fields are null (``secure_frame``).
+    """
+    if sees_exact_geometry(layer, role):
+        return ()
+    return tuple(f for f in layer.fields if f.locational and f.name in UNLOCATED_TEXT
+                 and (not f.restricted or sees_restricted_fields(role)))
 
 
 def _shows_locational(layer: Layer, field: Field, exact: bool, place_text: bool) -> bool:
@@ -246,6 +267,12 @@ def _shape(layer: Layer, frame: gpd.GeoDataFrame, role: Role, boundaries: Bounda
         # carry the exact location.
         keep = [f.name for f in visible_fields(layer, role) if f.name in frame.columns]
         trimmed = gpd.GeoDataFrame(frame[keep].copy(), geometry=frame.geometry.values, crs=frame.crs)
+        located = (trimmed.geometry.notna() & ~trimmed.geometry.is_empty).to_numpy()
+        for f in unlocated_place_text(layer, role):
+            if f.name in trimmed.columns and located.all():
+                trimmed = trimmed.drop(columns=f.name)
+            elif f.name in trimmed.columns and located.any():
+                trimmed[f.name] = trimmed[f.name].astype(object).where(~located, None)
         return _opaque_places(layer, generalise_points(trimmed, boundaries))
     return trim_fields(layer, frame, role)
 

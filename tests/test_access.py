@@ -18,6 +18,7 @@ from layers.access import (
     SECURE_CACHE_SIZE,
     is_restricted_view,
     secure_frame,
+    unlocated_place_text,
     visible_fields,
     visible_layer,
     visible_layers,
@@ -145,6 +146,9 @@ def test_place_names_go_with_the_exact_points(countries):
     assert "site" not in public.columns
     assert b"Bunia" not in public.to_json().encode()
     assert "site" not in [f.name for f in visible_fields(PROJECTS, "public")]
+    # the region and notes are kept for a feature without any location only (null on the others)
+    assert {f.name for f in unlocated_place_text(PROJECTS, "public")} >= {"region", "notes"}
+    assert unlocated_place_text(PROJECTS, "planner") == ()
     assert secure_frame(PROJECTS, sites(), "planner", Boundaries(countries)).site.tolist() == ["Bunia", "Bamako"]
 
 
