@@ -1,0 +1,266 @@
+"""A bounded pool of render processes, with per-client and queue limits shared by every worker.
+
+Matplotlib is not thread-safe, and one render of a 4000×4000 map takes a CPU for seconds: renders
+run in a ``ProcessPoolExecutor`` (``forkserver`` context, never ``fork`` from a threaded server),
+created lazily in each app process on its first render and shut down at exit. The pool is generic::
+
+    result = render_pool(app).run(function, *args, client="ip:10.0.0.7")
+
+where ``function`` and ``args`` are picklable (a module-level function; a worker opens what it
+needs, e.g. the store, from ``Settings``: live connections are never pickled).
+
+Admission is decided before the work is queued, with slots that every app process of the server
+shares (``flock``-ed files under ``$COOPMAP_HOME/run/render``; the kernel frees a dead process's
+locks): at most ``per_client`` renders per client (token name or address) else
+:class:`TooManyRenders` (429), at most ``queue`` requests waiting for one of the ``size`` render
+slots else :class:`RenderPoolBusy` (503). Both answer JSON with ``Retry-After``.
+
+Options (Flask config, else the environment, else the default):
+
+``COOPMAP_RENDER_WORKERS``
+    concurrent renders on the server (default: the CPU count)
+``COOPMAP_RENDER_PER_CLIENT``
+    concurrent renders per client (default 1)
+``COOPMAP_RENDER_QUEUE``
+    requests waiting for a render slot (default 2 × workers)
+``COOPMAP_RENDER_WAIT``
+    seconds a queued request waits for a slot before a 503 (default 30)
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import hashlib
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from flask import Flask, Response, jsonify
+
+from geo.errors import CoopmapError, InvalidParameter
+
+T = TypeVar("T")
+
+CLIENT_BUCKETS = 4096
+"""Clients are hashed into this many lock-file groups: the slot files stay bounded in number."""
+POLL_SECONDS = 0.02
+PRELOAD = ["webmap.snapshots"]
+"""Modules the forkserver imports once, so a new render process starts in milliseconds."""
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    """What an operator may change about the render pool."""
+
+    workers: int
+    per_client: int = 1
+    queue: int = 0
+    wait: float = 30.0
+
+    @property
+    def queue_size(self) -> int:
+        return self.queue or 2 * self.workers
+
+
+class RenderRefused(CoopmapError):
+    """A render not admitted: answered as JSON with a ``Retry-After`` header."""
+
+    retry_after = 5
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+
+
+class TooManyRenders(RenderRefused):
+    status = 429
+    code = "TooManyRequests"
+    retry_after = 5
+
+
+class RenderPoolBusy(RenderRefused):
+    status = 503
+    code = "ServiceUnavailable"
+    retry_after = 10
+
+
+def pool_options(config: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> PoolOptions:
+    """Read and validate the pool options; a bad value raises ``InvalidParameter`` naming it."""
+    env = os.environ if environ is None else environ
+
+    def number(name: str, default: float, low: float, high: float, kind: type = int) -> Any:
+        raw = config.get(name) if config.get(name) is not None else env.get(name)
+        if raw is None or raw == "":
+            return kind(default)
+        try:
+            value = kind(raw)
+        except (TypeError, ValueError):
+            raise InvalidParameter(name, raw, f"use a number from {low:g} to {high:g}") from None
+        if not low <= value <= high:
+            raise InvalidParameter(name, raw, f"use a number from {low:g} to {high:g}")
+        return value
+
+    workers = number("COOPMAP_RENDER_WORKERS", max(1, os.cpu_count() or 1), 1, 64)
+    return PoolOptions(
+        workers=workers,
+        per_client=number("COOPMAP_RENDER_PER_CLIENT", 1, 1, 64),
+        queue=number("COOPMAP_RENDER_QUEUE", 2 * workers, 0, 1024),
+        wait=number("COOPMAP_RENDER_WAIT", 30.0, 0.0, 600.0, float),
+    )
+
+
+class _Slots:
+    """``count`` slots named ``name`` under ``directory``: a slot is an exclusive ``flock``."""
+
+    def __init__(self, directory: Path, name: str, count: int) -> None:
+        self.paths = [directory / f"{name}.{i}" for i in range(count)]
+
+    def try_take(self) -> IO[bytes] | None:
+        """A held slot (close it to give it back), or ``None`` when all are taken."""
+        for path in self.paths:
+            handle = open(path, "ab")  # noqa: SIM115 - held until the slot is given back
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            return handle
+        return None
+
+
+class RenderPool:
+    """Admission (per client, queue) and a lazily created process pool, for one app process."""
+
+    def __init__(self, options: PoolOptions, run_dir: Path) -> None:
+        self.options = options
+        self.run_dir = run_dir
+        self._executor: ProcessPoolExecutor | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def run(self, function: Callable[..., T], *args: Any, client: str) -> T:
+        """``function(*args)`` in a render process, once ``client`` is admitted.
+
+        Raises
+        ------
+        TooManyRenders
+            ``client`` already has ``per_client`` renders running or waiting (429).
+        RenderPoolBusy
+            the queue is full, the wait for a slot timed out, or a render process died (503).
+        """
+        with self.admitted(client):
+            return self._submit(function, *args)
+
+    @contextlib.contextmanager
+    def admitted(self, client: str) -> Iterator[None]:
+        """Hold a client slot and a render slot for the body (the queue slot while waiting)."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        bucket = int.from_bytes(hashlib.blake2b(client.encode(), digest_size=4).digest(), "big") % CLIENT_BUCKETS
+        mine = _Slots(self.run_dir, f"client-{bucket}", self.options.per_client).try_take()
+        if mine is None:
+            raise TooManyRenders(
+                f"too many snapshot renders at once for this client (at most {self.options.per_client}); retry later")
+        try:
+            with self._render_slot():
+                yield
+        finally:
+            mine.close()
+
+    @contextlib.contextmanager
+    def _render_slot(self) -> Iterator[None]:
+        slots = _Slots(self.run_dir, "render", self.options.workers)
+        held = slots.try_take()
+        if held is None:
+            ticket = _Slots(self.run_dir, "queue", self.options.queue_size).try_take()
+            if ticket is None:
+                raise RenderPoolBusy("the snapshot renderer is busy (queue full); retry later")
+            try:
+                deadline = time.monotonic() + self.options.wait
+                while held is None and time.monotonic() < deadline:
+                    time.sleep(POLL_SECONDS)
+                    held = slots.try_take()
+            finally:
+                ticket.close()
+            if held is None:
+                raise RenderPoolBusy("the snapshot renderer is busy (waited too long); retry later")
+        try:
+            yield
+        finally:
+            held.close()
+
+    def _submit(self, function: Callable[..., T], *args: Any) -> T:
+        executor = self._ensure()
+        try:
+            return executor.submit(function, *args).result()
+        except BrokenProcessPool:
+            self._discard(executor)
+            raise RenderPoolBusy("a snapshot render process stopped; retry later") from None
+
+    def _ensure(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None or self._pid != os.getpid():
+                # a pool inherited through fork (gunicorn) is not ours: make a new one
+                self._executor = ProcessPoolExecutor(self.options.workers, mp_context=_context())
+                self._pid = os.getpid()
+                _LIVE.add(self)
+            return self._executor
+
+    def _discard(self, executor: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is executor:
+                self._executor = None
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        """Stop the render processes (waits for the running renders)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+            owned = self._pid == os.getpid()
+        if executor is not None and owned:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+_LIVE: set[RenderPool] = set()
+
+
+@atexit.register
+def _shutdown_all() -> None:
+    for pool in list(_LIVE):
+        pool.shutdown()
+    _LIVE.clear()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def init_render_pool(app: Flask, run_dir: Path) -> RenderPool:
+    """Attach a (not yet started) render pool to ``app`` and answer its refusals with Retry-After."""
+    pool = RenderPool(pool_options(app.config), run_dir)
+    app.extensions["coopmap.render_pool"] = pool
+
+    @app.errorhandler(RenderRefused)
+    def _refused(exc: RenderRefused) -> Response:
+        response = jsonify({"code": exc.code, "description": exc.description, "retry_after": exc.retry_after})
+        response.status_code = exc.status
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    return pool
+
+
+def render_pool(app: Flask) -> RenderPool:
+    """The render pool of ``app``."""
+    return app.extensions["coopmap.render_pool"]
