@@ -12,8 +12,11 @@ needs, e.g. the store, from ``Settings``: live connections are never pickled).
 Admission is decided before the work is queued, with slots that every app process of the server
 shares (``flock``-ed files under ``$COOPMAP_HOME/run/render``; the kernel frees a dead process's
 locks): at most ``per_client`` renders per client (token name or address) else
-:class:`TooManyRenders` (429), at most ``queue`` requests waiting for one of the ``size`` render
-slots else :class:`RenderPoolBusy` (503). Both answer JSON with ``Retry-After``.
+:class:`TooManyRenders` (429), at most ``queue`` requests waiting for one of the ``workers`` render
+slots else :class:`RenderPoolBusy` (503). Both answer JSON with ``Retry-After``. A heavy render
+(``heavy=True``: the caller decides, e.g. by pixel count) also needs one of ``workers - 1`` heavy
+slots, so one render slot is always left to the small ones: a flood of large renders from many
+addresses cannot make a small snapshot wait for them.
 
 Options (Flask config, else the environment, else the default):
 
@@ -25,6 +28,8 @@ Options (Flask config, else the environment, else the default):
     requests waiting for a render slot (default 2 × workers)
 ``COOPMAP_RENDER_WAIT``
     seconds a queued request waits for a slot before a 503 (default 30)
+``COOPMAP_RENDER_HEAVY_PIXELS``
+    a snapshot of more pixels (width × height) is a heavy render (default 2,000,000)
 """
 
 from __future__ import annotations
@@ -65,10 +70,16 @@ class PoolOptions:
     per_client: int = 1
     queue: int = 0
     wait: float = 30.0
+    heavy_pixels: int = 2_000_000
 
     @property
     def queue_size(self) -> int:
         return self.queue or 2 * self.workers
+
+    @property
+    def heavy_workers(self) -> int:
+        """Heavy renders at once: one slot is kept for the small ones when there are two or more."""
+        return max(1, self.workers - 1)
 
 
 class RenderRefused(CoopmapError):
@@ -114,6 +125,7 @@ def pool_options(config: Mapping[str, Any], environ: Mapping[str, str] | None = 
         per_client=number("COOPMAP_RENDER_PER_CLIENT", 1, 1, 64),
         queue=number("COOPMAP_RENDER_QUEUE", 2 * workers, 0, 1024),
         wait=number("COOPMAP_RENDER_WAIT", 30.0, 0.0, 600.0, float),
+        heavy_pixels=number("COOPMAP_RENDER_HEAVY_PIXELS", 2_000_000, 1, 10**9),
     )
 
 
@@ -136,6 +148,19 @@ class _Slots:
         return None
 
 
+def _take_all(groups: list[_Slots]) -> list[IO[bytes]] | None:
+    """One slot of each group, or none at all."""
+    held: list[IO[bytes]] = []
+    for group in groups:
+        handle = group.try_take()
+        if handle is None:
+            for taken in held:
+                taken.close()
+            return None
+        held.append(handle)
+    return held
+
+
 class RenderPool:
     """Admission (per client, queue) and a lazily created process pool, for one app process."""
 
@@ -146,8 +171,10 @@ class RenderPool:
         self._pid = 0
         self._lock = threading.Lock()
 
-    def run(self, function: Callable[..., T], *args: Any, client: str) -> T:
+    def run(self, function: Callable[..., T], *args: Any, client: str, heavy: bool = False) -> T:
         """``function(*args)`` in a render process, once ``client`` is admitted.
+
+        ``heavy`` renders also need a heavy slot (one render slot is kept for the others).
 
         Raises
         ------
@@ -156,11 +183,11 @@ class RenderPool:
         RenderPoolBusy
             the queue is full, the wait for a slot timed out, or a render process died (503).
         """
-        with self.admitted(client):
+        with self.admitted(client, heavy):
             return self._submit(function, *args)
 
     @contextlib.contextmanager
-    def admitted(self, client: str) -> Iterator[None]:
+    def admitted(self, client: str, heavy: bool = False) -> Iterator[None]:
         """Hold a client slot and a render slot for the body (the queue slot while waiting)."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
         bucket = int.from_bytes(hashlib.blake2b(client.encode(), digest_size=4).digest(), "big") % CLIENT_BUCKETS
@@ -169,15 +196,17 @@ class RenderPool:
             raise TooManyRenders(
                 f"too many snapshot renders at once for this client (at most {self.options.per_client}); retry later")
         try:
-            with self._render_slot():
+            with self._render_slot(heavy):
                 yield
         finally:
             mine.close()
 
     @contextlib.contextmanager
-    def _render_slot(self) -> Iterator[None]:
-        slots = _Slots(self.run_dir, "render", self.options.workers)
-        held = slots.try_take()
+    def _render_slot(self, heavy: bool) -> Iterator[None]:
+        groups = [_Slots(self.run_dir, "render", self.options.workers)]
+        if heavy:
+            groups.insert(0, _Slots(self.run_dir, "heavy", self.options.heavy_workers))
+        held = _take_all(groups)
         if held is None:
             ticket = _Slots(self.run_dir, "queue", self.options.queue_size).try_take()
             if ticket is None:
@@ -186,7 +215,7 @@ class RenderPool:
                 deadline = time.monotonic() + self.options.wait
                 while held is None and time.monotonic() < deadline:
                     time.sleep(POLL_SECONDS)
-                    held = slots.try_take()
+                    held = _take_all(groups)
             finally:
                 ticket.close()
             if held is None:
@@ -194,7 +223,8 @@ class RenderPool:
         try:
             yield
         finally:
-            held.close()
+            for handle in held:
+                handle.close()
 
     def _submit(self, function: Callable[..., T], *args: Any) -> T:
         executor = self._ensure()

@@ -114,7 +114,8 @@ def _render_in_pool(
     """The cache's renderer slot: render in the pool as the caller (their role, their catalogue)."""
     role, full = (secured.role, secured.catalogue) if isinstance(secured, SecuredStore) else (None, None)
     pool = render_pool(current_app._get_current_object())  # type: ignore[attr-defined]
-    return pool.run(render_job, settings, role, full, spec, fmt, dict(layers), client=rate_key())
+    heavy = spec.width * spec.height > pool.options.heavy_pixels
+    return pool.run(render_job, settings, role, full, spec, fmt, dict(layers), client=rate_key(), heavy=heavy)
 
 
 _WORKER_STORES: dict[str, Store] = {}
