@@ -205,3 +205,31 @@ def test_pool_runs_a_picklable_function_and_shuts_down(tmp_path: Path):
 def test_bad_pool_options_name_the_setting(name: str, value: str):
     with pytest.raises(InvalidParameter, match=name):
         pool_options({}, {name: value})
+
+
+def test_identical_requests_from_one_client_share_one_render(home: Path):
+    # per-client limit 1, yet four concurrent identical misses all answer: one renders, three
+    # wait for its key and read the file it cached (on the limit alone, three would be 429)
+    app = _live_app(home)
+    with serve(app) as base:
+        results: list[tuple[int, dict, bytes, float]] = []
+        threads = [threading.Thread(target=lambda: results.append(_get(base, f"/snapshot.png?{SMALL}&title=same")))
+                   for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        render_pool(app).shutdown()
+    assert [r[0] for r in results] == [200] * 4
+    assert len({r[2] for r in results}) == 1
+
+
+def test_idle_pool_gives_its_processes_back(tmp_path: Path):
+    pool = RenderPool(pool_options({"COOPMAP_RENDER_WORKERS": 1, "COOPMAP_RENDER_IDLE": 0.5}, {}), tmp_path)
+    worker = pool.run(os.getpid, client="ip:a")
+    with pytest.raises(ProcessLookupError):
+        for _ in range(100):  # 0.5 s idle, then the reaper stops the process
+            os.kill(worker, 0)
+            time.sleep(0.1)
+    assert pool.run(os.getpid, client="ip:a") != worker  # a new process on the next render
+    pool.shutdown()

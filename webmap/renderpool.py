@@ -30,6 +30,12 @@ Options (Flask config, else the environment, else the default):
     seconds a queued request waits for a slot before a 503 (default 30)
 ``COOPMAP_RENDER_HEAVY_PIXELS``
     a snapshot of more pixels (width × height) is a heavy render (default 2,000,000)
+``COOPMAP_RENDER_IDLE``
+    seconds without a render after which an app process stops its render processes, giving their
+    memory back (default 120; 0: never)
+
+Memory: each app process (gunicorn worker) that renders holds a forkserver and up to ``workers``
+render processes (about 300 MB each with the default data) while busy, none once idle.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ from geo.errors import CoopmapError, InvalidParameter
 T = TypeVar("T")
 
 CLIENT_BUCKETS = 4096
-"""Clients are hashed into this many lock-file groups: the slot files stay bounded in number."""
+"""Clients and keys are hashed into this many lock-file groups: the slot files stay bounded in number."""
 POLL_SECONDS = 0.02
 PRELOAD = ["webmap.snapshots"]
 """Modules the forkserver imports once, so a new render process starts in milliseconds."""
@@ -71,6 +77,7 @@ class PoolOptions:
     queue: int = 0
     wait: float = 30.0
     heavy_pixels: int = 2_000_000
+    idle: float = 120.0
 
     @property
     def queue_size(self) -> int:
@@ -126,6 +133,7 @@ def pool_options(config: Mapping[str, Any], environ: Mapping[str, str] | None = 
         queue=number("COOPMAP_RENDER_QUEUE", 2 * workers, 0, 1024),
         wait=number("COOPMAP_RENDER_WAIT", 30.0, 0.0, 600.0, float),
         heavy_pixels=number("COOPMAP_RENDER_HEAVY_PIXELS", 2_000_000, 1, 10**9),
+        idle=number("COOPMAP_RENDER_IDLE", 120.0, 0.0, 86400.0, float),
     )
 
 
@@ -161,6 +169,20 @@ def _take_all(groups: list[_Slots]) -> list[IO[bytes]] | None:
     return held
 
 
+def _poll(groups: list[_Slots], seconds: float) -> list[IO[bytes]] | None:
+    """One slot of each group, waiting up to ``seconds`` for them."""
+    deadline = time.monotonic() + seconds
+    while True:
+        held = _take_all(groups)
+        if held is not None or time.monotonic() >= deadline:
+            return held
+        time.sleep(POLL_SECONDS)
+
+
+def _bucket(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=4).digest(), "big") % CLIENT_BUCKETS
+
+
 class RenderPool:
     """Admission (per client, queue) and a lazily created process pool, for one app process."""
 
@@ -170,6 +192,8 @@ class RenderPool:
         self._executor: ProcessPoolExecutor | None = None
         self._pid = 0
         self._lock = threading.Lock()
+        self._busy = 0
+        self._last_used = time.monotonic()
 
     def run(self, function: Callable[..., T], *args: Any, client: str, heavy: bool = False) -> T:
         """``function(*args)`` in a render process, once ``client`` is admitted.
@@ -187,11 +211,39 @@ class RenderPool:
             return self._submit(function, *args)
 
     @contextlib.contextmanager
+    def single_flight(self, key: str) -> Iterator[bool]:
+        """Hold the lock of ``key`` (e.g. a cache key) for the body; yield whether another holder
+        was waited for (then the result is probably in the cache now).
+
+        At most ``queue`` requests wait per key (else :class:`RenderPoolBusy`): many identical
+        requests make one render, not one each, and hold a bounded number of server threads.
+        """
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        bucket = _bucket(key)
+        lock = _Slots(self.run_dir, f"key-{bucket}", 1)
+        held = _take_all([lock])
+        waited = held is None
+        if held is None:
+            ticket = _Slots(self.run_dir, f"keywait-{bucket}", self.options.queue_size).try_take()
+            if ticket is None:
+                raise RenderPoolBusy("the snapshot renderer is busy (queue full); retry later")
+            try:
+                held = _poll([lock], self.options.wait)
+            finally:
+                ticket.close()
+            if held is None:
+                raise RenderPoolBusy("the snapshot renderer is busy (waited too long); retry later")
+        try:
+            yield waited
+        finally:
+            for handle in held:
+                handle.close()
+
+    @contextlib.contextmanager
     def admitted(self, client: str, heavy: bool = False) -> Iterator[None]:
         """Hold a client slot and a render slot for the body (the queue slot while waiting)."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        bucket = int.from_bytes(hashlib.blake2b(client.encode(), digest_size=4).digest(), "big") % CLIENT_BUCKETS
-        mine = _Slots(self.run_dir, f"client-{bucket}", self.options.per_client).try_take()
+        mine = _Slots(self.run_dir, f"client-{_bucket(client)}", self.options.per_client).try_take()
         if mine is None:
             raise TooManyRenders(
                 f"too many snapshot renders at once for this client (at most {self.options.per_client}); retry later")
@@ -212,10 +264,7 @@ class RenderPool:
             if ticket is None:
                 raise RenderPoolBusy("the snapshot renderer is busy (queue full); retry later")
             try:
-                deadline = time.monotonic() + self.options.wait
-                while held is None and time.monotonic() < deadline:
-                    time.sleep(POLL_SECONDS)
-                    held = _take_all(groups)
+                held = _poll(groups, self.options.wait)
             finally:
                 ticket.close()
             if held is None:
@@ -227,12 +276,30 @@ class RenderPool:
                 handle.close()
 
     def _submit(self, function: Callable[..., T], *args: Any) -> T:
-        executor = self._ensure()
+        with self._lock:
+            self._busy += 1
         try:
+            executor = self._ensure()
             return executor.submit(function, *args).result()
         except BrokenProcessPool:
             self._discard(executor)
             raise RenderPoolBusy("a snapshot render process stopped; retry later") from None
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._last_used = time.monotonic()
+
+    def _reap_when_idle(self, executor: ProcessPoolExecutor) -> None:
+        """Stop ``executor``'s processes once no render ran for ``idle`` seconds (a daemon thread)."""
+        while True:
+            time.sleep(min(self.options.idle, 5.0))
+            with self._lock:
+                if self._executor is not executor:
+                    return
+                if self._busy == 0 and time.monotonic() - self._last_used >= self.options.idle:
+                    self._executor = None
+                    break
+        executor.shutdown(wait=True)
 
     def _ensure(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -241,6 +308,9 @@ class RenderPool:
                 self._executor = ProcessPoolExecutor(self.options.workers, mp_context=_context())
                 self._pid = os.getpid()
                 _LIVE.add(self)
+                if self.options.idle > 0:
+                    threading.Thread(target=self._reap_when_idle, args=(self._executor,), daemon=True,
+                                     name="coopmap-render-reaper").start()
             return self._executor
 
     def _discard(self, executor: ProcessPoolExecutor) -> None:

@@ -111,7 +111,18 @@ def page() -> str:
 def _render_in_pool(
     secured: Store, settings: Settings, spec: SnapshotSpec, fmt: str, layers: Mapping[str, MapLayer]
 ) -> bytes:
-    """The cache's renderer slot: render in the pool as the caller (their role, their catalogue)."""
+    """The cache's renderer slot: one render per key at a time (identical requests wait for it
+    and read it from the cache), in the pool, as the caller (their role, their catalogue)."""
+    pool = render_pool(current_app._get_current_object())  # type: ignore[attr-defined]
+    with pool.single_flight(spec.key(fmt, secured.data_version)) as waited:
+        if waited:
+            return snapshot(secured, settings, spec, fmt, layers, render=_render_admitted).content
+        return _render_admitted(secured, settings, spec, fmt, layers)
+
+
+def _render_admitted(
+    secured: Store, settings: Settings, spec: SnapshotSpec, fmt: str, layers: Mapping[str, MapLayer]
+) -> bytes:
     role, full = (secured.role, secured.catalogue) if isinstance(secured, SecuredStore) else (None, None)
     pool = render_pool(current_app._get_current_object())  # type: ignore[attr-defined]
     heavy = spec.width * spec.height > pool.options.heavy_pixels
