@@ -18,7 +18,8 @@ alias on new code), then two runs of ``--duration`` seconds on a freshly started
 
 Printed per run: ordinary requests, p50/p99, errors (any status >= 400 or a failed connection),
 5xx count (ordinary and hostile), hostile statuses, the server's peak RSS (sum over the gunicorn
-master and all its descendants, render processes included, sampled every 0.25 s from /proc), and
+master and all its descendants, render processes included, sampled every 0.25 s from /proc; PSS
+beside it), and
 the disk use of ``$COOPMAP_HOME/cache`` after the run; then the abuse/calm ratio of ordinary p99.
 ``--rss-limit`` stops a server whose processes pass it (the run is then marked "RSS limit").
 """
@@ -74,6 +75,7 @@ class Run:
     ordinary: Result = field(default_factory=Result)
     hostile: dict[int | str, int] = field(default_factory=dict)
     peak_rss: int = 0
+    peak_pss: int = 0
     cache_bytes: int = 0
     rss_stopped: bool = False
 
@@ -96,17 +98,21 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def rss_bytes(root: int) -> int:
-    """Resident memory of ``root`` and its descendants."""
-    total = 0
+def memory(root: int) -> tuple[int, int]:
+    """Resident (RSS) and proportional (PSS: shared pages split between their users) memory of
+    ``root`` and its descendants, in bytes. RSS counts the pages gunicorn's forked workers share
+    once per process; PSS is what the tree really holds."""
+    rss = pss = 0
     for pid in _tree(root):
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) * 1024
         except OSError:
             continue
-    return total
+    return rss, pss
 
 
 def disk_bytes(folder: Path) -> int:
@@ -203,7 +209,8 @@ def measure(checkout: Path, home: Path, port: int, token: str, args: argparse.Na
 
     def sample() -> None:
         while not done.wait(0.25):
-            run.peak_rss = max(run.peak_rss, rss_bytes(proc.pid))
+            rss, pss = memory(proc.pid)
+            run.peak_rss, run.peak_pss = max(run.peak_rss, rss), max(run.peak_pss, pss)
             if run.peak_rss > args.rss_limit * 2**30:
                 run.rss_stopped = True
                 stop_server(proc)
@@ -232,7 +239,7 @@ def report(label: str, run: Run) -> float:
     fivexx = sum(v for k, v in run.ordinary.errors.items() if k.startswith("HTTP 5"))
     fivexx += sum(v for k, v in run.hostile.items() if isinstance(k, int) and k >= 500)
     print(f"  {label:<7} ordinary {len(lat):>6} req  p50 {p50:7.1f} ms  p99 {p99:8.1f} ms  errors {errors:>5}  "
-          f"5xx {fivexx:>4}  peak RSS {run.peak_rss / 2**20:7.0f} MB  cache {run.cache_bytes / 2**20:7.1f} MB"
+          f"5xx {fivexx:>4}  peak RSS {run.peak_rss / 2**20:6.0f} MB (PSS {run.peak_pss / 2**20:5.0f})  cache {run.cache_bytes / 2**20:7.1f} MB"
           + ("  [RSS limit: server stopped]" if run.rss_stopped else ""))
     if run.ordinary.errors:
         worst = sorted(run.ordinary.errors.items(), key=lambda kv: -kv[1])[:6]
