@@ -239,7 +239,8 @@ def report(label: str, run: Run) -> float:
     fivexx = sum(v for k, v in run.ordinary.errors.items() if k.startswith("HTTP 5"))
     fivexx += sum(v for k, v in run.hostile.items() if isinstance(k, int) and k >= 500)
     print(f"  {label:<7} ordinary {len(lat):>6} req  p50 {p50:7.1f} ms  p99 {p99:8.1f} ms  errors {errors:>5}  "
-          f"5xx {fivexx:>4}  peak RSS {run.peak_rss / 2**20:6.0f} MB (PSS {run.peak_pss / 2**20:5.0f})  cache {run.cache_bytes / 2**20:7.1f} MB"
+          f"5xx {fivexx:>4}  peak RSS {run.peak_rss / 2**20:6.0f} MB (PSS {run.peak_pss / 2**20:5.0f})  "
+          f"cache {run.cache_bytes / 2**20:7.1f} MB"
           + ("  [RSS limit: server stopped]" if run.rss_stopped else ""))
     if run.ordinary.errors:
         worst = sorted(run.ordinary.errors.items(), key=lambda kv: -kv[1])[:6]
