@@ -17,9 +17,9 @@ alias on new code), then two runs of ``--duration`` seconds on a freshly started
    time, 4000×4000 snapshots and snapshots with a new title each time, and invalid bearer tokens.
 
 Printed per run: ordinary requests, p50/p99, errors (any status >= 400 or a failed connection),
-5xx count (ordinary and hostile), hostile statuses, the server's peak RSS (sum over the gunicorn
-master and all its descendants, render processes included, sampled every 0.25 s from /proc; PSS
-beside it), and
+5xx other than 503 and 503s apart (ordinary and hostile), hostile statuses, the server's peak RSS
+(sum over the gunicorn master and all its descendants, render processes included, sampled every
+0.25 s from /proc; PSS beside it), and
 the disk use of ``$COOPMAP_HOME/cache`` after the run; then the abuse/calm ratio of ordinary p99.
 ``--rss-limit`` stops a server whose processes pass it (the run is then marked "RSS limit").
 """
@@ -236,11 +236,13 @@ def report(label: str, run: Run) -> float:
     lat = np.array(run.ordinary.latencies) * 1000
     p50, p99 = (np.percentile(lat, 50), np.percentile(lat, 99)) if len(lat) else (float("nan"),) * 2
     errors = sum(run.ordinary.errors.values())
-    fivexx = sum(v for k, v in run.ordinary.errors.items() if k.startswith("HTTP 5"))
-    fivexx += sum(v for k, v in run.hostile.items() if isinstance(k, int) and k >= 500)
+    statuses = [(int(k.split()[1]), v) for k, v in run.ordinary.errors.items() if k.startswith("HTTP ")]
+    statuses += [(k, v) for k, v in run.hostile.items() if isinstance(k, int)]
+    fivexx = sum(v for k, v in statuses if k >= 500 and k != 503)
+    busy = sum(v for k, v in statuses if k == 503)
     print(f"  {label:<7} ordinary {len(lat):>6} req  p50 {p50:7.1f} ms  p99 {p99:8.1f} ms  errors {errors:>5}  "
-          f"5xx {fivexx:>4}  peak RSS {run.peak_rss / 2**20:6.0f} MB (PSS {run.peak_pss / 2**20:5.0f})  "
-          f"cache {run.cache_bytes / 2**20:7.1f} MB"
+          f"5xx {fivexx:>4} (503 {busy:>4})  peak RSS {run.peak_rss / 2**20:6.0f} MB "
+          f"(PSS {run.peak_pss / 2**20:5.0f})  cache {run.cache_bytes / 2**20:7.1f} MB"
           + ("  [RSS limit: server stopped]" if run.rss_stopped else ""))
     if run.ordinary.errors:
         worst = sorted(run.ordinary.errors.items(), key=lambda kv: -kv[1])[:6]
