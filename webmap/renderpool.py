@@ -34,8 +34,9 @@ Options (Flask config, else the environment, else the default):
     seconds without a render after which an app process stops its render processes, giving their
     memory back (default 120; 0: never)
 
-Memory: each app process (gunicorn worker) that renders holds a forkserver and up to ``workers``
-render processes (about 300 MB each with the default data) while busy, none once idle.
+Memory: each OS process (gunicorn worker) that renders holds a forkserver and up to ``workers``
+render processes (about 300 MB RSS each with the default data) while busy, none once idle; the
+apps of one process share them (tests build many apps).
 """
 
 from __future__ import annotations
@@ -184,16 +185,11 @@ def _bucket(name: str) -> int:
 
 
 class RenderPool:
-    """Admission (per client, queue) and a lazily created process pool, for one app process."""
+    """Admission (per client, key, queue) for one app, and its renders in this process's render processes."""
 
     def __init__(self, options: PoolOptions, run_dir: Path) -> None:
         self.options = options
         self.run_dir = run_dir
-        self._executor: ProcessPoolExecutor | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
-        self._busy = 0
-        self._last_used = time.monotonic()
 
     def run(self, function: Callable[..., T], *args: Any, client: str, heavy: bool = False) -> T:
         """``function(*args)`` in a render process, once ``client`` is admitted.
@@ -276,51 +272,69 @@ class RenderPool:
                 handle.close()
 
     def _submit(self, function: Callable[..., T], *args: Any) -> T:
+        return _shared(self.options).submit(function, *args)
+
+    def shutdown(self) -> None:
+        """Stop the render processes of this process (waits for the running renders)."""
+        _shared(self.options).shutdown()
+
+
+class _Processes:
+    """The render processes of one OS process: created on first use, stopped when idle or at exit.
+
+    Shared by every app of the process with the same size (one in production; many in tests).
+    """
+
+    def __init__(self, workers: int, idle: float) -> None:
+        self.workers = workers
+        self.idle = idle
+        self._executor: ProcessPoolExecutor | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._last_used = time.monotonic()
+
+    def submit(self, function: Callable[..., T], *args: Any) -> T:
         with self._lock:
+            executor = self._ensure()
             self._busy += 1
         try:
-            executor = self._ensure()
             return executor.submit(function, *args).result()
         except BrokenProcessPool:
-            self._discard(executor)
+            with self._lock:
+                if self._executor is executor:
+                    self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
             raise RenderPoolBusy("a snapshot render process stopped; retry later") from None
         finally:
             with self._lock:
                 self._busy -= 1
                 self._last_used = time.monotonic()
 
+    def _ensure(self) -> ProcessPoolExecutor:
+        """The executor (with the lock held)."""
+        if self._executor is None or self._pid != os.getpid():
+            # an executor inherited through fork (gunicorn) is not ours: make a new one
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=_context())
+            self._pid = os.getpid()
+            if self.idle > 0:
+                threading.Thread(target=self._reap_when_idle, args=(self._executor,), daemon=True,
+                                 name="coopmap-render-reaper").start()
+        return self._executor
+
     def _reap_when_idle(self, executor: ProcessPoolExecutor) -> None:
         """Stop ``executor``'s processes once no render ran for ``idle`` seconds (a daemon thread)."""
         while True:
-            time.sleep(min(self.options.idle, 5.0))
+            time.sleep(min(self.idle, 5.0))
             with self._lock:
                 if self._executor is not executor:
                     return
-                if self._busy == 0 and time.monotonic() - self._last_used >= self.options.idle:
+                if self._busy == 0 and time.monotonic() - self._last_used >= self.idle:
                     self._executor = None
                     break
         executor.shutdown(wait=True)
 
-    def _ensure(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._executor is None or self._pid != os.getpid():
-                # a pool inherited through fork (gunicorn) is not ours: make a new one
-                self._executor = ProcessPoolExecutor(self.options.workers, mp_context=_context())
-                self._pid = os.getpid()
-                _LIVE.add(self)
-                if self.options.idle > 0:
-                    threading.Thread(target=self._reap_when_idle, args=(self._executor,), daemon=True,
-                                     name="coopmap-render-reaper").start()
-            return self._executor
-
-    def _discard(self, executor: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._executor is executor:
-                self._executor = None
-        executor.shutdown(wait=False, cancel_futures=True)
-
     def shutdown(self) -> None:
-        """Stop the render processes (waits for the running renders)."""
         with self._lock:
             executor, self._executor = self._executor, None
             owned = self._pid == os.getpid()
@@ -328,14 +342,22 @@ class RenderPool:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
-_LIVE: set[RenderPool] = set()
+_SHARED: dict[tuple[int, float], _Processes] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared(options: PoolOptions) -> _Processes:
+    with _SHARED_LOCK:
+        found = _SHARED.get((options.workers, options.idle))
+        if found is None:
+            found = _SHARED[(options.workers, options.idle)] = _Processes(options.workers, options.idle)
+        return found
 
 
 @atexit.register
 def _shutdown_all() -> None:
-    for pool in list(_LIVE):
-        pool.shutdown()
-    _LIVE.clear()
+    for processes in list(_SHARED.values()):
+        processes.shutdown()
 
 
 def _context() -> multiprocessing.context.BaseContext:
