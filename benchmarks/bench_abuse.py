@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import itertools
 import os
@@ -51,6 +52,8 @@ HOST = "127.0.0.1"
 ORDINARY_NET = "127.0.1"
 HOSTILE_NET = "127.0.2"
 BAD_TOKEN = "not-a-valid-token-{n}"
+WARM_UP = 5.0
+"""Seconds of ordinary load before each measured run (render processes started, caches filled)."""
 
 
 def hostile_requests(n: int) -> tuple[str, str | None]:
@@ -222,7 +225,12 @@ def measure(checkout: Path, home: Path, port: int, token: str, args: argparse.Na
         paths, skipped = probe(HOST, port)
         paths = [p for p in paths if not p.startswith("/download/")] or paths
         print(f"  mix: {len(paths)} URLs" + (f", skipped {[s for s, _ in skipped]}" if skipped else ""))
-        asyncio.run(load(port, paths, token, argparse.Namespace(**{**vars(args), "duration": 3.0}), 0, Run()))
+        for path in paths:  # the planner's view of each URL too: a warm server, not a cold start
+            request = urllib.request.Request(f"http://{HOST}:{port}{path}",
+                                             headers={"Authorization": f"Bearer {token}"})
+            with contextlib.suppress(urllib.error.URLError, TimeoutError):
+                urllib.request.urlopen(request, timeout=60).read()
+        asyncio.run(load(port, paths, token, argparse.Namespace(**{**vars(args), "duration": WARM_UP}), 0, Run()))
         asyncio.run(load(port, paths, token, args, hostile, run))
     finally:
         done.set()
