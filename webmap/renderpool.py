@@ -2,7 +2,8 @@
 
 Matplotlib is not thread-safe, and one render of a 4000×4000 map takes a CPU for seconds: renders
 run in a ``ProcessPoolExecutor`` (``forkserver`` context, never ``fork`` from a threaded server),
-created lazily in each app process on its first render and shut down at exit. The pool is generic::
+created lazily in each server process (gunicorn worker) on its first render, stopped when idle and
+at exit. The pool is generic::
 
     result = render_pool(app).run(function, *args, client="ip:10.0.0.7")
 
@@ -220,15 +221,7 @@ class RenderPool:
         held = _take_all([lock])
         waited = held is None
         if held is None:
-            ticket = _Slots(self.run_dir, f"keywait-{bucket}", self.options.queue_size).try_take()
-            if ticket is None:
-                raise RenderPoolBusy("the snapshot renderer is busy (queue full); retry later")
-            try:
-                held = _poll([lock], self.options.wait)
-            finally:
-                ticket.close()
-            if held is None:
-                raise RenderPoolBusy("the snapshot renderer is busy (waited too long); retry later")
+            held = self._wait_for([lock], f"keywait-{bucket}")
         try:
             yield waited
         finally:
@@ -254,22 +247,25 @@ class RenderPool:
         groups = [_Slots(self.run_dir, "render", self.options.workers)]
         if heavy:
             groups.insert(0, _Slots(self.run_dir, "heavy", self.options.heavy_workers))
-        held = _take_all(groups)
-        if held is None:
-            ticket = _Slots(self.run_dir, "queue", self.options.queue_size).try_take()
-            if ticket is None:
-                raise RenderPoolBusy("the snapshot renderer is busy (queue full); retry later")
-            try:
-                held = _poll(groups, self.options.wait)
-            finally:
-                ticket.close()
-            if held is None:
-                raise RenderPoolBusy("the snapshot renderer is busy (waited too long); retry later")
+        held = _take_all(groups) or self._wait_for(groups, "queue")
         try:
             yield
         finally:
             for handle in held:
                 handle.close()
+
+    def _wait_for(self, groups: list[_Slots], queue: str) -> list[IO[bytes]]:
+        """One slot of each group, waiting with a ticket of ``queue`` (at most ``queue_size``)."""
+        ticket = _Slots(self.run_dir, queue, self.options.queue_size).try_take()
+        if ticket is None:
+            raise RenderPoolBusy("the snapshot renderer is busy (queue full); retry later")
+        try:
+            held = _poll(groups, self.options.wait)
+        finally:
+            ticket.close()
+        if held is None:
+            raise RenderPoolBusy("the snapshot renderer is busy (waited too long); retry later")
+        return held
 
     def _submit(self, function: Callable[..., T], *args: Any) -> T:
         return _shared(self.options).submit(function, *args)
