@@ -1,4 +1,10 @@
-"""``coopmap serve``: the web service (development server, or gunicorn with ``--production``)."""
+"""``coopmap serve``: the web service (gunicorn by default, Flask's reloading server with ``--dev``).
+
+The app, and with it the default workspace on a fresh machine, is built once in this process
+before gunicorn forks its workers, so the workspace is built once, not once per worker. SIGTERM
+(or Ctrl-C) stops gunicorn gracefully: workers finish their requests (up to ``graceful_timeout``
+seconds) and the command exits with status 0.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,16 @@ import os
 import click
 
 
+def default_workers() -> int:
+    """gunicorn worker processes: 2 × CPUs + 1, at most 9."""
+    return min(2 * (os.cpu_count() or 1) + 1, 9)
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
 @click.option("--port", default=5000, show_default=True, type=int, help="port to listen on")
-@click.option("--production", is_flag=True, help="run gunicorn with several worker processes")
+@click.option("--dev", is_flag=True, help="Flask's development server, reloading on code changes (not for production)")
+@click.option("--production", is_flag=True, hidden=True, help="the default (gunicorn); kept for old scripts")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="gunicorn worker processes [default: 2 x CPUs + 1, at most 9]")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
@@ -19,20 +31,22 @@ import click
               help="addresses of the reverse proxies whose X-Forwarded-Proto gunicorn trusts")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="log every request to stderr (gunicorn)")
-def serve(host: str, port: int, production: bool, workers: int | None, threads: int,
+def serve(host: str, port: int, dev: bool, production: bool, workers: int | None, threads: int,
           forwarded_allow_ips: str, access_log: bool) -> None:
     """Serve the maps and the API on the workspace data (built from the defaults on first start)."""
     from webmap import create_app
 
+    if dev and production:
+        raise click.UsageError("--dev and --production exclude each other")
     app = create_app()
     home = app.extensions["coopmap.settings"].home
-    if not production:
-        click.echo(f"coopmap serving {home} on http://{host}:{port}/ (development server)")
-        app.run(host=host, port=port, threaded=True)
+    if dev:
+        click.echo(f"coopmap serving {home} on http://{host}:{port}/ (development server, reloading)")
+        app.run(host=host, port=port, threaded=True, use_reloader=True)
         return
     from webmap.wsgi import GunicornApp
 
-    workers = workers or min(2 * (os.cpu_count() or 1) + 1, 9)
+    workers = workers or default_workers()
     click.echo(f"coopmap serving {home} on http://{host}:{port}/ (gunicorn, {workers} workers x {threads} threads)")
     GunicornApp(app, {
         "bind": f"{host}:{port}",

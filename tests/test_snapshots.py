@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 
 from cli.main import main
-from geo.render import cache as snapshot_cache
 from geo.render.snapshot import render_snapshot
 from geo.render.spec import parse_snapshot
 from layers import CATALOGUE
 from tests.builders import make_events, random_events
+from webmap import snapshots as snapshot_views
 
 SMALL = "width=400&height=300"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -110,12 +110,14 @@ def test_renders_are_byte_identical(app, store, fmt):
 
 def test_second_request_is_served_from_the_disk_cache(client, store, monkeypatch):
     calls = []
+    in_pool = snapshot_views._render_in_pool
 
     def counting(*args):
         calls.append(args)
-        return render_snapshot(*args)
+        return in_pool(*args)
 
-    monkeypatch.setattr(snapshot_cache, "render_snapshot", counting)
+    # the cache's renderer slot as the view fills it: misses render in the pool
+    monkeypatch.setattr(snapshot_views, "_render_in_pool", counting)
     first = client.get(f"/snapshot.png?view=sahel&{SMALL}")
     second = client.get(f"/snapshot.png?{SMALL}&view=sahel")
     assert len(calls) == 1

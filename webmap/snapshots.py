@@ -1,25 +1,42 @@
 """Map snapshots for briefings: ``/snapshot.png|.svg|.pdf`` and the ``/snapshot`` page.
 
 The view parses the parameters (``geo.render.spec``), asks ``geo.render.cache`` for the file and
-serialises it with an ETag (parameters + data version) and Cache-Control.
+serialises it with an ETag (parameters + data version) and Cache-Control. A 304 or a disk-cache
+hit is answered in the request thread; only a miss is rendered, in the render pool
+(``webmap.renderpool``), under the caller's per-client and queue limits (429/503 with Retry-After).
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
-from flask import Blueprint, Response, render_template_string, request, url_for
+from flask import Blueprint, Response, current_app, render_template_string, request, url_for
+from flask.blueprints import BlueprintSetupState
 
+from geo.cache import LRUCache
+from geo.config import Settings
 from geo.i18n import text
 from geo.render.cache import snapshot
-from geo.render.snapshot import check_snapshot, snapshot_title
+from geo.render.snapshot import check_snapshot, render_snapshot, snapshot_title
 from geo.render.spec import SnapshotSpec, parse_snapshot
 from geo.render.style import MapLayer
 from geo.render.views import View
+from geo.storage.store import Store, store_from_settings
+from geo.types import Role
+from layers.access import SECURE_CACHE_SIZE, SecuredStore
+from layers.catalogue import Catalogue
 from webmap.context import catalogue, settings, store
 from webmap.http import not_modified, stamp
+from webmap.renderpool import init_render_pool, render_pool
+from webmap.security import rate_key
 
 bp = Blueprint("snapshots", __name__)
+
+
+@bp.record_once
+def _attach_pool(state: BlueprintSetupState) -> None:
+    init_render_pool(state.app, state.app.extensions["coopmap.settings"].home / "run" / "render")
 
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 MAX_AGE = 300
@@ -54,7 +71,7 @@ def image(fmt: str) -> Response:
     cached = not_modified(key, None, weak=False, max_age=MAX_AGE)
     if cached is not None:
         return cached
-    shot = snapshot(store(), settings(), spec, fmt, layers)
+    shot = snapshot(store(), settings(), spec, fmt, layers, render=_render_in_pool)
     response = Response(shot.content, mimetype=MIMETYPES[fmt])
     response.headers["X-Snapshot-Cache"] = "hit" if shot.from_cache else "miss"
     response.headers["Content-Disposition"] = f'inline; filename="coopmap-snapshot-{key[:12]}.{fmt}"'
@@ -89,3 +106,47 @@ def page() -> str:
         permalink_label=text(spec.lang, "snapshot_permalink"),
         embed_label=text(spec.lang, "snapshot_embed"),
     )
+
+
+def _render_in_pool(
+    secured: Store, settings: Settings, spec: SnapshotSpec, fmt: str, layers: Mapping[str, MapLayer]
+) -> bytes:
+    """The cache's renderer slot: one render per key at a time (identical requests wait for it
+    and read it from the cache), in the pool, as the caller (their role, their catalogue)."""
+    pool = render_pool(current_app._get_current_object())  # type: ignore[attr-defined]
+    with pool.single_flight(spec.key(fmt, secured.data_version)) as waited:
+        if waited:
+            return snapshot(secured, settings, spec, fmt, layers, render=_render_admitted).content
+        return _render_admitted(secured, settings, spec, fmt, layers)
+
+
+def _render_admitted(
+    secured: Store, settings: Settings, spec: SnapshotSpec, fmt: str, layers: Mapping[str, MapLayer]
+) -> bytes:
+    role, full = (secured.role, secured.catalogue) if isinstance(secured, SecuredStore) else (None, None)
+    pool = render_pool(current_app._get_current_object())  # type: ignore[attr-defined]
+    heavy = spec.width * spec.height > pool.options.heavy_pixels
+    return pool.run(render_job, settings, role, full, spec, fmt, dict(layers), client=rate_key(), heavy=heavy)
+
+
+_WORKER_STORES: dict[str, Store] = {}
+_WORKER_CACHE = LRUCache(SECURE_CACHE_SIZE)
+
+
+def render_job(
+    settings: Settings, role: Role | None, full: Catalogue | None, spec: SnapshotSpec, fmt: str,
+    layers: Mapping[str, MapLayer],
+) -> bytes:
+    """Render ``spec`` in a pool process: the store opened from ``settings``, seen as ``role``.
+
+    Parameters
+    ----------
+    settings : the workspace (the store is opened from it, once per process)
+    role, full : the caller's role and the catalogue the access policy reads; ``None``: the raw store
+    spec, fmt, layers : as for ``geo.render.snapshot.render_snapshot``
+    """
+    raw = _WORKER_STORES.get(str(settings.home))
+    if raw is None:
+        raw = _WORKER_STORES[str(settings.home)] = store_from_settings(settings)
+    seen = raw if role is None or full is None else SecuredStore(raw, role, full, _WORKER_CACHE)
+    return render_snapshot(seen, settings, spec, fmt, layers)
