@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 
+import webmap.snapshots as snapshot_views
+from geo.render.snapshot import render_snapshot
 from tests.builders import make_events
 from tests.mapfixtures import projects_frame
 
@@ -90,6 +92,8 @@ def test_the_badge_counts_projects_not_sites(client, sites, monkeypatch):
         return annotate(self, text, *args, **kwargs)
 
     monkeypatch.setattr(Axes, "annotate", spy)
+    # render in this process (the pool's processes would not see the spy)
+    monkeypatch.setattr(snapshot_views, "_render_in_pool", render_snapshot)
     response = client.get(f"/snapshot.svg?iso3=COD&{SMALL}&layers=projects&datetime=2024")
     assert response.status_code == 200
     # the DRC has 3 sites in 2024 (PAS-1, PAS-2, NEW-1) of 2 projects (PAS, NEW): the badge says 2
