@@ -2,9 +2,9 @@
 
 One command, for one or several checkouts (e.g. today's code in a worktree of main and this one)::
 
-    /work/main/.venv/bin/python benchmarks/bench_abuse.py                       # this checkout
-    /work/main/.venv/bin/python benchmarks/bench_abuse.py --checkout /tmp/main-d717e79 --checkout .
-    /work/main/.venv/bin/python benchmarks/bench_abuse.py --duration 10 --clients 20 --hostile 4   # quick look
+    .venv/bin/python benchmarks/bench_abuse.py                       # this checkout
+    .venv/bin/python benchmarks/bench_abuse.py --checkout ../coopmap-old --checkout .   # old vs new
+    .venv/bin/python benchmarks/bench_abuse.py --duration 10 --clients 20 --hostile 4   # quick look
 
 For each checkout: a fresh workspace (its own CLI: default layers, synthetic demo events, a planner
 token), its server started with ``coopmap serve --production`` (gunicorn; the switch is a no-op
