@@ -9,7 +9,7 @@ import click
 from cli.common import Group, open_store
 from cli.ingest_events import tolerance_option
 from geo.boundaries.provinces import import_provinces, merge_provinces
-from geo.storage.rejects import write_rejects
+from geo.storage.rejects import rejects_table
 
 
 @click.group(cls=Group)
@@ -35,7 +35,7 @@ def import_cmd(file: Path, level: int, country_field: str | None, name_field: st
     provinces stay (--replace-all for a full swap). Stored events keep their provinces until
     `coopmap boundaries reassign`.
     """
-    settings, store = open_store()
+    _, store = open_store()
     result = import_provinces(file, store.read("countries"), country_field=country_field,
                               name_field=name_field, code_field=code_field, iso3=iso3)
     fields = ", ".join(f"{k}={v}" for k, v in result.fields.items() if v)
@@ -53,8 +53,7 @@ def import_cmd(file: Path, level: int, country_field: str | None, name_field: st
         click.echo(f"provinces layer: {len(merged)} provinces in {merged['iso3'].nunique()} countries")
     click.echo(f"{len(result.provinces)} provinces imported, {len(result.rejects)} rejected")
     if result.rejects:
-        path = settings.rejects_dir / f"{file.stem}.provinces.rejects.csv"
-        write_rejects(path, result.rejects)
+        path = store.save_report(f"{file.stem}.provinces.rejects", rejects_table(result.rejects))
         for r in result.rejects[:10]:
             click.echo(f"  feature {r.line}: {r.reason}", err=True)
         click.echo(f"rejects written to {path}", err=True)

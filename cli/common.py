@@ -9,7 +9,8 @@ import click
 from geo.config import Settings
 from geo.errors import CoopmapError
 from geo.ingest.defaults import open_workspace
-from geo.storage.store import Store
+from geo.storage.store import Store, store_from_settings
+from layers.tokens import TokenStore, token_store
 
 
 class Group(click.Group):
@@ -29,3 +30,9 @@ def open_store(settings: Settings | None = None) -> tuple[Settings, Store]:
     """The workspace's store, with the default layers built on first use."""
     settings = settings or Settings()
     return settings, open_workspace(settings)
+
+
+def open_tokens(settings: Settings | None = None) -> TokenStore:
+    """The workspace's token store (``layers.tokens.token_store``), without building any layer."""
+    settings = settings or Settings()
+    return token_store(store_from_settings(settings), settings.home)

@@ -9,7 +9,8 @@ import click
 from cli.common import open_store
 from geo.boundaries.geocode import Geocoder
 from geo.registries import RegistryLoad, load_envr, load_projects
-from geo.storage.rejects import write_rejects
+from geo.storage.rejects import rejects_table
+from geo.storage.store import Store
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -19,13 +20,13 @@ def _geocoder(store) -> Geocoder:  # noqa: ANN001
     return Geocoder(store.read("countries"), provinces)
 
 
-def _report(result: RegistryLoad, rejects_path: Path) -> None:
-    """Print the summary; write (or clear) the rejects file; exit 1 when rows were rejected."""
+def _report(result: RegistryLoad, store: Store, name: str) -> None:
+    """Print the summary; keep (or clear) the rejects report ``name`` in the store; exit 1 when
+    rows were rejected."""
     click.echo(result.summary())
+    rejects_path = store.save_report(name, rejects_table(result.rejects))
     if not result.rejects:
-        rejects_path.unlink(missing_ok=True)
         return
-    write_rejects(rejects_path, result.rejects)
     for reject in result.rejects[:10]:
         click.echo(f"  line {reject.line}: {reject.reason}", err=True)
     if len(result.rejects) > 10:
@@ -38,7 +39,7 @@ def _report(result: RegistryLoad, rejects_path: Path) -> None:
 @click.argument("file", type=FILE)
 def ingest_projects(file: Path) -> None:
     """Replace the projects and project-countries layers with FILE (.csv or .geojson)."""
-    settings, store = open_store()
+    _, store = open_store()
     result = load_projects(file, _geocoder(store))
     if result.loaded:
         assert result.footprints is not None
@@ -46,20 +47,20 @@ def ingest_projects(file: Path) -> None:
         store.write("project-countries", result.footprints, [str(file)])
     else:
         click.echo("no valid row: the project layers were left unchanged", err=True)
-    _report(result, settings.rejects_dir / f"{file.stem}.projects.rejects.csv")
+    _report(result, store, f"{file.stem}.projects.rejects")
 
 
 @click.command("envr")
 @click.argument("file", type=FILE)
 def ingest_envr(file: Path) -> None:
     """Replace the ENVR school registry (layer envr) with FILE (.csv or .geojson)."""
-    settings, store = open_store()
+    _, store = open_store()
     result = load_envr(file, _geocoder(store))
     if result.loaded:
         store.write("envr", result.frame, [str(file)])
     else:
         click.echo("no valid row: the envr layer was left unchanged", err=True)
-    _report(result, settings.rejects_dir / f"{file.stem}.envr.rejects.csv")
+    _report(result, store, f"{file.stem}.envr.rejects")
 
 
 COMMANDS = (ingest_projects, ingest_envr)

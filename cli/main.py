@@ -6,6 +6,7 @@ import click
 
 from cli import boundaries, export, exposure, ingest_events, ingest_registry, layers, raster, serve
 from cli.common import Group
+from cli.init import init
 from cli.snapshot import snapshot
 from cli.tokens import tokens
 
@@ -22,6 +23,7 @@ def ingest() -> None:
 
 
 for command in (
+    init,
     serve.serve,
     layers.layers,
     export.export,

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from cli.common import Group
-from geo.config import Settings
+from cli.common import Group, open_tokens
 from geo.types import ROLES
-from layers.tokens import token_store
 
 
 @click.group(cls=Group)
@@ -20,7 +18,7 @@ def tokens() -> None:
 @click.option("--name", required=True, help="who or what holds the token (unique; used to revoke it)")
 def create(role: str, name: str) -> None:
     """Issue a token and print it: copy it now, it cannot be shown again."""
-    token = token_store(Settings()).create(name, role)
+    token = open_tokens().create(name, role)
     click.echo(f"token {name!r} ({role}) created; it is shown only this once:", err=True)
     click.echo(token)
 
@@ -28,7 +26,7 @@ def create(role: str, name: str) -> None:
 @tokens.command("list")
 def list_() -> None:
     """List the tokens (names, roles, creation dates; never the tokens themselves)."""
-    records = token_store(Settings()).records()
+    records = open_tokens().records()
     if not records:
         click.echo("no tokens")
         return
@@ -41,5 +39,5 @@ def list_() -> None:
 @click.argument("name")
 def revoke(name: str) -> None:
     """Revoke the token NAME: requests and sessions using it become public at once."""
-    record = token_store(Settings()).revoke(name)
+    record = open_tokens().revoke(name)
     click.echo(f"token {record.name!r} ({record.role}) revoked")

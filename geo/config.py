@@ -97,9 +97,7 @@ class Settings:
         return self.data_dir / "reference"
 
     @property
-    def rejects_dir(self) -> Path:
-        return self.home / "rejects"
-
-    @property
     def cache_dir(self) -> Path:
+        """This host's disk caches (``geo.storage.diskcache.DiskCache``), keyed by data version;
+        persistent state lives in the store (``geo.storage.store.store_from_settings``)."""
         return self.home / "cache"

@@ -354,6 +354,27 @@ class SecuredStore(Store):
                       geometry_types: Sequence[str] = ()) -> AbstractContextManager[BatchWriter]:
         raise PermissionError(f"the store seen by role {self.role!r} is read-only (layer {layer_id!r})")
 
+    def boundaries(self, detail: str = "countries") -> gpd.GeoDataFrame:
+        """The store's boundaries, when the role may see the ``countries`` layer."""
+        if not self.has("countries"):
+            raise LayerNotFound("countries")
+        return self.raw.boundaries(detail)
+
+    def save_report(self, name: str, table: pa.Table) -> str | None:
+        raise PermissionError(f"the store seen by role {self.role!r} is read-only (report {name!r})")
+
+    def reports(self) -> list[str]:
+        raise PermissionError(f"ingest reports hold raw rows: not for role {self.role!r}")
+
+    def read_report(self, name: str) -> pa.Table:
+        raise PermissionError(f"ingest reports hold raw rows: not for role {self.role!r} (report {name!r})")
+
+    def secret(self, name: str) -> bytes:
+        raise PermissionError(f"secrets are not for role {self.role!r} (secret {name!r})")
+
+    def lock(self, name: str) -> AbstractContextManager[None]:
+        raise PermissionError(f"the store seen by role {self.role!r} is read-only (lock {name!r})")
+
     def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         """Catalogue layers as ``read`` shows them to the role (one table); others unchanged."""
         if self._layer(layer_id) is None:

@@ -1,4 +1,4 @@
-"""API tokens and the web session secret: the ``TokenStore`` interface and its file backend.
+"""API tokens and login sessions: the ``TokenStore`` interface and its file backend.
 
 A token is shown once, when created; a store keeps only its SHA-256 digest. A request presenting
 a token gets the role of the record whose digest matches. A login creates a server-side session
@@ -7,9 +7,10 @@ digest, the token record's ``id`` and an expiry, and every request checks it
 (:meth:`TokenStore.check_session`). Logging out deletes it (:meth:`TokenStore.revoke_session`), so a
 copied cookie stops working; revoking the token deletes every session created from it.
 ``FileTokenStore`` keeps the records in ``<home>/tokens.json`` and the sessions in
-``<home>/sessions.json`` (mode 0600, written atomically) and the session secret beside them; a
+``<home>/sessions.json`` (mode 0600, written atomically), next to the embedded store; a
 database-backed store implements the same interface (a ``sessions`` table keyed by digest, with
-the token id and expiry: every method is one statement).
+the token id and expiry: every method is one statement). The session-signing secret is the
+store's (``Store.secret``), not the token store's.
 """
 
 from __future__ import annotations
@@ -30,16 +31,17 @@ from pathlib import Path
 
 import orjson
 
-from geo.config import Settings
 from geo.errors import InvalidParameter
-from geo.storage.io import create_bytes_once, make_parents, write_bytes_atomic
+from geo.storage.io import make_parents, write_bytes_atomic
+from geo.storage.store import ParquetStore, Store
 from geo.types import ROLES, Role
 
 TOKEN_PREFIX = "cm_"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 TOKENS_FILE = "tokens.json"
 SESSIONS_FILE = "sessions.json"
-SECRET_FILE = "secret_key"
+SECRET_NAME = "secret_key"
+"""``Store.secret`` name of the key that signs login sessions (the file name of earlier versions)."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def digest(token: str) -> str:
 
 
 class TokenStore(ABC):
-    """Where tokens and the session-signing secret live (one per workspace or database)."""
+    """Where tokens and login sessions live (one per workspace or database)."""
 
     @abstractmethod
     def records(self) -> list[TokenRecord]:
@@ -92,10 +94,6 @@ class TokenStore(ABC):
     @abstractmethod
     def revoke(self, name: str) -> TokenRecord:
         """Delete the token called ``name``; raise ``InvalidParameter`` if there is none."""
-
-    @abstractmethod
-    def session_secret(self) -> bytes:
-        """The key that signs login sessions, the same for every worker and server."""
 
     @abstractmethod
     def create_session(self, token_id: str, lifetime: dt.timedelta) -> str:
@@ -242,12 +240,6 @@ class FileTokenStore(TokenStore):
         data = orjson.dumps({"sessions": [asdict(r) for r in sessions.values()]})
         write_bytes_atomic(self.sessions_path, data, mode=0o600)
 
-    def session_secret(self) -> bytes:
-        """Created once (mode 0600), then read back: every worker and restart signs alike."""
-        return create_bytes_once(
-            self.home / SECRET_FILE, secrets.token_hex(32).encode(), mode=0o600
-        ).strip()
-
     def _save(self, records: list[TokenRecord]) -> None:
         data = orjson.dumps({"tokens": [asdict(r) for r in records]}, option=orjson.OPT_INDENT_2)
         write_bytes_atomic(self.path, data, mode=0o600)
@@ -267,7 +259,21 @@ def _expiry(record: SessionRecord) -> dt.datetime:
     return dt.datetime.fromisoformat(record.expires)
 
 
-def token_store(settings: Settings) -> TokenStore:
-    """The token store of the workspace ``settings`` names: the one way the app and the CLI open
-    it (files under ``settings.home`` today)."""
-    return FileTokenStore(settings.home)
+def token_store(store: Store, home: Path | None = None) -> TokenStore:
+    """The token store that goes with ``store``: the one way the app and the CLI open it.
+
+    Parameters
+    ----------
+    store : the workspace's store (``geo.storage.store.store_from_settings``)
+    home : the workspace folder, for a store that is not the embedded one (its tokens stay in
+        files there until a database token store exists)
+
+    Returns
+    -------
+    FileTokenStore next to the embedded store's files (``store.home``), else in ``home``
+    """
+    if isinstance(store, ParquetStore):
+        return FileTokenStore(store.home)
+    if home is None:
+        raise TypeError(f"no token store for {type(store).__name__} without a workspace folder")
+    return FileTokenStore(home)

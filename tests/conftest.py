@@ -20,6 +20,7 @@ from shapely.geometry import box
 
 from geo.config import REPO_ROOT, Settings
 from geo.ingest.defaults import open_workspace
+from geo.storage.store import Store, store_from_settings
 from webmap import create_app
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -79,6 +80,12 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_workspace: Pat
     monkeypatch.setenv("COOPMAP_HOME", str(workspace))
     monkeypatch.setenv("COOPMAP_DEMO_EVENTS", DEMO_EVENTS)
     return workspace
+
+
+@pytest.fixture
+def store(home: Path) -> Store:
+    """The store of the test's ``home``, opened the one way the app and the CLI open it."""
+    return store_from_settings(Settings(home=home))
 
 
 @pytest.fixture

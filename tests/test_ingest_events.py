@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from cli.main import main
-from geo.config import Settings
 from geo.ingest.pipeline import read_export
 
 ACLED_HEADER = (
@@ -136,7 +135,7 @@ def test_bad_acled_rows_go_to_the_rejects_file_with_their_line(runner, home, acl
     assert result.exit_code == 1, result.output
     assert "read 8  added 3  updated 0  unchanged 0  rejected 5" in result.output
     rejects = pd.read_csv(
-        Settings(home=home).rejects_dir / "acled_drc.rejects.csv", dtype=str, keep_default_na=False
+        home / "rejects" / "acled_drc.rejects.csv", dtype=str, keep_default_na=False
     )
     by_line = dict(zip(rejects["line"].astype(int), rejects["reason"], strict=True))
     assert by_line[6] == "latitude outside -90..90"
@@ -323,7 +322,7 @@ def test_small_blocks_keep_lines_repeats_and_upserts(runner, home, tmp_path, mon
     result = runner.invoke(main, ["ingest", "acled", str(second)])
     assert result.exit_code == 1, result.output
     assert "read 3  added 1  updated 0  unchanged 1  rejected 1" in result.output
-    rejects = pd.read_csv(Settings(home=home).rejects_dir / "second.rejects.csv", dtype=str)
+    rejects = pd.read_csv(home / "rejects" / "second.rejects.csv", dtype=str)
     assert rejects[["line", "reason"]].values.tolist() == [
         ["5", "event id DRC1001 repeated (first at line 3)"]
     ]

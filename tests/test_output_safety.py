@@ -14,7 +14,8 @@ import pytest
 from geo.errors import InvalidParameter
 from geo.features.export import write_frame
 from geo.storage.io import write_bytes_atomic
-from layers.tokens import FileTokenStore
+from geo.storage.store import ParquetStore
+from layers.tokens import SECRET_NAME, FileTokenStore
 from tests.builders import make_events
 
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\tx", "\rx"]
@@ -58,7 +59,7 @@ def test_private_files_get_private_new_folders(tmp_path, home):
     store = FileTokenStore(home)
     store.create("kim", "planner")
     store.create_session(store.records()[0].id, __import__("datetime").timedelta(hours=1))
-    store.session_secret()
+    ParquetStore(home).secret(SECRET_NAME)
     for name in ("tokens.json", "sessions.json", "secret_key", ".tokens.json.lock"):
         assert stat.S_IMODE((home / name).stat().st_mode) == 0o600, name
 

@@ -36,7 +36,8 @@ def create_app(
         and the reference data (default: the environment, then ``./var/coopmap`` and ``<repo>/data``).
     store : the layer store to serve (default: the workspace's, its default layers built on first
         start, ``geo.ingest.defaults.open_workspace``)
-    tokens : where API tokens and the session secret live (default: the workspace's files)
+    tokens : where API tokens and login sessions live (default: ``layers.tokens.token_store``
+        of the store); the session-signing secret is the store's (``Store.secret``)
     """
     app = Flask(__name__)
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=1 << 20)
@@ -48,8 +49,9 @@ def create_app(
         **_cache_budgets(app.config),
     )
     app.extensions["coopmap.settings"] = settings
-    app.extensions["coopmap.store"] = store if store is not None else open_workspace(settings)
-    app.extensions["coopmap.tokens"] = tokens if tokens is not None else token_store(settings)
+    store = store if store is not None else open_workspace(settings)
+    app.extensions["coopmap.store"] = store
+    app.extensions["coopmap.tokens"] = tokens if tokens is not None else token_store(store, settings.home)
     register_error_handlers(app)
     init_access_control(app)
     _register_blueprints(app)

@@ -28,7 +28,7 @@ from flask import (
 )
 
 from geo.types import Role
-from layers.tokens import TokenRecord, TokenStore
+from layers.tokens import SECRET_NAME, TokenRecord, TokenStore
 from webmap.errors import WebError
 from webmap.options import SecurityOptions
 
@@ -55,7 +55,8 @@ class Identity:
 def init_auth(app: Flask, options: SecurityOptions) -> None:
     """Configure the session cookie and secret, the token store and the identity check."""
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = tokens_of(app).session_secret()
+        # the store's secret: the same for every worker, server and restart
+        app.config["SECRET_KEY"] = app.extensions["coopmap.store"].secret(SECRET_NAME)
     app.config.update(
         SESSION_COOKIE_NAME="coopmap_session",
         SESSION_COOKIE_HTTPONLY=True,

@@ -32,7 +32,7 @@ from geo.render.choropleth import (
 )
 from geo.types import BBox, Period
 from webmap.chart import monthly_chart_svg
-from webmap.context import catalogue, settings, store
+from webmap.context import catalogue, store
 from webmap.errors import NotFound
 from webmap.responses import cached_body, init_response_cache
 
@@ -61,7 +61,7 @@ def _cached_json(compute: Any) -> Response:
 
 def light_countries(detail: str) -> gpd.GeoDataFrame:
     """The simplified admin-0 polygons snapped to a grid (``geo.render.mapview``, cached)."""
-    return mapview.light_countries(settings().boundaries_dir, detail)
+    return mapview.light_countries(store(), detail)
 
 
 def read_or_empty(layer_id: str) -> gpd.GeoDataFrame | None:

@@ -1,7 +1,9 @@
 """The embedded default data: what ``coopmap serve`` shows on a fresh machine.
 
 Each default layer has a builder ``(settings) -> (frame, sources)``; ``ensure_defaults`` runs
-the builders of the layers the store does not have yet.
+the builders of the layers the store does not have yet, under the store's ``init`` lock, so
+servers and ``coopmap init`` started at once build the workspace once (the others wait, then find
+it built).
 """
 
 from __future__ import annotations
@@ -34,19 +36,36 @@ DEFAULT_BUILDERS: dict[str, Builder] = {
 """Layer id → its builder, in build order."""
 
 
+def missing_defaults(store: Store) -> list[str]:
+    """The default layers ``store`` does not have, in build order."""
+    return [layer_id for layer_id in DEFAULT_BUILDERS if not store.has(layer_id)]
+
+
 def ensure_defaults(store: Store, settings: Settings) -> list[str]:
-    """Build every default layer missing from ``store``; return the ids built."""
+    """Build every default layer missing from ``store``; return the ids built (``coopmap init``).
+
+    The build holds ``store.lock("init")``: a second process calling this meanwhile waits for the
+    first to finish, then finds the layers built and builds nothing.
+
+    Examples
+    --------
+    >>> ensure_defaults(store_from_settings(Settings()), Settings())  # doctest: +SKIP
+    ['countries', 'envr', 'projects', 'project-countries', 'conflict-events']
+    """
+    if not missing_defaults(store):
+        return []
     built = []
-    for layer_id, build in DEFAULT_BUILDERS.items():
-        if not store.has(layer_id):
-            frame, sources = build(settings)
+    with store.lock("init"):
+        for layer_id in missing_defaults(store):  # again: another process may have built them
+            frame, sources = DEFAULT_BUILDERS[layer_id](settings)
             store.write(layer_id, frame, sources)
             built.append(layer_id)
     return built
 
 
 def open_workspace(settings: Settings) -> Store:
-    """The workspace's store, with the default layers built where missing (first start)."""
+    """The workspace's store (``store_from_settings``), with the default layers built where
+    missing (first start: ``ensure_defaults``)."""
     store = store_from_settings(settings)
     ensure_defaults(store, settings)
     return store

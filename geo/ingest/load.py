@@ -11,7 +11,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,8 +21,7 @@ from geo.ingest.assign import Boundaries, assign_events
 from geo.ingest.pipeline import iter_normalised
 from geo.ingest.reader import Progress
 from geo.ingest.upsert import Upsert
-from geo.storage.io import write_bytes_atomic
-from geo.storage.rejects import Reject, write_rejects
+from geo.storage.rejects import Reject, rejects_table
 from geo.storage.store import Store
 
 LAYER = "conflict-events"
@@ -42,8 +40,9 @@ class IngestSummary:
     assigned: dict[str, int] = field(default_factory=dict)
     disagreements: int = 0
     disagreement_pairs: list[tuple[str, str, int]] = field(default_factory=list)
-    rejects_path: Path | None = None
-    disagreements_path: Path | None = None
+    rejects_path: str | None = None
+    """Where the store keeps the rejects report (``Store.save_report``), if any row was rejected."""
+    disagreements_path: str | None = None
 
 
 def ingest_file(
@@ -65,7 +64,8 @@ def ingest_file(
     path : the CSV or CSV.gz export
     format_name : ``"acled"`` or ``"ucdp"``
     store : the workspace store (needs ``countries``; ``provinces`` used when present)
-    settings : where the rejects and disagreement reports go (``settings.rejects_dir``)
+    settings : the border tolerance and the boundary grids' disk cache (``settings.cache_dir``);
+        the rejects and disagreement reports go to the store (``Store.save_report``)
     progress : ``(bytes_done, bytes_total)`` callback while reading
     tolerance_km : border tolerance of the source's own country (default
         ``settings.border_tolerance_km``; see ``geo.ingest.assign``)
@@ -125,26 +125,26 @@ def ingest_file(
         out.sources = [*sources, str(path.resolve())]
     summary.rejected = len(rejects)
     summary.assigned = dict(assigned.most_common())
-    _write_reports(path, settings, summary, rejects, reports)
+    _write_reports(path, store, summary, rejects, reports)
     return summary
 
 
 def _write_reports(
     path: Path,
-    settings: Settings,
+    store: Store,
     summary: IngestSummary,
     rejects: list[Reject],
     reports: list[pa.Table],
 ) -> None:
     stem = path.name.removesuffix(".gz").removesuffix(".csv")
     if rejects:
-        summary.rejects_path = settings.rejects_dir / f"{stem}.rejects.csv"
-        write_rejects(summary.rejects_path, sorted(rejects, key=lambda r: r.line))
-    report = pa.concat_tables(reports).to_pandas() if reports else pd.DataFrame()
-    summary.disagreements = len(report)
-    if len(report):
-        summary.disagreements_path = settings.rejects_dir / f"{stem}.country-disagreements.csv"
-        write_bytes_atomic(summary.disagreements_path, report.to_csv(index=False).encode("utf-8"))
+        table = rejects_table(sorted(rejects, key=lambda r: r.line))
+        summary.rejects_path = store.save_report(f"{stem}.rejects", table)
+    table = pa.concat_tables(reports) if reports else None
+    summary.disagreements = 0 if table is None else table.num_rows
+    if table is not None and table.num_rows:
+        summary.disagreements_path = store.save_report(f"{stem}.country-disagreements", table)
+        report = table.to_pandas()
         pairs = (
             report.groupby(["export_iso3", "country_iso3"], dropna=False)
             .size()

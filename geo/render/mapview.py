@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -26,7 +25,6 @@ from geo.analytics.prepared import (
     select_events,
 )
 from geo.analytics.timeseries import month_range
-from geo.boundaries.countries import load_countries
 from geo.boundaries.spatialindex import ready_sindex
 from geo.cache import VIEWS
 from geo.errors import InvalidParameter
@@ -42,25 +40,26 @@ FOOTPRINT_GRID = 0.005
 """Snapping grid in degrees of the project footprints sent to the map."""
 
 
-def light_countries(boundaries_dir: Path, detail: str) -> gpd.GeoDataFrame:
+def light_countries(store: Store, detail: str) -> gpd.GeoDataFrame:
     """The simplified admin-0 polygons snapped to a grid, with an ``area`` to rank labels.
 
     Parameters
     ----------
-    boundaries_dir : the ``data/boundaries`` folder
+    store : the store whose boundaries to draw (``Store.boundaries``)
     detail : a simplified variant, ``"countries_z2"`` (world view) or ``"countries_z4"``
 
     Returns
     -------
     GeoDataFrame with its spatial index built (safe to share between threads); cached per
-    boundaries folder and detail (the committed files do not change while the service runs).
+    detail and version of the stored countries.
     """
-    key = ("light-countries", str(boundaries_dir), detail)
-    return VIEWS.get_or_compute(key, lambda: _light_countries(boundaries_dir, detail))
+    record = store.manifest().layers.get("countries")
+    key = ("light-countries", record.digest if record else None, detail)
+    return VIEWS.get_or_compute(key, lambda: _light_countries(store, detail))
 
 
-def _light_countries(boundaries_dir: Path, detail: str) -> gpd.GeoDataFrame:
-    light = light_geometry(load_countries(boundaries_dir, detail), LIGHT_GRID.get(detail, 0.005))
+def _light_countries(store: Store, detail: str) -> gpd.GeoDataFrame:
+    light = light_geometry(store.boundaries(detail), LIGHT_GRID.get(detail, 0.005))
     # area in square degrees: only to rank labels (bigger countries keep theirs)
     frame = light.assign(area=shapely.area(light.geometry.values).round(2))
     # Build the spatial index before the frame is shared: the lazy first query of a GEOS

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from geo.analytics.coverage import figures_note
 from geo.analytics.prepared import FILTER_FIELDS, prepared_events, resolve_period
-from geo.boundaries.countries import SIMPLIFIED_VARIANTS, load_countries
+from geo.boundaries.countries import SIMPLIFIED_VARIANTS
 from geo.cache import LRUCache
 from geo.config import Settings
 from geo.errors import InvalidParameter
@@ -117,7 +117,7 @@ def render_snapshot(
     Parameters
     ----------
     store : the workspace store (layers drawn when present, skipped when absent)
-    settings : for the simplified boundary files
+    settings : the workspace settings (the boundaries, simplified too, come from ``store``)
     spec : validated parameters (``geo.render.spec.parse_snapshot``)
     fmt : output format
     layers : the drawable layers by id (the catalogue's ``map_layers()``)
@@ -233,7 +233,7 @@ def _draw_choropleth(
         raise InvalidParameter("layers", layer.id, f"{layer.id} is not available yet") from None
     if _on_base(layer):
         shared = country_choropleth(
-            light_countries(settings.boundaries_dir, CLASSED_COUNTRIES), frame, spec.metric, spec.lang
+            light_countries(store, CLASSED_COUNTRIES), frame, spec.metric, spec.lang
         )
         colors = shared.frame.drop_duplicates(BASE_KEY).set_index(BASE_KEY)["color"]
         polygons = base[base[BASE_KEY].isin(colors.index)]
@@ -314,12 +314,7 @@ def _base_countries(
     key = (detail, store.manifest().layers["countries"].digest, canvas.window, canvas.view.centre)
 
     def project() -> tuple[gpd.GeoDataFrame, gpd.GeoSeries]:
-        source = (
-            store.read("countries")
-            if detail == "countries"
-            else load_countries(settings.boundaries_dir, detail)
-        )
-        frame = canvas.project_frame(source)
+        frame = canvas.project_frame(store.boundaries(detail))
         return frame, frame.boundary
 
     return _BASE_CACHE.get_or_compute(key, project)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -111,6 +112,27 @@ def create_bytes_once(target: str | os.PathLike[str], data: bytes, mode: int | N
             os.close(fd)
         tmp.unlink(missing_ok=True)
     return target.read_bytes()
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created 0600) for the ``with`` block.
+
+    Other processes (and threads) asking for the same lock wait until it is released; the kernel
+    releases it when the holder dies, so a killed process never leaves a stale lock behind.
+
+    Examples
+    --------
+    >>> with file_lock(home / ".init.lock"):  # doctest: +SKIP
+    ...     build_defaults()
+    """
+    make_parents(path, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def write_parquet_atomic(frame: gpd.GeoDataFrame, target: str | os.PathLike[str]) -> None:

@@ -1,4 +1,9 @@
-"""Rejected input rows: reported with their line and reason, and kept in a rejects file."""
+"""Rejected input rows: reported with their line and reason, and kept in the store as a report.
+
+An ingest keeps its rejects (and other row-by-row reports, such as the country disagreements)
+with ``Store.save_report``: a table whose first columns are ``line`` and ``reason``, then the
+original columns of the rejected rows. The embedded store keeps each report as a CSV file.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,8 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-from geo.storage.io import write_bytes_atomic
+import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -24,23 +28,61 @@ class Reject:
     row: Mapping[str, object]
 
 
-def write_rejects(path: Path, rejects: Iterable[Reject]) -> int:
-    """Write rejects as CSV (``line``, ``reason``, then the original columns); return the count.
+def rejects_table(rejects: Iterable[Reject]) -> pa.Table:
+    """The rejects as a report table: ``line`` (int64), ``reason``, then the original columns
+    as text (a missing value is null), in the order they first appear.
 
-    The file is written atomically; with no rejects nothing is written.
+    Examples
+    --------
+    >>> rejects_table([Reject(3, "bad date", {"event_date": "2024-13-01"})]).to_pylist()
+    [{'line': 3, 'reason': 'bad date', 'event_date': '2024-13-01'}]
     """
     rejects = list(rejects)
-    if not rejects:
-        return 0
     columns: list[str] = []
     for r in rejects:
         for key in r.row:
-            if key not in columns and key not in ("line", "reason"):
+            if str(key) not in columns and key not in ("line", "reason"):
                 columns.append(str(key))
+    data: dict[str, pa.Array] = {
+        "line": pa.array([r.line for r in rejects], pa.int64()),
+        "reason": pa.array([r.reason for r in rejects], pa.string()),
+    }
+    for c in columns:
+        values = [r.row.get(c) for r in rejects]
+        data[c] = pa.array([None if v is None else str(v) for v in values], pa.string())
+    return pa.table(data)
+
+
+def rejects_of(table: pa.Table) -> list[Reject]:
+    """The rejects of a report table (``Store.read_report``): its ``line`` and ``reason``
+    columns, the other columns as each row's original values."""
+    rows = table.to_pylist()
+    return [
+        Reject(int(row.pop("line")), str(row.pop("reason")), row) for row in rows
+    ]
+
+
+def report_csv(table: pa.Table) -> bytes:
+    """A report table as CSV text (UTF-8, a header row; null as an empty field)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["line", "reason", *columns])
-    for r in rejects:
-        writer.writerow([r.line, r.reason, *("" if r.row.get(c) is None else r.row.get(c) for c in columns)])
-    write_bytes_atomic(path, buffer.getvalue().encode("utf-8"))
-    return len(rejects)
+    writer.writerow(table.column_names)
+    for row in table.to_pylist():
+        writer.writerow(["" if v is None else v for v in row.values()])
+    return buffer.getvalue().encode("utf-8")
+
+
+def report_from_csv(raw: bytes) -> pa.Table:
+    """A report table read back from ``report_csv`` text: ``line`` as an integer, other
+    columns as text (an empty field is null)."""
+    reader = csv.reader(io.StringIO(raw.decode("utf-8"), newline=""))
+    header = next(reader, [])
+    rows = list(reader)
+    data: dict[str, pa.Array] = {}
+    for i, name in enumerate(header):
+        values = [row[i] if i < len(row) and row[i] != "" else None for row in rows]
+        if name == "line":
+            data[name] = pa.array([None if v is None else int(v) for v in values], pa.int64())
+        else:
+            data[name] = pa.array(values, pa.string())
+    return pa.table(data)

@@ -1,13 +1,17 @@
-"""The embedded store: one GeoParquet file per layer plus a manifest.
+"""The store: the one place coopmap's persistent state lives.
 
-``Store`` is the interface the API, the maps and the CLI use; ``ParquetStore`` is the embedded
-implementation. A PostGIS backend would implement the same methods.
+``Store`` is the interface the API, the maps and the CLI use: layers and their data version, the
+boundaries at every level of detail, ingest reports (rejects), secrets, and a lock to build the
+default workspace once. ``ParquetStore`` is the embedded implementation (files under one folder);
+a PostGIS backend implements the same methods. ``store_from_settings`` is the one way to open it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import secrets
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -20,12 +24,22 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from geo.config import Settings
-from geo.errors import LayerNotFound
-from geo.storage.io import geoparquet_writer, write_bytes_atomic, write_parquet_atomic
+from geo.config import Settings, default_data_dir
+from geo.errors import InvalidParameter, LayerNotFound
+from geo.storage.io import (
+    create_bytes_once,
+    file_lock,
+    geoparquet_writer,
+    write_bytes_atomic,
+    write_parquet_atomic,
+)
+from geo.storage.rejects import report_csv, report_from_csv
 
 SCAN_ROWS = 100_000
 """Rows per table from ``ParquetStore.scan``."""
+
+NAME = re.compile(r"[^./\\\x00][^/\\\x00]{0,127}")
+"""Names of reports, secrets and locks: up to 128 characters, no slash, not starting with a dot."""
 
 
 @dataclass
@@ -119,14 +133,60 @@ class Store(ABC):
     def data_version(self) -> str:
         return self.manifest().data_version
 
+    @abstractmethod
+    def boundaries(self, detail: str = "countries") -> gpd.GeoDataFrame:
+        """The admin-0 polygons at one level of detail, in EPSG:4326.
+
+        ``"countries"`` is the stored ``countries`` layer; ``"countries_z4"`` and
+        ``"countries_z2"`` are its simplified variants for low zoom levels
+        (``geo.boundaries.countries.SIMPLIFIED_VARIANTS``). Raise ``InvalidParameter`` for
+        another ``detail`` and ``LayerNotFound`` when the store has none.
+        """
+
+    @abstractmethod
+    def save_report(self, name: str, table: pa.Table) -> str | None:
+        """Keep the ingest report ``name`` (e.g. ``"acled_drc.rejects"``), replacing any earlier
+        report of that name; an empty ``table`` deletes it.
+
+        A rejects report is ``geo.storage.rejects.rejects_table``: ``line``, ``reason``, then the
+        rejected rows' own columns. Returns where the report is kept, for the user to open (a
+        file path for the embedded store), or None when it was deleted.
+        """
+
+    @abstractmethod
+    def reports(self) -> list[str]:
+        """The names of the kept reports, sorted."""
+
+    @abstractmethod
+    def read_report(self, name: str) -> pa.Table:
+        """The report ``name``: ``line`` as int64, other columns as text (null when empty);
+        raise ``InvalidParameter`` if there is none."""
+
+    @abstractmethod
+    def secret(self, name: str) -> bytes:
+        """The secret ``name`` (e.g. the session-signing key): random, created once (readable by
+        the service's user only), then the same for every worker, server and restart."""
+
+    @abstractmethod
+    def lock(self, name: str) -> AbstractContextManager[None]:
+        """An exclusive lock ``name`` shared by every process using this store, held for a
+        ``with`` block (``coopmap init`` builds the default workspace under ``lock("init")``)."""
+
 
 class ParquetStore(Store):
-    """Layers as GeoParquet files under ``home/layers``; frames are cached in memory by digest."""
+    """Layers as GeoParquet files under ``home/layers``; frames are cached in memory by digest.
 
-    def __init__(self, home: Path) -> None:
+    Under ``home`` too: ``manifest.json``, the reports as ``rejects/<name>.csv``, the secrets
+    (mode 0600) and the ``.<name>.lock`` files. The simplified country boundaries are read from
+    ``boundaries_dir`` (the committed ``data/boundaries``, by default from ``$COOPMAP_DATA``).
+    """
+
+    def __init__(self, home: Path, boundaries_dir: Path | None = None) -> None:
         self.home = Path(home)
         self.layer_dir = self.home / "layers"
         self.manifest_path = self.home / "manifest.json"
+        self.report_dir = self.home / "rejects"
+        self.boundaries_dir = Path(boundaries_dir) if boundaries_dir else default_data_dir() / "boundaries"
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
 
@@ -182,16 +242,66 @@ class ParquetStore(Store):
     def _record(self, layer_id: str, rows: int, sources: list[str]) -> str:
         """Enter the layer's new file in the manifest; return its digest."""
         digest = _file_digest(self.path(layer_id))
-        manifest = self.manifest()
-        manifest.layers[layer_id] = LayerRecord(
-            rows=rows,
-            sources=sorted(set(sources)),
-            updated=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            digest=digest,
-        )
-        manifest.data_version = version_of(manifest.layers)
-        write_bytes_atomic(self.manifest_path, manifest.to_json())
+        with self.lock("manifest"):  # another process may be entering another layer
+            manifest = self.manifest()
+            manifest.layers[layer_id] = LayerRecord(
+                rows=rows,
+                sources=sorted(set(sources)),
+                updated=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                digest=digest,
+            )
+            manifest.data_version = version_of(manifest.layers)
+            write_bytes_atomic(self.manifest_path, manifest.to_json())
         return digest
+
+    def boundaries(self, detail: str = "countries") -> gpd.GeoDataFrame:
+        if detail == "countries":
+            return self.read("countries")
+        path = self.boundaries_dir / f"{detail}.parquet"
+        if not re.fullmatch(r"countries_z\d", detail) or not path.exists():
+            raise InvalidParameter("detail", detail, "use 'countries', 'countries_z4' or 'countries_z2'")
+        stamp = str(path.stat().st_mtime_ns)
+        cached = self._cache.get(f"boundaries:{detail}")
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        frame = gpd.read_parquet(path)
+        self._cache[f"boundaries:{detail}"] = (stamp, frame)
+        return frame
+
+    def report_path(self, name: str) -> Path:
+        """The CSV file of the report ``name``: ``home/rejects/<name>.csv``."""
+        return self.report_dir / f"{_checked_name('report', name)}.csv"
+
+    def save_report(self, name: str, table: pa.Table) -> str | None:
+        path = self.report_path(name)
+        if table.num_rows == 0:
+            path.unlink(missing_ok=True)
+            return None
+        write_bytes_atomic(path, report_csv(table))
+        return str(path)
+
+    def reports(self) -> list[str]:
+        return sorted(p.name.removesuffix(".csv") for p in self.report_dir.glob("*.csv")
+                      if not p.name.startswith("."))
+
+    def read_report(self, name: str) -> pa.Table:
+        try:
+            return report_from_csv(self.report_path(name).read_bytes())
+        except FileNotFoundError:
+            raise InvalidParameter("report", name, "no such report") from None
+
+    def secret(self, name: str) -> bytes:
+        path = self.home / _checked_name("secret", name)
+        return create_bytes_once(path, secrets.token_hex(32).encode(), mode=0o600).strip()
+
+    def lock(self, name: str) -> AbstractContextManager[None]:
+        return file_lock(self.home / f".{_checked_name('lock', name)}.lock")
+
+
+def _checked_name(kind: str, name: str) -> str:
+    if not NAME.fullmatch(name):
+        raise InvalidParameter(kind, name, "use up to 128 characters, no slash, not starting with '.'")
+    return name
 
 
 def _file_digest(path: Path) -> str:
@@ -222,4 +332,4 @@ def version_of(layers: Mapping[str, LayerRecord]) -> str:
 def store_from_settings(settings: Settings) -> Store:
     """The store of the workspace ``settings`` names: the one way the app, the CLI and the tests
     open it (the embedded GeoParquet store under ``settings.home``)."""
-    return ParquetStore(settings.home)
+    return ParquetStore(settings.home, settings.boundaries_dir)
