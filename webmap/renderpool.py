@@ -235,7 +235,8 @@ class RenderPool:
         mine = _Slots(self.run_dir, f"client-{_bucket(client)}", self.options.per_client).try_take()
         if mine is None:
             raise TooManyRenders(
-                f"too many snapshot renders at once for this client (at most {self.options.per_client}); retry later")
+                f"too many heavy requests (snapshot renders, file downloads) at once for this client "
+                f"(at most {self.options.per_client}); retry later")
         try:
             with self._render_slot(heavy):
                 yield
@@ -258,13 +259,15 @@ class RenderPool:
         """One slot of each group, waiting with a ticket of ``queue`` (at most ``queue_size``)."""
         ticket = _Slots(self.run_dir, queue, self.options.queue_size).try_take()
         if ticket is None:
-            raise RenderPoolBusy("the snapshot renderer is busy (queue full); retry later")
+            raise RenderPoolBusy(
+                "the server is busy with snapshot renders and file downloads (queue full); retry later")
         try:
             held = _poll(groups, self.options.wait)
         finally:
             ticket.close()
         if held is None:
-            raise RenderPoolBusy("the snapshot renderer is busy (waited too long); retry later")
+            raise RenderPoolBusy(
+                "the server is busy with snapshot renders and file downloads (waited too long); retry later")
         return held
 
     def _submit(self, function: Callable[..., T], *args: Any) -> T:
@@ -311,7 +314,7 @@ class _Processes:
         """The executor (with the lock held)."""
         if self._executor is None or self._pid != os.getpid():
             # an executor inherited through fork (gunicorn) is not ours: make a new one
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=_context())
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_lower_priority)
             self._pid = os.getpid()
             if self.idle > 0:
                 threading.Thread(target=self._reap_when_idle, args=(self._executor,), daemon=True,
@@ -354,6 +357,16 @@ def _shared(options: PoolOptions) -> _Processes:
 def _shutdown_all() -> None:
     for processes in list(_SHARED.values()):
         processes.shutdown()
+
+
+RENDER_NICENESS = 10
+"""Render processes run this much below the web workers' CPU priority: on a busy server the
+requests that only read and serve (pages, API items, cache hits) get the CPU first."""
+
+
+def _lower_priority() -> None:
+    """Initializer of each render process."""
+    os.nice(RENDER_NICENESS)
 
 
 def _context() -> multiprocessing.context.BaseContext:
