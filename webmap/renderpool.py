@@ -235,8 +235,7 @@ class RenderPool:
         mine = _Slots(self.run_dir, f"client-{_bucket(client)}", self.options.per_client).try_take()
         if mine is None:
             raise TooManyRenders(
-                f"too many heavy requests (snapshot renders, file downloads) at once for this client "
-                f"(at most {self.options.per_client}); retry later")
+                f"too many snapshot renders at once for this client (at most {self.options.per_client}); retry later")
         try:
             with self._render_slot(heavy):
                 yield
@@ -259,15 +258,13 @@ class RenderPool:
         """One slot of each group, waiting with a ticket of ``queue`` (at most ``queue_size``)."""
         ticket = _Slots(self.run_dir, queue, self.options.queue_size).try_take()
         if ticket is None:
-            raise RenderPoolBusy(
-                "the server is busy with snapshot renders and file downloads (queue full); retry later")
+            raise RenderPoolBusy("the snapshot renderer is busy (queue full); retry later")
         try:
             held = _poll(groups, self.options.wait)
         finally:
             ticket.close()
         if held is None:
-            raise RenderPoolBusy(
-                "the server is busy with snapshot renders and file downloads (waited too long); retry later")
+            raise RenderPoolBusy("the snapshot renderer is busy (waited too long); retry later")
         return held
 
     def _submit(self, function: Callable[..., T], *args: Any) -> T:
