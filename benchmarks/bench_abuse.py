@@ -76,6 +76,7 @@ def hostile_requests(n: int) -> tuple[str, str | None]:
 @dataclass
 class Run:
     ordinary: Result = field(default_factory=Result)
+    by_path: dict[str, list[float]] = field(default_factory=dict)
     hostile: dict[int | str, int] = field(default_factory=dict)
     peak_rss: int = 0
     peak_pss: int = 0
@@ -191,6 +192,7 @@ async def load(port: int, paths: list[str], token: str, args: argparse.Namespace
     def ordinary(status: int | str, seconds: float | None, path: str) -> None:
         if seconds is not None:
             run.ordinary.latencies.append(seconds)
+            run.by_path.setdefault(path.split("?")[0], []).append(seconds)
         if not isinstance(status, int) or status >= 400:
             run.ordinary.error(f"HTTP {status} {path}" if isinstance(status, int) else str(status))
 
@@ -257,6 +259,9 @@ def report(label: str, run: Run) -> float:
         print(f"  {'':<7} ordinary errors: {dict(worst)}")
     if run.hostile:
         print(f"  {'':<7} hostile statuses: {dict(sorted(run.hostile.items(), key=str))}")
+    slowest = sorted(((np.percentile(v, 99) * 1000, p, len(v)) for p, v in run.by_path.items()), reverse=True)[:3]
+    print(f"  {'':<7} slowest ordinary paths (p99 ms, requests): "
+          + ", ".join(f"{p} {ms:.0f} ({n})" for ms, p, n in slowest))
     return float(p99)
 
 

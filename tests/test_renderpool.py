@@ -233,3 +233,11 @@ def test_idle_pool_gives_its_processes_back(tmp_path: Path):
             time.sleep(0.1)
     assert pool.run(os.getpid, client="ip:a") != worker  # a new process on the next render
     pool.shutdown()
+
+
+def test_render_processes_yield_the_cpu_to_the_web_workers(tmp_path: Path):
+    # a render process runs 10 steps nicer than the process that serves the requests
+    pool = RenderPool(pool_options({"COOPMAP_RENDER_WORKERS": 1}, {}), tmp_path)
+    assert pool.run(os.nice, 0, client="ip:a") == os.nice(0) + 10
+    pool.shutdown()
+

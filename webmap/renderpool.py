@@ -311,7 +311,7 @@ class _Processes:
         """The executor (with the lock held)."""
         if self._executor is None or self._pid != os.getpid():
             # an executor inherited through fork (gunicorn) is not ours: make a new one
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=_context())
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_lower_priority)
             self._pid = os.getpid()
             if self.idle > 0:
                 threading.Thread(target=self._reap_when_idle, args=(self._executor,), daemon=True,
@@ -354,6 +354,16 @@ def _shared(options: PoolOptions) -> _Processes:
 def _shutdown_all() -> None:
     for processes in list(_SHARED.values()):
         processes.shutdown()
+
+
+RENDER_NICENESS = 10
+"""Render processes run this much below the web workers' CPU priority: on a busy server the
+requests that only read and serve (pages, API items, cache hits) get the CPU first."""
+
+
+def _lower_priority() -> None:
+    """Initializer of each render process."""
+    os.nice(RENDER_NICENESS)
 
 
 def _context() -> multiprocessing.context.BaseContext:
