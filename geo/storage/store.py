@@ -1,13 +1,14 @@
 """The embedded store: one GeoParquet file per layer plus a manifest.
 
 ``Store`` is the interface the API, the maps and the CLI use; ``ParquetStore`` is the embedded
-implementation. A PostGIS backend would implement the same methods.
+implementation; ``geo.storage.postgis.PostgisStore`` the PostGIS one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -219,7 +220,18 @@ def version_of(layers: Mapping[str, LayerRecord]) -> str:
     return h.hexdigest()
 
 
+DATABASE_STORE = "geo.storage.postgis:PostgisStore"
+"""The store a ``COOPMAP_DATABASE_URL`` opens, loaded by name when one is set: the PostGIS module
+builds on this one (``Store``, ``version_of``), so this one does not import it, and psycopg is
+loaded only by workspaces that use a database."""
+
+
 def store_from_settings(settings: Settings) -> Store:
     """The store of the workspace ``settings`` names: the one way the app, the CLI and the tests
-    open it (the embedded GeoParquet store under ``settings.home``)."""
+    open it: the PostGIS store when ``settings.database_url`` is set (``COOPMAP_DATABASE_URL``),
+    else the embedded GeoParquet store under ``settings.home``."""
+    if settings.database_url:
+        module, name = DATABASE_STORE.split(":")
+        opener: Callable[[str], Store] = getattr(importlib.import_module(module), name)
+        return opener(settings.database_url)
     return ParquetStore(settings.home)
