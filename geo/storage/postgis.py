@@ -125,7 +125,7 @@ class PostgisStore(Store):
             cached = self._cache.get(layer_id)
             if cached is not None and cached[0] == digest:
                 return cached[1]
-            chunks = list(_chunks(conn, table, schema, SCAN_ROWS * 10))
+            chunks = list(_chunks(conn, table, schema, SCAN_ROWS))
         frame = _frame(pa.concat_tables(chunks) if chunks else schema.empty_table())
         self._cache[layer_id] = (digest, frame)
         return frame
@@ -168,7 +168,7 @@ class PostgisStore(Store):
         with self._connection() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"coopmap layer {layer_id}",))
             conn.execute(_create_table(staging, schema))
-            copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT csv)").format(
+            copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT csv, FREEZE)").format(
                 sql.Identifier(SCHEMA), sql.Identifier(staging), sql.SQL(", ").join(_columns(schema))
             )
             with conn.cursor().copy(copy_sql) as copy:
