@@ -259,3 +259,23 @@ def test_the_database_url_setting_selects_the_postgis_store(pg_url, tmp_path, mo
         chosen.close()
     monkeypatch.delenv("COOPMAP_DATABASE_URL")
     assert isinstance(store_from_settings(Settings(home=tmp_path)), ParquetStore)
+
+
+@pytest.mark.slow
+def test_with_a_database_url_the_default_layers_live_in_the_database(pg_url, tmp_path, monkeypatch):
+    """``coopmap layers`` builds the default workspace into PostGIS: no layer file under COOPMAP_HOME."""
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    monkeypatch.setenv("COOPMAP_DATABASE_URL", pg_url)
+    monkeypatch.setenv("COOPMAP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COOPMAP_DEMO_EVENTS", "300")
+    listed = CliRunner().invoke(main, ["layers"])
+    assert listed.exit_code == 0, listed.output
+    rows = {line.split()[0]: line.split()[1] for line in listed.output.splitlines()[2:]}
+    assert rows["conflict-events"] == "300" and rows["envr"] != "-"
+    assert not list((tmp_path / "home").rglob("*.parquet")) and not (tmp_path / "home" / "manifest.json").exists()
+    with PostgisStore(pg_url) as opened:
+        assert len(opened.read("conflict-events")) == 300
+        assert opened.manifest().data_version in listed.output.splitlines()[0]
