@@ -279,3 +279,18 @@ def test_with_a_database_url_the_default_layers_live_in_the_database(pg_url, tmp
     with PostgisStore(pg_url) as opened:
         assert len(opened.read("conflict-events")) == 300
         assert opened.manifest().data_version in listed.output.splitlines()[0]
+
+
+def test_an_unreachable_or_uninitialised_database_is_named_not_a_timeout(pg_cluster):
+    from pgcluster import _free_port
+
+    from geo.storage.postgis import DatabaseUnreachable, SchemaMissing
+
+    with pytest.raises(DatabaseUnreachable, match="'dbname': 'nowhere'"):
+        PostgisStore(f"postgresql://coopmap@127.0.0.1:{_free_port()}/nowhere", connect_timeout=1)
+    url = pg_cluster.create_database("not_initialised")
+    try:
+        with PostgisStore(url) as bare, pytest.raises(SchemaMissing, match="coopmap db init"):
+            bare.manifest()
+    finally:
+        pg_cluster.drop_database("not_initialised")

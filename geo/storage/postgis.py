@@ -36,7 +36,8 @@ import psycopg
 import pyarrow as pa
 import pyproj
 from psycopg import sql
-from psycopg_pool import ConnectionPool
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geo.errors import LayerNotFound
 from geo.storage.migrations import SCHEMA
@@ -50,8 +51,16 @@ RESERVED = ("fid", "geom")
 """Column names of every layer table; a layer's own properties may not use them."""
 
 
+CONNECT_TIMEOUT_S = 10.0
+"""How long opening the store waits for its first connection before giving up."""
+
+
 class SchemaMissing(RuntimeError):
     """The database has no coopmap schema yet: ``coopmap db init`` creates it."""
+
+
+class DatabaseUnreachable(RuntimeError):
+    """No connection to the store's database could be opened."""
 
 
 def table_name(layer_id: str) -> str:
@@ -72,11 +81,14 @@ class PostgisStore(Store):
     ----------
     url : a PostgreSQL URL, ``postgresql://user:password@host:port/database``
     min_size, max_size : bounds of the connection pool
+    connect_timeout : seconds to wait for the first connection; then ``DatabaseUnreachable``
 
     Call ``close`` (or use the store as a context manager) to close the pool's connections.
     """
 
-    def __init__(self, url: str, min_size: int = POOL_MIN, max_size: int = POOL_MAX) -> None:
+    def __init__(
+        self, url: str, min_size: int = POOL_MIN, max_size: int = POOL_MAX, connect_timeout: float = CONNECT_TIMEOUT_S
+    ) -> None:
         self.url = url
         self._pool = ConnectionPool(
             url,
@@ -86,6 +98,12 @@ class PostgisStore(Store):
             name="coopmap-store",
             kwargs={"options": "-c TimeZone=UTC -c DateStyle=ISO,YMD"},
         )
+        try:
+            self._pool.wait(timeout=connect_timeout)
+        except PoolTimeout as exc:
+            self._pool.close()
+            where = {k: v for k, v in conninfo_to_dict(url).items() if k in ("host", "port", "dbname", "user")}
+            raise DatabaseUnreachable(f"cannot connect to the database {where} within {connect_timeout:g} s") from exc
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
 
@@ -146,16 +164,25 @@ class PostgisStore(Store):
         table = _arrow(frame)
         geo = orjson.loads(table.schema.metadata[b"geo"])
         types = geo["columns"][geo["primary_column"]].get("geometry_types", [])
-        with self.write_batches(layer_id, table.schema, types) as out:
+        committed: list[str] = []
+        with self._replace(layer_id, table.schema, types, committed) as out:
             out.write(table)
             out.sources = list(sources)
         with self._lock:
-            self._cache[layer_id] = (self.manifest().layers[layer_id].digest, frame)
+            self._cache[layer_id] = (committed[0], frame)
 
     @contextmanager
     def write_batches(
         self, layer_id: str, schema: pa.Schema, geometry_types: Sequence[str] = ()
     ) -> Iterator[BatchWriter]:
+        with self._replace(layer_id, schema, geometry_types, []) as out:
+            yield out
+
+    @contextmanager
+    def _replace(
+        self, layer_id: str, schema: pa.Schema, geometry_types: Sequence[str], committed: list[str]
+    ) -> Iterator[BatchWriter]:
+        """``write_batches``; the digest of the committed rows is appended to ``committed``."""
         schema = _with_geo(schema, geometry_types)
         clash = [name for name in schema.names if name in RESERVED]
         if clash or "geometry" not in schema.names:
@@ -194,6 +221,7 @@ class PostgisStore(Store):
                 (layer_id, final, digest.hexdigest(), out.rows, sorted(set(out.sources)), list(geometry_types),
                  schema.serialize().to_pybytes()),
             )
+        committed.append(digest.hexdigest())
         with self._lock:
             self._cache.pop(layer_id, None)
 
