@@ -15,6 +15,11 @@ if [ -n "$MISSING" ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
+  if [[ "$MISSING" == *postgis* ]]; then
+    # Installing PostgreSQL must not create (nor start) the system's "main" cluster: the tests make their own.
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql-common >/dev/null
+    $SUDO pg_conftool /etc/postgresql-common/createcluster.conf set create_main_cluster off
+  fi
   # shellcheck disable=SC2086  # one word per package
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $MISSING >/dev/null
 fi
