@@ -207,6 +207,8 @@ def test_the_migrated_schema_is_the_one_the_store_uses(pg_cluster, store):
     )
     store.write("project-sites", frame, [])
     assert table_name("project-sites") == "layer_project_sites"
+    with pytest.raises(ValueError, match="would share table layer_project_sites with layer 'project-sites'"):
+        store.write("project_sites", frame, [])  # '-' and '_' name the same table: never overwrite another layer
     with psycopg.connect(store.url) as conn:
         columns = conn.execute(
             "SELECT column_name, data_type FROM information_schema.columns "

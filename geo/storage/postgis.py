@@ -193,7 +193,12 @@ class PostgisStore(Store):
         digest.update(schema.serialize().to_pybytes())
         plain = schema.remove_metadata()
         with self._connection() as conn:
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"coopmap layer {layer_id}",))
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"coopmap table {final}",))
+            other = conn.execute(
+                f"SELECT layer_id FROM {SCHEMA}.manifest WHERE table_name = %s AND layer_id <> %s", (final, layer_id)
+            ).fetchone()
+            if other is not None:
+                raise ValueError(f"layer {layer_id!r} would share table {final} with layer {other[0]!r}")
             conn.execute(_create_table(staging, schema))
             copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT csv, FREEZE)").format(
                 sql.Identifier(SCHEMA), sql.Identifier(staging), sql.SQL(", ").join(_columns(schema))
