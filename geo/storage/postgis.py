@@ -47,6 +47,8 @@ from geo.types import WGS84
 
 POOL_MIN, POOL_MAX = 1, 4
 """Connections per process: one kept open, at most four in use at once."""
+MAX_TABLE_NAME = 54
+"""PostgreSQL cuts names at 63 bytes; the index names add ``_geom_idx`` to the table's."""
 RESERVED = ("fid", "geom")
 """Column names of every layer table; a layer's own properties may not use them."""
 
@@ -126,6 +128,8 @@ class PostgisStore(Store):
                     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 yield conn
             except psycopg.errors.UndefinedTable as exc:
+                if f"{SCHEMA}.manifest" not in str(exc):
+                    raise
                 raise SchemaMissing(f"the database has no {SCHEMA} schema: run `coopmap db init` ({exc})") from exc
 
     def manifest(self) -> Manifest:
@@ -188,6 +192,8 @@ class PostgisStore(Store):
         if clash or "geometry" not in schema.names:
             raise ValueError(f"layer {layer_id!r}: needs a 'geometry' column and no column named {RESERVED}")
         final = table_name(layer_id)
+        if len(final) > MAX_TABLE_NAME:
+            raise ValueError(f"layer id {layer_id!r} is too long for a table name (at most {MAX_TABLE_NAME - 6})")
         staging = f"{final[:40]}__new_{os.getpid()}_{secrets.token_hex(3)}"
         digest = hashlib.blake2b(digest_size=12)
         digest.update(schema.serialize().to_pybytes())
