@@ -194,7 +194,7 @@ class PostgisStore(Store):
         final = table_name(layer_id)
         if len(final) > MAX_TABLE_NAME:
             raise ValueError(f"layer id {layer_id!r} is too long for a table name (at most {MAX_TABLE_NAME - 6})")
-        staging = f"{final[:40]}__new_{os.getpid()}_{secrets.token_hex(3)}"
+        staging = f"{final[:30]}__new_{os.getpid()}_{secrets.token_hex(3)}"
         digest = hashlib.blake2b(digest_size=12)
         digest.update(schema.serialize().to_pybytes())
         plain = schema.remove_metadata()
