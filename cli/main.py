@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import boundaries, export, exposure, ingest_events, ingest_registry, layers, raster, serve
+from cli import boundaries, db, export, exposure, ingest_events, ingest_registry, layers, raster, serve
 from cli.common import Group
 from cli.init import init
 from cli.snapshot import snapshot
@@ -35,6 +35,7 @@ for command in (
 ):
     main.add_command(command)
 main.add_command(tokens)
+main.add_command(db.db)
 
 for command in (ingest_events.ingest_acled, ingest_events.ingest_ucdp, *ingest_registry.COMMANDS):
     ingest.add_command(command)

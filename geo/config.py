@@ -87,6 +87,8 @@ class Settings:
         default_factory=lambda: _env_budget("COOPMAP_SNAPSHOT_CACHE_MB", SNAPSHOT_CACHE_MB)
     )
     """Byte budget, in MB, of ``cache_dir/snapshots``."""
+    database_url: str | None = field(default_factory=lambda: os.environ.get("COOPMAP_DATABASE_URL") or None)
+    """``COOPMAP_DATABASE_URL``: a ``postgresql://`` URL selects the PostGIS store; unset, the embedded one."""
 
     @property
     def boundaries_dir(self) -> Path:

@@ -5,12 +5,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: Chromium for the browser tests.
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages: Chromium for the browser tests; PostgreSQL 15 + PostGIS 3 for the PostGIS store
+# tests, which start a private cluster of their own (tests/pgcluster.py), never the system service.
+MISSING=""
+command -v chromium >/dev/null 2>&1 || MISSING="$MISSING chromium"
+[ -x /usr/lib/postgresql/15/bin/initdb ] && [ -f /usr/share/postgresql/15/extension/postgis.control ] \
+  || MISSING="$MISSING postgresql-15-postgis-3"
+if [ -n "$MISSING" ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  if [[ "$MISSING" == *postgis* ]]; then
+    # Installing PostgreSQL must not create (nor start) the system's "main" cluster: the tests make their own.
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql-common >/dev/null
+    $SUDO pg_conftool /etc/postgresql-common/createcluster.conf set create_main_cluster off
+  fi
+  # shellcheck disable=SC2086  # one word per package
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $MISSING >/dev/null
 fi
 
 # Python packages, in the project's virtual environment.

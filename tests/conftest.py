@@ -6,8 +6,9 @@ gets its own copy (``home``), so tests stay independent without rebuilding the d
 
 from __future__ import annotations
 
+import itertools
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from shapely.geometry import box
 
 from geo.config import REPO_ROOT, Settings
 from geo.ingest.defaults import open_workspace
-from geo.storage.store import Store, store_from_settings
+from geo.storage.store import ParquetStore, Store, store_from_settings
 from webmap import create_app
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -130,3 +131,53 @@ def province_file(tmp_path: Path) -> Path:
     path = tmp_path / "geoBoundaries-COD-ADM1.geojson"
     frame.to_file(path, driver="GeoJSON", engine="pyogrio")
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A private PostgreSQL + PostGIS cluster for the session (``tests/pgcluster.py``), started on
+    first use, stopped and removed at the end; skipped without the binaries (failed in CI)."""
+    from pgcluster import PrivateCluster, require_binaries
+
+    require_binaries()
+    cluster = PrivateCluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Any) -> Iterator[str]:
+    """The URL of a fresh database with PostGIS and the coopmap schema (migrated), dropped after the test."""
+    from geo.storage.migrations import migrate
+
+    name = f"test_{next(_databases)}"
+    url = pg_cluster.create_database(name)
+    migrate(url)
+    yield url
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture(params=["parquet", "postgis"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Store]]:
+    """``open_store()``: a store of the test's backend (the parameter: embedded GeoParquet under
+    ``tmp_path``, or PostGIS in a fresh database); each call opens a new one on the same data."""
+    opened: list[Store] = []
+
+    def open_one() -> Store:
+        if request.param == "parquet":
+            return ParquetStore(tmp_path)
+        from geo.storage.postgis import PostgisStore
+
+        store = PostgisStore(url)
+        opened.append(store)
+        return store
+
+    url = request.getfixturevalue("pg_url") if request.param == "postgis" else ""
+    yield open_one
+    for store in opened:
+        store.close()  # type: ignore[attr-defined]

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import geopandas as gpd
+import pyarrow as pa
 import pytest
 from shapely.geometry import Point
 
+from geo.errors import InvalidParameter
 from geo.storage.io import atomic_path, write_parquet_atomic
 from geo.storage.store import ParquetStore
 
@@ -14,8 +17,8 @@ def _points(n: int) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"id": range(n)}, geometry=[Point(i, i) for i in range(n)], crs="EPSG:4326")
 
 
-def test_write_then_read_bumps_the_data_version(tmp_path):
-    store = ParquetStore(tmp_path)
+def test_write_then_read_bumps_the_data_version(open_store):
+    store = open_store()
     assert store.data_version == "empty"
     store.write("things", _points(3), ["a.csv"])
     first = store.data_version
@@ -23,7 +26,7 @@ def test_write_then_read_bumps_the_data_version(tmp_path):
     assert store.manifest().layers["things"].rows == 3
     store.write("things", _points(5), ["b.csv"])
     assert store.data_version != first
-    assert len(ParquetStore(tmp_path).read("things")) == 5
+    assert len(open_store().read("things")) == 5
 
 
 def test_a_write_that_fails_midway_leaves_the_old_file(tmp_path):
@@ -66,13 +69,13 @@ def _write_and_hang(target: str, ready) -> None:  # runs in the child
         time.sleep(60)
 
 
-def test_write_batches_streams_row_groups_and_is_atomic(tmp_path):
+def test_write_batches_streams_row_groups_and_is_atomic(open_store, tmp_path):
     import numpy as np
     import pyarrow as pa
 
     from geo.events import events_schema, events_table
 
-    store = ParquetStore(tmp_path)
+    store = open_store()
     schema = events_schema()
 
     def table(start: int, n: int) -> pa.Table:
@@ -94,17 +97,19 @@ def test_write_batches_streams_row_groups_and_is_atomic(tmp_path):
         out.write(table(10, 1))
         raise RuntimeError("disk gone")
     assert store.data_version == version and len(store.read("conflict-events")) == 5
-    assert sorted(p.name for p in (tmp_path / "layers").iterdir()) == ["conflict-events.parquet"]
+    assert len(open_store().read("conflict-events")) == 5
+    if isinstance(store, ParquetStore):  # no temporary file left beside the layer
+        assert sorted(p.name for p in (tmp_path / "layers").iterdir()) == ["conflict-events.parquet"]
 
 
-def test_secured_store_scans_what_the_role_may_read_and_never_writes(tmp_path):
+def test_secured_store_scans_what_the_role_may_read_and_never_writes(open_store):
     import shapely
 
     from geo.events import events_schema
     from layers import CATALOGUE
     from layers.access import SecuredStore
 
-    store = ParquetStore(tmp_path)
+    store = open_store()
     sites = gpd.GeoDataFrame(
         {"site_id": ["P1-1"], "country_iso3": ["MLI"], "budget_eur": [1_000_000.0]},
         geometry=[Point(-7.98, 12.65)],
@@ -120,7 +125,7 @@ def test_secured_store_scans_what_the_role_may_read_and_never_writes(tmp_path):
         planner.write_batches("conflict-events", events_schema())
 
 
-def test_the_store_and_every_role_view_hash_their_layers_the_same_way(tmp_path):
+def test_the_store_and_every_role_view_hash_their_layers_the_same_way(open_store):
     import hashlib
 
     from geo.storage.store import LayerRecord, version_of
@@ -132,8 +137,41 @@ def test_the_store_and_every_role_view_hash_their_layers_the_same_way(tmp_path):
     expected = hashlib.blake2b(b"a:def;b:abc;", digest_size=8).hexdigest()  # ids sorted
     assert version_of({"b": one, "a": two}) == expected
 
-    store = ParquetStore(tmp_path)
+    store = open_store()
     store.write("things", _points(2), ["a.csv"])
     assert store.data_version == version_of(store.manifest().layers)
     # The admin sees every layer as stored: the same layers give the same version.
     assert SecuredStore(store, "admin", CATALOGUE).data_version == store.data_version
+
+
+def test_reports_secrets_and_locks_are_kept_by_the_store(open_store):
+    store, other = open_store(), open_store()  # two handles on the same state: two workers, say
+    report = pa.table({"line": pa.array([4, 7], pa.int64()), "reason": ["bad date '2024-13-01'", "no country"],
+                       "event_id": ["A1", None]})
+    assert store.save_report("acled_cod.rejects", report) is not None
+    assert other.reports() == ["acled_cod.rejects"]
+    back = other.read_report("acled_cod.rejects")
+    assert back.column("line").to_pylist() == [4, 7]
+    assert back.column("reason").to_pylist() == ["bad date '2024-13-01'", "no country"]
+    assert back.column("event_id").to_pylist() == ["A1", None]
+    assert store.save_report("acled_cod.rejects", report.slice(0, 0)) is None  # a clean re-run clears it
+    assert other.reports() == []
+    with pytest.raises(InvalidParameter, match="report"):
+        other.read_report("acled_cod.rejects")
+    # a secret is made once and is the same for every handle
+    key = store.secret("secret_key")
+    assert len(key) == 64 and other.secret("secret_key") == key and store.secret("other") != key
+    # a lock held by one handle makes the other wait
+    order: list[str] = []
+
+    def wait_for_the_lock() -> None:
+        with other.lock("init"):
+            order.append("other")
+
+    with store.lock("init"):
+        waiter = threading.Thread(target=wait_for_the_lock)
+        waiter.start()
+        waiter.join(0.5)
+        order.append("first released")
+    waiter.join(5)
+    assert order == ["first released", "other"]

@@ -1,31 +1,37 @@
-"""The store: the one place coopmap's persistent state lives.
+"""The embedded store, and the one way to open a workspace's store.
 
-``Store`` is the interface the API, the maps and the CLI use: layers and their data version, the
-boundaries at every level of detail, ingest reports (rejects), secrets, and a lock to build the
-default workspace once. ``ParquetStore`` is the embedded implementation (files under one folder);
-a PostGIS backend implements the same methods. ``store_from_settings`` is the one way to open it.
+``ParquetStore`` keeps the state of ``geo.storage.base.Store`` as files under one folder;
+``store_from_settings`` opens it, or ``geo.storage.postgis.PostgisStore`` when a database URL is
+set. The interface's names are re-exported here for the code that opens stores.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import secrets
 import threading
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo.config import Settings, default_data_dir
 from geo.errors import InvalidParameter, LayerNotFound
+from geo.storage.base import (
+    NAME,
+    SCAN_ROWS,
+    BatchWriter,
+    LayerRecord,
+    Manifest,
+    Store,
+    checked_name,
+    simplified_path,
+    version_of,
+)
 from geo.storage.io import (
     create_bytes_once,
     file_lock,
@@ -35,143 +41,10 @@ from geo.storage.io import (
 )
 from geo.storage.rejects import report_csv, report_from_csv
 
-SCAN_ROWS = 100_000
-"""Rows per table from ``ParquetStore.scan``."""
-
-NAME = re.compile(r"[^./\\\x00][^/\\\x00]{0,127}")
-"""Names of reports, secrets and locks: up to 128 characters, no slash, not starting with a dot."""
-
-
-@dataclass
-class LayerRecord:
-    """What the manifest knows of one stored layer."""
-
-    rows: int
-    sources: list[str]
-    updated: str
-    digest: str
-
-
-@dataclass
-class Manifest:
-    """The store's table of contents; ``data_version`` changes whenever any layer changes."""
-
-    data_version: str = "empty"
-    layers: dict[str, LayerRecord] = field(default_factory=dict)
-
-    def to_json(self) -> bytes:
-        return orjson.dumps(
-            {"data_version": self.data_version, "layers": {k: asdict(v) for k, v in self.layers.items()}},
-            option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS,
-        )
-
-    @classmethod
-    def from_json(cls, raw: bytes) -> Manifest:
-        data = orjson.loads(raw)
-        layers = {k: LayerRecord(**v) for k, v in data.get("layers", {}).items()}
-        return cls(data_version=data["data_version"], layers=layers)
-
-
-@dataclass
-class BatchWriter:
-    """Appends Arrow tables to a layer being replaced (see ``Store.write_batches``)."""
-
-    append: Callable[[pa.Table], None]
-    sources: list[str] = field(default_factory=list)
-    rows: int = 0
-
-    def write(self, table: pa.Table) -> None:
-        """Append the rows of ``table``."""
-        if table.num_rows:
-            self.append(table)
-            self.rows += table.num_rows
-
-
-class Store(ABC):
-    """Storage of layer data, addressed by layer id."""
-
-    @abstractmethod
-    def read(self, layer_id: str) -> gpd.GeoDataFrame:
-        """Return the stored frame of ``layer_id``; raise ``LayerNotFound`` if absent."""
-
-    @abstractmethod
-    def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
-        """Replace the data of ``layer_id`` atomically and bump the data version."""
-
-    @abstractmethod
-    def write_batches(
-        self, layer_id: str, schema: pa.Schema, geometry_types: Sequence[str] = ()
-    ) -> AbstractContextManager[BatchWriter]:
-        """Replace the data of ``layer_id`` from Arrow tables (``schema``, WKB ``geometry`` in
-        EPSG:4326) written one by one, so memory is bounded by a table, not the layer.
-
-        The new data replaces the old, and the data version changes, only when the ``with``
-        block ends without an error; set ``BatchWriter.sources`` inside the block.
-
-        Examples
-        --------
-        >>> with store.write_batches("conflict-events", schema, ["Point"]) as out:  # doctest: +SKIP
-        ...     for table in tables:
-        ...         out.write(table)
-        ...     out.sources = ["acled.csv"]
-        """
-
-    @abstractmethod
-    def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
-        """The stored rows of ``layer_id`` as Arrow tables of bounded size, in stored order
-        (geometry as WKB); raise ``LayerNotFound`` if absent."""
-
-    @abstractmethod
-    def has(self, layer_id: str) -> bool:
-        """True when ``layer_id`` has stored data."""
-
-    @abstractmethod
-    def manifest(self) -> Manifest:
-        """The current manifest."""
-
-    @property
-    def data_version(self) -> str:
-        return self.manifest().data_version
-
-    @abstractmethod
-    def boundaries(self, detail: str = "countries") -> gpd.GeoDataFrame:
-        """The admin-0 polygons at one level of detail, in EPSG:4326.
-
-        ``"countries"`` is the stored ``countries`` layer; ``"countries_z4"`` and
-        ``"countries_z2"`` are its simplified variants for low zoom levels
-        (``geo.boundaries.countries.SIMPLIFIED_VARIANTS``). Raise ``InvalidParameter`` for
-        another ``detail`` and ``LayerNotFound`` when the store has none.
-        """
-
-    @abstractmethod
-    def save_report(self, name: str, table: pa.Table) -> str | None:
-        """Keep the ingest report ``name`` (e.g. ``"acled_drc.rejects"``), replacing any earlier
-        report of that name; an empty ``table`` deletes it.
-
-        A rejects report is ``geo.storage.rejects.rejects_table``: ``line``, ``reason``, then the
-        rejected rows' own columns. Returns where the report is kept, for the user to open (a
-        file path for the embedded store), or None when it was deleted.
-        """
-
-    @abstractmethod
-    def reports(self) -> list[str]:
-        """The names of the kept reports, sorted."""
-
-    @abstractmethod
-    def read_report(self, name: str) -> pa.Table:
-        """The report ``name``: ``line`` as int64, other columns as text (null when empty);
-        raise ``InvalidParameter`` if there is none."""
-
-    @abstractmethod
-    def secret(self, name: str) -> bytes:
-        """The secret ``name`` (e.g. the session-signing key): random, created once (readable by
-        the service's user only), then the same for every worker, server and restart."""
-
-    @abstractmethod
-    def lock(self, name: str) -> AbstractContextManager[None]:
-        """An exclusive lock ``name`` shared by every process using this store, held for a
-        ``with`` block (``coopmap init`` builds the default workspace under ``lock("init")``)."""
-
+__all__ = [
+    "NAME", "SCAN_ROWS", "BatchWriter", "LayerRecord", "Manifest", "ParquetStore", "Store", "store_from_settings",
+    "version_of",
+]
 
 class ParquetStore(Store):
     """Layers as GeoParquet files under ``home/layers``; frames are cached in memory by digest.
@@ -257,9 +130,7 @@ class ParquetStore(Store):
     def boundaries(self, detail: str = "countries") -> gpd.GeoDataFrame:
         if detail == "countries":
             return self.read("countries")
-        path = self.boundaries_dir / f"{detail}.parquet"
-        if not re.fullmatch(r"countries_z\d", detail) or not path.exists():
-            raise InvalidParameter("detail", detail, "use 'countries', 'countries_z4' or 'countries_z2'")
+        path = simplified_path(self.boundaries_dir, detail)
         stamp = str(path.stat().st_mtime_ns)
         cached = self._cache.get(f"boundaries:{detail}")
         if cached is not None and cached[0] == stamp:
@@ -270,7 +141,7 @@ class ParquetStore(Store):
 
     def report_path(self, name: str) -> Path:
         """The CSV file of the report ``name``: ``home/rejects/<name>.csv``."""
-        return self.report_dir / f"{_checked_name('report', name)}.csv"
+        return self.report_dir / f"{checked_name('report', name)}.csv"
 
     def save_report(self, name: str, table: pa.Table) -> str | None:
         path = self.report_path(name)
@@ -291,17 +162,11 @@ class ParquetStore(Store):
             raise InvalidParameter("report", name, "no such report") from None
 
     def secret(self, name: str) -> bytes:
-        path = self.home / _checked_name("secret", name)
+        path = self.home / checked_name("secret", name)
         return create_bytes_once(path, secrets.token_hex(32).encode(), mode=0o600).strip()
 
     def lock(self, name: str) -> AbstractContextManager[None]:
-        return file_lock(self.home / f".{_checked_name('lock', name)}.lock")
-
-
-def _checked_name(kind: str, name: str) -> str:
-    if not NAME.fullmatch(name):
-        raise InvalidParameter(kind, name, "use up to 128 characters, no slash, not starting with '.'")
-    return name
+        return file_lock(self.home / f".{checked_name('lock', name)}.lock")
 
 
 def _file_digest(path: Path) -> str:
@@ -312,24 +177,12 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def version_of(layers: Mapping[str, LayerRecord]) -> str:
-    """The data version of a set of layers: a hash of their ids and digests, in id order.
-
-    The store's manifest and every role's view of it (``layers.access.SecuredStore``) use it, so
-    equal layers give equal versions.
-
-    Examples
-    --------
-    >>> version_of({"countries": LayerRecord(rows=1, sources=[], updated="", digest="abc")})
-    '0b7ade1507033c72'
-    """
-    h = hashlib.blake2b(digest_size=8)
-    for layer_id in sorted(layers):
-        h.update(f"{layer_id}:{layers[layer_id].digest};".encode())
-    return h.hexdigest()
-
-
 def store_from_settings(settings: Settings) -> Store:
     """The store of the workspace ``settings`` names: the one way the app, the CLI and the tests
-    open it (the embedded GeoParquet store under ``settings.home``)."""
+    open it: the PostGIS store when ``settings.database_url`` is set (``COOPMAP_DATABASE_URL``),
+    else the embedded GeoParquet store under ``settings.home``."""
+    if settings.database_url:
+        from geo.storage.postgis import PostgisStore
+
+        return PostgisStore(settings.database_url, settings.boundaries_dir)
     return ParquetStore(settings.home, settings.boundaries_dir)
