@@ -89,6 +89,13 @@ def test_counts_have_a_zero_class_and_a_hatched_no_data_class():
     ]
 
 
+def test_a_period_without_data_has_only_the_no_data_class():
+    # every country null (a year outside the data's coverage): no "0" class beside "no data"
+    classes = classify(np.array([np.nan, np.nan, np.nan]), "events", "en")
+    assert [(row.label, row.hatched) for row in classes.legend] == [("no data", True)]
+    assert classes.colors == [NO_DATA] * 3
+
+
 def test_change_has_fixed_classes_in_both_languages():
     values = pd.Series([-60.0, -50.0, 0.0, 10.5, 300.0, None])
     classes = classify(values, "change_pct", "fr")

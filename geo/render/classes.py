@@ -99,6 +99,8 @@ def _change_classes(numbers: np.ndarray, valid: np.ndarray, colors: np.ndarray, 
 
 
 def _count_classes(numbers: np.ndarray, valid: np.ndarray, colors: np.ndarray, lang: str, k: int) -> list[LegendRow]:
+    if not valid.any():  # nothing but "no data": no class of zero either
+        return []
     positive = valid & (numbers > 0)
     colors[valid & (numbers <= 0)] = ZERO
     legend = [LegendRow(number(lang, 0), ZERO)]
