@@ -113,7 +113,8 @@ class DatabaseTokenStore(TokenStore):
         return None if row is None else _record(row)
 
     def lookup(self, token: str) -> TokenRecord | None:
-        """The live record of ``token``: found by its digest's unique index, not by reading every record."""
+        """The live record of ``token``: found by its digest's unique index, not by reading every record
+        (the index compares SHA-256 digests, whose timing tells nothing of the token text)."""
         if not token:
             return None
         return self._one("digest", digest(token))
