@@ -7,10 +7,11 @@ digest, the token record's ``id`` and an expiry, and every request checks it
 (:meth:`TokenStore.check_session`). Logging out deletes it (:meth:`TokenStore.revoke_session`), so a
 copied cookie stops working; revoking the token deletes every session created from it.
 ``FileTokenStore`` keeps the records in ``<home>/tokens.json`` and the sessions in
-``<home>/sessions.json`` (mode 0600, written atomically), next to the embedded store; a
-database-backed store implements the same interface (a ``sessions`` table keyed by digest, with
-the token id and expiry: every method is one statement). The session-signing secret is the
-store's (``Store.secret``), not the token store's.
+``<home>/sessions.json`` (mode 0600, written atomically), next to the embedded store;
+``layers.dbtokens.DatabaseTokenStore`` keeps them in the PostGIS store's database (tables
+``coopmap.tokens`` and ``coopmap.sessions``), shared by every server. ``token_store`` picks the one
+that goes with the store. The session-signing secret is the store's (``Store.secret``), not the
+token store's.
 """
 
 from __future__ import annotations
@@ -265,15 +266,22 @@ def token_store(store: Store, home: Path | None = None) -> TokenStore:
     Parameters
     ----------
     store : the workspace's store (``geo.storage.store.store_from_settings``)
-    home : the workspace folder, for a store that is not the embedded one (its tokens stay in
-        files there until a database token store exists)
+    home : the workspace folder, for a store that keeps no tokens itself
 
     Returns
     -------
-    FileTokenStore next to the embedded store's files (``store.home``), else in ``home``
+    ``layers.dbtokens.DatabaseTokenStore`` in the database of a PostGIS store (no token or session
+    file is written then); else a FileTokenStore next to the embedded store's files (``store.home``),
+    or in ``home``
     """
     if isinstance(store, ParquetStore):
         return FileTokenStore(store.home)
+    from geo.storage.postgis import PostgisStore  # only here: the embedded store needs no database driver
+
+    if isinstance(store, PostgisStore):
+        from layers.dbtokens import DatabaseTokenStore
+
+        return DatabaseTokenStore(store)
     if home is None:
         raise TypeError(f"no token store for {type(store).__name__} without a workspace folder")
     return FileTokenStore(home)

@@ -27,7 +27,7 @@ import re
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +145,11 @@ class PostgisStore(Store):
                 if f"{SCHEMA}.manifest" not in str(exc):
                     raise
                 raise SchemaMissing(f"the database has no {SCHEMA} schema: run `coopmap db init` ({exc})") from exc
+
+    def connection(self) -> AbstractContextManager[psycopg.Connection]:
+        """A pooled connection in a transaction (committed when the block ends without an error, else
+        rolled back), for state kept in the store's database beside the layers (``layers.dbtokens``)."""
+        return self._connection()
 
     def manifest(self) -> Manifest:
         with self._connection() as conn:
