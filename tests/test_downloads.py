@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pyogrio
 import pytest
 
+from tests.backends import backend  # noqa: F401  (these tests run on both stores)
 from tests.builders import make_events, random_events
 
 

@@ -14,6 +14,7 @@ import shapely
 from owslib.ogcapi.features import Features
 from shapely.geometry import box, shape
 
+from tests.backends import backend  # noqa: F401  (these tests run on both stores)
 from tests.builders import make_events, random_events
 from tests.live import serve
 
