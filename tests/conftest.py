@@ -60,17 +60,34 @@ def new_workspace(
     return copy
 
 
-@pytest.fixture(scope="session")
-def app_on() -> Callable[..., Flask]:
-    """``app_on(home, **config)``: the app in testing mode on workspace ``home``.
+@pytest.fixture(scope="module")
+def backend() -> str:
+    """The store the app fixtures run on: ``"parquet"`` (the embedded store) unless a test module
+    asks for both with ``from tests.backends import backend`` (``tests/backends.py``)."""
+    return "parquet"
 
+
+@pytest.fixture(scope="module")
+def app_on(request: pytest.FixtureRequest, backend: str) -> Iterator[Callable[..., Flask]]:
+    """``app_on(home, **config)``: the app in testing mode on workspace ``home``, on the module's
+    ``backend``.
+
+    On PostGIS, the workspace's layers and reports move into a database of their own
+    (``tests/backends.py``), ``home`` keeps no layer file, and the app is built with
+    ``COOPMAP_DATABASE_URL`` set; every app on the same ``home`` shares that database.
     For module-scoped fixtures; a test uses ``app_factory``.
     """
+    if backend == "parquet":
+        yield lambda home, **config: create_app({"TESTING": True, "COOPMAP_HOME": str(home), **config})
+        return
+    from tests.backends import DatabasePerWorkspace
 
-    def build(home: Path, **config: Any) -> Flask:
-        return create_app({"TESTING": True, "COOPMAP_HOME": str(home), **config})
-
-    return build
+    databases = DatabasePerWorkspace(request.getfixturevalue("pg_cluster"),
+                                     request.getfixturevalue("pg_workspace_template"))
+    try:
+        yield databases
+    finally:
+        databases.close()
 
 
 @pytest.fixture
@@ -90,14 +107,20 @@ def store(home: Path) -> Store:
 
 
 @pytest.fixture
-def app_factory(home: Path, app_on: Callable[..., Flask]) -> Callable[..., Flask]:
-    """``app_factory(**config)``: a new app in testing mode on the test's ``home``;
-    ``config`` overrides or adds Flask config keys (``COOPMAP_HOME`` too)."""
+def app_factory(home: Path, app_on: Callable[..., Flask]) -> Iterator[Callable[..., Flask]]:
+    """``app_factory(**config)``: a new app in testing mode on the test's ``home`` (on the module's
+    ``backend``); ``config`` overrides or adds Flask config keys (``COOPMAP_HOME`` too)."""
+
+    homes: list[Path] = []
 
     def build(**config: Any) -> Flask:
-        return app_on(config.pop("COOPMAP_HOME", home), **config)
+        homes.append(Path(config.pop("COOPMAP_HOME", home)))
+        return app_on(homes[-1], **config)
 
-    return build
+    yield build
+    release = getattr(app_on, "release", None)  # PostGIS: the test's database goes with the test
+    for used in homes if release else ():
+        release(used)
 
 
 @pytest.fixture
@@ -148,6 +171,15 @@ def pg_cluster() -> Iterator[Any]:
 
 
 _databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_workspace_template(pg_cluster: Any, default_workspace: Path) -> str:
+    """A database (migrated) holding the default workspace's layers and reports, written through
+    ``PostgisStore``: the template of the apps' databases on the PostGIS backend."""
+    from tests.backends import workspace_template
+
+    return workspace_template(pg_cluster, default_workspace)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pyogrio
 import pytest
 
+from tests.backends import backend  # noqa: F401  (these tests run on both stores)
 from tests.builders import make_events, random_events
 
 
@@ -25,7 +26,8 @@ BBOX = "0,0,20,10"
 
 
 @pytest.fixture
-def events(app):
+def events(app, app_factory):
+    """The events, written by another server on the workspace: ``app`` reads them back from the store."""
     frame = pd.concat(
         [
             random_events(1500, seed=5),
@@ -34,7 +36,7 @@ def events(app):
         ignore_index=True,
     )
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
-    app.extensions["coopmap.store"].write("conflict-events", frame, ["test"])
+    app_factory().extensions["coopmap.store"].write("conflict-events", frame, ["test"])
     return frame
 
 

@@ -14,6 +14,7 @@ import shapely
 from owslib.ogcapi.features import Features
 from shapely.geometry import box, shape
 
+from tests.backends import backend  # noqa: F401  (these tests run on both stores)
 from tests.builders import make_events, random_events
 from tests.live import serve
 
@@ -51,9 +52,9 @@ def events() -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="module")
 def ogc_app(new_workspace, app_on, events):
-    app = app_on(new_workspace("ogc-home"))
-    app.extensions["coopmap.store"].write("conflict-events", events, ["test"])
-    return app
+    home = new_workspace("ogc-home")
+    app_on(home).extensions["coopmap.store"].write("conflict-events", events, ["test"])
+    return app_on(home)  # another server on the workspace: it reads the events back from the store
 
 
 @pytest.fixture(scope="module")

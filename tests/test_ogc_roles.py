@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layers.tokens import FileTokenStore
+from tests.backends import backend  # noqa: F401  (these tests run on both stores)
 
 
 def _ups(client, headers=None):
@@ -11,8 +11,8 @@ def _ups(client, headers=None):
     return response.get_json()["features"]
 
 
-def test_analyst_gets_budgets_and_exact_sites_the_public_does_not(client, home):
-    token = FileTokenStore(home).create("ogc-analyst", "analyst")
+def test_analyst_gets_budgets_and_exact_sites_the_public_does_not(client, app):
+    token = app.extensions["coopmap.tokens"].create("ogc-analyst", "analyst")
     analyst = _ups(client, {"Authorization": f"Bearer {token}"})
     public = _ups(client)
     # UPS has two sites (Ituri, Nord-Kivu), both in the DRC: without imported provinces the public
@@ -25,8 +25,8 @@ def test_analyst_gets_budgets_and_exact_sites_the_public_does_not(client, home):
     assert exact.isdisjoint({tuple(f["geometry"]["coordinates"]) for f in public})
 
 
-def test_openapi_lists_budget_as_a_filter_only_for_analysts(client, home):
-    token = FileTokenStore(home).create("ogc-analyst2", "analyst")
+def test_openapi_lists_budget_as_a_filter_only_for_analysts(client, app):
+    token = app.extensions["coopmap.tokens"].create("ogc-analyst2", "analyst")
     public = client.get("/ogc/api").get_data(as_text=True)
     analyst = client.get("/ogc/api", headers={"Authorization": f"Bearer {token}"}).get_data(as_text=True)
     assert '"name":"budget_eur"' not in public

@@ -16,7 +16,7 @@ from geo.boundaries.provinces import import_provinces
 from geo.cache import RESULTS
 from geo.config import REPO_ROOT
 from geo.query import parse_query
-from geo.storage.store import ParquetStore
+from geo.storage.store import Store
 from tests.builders import make_events
 
 
@@ -219,14 +219,16 @@ def test_province_summary_by_admin1_names_without_polygons(countries):
     assert table["projects_active"].isna().all()
 
 
-def _store(tmp_path, events) -> ParquetStore:
-    store = ParquetStore(tmp_path / "ws")
-    store.write("countries", load_countries(REPO_ROOT / "data" / "boundaries"), ["ne"])
-    store.write("conflict-events", events, ["test"])
-    return store
+def _store(open_store, events) -> Store:
+    """A store of the test's backend holding ``events``, written by another store on the same
+    data: the summaries read them back from storage."""
+    writer = open_store()
+    writer.write("countries", load_countries(REPO_ROOT / "data" / "boundaries"), ["ne"])
+    writer.write("conflict-events", events, ["test"])
+    return open_store()
 
 
-def test_a_repeated_request_is_served_from_the_cache(tmp_path, monkeypatch):
+def test_a_repeated_request_is_served_from_the_cache(open_store, monkeypatch):
     import geo.analytics.summaries as summaries
 
     calls = []
@@ -235,7 +237,7 @@ def test_a_repeated_request_is_served_from_the_cache(tmp_path, monkeypatch):
         summaries, "country_summary", lambda *a, **k: calls.append(1) or original(*a, **k)
     )
     RESULTS.clear()
-    store = _store(tmp_path, make_events([_event(-2, 16, "2024-05-01", "MLI")]))
+    store = _store(open_store, make_events([_event(-2, 16, "2024-05-01", "MLI")]))
     first = country_summary_layer(store, {"datetime": "2024"})
     second = country_summary_layer(store, {"datetime": "2024"})
     assert len(calls) == 1 and RESULTS.stats.hits == 1
@@ -248,8 +250,8 @@ def test_a_repeated_request_is_served_from_the_cache(tmp_path, monkeypatch):
     assert len(calls) == 3
 
 
-def test_province_layer_switches_basis_when_polygons_arrive(tmp_path, countries, province_file):
-    store = _store(tmp_path, _drc_events())
+def test_province_layer_switches_basis_when_polygons_arrive(open_store, countries, province_file):
+    store = _store(open_store, _drc_events())
     by_name = province_summary_layer(store, {"datetime": "2024"})
     assert set(by_name["admin1_basis"]) == {"name"}
     store.write("provinces", import_provinces(province_file, countries).provinces, ["file"])

@@ -118,7 +118,7 @@ def _validity(array: pa.Array) -> pa.Buffer | None:
 
 def to_csv(table: pa.Table) -> bytes:
     """``table`` as COPY CSV (no header); a ``geometry`` column must already be hex EWKB text."""
-    columns = [c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in table.columns]
+    columns = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns]
     table = pa.Table.from_arrays(
         [c.cast(pa.float32()) if pa.types.is_float16(c.type) else c for c in columns], names=table.column_names
     )

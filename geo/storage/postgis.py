@@ -286,7 +286,7 @@ class PostgisStore(Store):
             ).fetchone()
             if other is not None:
                 raise ValueError(f"layer {layer_id!r} would share table {final} with layer {other[0]!r}")
-            conn.execute(_create_table(staging, schema))
+            conn.execute(_create_table(staging, schema, _geometry_types(schema)))
             copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT csv, FREEZE)").format(
                 sql.Identifier(SCHEMA), sql.Identifier(staging), sql.SQL(", ").join(_columns(schema))
             )
@@ -344,10 +344,28 @@ def _columns(schema: pa.Schema) -> list[sql.Composable]:
     return [sql.Identifier("geom" if name == "geometry" else name) for name in schema.names]
 
 
-def _create_table(name: str, schema: pa.Schema) -> sql.Composed:
+def geometry_column(geometry_types: Sequence[str]) -> str:
+    """The column type of ``geom`` for a layer of ``geometry_types`` (GeoParquet names: "Point",
+    "Polygon Z", ...): 2D unless the layer has 3D geometries; a layer mixing both, which PostGIS'
+    typed columns cannot hold, gets an untyped column whose SRID a check keeps at 4326.
+
+    Examples
+    --------
+    >>> geometry_column(["Point"]), geometry_column(["Point Z"])
+    ('geometry(Geometry, 4326)', 'geometry(GeometryZ, 4326)')
+    """
+    with_z = [t.endswith(" Z") for t in geometry_types]
+    if not any(with_z):
+        return "geometry(Geometry, 4326)"
+    if all(with_z):
+        return "geometry(GeometryZ, 4326)"
+    return "geometry CHECK (ST_SRID(geom) = 4326)"
+
+
+def _create_table(name: str, schema: pa.Schema, geometry_types: Sequence[str] = ()) -> sql.Composed:
     columns = [sql.SQL("fid bigint GENERATED ALWAYS AS IDENTITY")]
     for f in schema:
-        kind = "geometry(Geometry, 4326)" if f.name == "geometry" else pg_type(f.type)
+        kind = geometry_column(geometry_types) if f.name == "geometry" else pg_type(f.type)
         columns.append(sql.SQL("{} {}").format(sql.Identifier("geom" if f.name == "geometry" else f.name),
                                                sql.SQL(kind)))
     return sql.SQL("CREATE TABLE {}.{} ({})").format(
@@ -399,6 +417,12 @@ def _chunks(conn: psycopg.Connection, table: str, schema: pa.Schema, size: int) 
             yield chunk.drop_columns(["fid"]).cast(schema)
         if chunk.num_rows < size:
             return
+
+
+def _geometry_types(schema: pa.Schema) -> list[str]:
+    """The geometry types the ``geo`` metadata of ``schema`` lists (empty when unknown)."""
+    geo = orjson.loads(schema.metadata[b"geo"])
+    return list(geo["columns"][geo["primary_column"]].get("geometry_types", []))
 
 
 def _with_geo(schema: pa.Schema, geometry_types: Sequence[str]) -> pa.Schema:
