@@ -175,6 +175,15 @@ def test_gzip_export_and_a_row_with_missing_fields(tmp_path):
     assert [(r.line, r.reason) for r in result.rejects] == [(4, "expected 32 fields, found 3")]
 
 
+def test_a_row_with_a_nul_byte_is_rejected_not_stored(tmp_path):
+    # header line 1; DRC1001 spans lines 2-3 (a quoted newline); DRC1002 line 4; the NUL row line 5
+    nul = acled_row("DRC4001", "2024-01-02", "-1.5", "29.3", notes="bad\x00byte")
+    path = write_acled(tmp_path / "acled.csv", GOOD_ROWS[:2] + [nul, GOOD_ROWS[2]])
+    result = read_export(path, "acled")
+    assert sorted(result.events["event_id"]) == ["DRC1001", "DRC1002", "DRC1003"]
+    assert [(r.line, r.reason) for r in result.rejects] == [(5, "contains a NUL byte (\\x00), which is not text")]
+
+
 def test_repeated_id_is_rejected_with_the_first_line(tmp_path):
     path = write_acled(tmp_path / "dup.csv", [GOOD_ROWS[1], GOOD_ROWS[1]])
     result = read_export(path, "acled")

@@ -167,6 +167,8 @@ def _parse(body: bytes, first_line: int, header: list[str]) -> tuple[Block, int]
     consecutive; otherwise they are found from the record-ending newlines.
     """
     newlines = body.count(b"\n")
+    if b"\x00" in body:  # a NUL byte is not text (a database cannot hold it): reject its record
+        return _parse_lines(body, first_line, header, None), first_line + newlines
     records = newlines + (0 if body.endswith(b"\n") else 1)
     table = _arrow_parse(body, header)
     if table is not None and table.num_rows == records:
@@ -223,7 +225,11 @@ def _parse_slowly(
     broken: list[tuple[int, str, dict[str, str]]] = []
     for start, stop, line in zip(starts, stops, lines, strict=True):
         text = body[start:stop].decode("utf-8", errors="replace").rstrip("\r")
-        fields = next(csv.reader(io.StringIO(text)), [])
+        fields = next(csv.reader(io.StringIO(text.replace("\x00", "\ufffd"))), [])
+        if "\x00" in text:
+            row = {name: value for name, value in zip(header, fields, strict=False)}
+            broken.append((int(line), "contains a NUL byte (\\x00), which is not text", row))
+            continue
         if len(fields) != len(header):
             row = {name: value for name, value in zip(header, fields, strict=False)}
             if len(fields) > len(header):
