@@ -27,6 +27,7 @@ import re
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,9 @@ import orjson
 import psycopg
 import pyarrow as pa
 import pyproj
-from psycopg import sql
+from psycopg import pq, sql
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.copy import QueuedLibpqWriter
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geo.config import default_data_dir
@@ -53,7 +55,8 @@ from geo.storage.base import (
     version_of,
 )
 from geo.storage.migrations import SCHEMA
-from geo.storage.pgcopy import ewkb_hex, from_csv, pg_type, to_csv
+from geo.storage.pgbinary import HEADER, TRAILER, rows
+from geo.storage.pgcopy import from_csv, pg_type
 from geo.storage.rejects import report_csv, report_from_csv
 from geo.types import WGS84
 
@@ -246,7 +249,8 @@ class PostgisStore(Store):
         types = geo["columns"][geo["primary_column"]].get("geometry_types", [])
         committed: list[str] = []
         with self._replace(layer_id, table.schema, types, committed) as out:
-            out.write(table)
+            for start in range(0, table.num_rows, SCAN_ROWS):  # batches: encoding overlaps loading
+                out.write(table.slice(start, SCAN_ROWS))
             out.sources = list(sources)
         with self._lock:
             self._cache[layer_id] = (committed[0], frame)
@@ -282,20 +286,29 @@ class PostgisStore(Store):
             if other is not None:
                 raise ValueError(f"layer {layer_id!r} would share table {final} with layer {other[0]!r}")
             conn.execute(_create_table(staging, schema))
-            copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT csv, FREEZE)").format(
+            copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT binary, FREEZE)").format(
                 sql.Identifier(SCHEMA), sql.Identifier(staging), sql.SQL(", ").join(_columns(schema))
             )
-            with conn.cursor().copy(copy_sql) as copy:
+            # The queued writer sends from a thread and the digest is computed in another (both
+            # release the GIL), so that encoding the next batch overlaps the server's work on this one.
+            cursor = conn.cursor()
+            with cursor.copy(copy_sql, writer=QueuedLibpqWriter(cursor)) as copy, \
+                    ThreadPoolExecutor(1, thread_name_prefix="coopmap-digest") as hasher:
+                copy.write(HEADER)
+                hashed: list[Future[None]] = []
 
                 def append(table: pa.Table) -> None:
-                    table = table.select(plain.names).cast(plain)
-                    geometry = plain.get_field_index("geometry")
-                    payload = to_csv(table.set_column(geometry, "geometry", ewkb_hex(table.column(geometry))))
-                    digest.update(payload)
-                    copy.write(payload)
+                    payload = rows(table.select(plain.names).cast(plain))
+                    if hashed:
+                        hashed.pop().result()  # at most one batch waits for its digest
+                    hashed.append(hasher.submit(digest.update, payload))
+                    copy.write(memoryview(payload))
 
                 out = BatchWriter(append)
                 yield out
+                for pending in hashed:
+                    pending.result()
+                copy.write(TRAILER)
             _swap(conn, staging, final)
             conn.execute(
                 f"""INSERT INTO {SCHEMA}.manifest
@@ -384,16 +397,52 @@ def _chunks(conn: psycopg.Connection, table: str, schema: pa.Schema, size: int) 
             sql.SQL(", ").join(select), sql.Identifier(SCHEMA), sql.Identifier(table), sql.Literal(last),
             sql.Literal(size),
         )
-        buffer = io.BytesIO()
-        with conn.cursor().copy(query) as copy:
-            for block in copy:
-                buffer.write(block)
-        chunk = from_csv(buffer.getvalue(), keyed)
+        chunk = from_csv(_copy_out(conn, query.as_bytes(conn)), keyed)
         if chunk.num_rows:
             last = chunk.column("fid")[-1].as_py()
             yield chunk.drop_columns(["fid"]).cast(schema)
         if chunk.num_rows < size:
             return
+
+
+def _copy_out(conn: psycopg.Connection, query: bytes) -> bytes:
+    """All the data ``COPY … TO STDOUT`` ``query`` sends, in the connection's open transaction.
+
+    The server sends one message per row; psycopg's ``Copy`` reads each through its generic wait
+    machinery (about 4 µs a row, the larger part of a read). Here libpq's blocking calls on the
+    connection's ``pgconn`` read them in one tight loop, and the final result is checked.
+    """
+    pgconn = conn.pgconn
+    pgconn.send_query(query)
+    while pgconn.flush():  # the connection is non-blocking: push the whole query out
+        pass
+    result = pgconn.get_result()
+    if result is None or result.status != pq.ExecStatus.COPY_OUT:
+        _drain(pgconn)
+        raise psycopg.OperationalError(_error(pgconn, result))
+    parts: list[bytes | memoryview] = []
+    get = pgconn.get_copy_data
+    while True:
+        nbytes, data = get(0)  # blocks until a row (or the end, -1) arrives
+        if nbytes < 0:
+            break
+        parts.append(data)
+    result = pgconn.get_result()
+    _drain(pgconn)
+    if result is None or result.status != pq.ExecStatus.COMMAND_OK:
+        raise psycopg.OperationalError(_error(pgconn, result))
+    return b"".join(parts)
+
+
+def _drain(pgconn: pq.abc.PGconn) -> None:
+    """Read the remaining results of the last query, so the connection is ready for the next."""
+    while pgconn.get_result() is not None:
+        pass
+
+
+def _error(pgconn: pq.abc.PGconn, result: pq.abc.PGresult | None) -> str:
+    message = result.error_message if result is not None else b""
+    return (message or pgconn.error_message or b"COPY failed").decode("utf-8", "replace").strip()
 
 
 def _with_geo(schema: pa.Schema, geometry_types: Sequence[str]) -> pa.Schema:
