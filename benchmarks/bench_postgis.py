@@ -111,10 +111,12 @@ def main() -> None:
             batches = list(parquet.scan(LAYER))
             geo_types = sorted(set(frame.geom_type.dropna()))
             results: dict[str, dict[str, tuple[float, float]]] = {}
-            for name, opener in (("parquet", lambda: ParquetStore(Path(home))), ("postgis", lambda: PostgisStore(url))):
+            openers = {"parquet": lambda: ParquetStore(Path(home)), "postgis": lambda: PostgisStore(url)}
+            for name, opener in openers.items():
                 store = opener()
-                prof = (lambda phase, name=name: args.profile / f"{name}-{phase}.prof"
-                        if args.profile and name == "postgis" else None)
+
+                def prof(phase: str, name: str = name) -> Path | None:
+                    return args.profile / f"{name}-{phase}.prof" if args.profile and name == "postgis" else None
 
                 def write_batches(store=store) -> None:
                     with store.write_batches(LAYER, schema, geo_types) as out:

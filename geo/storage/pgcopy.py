@@ -1,9 +1,9 @@
-"""Arrow tables to and from PostgreSQL's COPY CSV format, for ``PostgisStore``.
+"""Arrow tables to and from PostgreSQL's COPY formats, for ``PostgisStore``: the column types, geometries
+as EWKB for writing (the rows themselves: ``geo.storage.pgbinary``), and CSV for reading back.
 
-Both directions run in Arrow's C++ CSV reader and writer and in NumPy, never row by row in Python:
-geometries travel as hex EWKB with SRID 4326 (what PostGIS' geometry input reads), properties as
-CSV text of the column types ``pg_type`` maps them to. NULL is an unquoted empty field, an empty
-string a quoted one, so both survive the trip.
+Both directions run in Arrow and NumPy, never row by row in Python. Reads get geometries as hex
+WKB and properties as CSV text; NULL is an unquoted empty field, an empty string a quoted one, so
+both survive the trip.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import shapely
 
 SRID_HEX = "E6100000"
 """4326 as a little-endian uint32, in hex: the SRID EWKB carries after the geometry type."""
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _UNHEX = np.zeros(256, dtype=np.uint8)
 _UNHEX[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16)
 _UNHEX[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16)
@@ -56,41 +55,6 @@ def pg_type(arrow_type: pa.DataType) -> str:
     if pa.types.is_date(t):
         return "date"
     raise TypeError(f"column type {t} has no PostGIS store column type")
-
-
-def ewkb_hex(wkb: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Hex EWKB with SRID 4326 of WKB geometries (nulls stay null).
-
-    Examples
-    --------
-    >>> ewkb_hex(pa.array([shapely.to_wkb(shapely.Point(1, 2))])).to_pylist()[0][:18]
-    '0101000020e6100000'
-    """
-    if isinstance(wkb, pa.ChunkedArray):
-        wkb = wkb.combine_chunks()
-    wkb = wkb.cast(pa.large_binary())
-    offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int64)[wkb.offset : wkb.offset + len(wkb) + 1]
-    raw = np.frombuffer(wkb.buffers()[2], dtype=np.uint8) if wkb.buffers()[2] is not None else np.zeros(0, np.uint8)
-    starts = offsets[:-1]
-    valid = np.asarray(wkb.is_valid()) & (offsets[1:] > starts)
-    if valid.any() and not (raw[starts[valid]] == 1).all():  # big-endian WKB: rewrite as little-endian
-        geoms = shapely.from_wkb(np.asarray(wkb.to_numpy(zero_copy_only=False)))
-        return ewkb_hex(pa.array(shapely.to_wkb(geoms, byte_order=1), pa.large_binary()))
-    data = raw[offsets[0] : offsets[-1]].copy()
-    data[starts[valid] - offsets[0] + 4] |= 0x20  # the EWKB "has SRID" flag, high byte of the type
-    text = np.empty(len(data) * 2, dtype=np.uint8)
-    text[0::2] = _HEX[data >> 4]
-    text[1::2] = _HEX[data & 0x0F]
-    hexed = pa.Array.from_buffers(
-        pa.large_string(), len(wkb), [_validity(wkb), pa.py_buffer((offsets - offsets[0]) * 2), pa.py_buffer(text)],
-        wkb.null_count,
-    )
-    return pc.binary_join_element_wise(
-        pc.utf8_slice_codeunits(hexed, 0, 10),
-        pa.scalar(SRID_HEX.lower(), pa.large_string()),
-        pc.utf8_slice_codeunits(hexed, 10),
-        pa.scalar("", pa.large_string()),
-    )
 
 
 def ewkb(wkb: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -147,17 +111,6 @@ def _validity(array: pa.Array) -> pa.Buffer | None:
     return None if array.null_count == 0 else pa.array(np.asarray(array.is_valid())).buffers()[1]
 
 
-def to_csv(table: pa.Table) -> bytes:
-    """``table`` as COPY CSV (no header); a ``geometry`` column must already be hex EWKB text."""
-    columns = [c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in table.columns]
-    table = pa.Table.from_arrays(
-        [c.cast(pa.float32()) if pa.types.is_float16(c.type) else c for c in columns], names=table.column_names
-    )
-    sink = io.BytesIO()
-    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-    return sink.getvalue()
-
-
 def from_csv(raw: bytes, schema: pa.Schema) -> pa.Table:
     """The rows of COPY CSV ``raw`` (columns in ``schema`` order) as a table of ``schema``.
 
@@ -173,6 +126,8 @@ def from_csv(raw: bytes, schema: pa.Schema) -> pa.Table:
             types[f.name] = pa.timestamp(t.unit)
         elif pa.types.is_uint64(t):
             types[f.name] = pa.uint64()
+        elif pa.types.is_float16(t):  # Arrow's CSV reader has no half floats
+            types[f.name] = pa.float32()
         else:
             types[f.name] = t
     if not raw:
