@@ -7,7 +7,8 @@ defaults: fsync on), builds N synthetic ``conflict-events`` (the demo generator,
 workspace does), then for each store: ``write`` of the frame, ``write_batches`` of the same rows in
 ``SCAN_ROWS`` batches, and a cold ``read`` (a new store object, so nothing is cached). Prints
 events/s for both writes, the read time, the PostGIS/Parquet ratio of each, the on-disk size, and
-the peak resident memory of each phase (VmHWM, reset before each phase). ``--profile DIR`` writes a
+how far each phase raised the peak resident memory (VmHWM, reset before each phase) above what the
+process held before it (the frame and its batches). ``--profile DIR`` writes a
 cProfile of each PostGIS phase to DIR. Targets (issue 15): PostGIS ingest >= 150,000 events/s.
 """
 
@@ -35,16 +36,18 @@ def _reset_peak() -> None:
         pass
 
 
-def _peak_mb() -> float:
+def _status_mb(key: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(key + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
 def _timed(run: Callable[[], object], profile: Path | None) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of ``run()``; profiled into ``profile`` when given."""
+    """Seconds of ``run()`` and how far (MB) its peak RSS rose above the RSS before it; profiled into
+    ``profile`` when given."""
     _reset_peak()
+    before = _status_mb("VmRSS")
     profiler = cProfile.Profile() if profile else None
     start = time.perf_counter()
     if profiler:
@@ -55,7 +58,7 @@ def _timed(run: Callable[[], object], profile: Path | None) -> tuple[float, floa
     seconds = time.perf_counter() - start
     if profiler and profile:
         profiler.dump_stats(str(profile))
-    return seconds, _peak_mb()
+    return seconds, _status_mb("VmHWM") - before
 
 
 def _events(n: int):  # noqa: ANN202
@@ -146,7 +149,7 @@ def main() -> None:
     print(f"{'read s':16}{ps:>14.2f} ({pm:>5,.0f} MB){gs:>14.2f} ({gm:>5,.0f} MB){gs / ps:>17.2f}x")
     print(f"{'size MB':16}{sizes['parquet']:>22,.0f}{sizes['postgis']:>22,.0f}"
           f"{sizes['postgis'] / sizes['parquet']:>17.1f}x")
-    print("(MB in parentheses: peak resident memory of the process during that phase)")
+    print("(MB in parentheses: rise of the peak resident memory during that phase, above the frame and batches held)")
 
 
 if __name__ == "__main__":

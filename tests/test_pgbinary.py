@@ -72,3 +72,12 @@ def test_every_property_type_reads_back_unchanged(pg_url):
     assert got.num_rows == 3
     for name in table.column_names:
         assert got.column(name).to_pylist() == table.column(name).to_pylist(), name
+
+
+def test_an_empty_layer_reads_back_empty(pg_url):
+    schema = pa.schema([("name", pa.string()), ("geometry", pa.binary())])
+    with PostgisStore(pg_url) as store:
+        with store.write_batches("nothing", schema, []):
+            pass
+        got = list(store.scan("nothing"))
+    assert sum(t.num_rows for t in got) == 0

@@ -124,3 +124,84 @@ def _numeric(array: pa.Array) -> pa.Array:
          groups.astype(">i2").view(np.uint8).reshape(len(values), 10)], axis=1,
     )
     return _fixed(out, valid)
+
+
+def read_rows(messages: list[bytes], schema: pa.Schema) -> pa.Table:
+    """The table of ``schema`` that a binary ``COPY … TO STDOUT`` sent as ``messages`` holds.
+
+    The server sends each row as one message (the header may share the first one's, the trailer
+    has its own), so the row starts are known without parsing; then each field is located in all
+    rows at once. Selected columns must be: ``geometry`` as WKB (bytea), ``uint64`` as text, the
+    others as the columns ``pg_type`` makes for them.
+    """
+    sizes = np.fromiter(map(len, messages), np.int64, len(messages))
+    data = np.frombuffer(b"".join(messages) + bytes(8), np.uint8)  # padding: fixed-width gathers at NULLs
+    total = int(sizes.sum())
+    if total < len(HEADER) + len(TRAILER) or data[: len(HEADER) - 8].tobytes() != HEADER[:-8]:
+        raise ValueError("not a binary COPY stream")
+    bounds = np.cumsum(sizes) - sizes  # where each message starts, increasing
+    starts = bounds[(bounds > len(HEADER)) & (bounds < total - len(TRAILER))]
+    if total > len(HEADER) + len(TRAILER):  # the first row follows the header, in its message or the next
+        starts = np.concatenate([[len(HEADER)], starts])
+    if not len(starts):
+        return schema.empty_table()
+    buffer = pa.py_buffer(data)
+    position = starts + 2  # after each row's field count
+    columns = []
+    for f in schema:
+        length = _gather(data, position, 4).view(">i4").reshape(-1).astype(np.int64)
+        valid = length >= 0
+        begin = position + 4
+        position = begin + np.maximum(length, 0)
+        columns.append(_column(f.type, data, buffer, begin, np.maximum(length, 0), valid))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _gather(data: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes at each offset ``at``, as an (n, width) array."""
+    return np.ascontiguousarray(data[at[:, None] + np.arange(width)])
+
+
+def _column(
+    t: pa.DataType, data: np.ndarray, buffer: pa.Buffer, begin: np.ndarray, length: np.ndarray, valid: np.ndarray
+) -> pa.Array:
+    """One column's values from its fields' offsets and lengths."""
+    mask = None if valid.all() else ~valid  # True where NULL
+    value = t.value_type if pa.types.is_dictionary(t) else t
+
+    def number(dtype: str) -> np.ndarray:
+        width = np.dtype(dtype).itemsize
+        return _gather(data, begin, width).view(dtype).reshape(-1).astype(dtype[1:])
+
+    if pa.types.is_string(value) or pa.types.is_large_string(value) or pa.types.is_binary(value) \
+            or pa.types.is_large_binary(value) or pa.types.is_uint64(value):
+        # Every field and every gap between two fields as one element of a binary array over the
+        # whole buffer; taking the even elements keeps the fields.
+        bounds = np.empty(2 * len(begin) + 1, np.int64)
+        bounds[0:-1:2], bounds[1::2] = begin, begin + length
+        bounds[-1] = bounds[-2]
+        spans = pa.Array.from_buffers(pa.large_binary(), 2 * len(begin), [None, pa.py_buffer(bounds), buffer])
+        fields = spans.take(pa.array(np.arange(0, 2 * len(begin), 2), mask=mask))
+        if pa.types.is_binary(value) or pa.types.is_large_binary(value):
+            return fields.cast(t)
+        return fields.view(pa.large_string()).cast(t)
+    if pa.types.is_boolean(value):
+        array = pa.array(number(">u1").astype(bool), mask=mask)
+    elif pa.types.is_int8(value) or pa.types.is_int16(value) or pa.types.is_uint8(value):
+        array = pa.array(number(">i2"), mask=mask)
+    elif pa.types.is_int32(value) or pa.types.is_uint16(value):
+        array = pa.array(number(">i4"), mask=mask)
+    elif pa.types.is_int64(value) or pa.types.is_uint32(value):
+        array = pa.array(number(">i8"), mask=mask)
+    elif pa.types.is_float16(value) or pa.types.is_float32(value):
+        array = pa.array(number(">f4"), mask=mask)
+    elif pa.types.is_float64(value):
+        array = pa.array(number(">f8"), mask=mask)
+    elif pa.types.is_timestamp(value):
+        us = pa.array(number(">i8") + _EPOCH_2000_US, pa.int64(), mask=mask)
+        array = us.view(pa.timestamp("us", tz=value.tz))
+    elif pa.types.is_date(value):
+        array = pa.array(number(">i4") + _EPOCH_2000_DAYS, pa.int32(), mask=mask).view(pa.date32())
+    else:
+        raise TypeError(f"column type {t} has no binary COPY decoding")
+    return array.cast(t)

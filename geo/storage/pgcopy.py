@@ -1,26 +1,18 @@
-"""Arrow tables to and from PostgreSQL's COPY formats, for ``PostgisStore``: the column types, geometries
-as EWKB for writing (the rows themselves: ``geo.storage.pgbinary``), and CSV for reading back.
+"""Arrow columns for PostgreSQL, for ``PostgisStore``: the column type of each Arrow type, and
+geometries as the EWKB PostGIS reads (the COPY rows themselves: ``geo.storage.pgbinary``).
 
-Both directions run in Arrow and NumPy, never row by row in Python. Reads get geometries as hex
-WKB and properties as CSV text; NULL is an unquoted empty field, an empty string a quoted one, so
-both survive the trip.
+Runs in Arrow and NumPy, never row by row in Python.
 """
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import shapely
 
 SRID_HEX = "E6100000"
 """4326 as a little-endian uint32, in hex: the SRID EWKB carries after the geometry type."""
-_UNHEX = np.zeros(256, dtype=np.uint8)
-_UNHEX[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16)
-_UNHEX[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16)
 
 
 def pg_type(arrow_type: pa.DataType) -> str:
@@ -88,65 +80,6 @@ def ewkb(wkb: pa.Array | pa.ChunkedArray) -> pa.Array:
     )
 
 
-def unhex(hexed: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """WKB (binary) of hex text, as ``encode(ST_AsBinary(geom), 'hex')`` gives it (nulls stay null)."""
-    if isinstance(hexed, pa.ChunkedArray):
-        hexed = hexed.combine_chunks() if hexed.num_chunks else pa.array([], pa.large_string())
-    hexed = hexed.cast(pa.large_string())
-    n = len(hexed)
-    offsets = np.frombuffer(hexed.buffers()[1], dtype=np.int64)[hexed.offset : hexed.offset + n + 1]
-    raw = np.frombuffer(hexed.buffers()[2], dtype=np.uint8) if hexed.buffers()[2] is not None else np.zeros(0, np.uint8)
-    text = raw[offsets[0] : offsets[-1]]
-    data = (_UNHEX[text[0::2]] << 4) | _UNHEX[text[1::2]]
-    return pa.Array.from_buffers(
-        pa.large_binary(),
-        n,
-        [_validity(hexed), pa.py_buffer((offsets - offsets[0]) // 2), pa.py_buffer(data)],
-        hexed.null_count,
-    )
-
-
 def _validity(array: pa.Array) -> pa.Buffer | None:
     """The validity bitmap of ``array`` re-based to offset 0 (None when it has no null)."""
     return None if array.null_count == 0 else pa.array(np.asarray(array.is_valid())).buffers()[1]
-
-
-def from_csv(raw: bytes, schema: pa.Schema) -> pa.Table:
-    """The rows of COPY CSV ``raw`` (columns in ``schema`` order) as a table of ``schema``.
-
-    ``geometry``, if in ``schema``, arrives as hex WKB and leaves as WKB; timestamps with a time
-    zone arrive as UTC wall-clock times (the query converts them).
-    """
-    types = {}
-    for f in schema:
-        t = f.type.value_type if pa.types.is_dictionary(f.type) else f.type
-        if f.name == "geometry" or pa.types.is_string(t) or pa.types.is_large_string(t):
-            types[f.name] = pa.large_string()
-        elif pa.types.is_timestamp(t):
-            types[f.name] = pa.timestamp(t.unit)
-        elif pa.types.is_uint64(t):
-            types[f.name] = pa.uint64()
-        elif pa.types.is_float16(t):  # Arrow's CSV reader has no half floats
-            types[f.name] = pa.float32()
-        else:
-            types[f.name] = t
-    if not raw:
-        return schema.empty_table()
-    table = pacsv.read_csv(
-        io.BytesIO(raw),
-        read_options=pacsv.ReadOptions(column_names=schema.names, block_size=1 << 26),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
-            true_values=["t"], false_values=["f"],
-        ),
-    )
-    arrays = []
-    for f in schema:
-        column = table.column(f.name)
-        if f.name == "geometry":
-            column = unhex(column)
-        elif pa.types.is_timestamp(f.type) and f.type.tz:
-            column = pc.assume_timezone(column, "UTC")
-        arrays.append(column.cast(f.type))
-    return pa.Table.from_arrays(arrays, schema=schema)

@@ -55,8 +55,8 @@ from geo.storage.base import (
     version_of,
 )
 from geo.storage.migrations import SCHEMA
-from geo.storage.pgbinary import HEADER, TRAILER, rows
-from geo.storage.pgcopy import from_csv, pg_type
+from geo.storage.pgbinary import HEADER, TRAILER, read_rows, rows
+from geo.storage.pgcopy import pg_type
 from geo.storage.rejects import report_csv, report_from_csv
 from geo.types import WGS84
 
@@ -384,20 +384,20 @@ def _chunks(conn: psycopg.Connection, table: str, schema: pa.Schema, size: int) 
     select: list[sql.Composable] = [sql.SQL("fid")]
     for f in schema:
         if f.name == "geometry":
-            select.append(sql.SQL("encode(ST_AsBinary(geom, 'NDR'), 'hex')"))
-        elif pa.types.is_timestamp(f.type) and f.type.tz:
-            select.append(sql.SQL("{} AT TIME ZONE 'UTC'").format(sql.Identifier(f.name)))
+            select.append(sql.SQL("ST_AsBinary(geom, 'NDR')"))
+        elif pa.types.is_uint64(f.type):  # numeric(20): its binary form is base-10000 digits; text is simpler
+            select.append(sql.SQL("{}::text").format(sql.Identifier(f.name)))
         else:
             select.append(sql.Identifier(f.name))
     keyed = pa.schema([pa.field("fid", pa.int64()), *schema])
-    page = sql.SQL("COPY (SELECT {} FROM {}.{} WHERE fid > {} ORDER BY fid LIMIT {}) TO STDOUT (FORMAT csv)")
+    page = sql.SQL("COPY (SELECT {} FROM {}.{} WHERE fid > {} ORDER BY fid LIMIT {}) TO STDOUT (FORMAT binary)")
     last = 0
     while True:
         query = page.format(
             sql.SQL(", ").join(select), sql.Identifier(SCHEMA), sql.Identifier(table), sql.Literal(last),
             sql.Literal(size),
         )
-        chunk = from_csv(_copy_out(conn, query.as_bytes(conn)), keyed)
+        chunk = read_rows(_copy_out(conn, query.as_bytes(conn)), keyed)
         if chunk.num_rows:
             last = chunk.column("fid")[-1].as_py()
             yield chunk.drop_columns(["fid"]).cast(schema)
@@ -405,8 +405,8 @@ def _chunks(conn: psycopg.Connection, table: str, schema: pa.Schema, size: int) 
             return
 
 
-def _copy_out(conn: psycopg.Connection, query: bytes) -> bytes:
-    """All the data ``COPY … TO STDOUT`` ``query`` sends, in the connection's open transaction.
+def _copy_out(conn: psycopg.Connection, query: bytes) -> list[bytes | memoryview]:
+    """The messages (one a row) ``COPY … TO STDOUT`` ``query`` sends, in the connection's open transaction.
 
     The server sends one message per row; psycopg's ``Copy`` reads each through its generic wait
     machinery (about 4 µs a row, the larger part of a read). Here libpq's blocking calls on the
@@ -431,7 +431,7 @@ def _copy_out(conn: psycopg.Connection, query: bytes) -> bytes:
     _drain(pgconn)
     if result is None or result.status != pq.ExecStatus.COMMAND_OK:
         raise psycopg.OperationalError(_error(pgconn, result))
-    return b"".join(parts)
+    return parts
 
 
 def _drain(pgconn: pq.abc.PGconn) -> None:
