@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import psycopg
 import pyarrow as pa
+import pytest
 import shapely
 
-from geo.storage.pgbinary import HEADER, TRAILER, rows
+from geo.storage.pgbinary import HEADER, TRAILER, copy_out, read_rows, rows
 from geo.storage.postgis import PostgisStore
 
 
@@ -81,3 +83,24 @@ def test_an_empty_layer_reads_back_empty(pg_url):
             pass
         got = list(store.scan("nothing"))
     assert sum(t.num_rows for t in got) == 0
+
+
+def test_copy_out_reads_rows_and_raises_the_servers_error(pg_url):
+    """Two rows by hand: (1, 'ab', 2000-01-02 UTC, NULL) and (-2, '', NULL, 0.5); 2000-01-02 is one day,
+    86,400,000,000 µs, after PostgreSQL's epoch, which read_rows turns back into that date."""
+    schema = pa.schema([("n", pa.int16()), ("s", pa.string()), ("t", pa.timestamp("us", tz="UTC")),
+                        ("x", pa.float64())])
+    query = (b"COPY (VALUES (1::int2, 'ab', '2000-01-02T00:00Z'::timestamptz, NULL::float8), "
+             b"(-2::int2, '', NULL, 0.5)) TO STDOUT (FORMAT binary)")
+    with psycopg.connect(pg_url) as conn:
+        got = read_rows(copy_out(conn, query), schema)
+        assert got.to_pylist() == [
+            {"n": 1, "s": "ab", "t": dt.datetime(2000, 1, 2, tzinfo=dt.UTC), "x": None},
+            {"n": -2, "s": "", "t": None, "x": 0.5},
+        ]
+        with pytest.raises(ValueError, match="int16 column needs fields of 2 bytes"):
+            read_rows(copy_out(conn, b"COPY (SELECT 1::int4) TO STDOUT (FORMAT binary)"), pa.schema([schema[0]]))
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            copy_out(conn, b"COPY (SELECT * FROM no_such_table) TO STDOUT (FORMAT binary)")
+        conn.rollback()
+        assert conn.execute("SELECT 41 + 1").fetchone() == (42,)  # the connection is usable again

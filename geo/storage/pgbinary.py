@@ -1,18 +1,25 @@
-"""Arrow tables as PostgreSQL's binary ``COPY`` format, built column by column in Arrow and NumPy.
+"""Arrow tables to and from PostgreSQL's binary ``COPY`` format, column by column in Arrow and NumPy.
 
 The binary format (PostgreSQL manual, "COPY … Binary Format") is a header, then per row a
 big-endian int16 field count and per field a big-endian int32 byte length (-1 for NULL) followed
-by the value in the type's binary ("send") representation, then an int16 -1 trailer. Each column
-becomes one Arrow binary array of length-prefixed fields; one element-wise join of those arrays is
-the rows, whose data buffer is sent as it is. The server then parses no text at all: numbers and
-timestamps arrive in their stored form, geometries as EWKB (PostGIS' binary input).
+by the value in the type's binary ("send") representation, then an int16 -1 trailer.
+
+Writing (``rows``): each column becomes one Arrow binary array of length-prefixed fields; one
+element-wise join of those arrays is the rows, whose buffer is sent as it is. The server parses no
+text: numbers and timestamps arrive in their stored form, geometries as EWKB (PostGIS' binary input).
+
+Reading (``copy_out``, ``read_rows``): the server sends one message per row, so the row starts are
+known; each field is then located in all rows at once, and text and WKB are cut out of the buffer
+by Arrow.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
+from psycopg import pq
 
 from geo.storage.pgcopy import ewkb
 
@@ -171,6 +178,8 @@ def _column(
 
     def number(dtype: str) -> np.ndarray:
         width = np.dtype(dtype).itemsize
+        if (length[valid] != width).any():
+            raise ValueError(f"a {t} column needs fields of {width} bytes, the server sent others")
         return _gather(data, begin, width).view(dtype).reshape(-1).astype(dtype[1:])
 
     if pa.types.is_string(value) or pa.types.is_large_string(value) or pa.types.is_binary(value) \
@@ -205,3 +214,53 @@ def _column(
     else:
         raise TypeError(f"column type {t} has no binary COPY decoding")
     return array.cast(t)
+
+
+def copy_out(conn: psycopg.Connection, query: bytes) -> list[bytes | memoryview]:
+    """The messages (one a row) ``COPY … TO STDOUT`` ``query`` sends, in the connection's open transaction.
+
+    psycopg's ``Copy`` reads each row through its generic wait machinery (several µs a row, most
+    of a read's time at 1M rows); here libpq's blocking calls on the connection's ``pgconn`` read
+    them in one loop. A failed query raises psycopg's error for its SQLSTATE, as ``execute`` would.
+
+    Parameters
+    ----------
+    conn : an open connection, in a transaction or not
+    query : the ``COPY (…) TO STDOUT (FORMAT binary)`` statement, as bytes
+
+    Returns
+    -------
+    list of bytes-like, the header and trailer included (``read_rows`` takes them).
+    """
+    pgconn = conn.pgconn
+    pgconn.send_query(query)
+    while pgconn.flush():  # the connection is non-blocking: push the whole query out
+        pass
+    result = pgconn.get_result()
+    if result is None or result.status != pq.ExecStatus.COPY_OUT:
+        _drain(pgconn)
+        raise _error(pgconn, result)
+    parts: list[bytes | memoryview] = []
+    get = pgconn.get_copy_data
+    while True:
+        nbytes, data = get(0)  # blocks until a row (or the end, -1) arrives
+        if nbytes < 0:
+            break
+        parts.append(data)
+    result = pgconn.get_result()
+    _drain(pgconn)
+    if result is None or result.status != pq.ExecStatus.COMMAND_OK:
+        raise _error(pgconn, result)
+    return parts
+
+
+def _drain(pgconn: pq.abc.PGconn) -> None:
+    """Read the remaining results of the last query, so the connection is ready for the next."""
+    while pgconn.get_result() is not None:
+        pass
+
+
+def _error(pgconn: pq.abc.PGconn, result: pq.abc.PGresult | None) -> psycopg.Error:
+    if result is not None and result.status == pq.ExecStatus.FATAL_ERROR:
+        return psycopg.errors.error_from_result(result)
+    return psycopg.OperationalError((pgconn.error_message or b"COPY failed").decode("utf-8", "replace").strip())

@@ -37,7 +37,7 @@ import orjson
 import psycopg
 import pyarrow as pa
 import pyproj
-from psycopg import pq, sql
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.copy import QueuedLibpqWriter
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -55,7 +55,7 @@ from geo.storage.base import (
     version_of,
 )
 from geo.storage.migrations import SCHEMA
-from geo.storage.pgbinary import HEADER, TRAILER, read_rows, rows
+from geo.storage.pgbinary import HEADER, TRAILER, copy_out, read_rows, rows
 from geo.storage.pgcopy import pg_type
 from geo.storage.rejects import report_csv, report_from_csv
 from geo.types import WGS84
@@ -397,52 +397,12 @@ def _chunks(conn: psycopg.Connection, table: str, schema: pa.Schema, size: int) 
             sql.SQL(", ").join(select), sql.Identifier(SCHEMA), sql.Identifier(table), sql.Literal(last),
             sql.Literal(size),
         )
-        chunk = read_rows(_copy_out(conn, query.as_bytes(conn)), keyed)
+        chunk = read_rows(copy_out(conn, query.as_bytes(conn)), keyed)
         if chunk.num_rows:
             last = chunk.column("fid")[-1].as_py()
             yield chunk.drop_columns(["fid"]).cast(schema)
         if chunk.num_rows < size:
             return
-
-
-def _copy_out(conn: psycopg.Connection, query: bytes) -> list[bytes | memoryview]:
-    """The messages (one a row) ``COPY … TO STDOUT`` ``query`` sends, in the connection's open transaction.
-
-    The server sends one message per row; psycopg's ``Copy`` reads each through its generic wait
-    machinery (about 4 µs a row, the larger part of a read). Here libpq's blocking calls on the
-    connection's ``pgconn`` read them in one tight loop, and the final result is checked.
-    """
-    pgconn = conn.pgconn
-    pgconn.send_query(query)
-    while pgconn.flush():  # the connection is non-blocking: push the whole query out
-        pass
-    result = pgconn.get_result()
-    if result is None or result.status != pq.ExecStatus.COPY_OUT:
-        _drain(pgconn)
-        raise psycopg.OperationalError(_error(pgconn, result))
-    parts: list[bytes | memoryview] = []
-    get = pgconn.get_copy_data
-    while True:
-        nbytes, data = get(0)  # blocks until a row (or the end, -1) arrives
-        if nbytes < 0:
-            break
-        parts.append(data)
-    result = pgconn.get_result()
-    _drain(pgconn)
-    if result is None or result.status != pq.ExecStatus.COMMAND_OK:
-        raise psycopg.OperationalError(_error(pgconn, result))
-    return parts
-
-
-def _drain(pgconn: pq.abc.PGconn) -> None:
-    """Read the remaining results of the last query, so the connection is ready for the next."""
-    while pgconn.get_result() is not None:
-        pass
-
-
-def _error(pgconn: pq.abc.PGconn, result: pq.abc.PGresult | None) -> str:
-    message = result.error_message if result is not None else b""
-    return (message or pgconn.error_message or b"COPY failed").decode("utf-8", "replace").strip()
 
 
 def _with_geo(schema: pa.Schema, geometry_types: Sequence[str]) -> pa.Schema:
