@@ -15,6 +15,8 @@ by Arrow.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import psycopg
 import pyarrow as pa
@@ -133,7 +135,7 @@ def _numeric(array: pa.Array) -> pa.Array:
     return _fixed(out, valid)
 
 
-def read_rows(messages: list[bytes], schema: pa.Schema) -> pa.Table:
+def read_rows(messages: Sequence[bytes | memoryview], schema: pa.Schema) -> pa.Table:
     """The table of ``schema`` that a binary ``COPY … TO STDOUT`` sent as ``messages`` holds.
 
     The server sends each row as one message (the header may share the first one's, the trailer
@@ -142,7 +144,7 @@ def read_rows(messages: list[bytes], schema: pa.Schema) -> pa.Table:
     others as the columns ``pg_type`` makes for them.
     """
     sizes = np.fromiter(map(len, messages), np.int64, len(messages))
-    data = np.frombuffer(b"".join(messages) + bytes(8), np.uint8)  # padding: fixed-width gathers at NULLs
+    data = np.frombuffer(b"".join([*messages, bytes(8)]), np.uint8)  # padding: fixed widths are gathered at NULLs
     total = int(sizes.sum())
     if total < len(HEADER) + len(TRAILER) or data[: len(HEADER) - 8].tobytes() != HEADER[:-8]:
         raise ValueError("not a binary COPY stream")
