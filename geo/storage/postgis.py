@@ -27,6 +27,7 @@ import re
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ import pyarrow as pa
 import pyproj
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.copy import QueuedLibpqWriter
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geo.config import default_data_dir
@@ -53,7 +55,8 @@ from geo.storage.base import (
     version_of,
 )
 from geo.storage.migrations import SCHEMA
-from geo.storage.pgcopy import ewkb_hex, from_csv, pg_type, to_csv
+from geo.storage.pgbinary import HEADER, TRAILER, copy_out, read_rows, rows
+from geo.storage.pgcopy import pg_type
 from geo.storage.rejects import report_csv, report_from_csv
 from geo.types import WGS84
 
@@ -251,7 +254,8 @@ class PostgisStore(Store):
         types = geo["columns"][geo["primary_column"]].get("geometry_types", [])
         committed: list[str] = []
         with self._replace(layer_id, table.schema, types, committed) as out:
-            out.write(table)
+            for start in range(0, table.num_rows, SCAN_ROWS):  # batches: encoding overlaps loading
+                out.write(table.slice(start, SCAN_ROWS))
             out.sources = list(sources)
         with self._lock:
             self._cache[layer_id] = (committed[0], frame)
@@ -287,20 +291,29 @@ class PostgisStore(Store):
             if other is not None:
                 raise ValueError(f"layer {layer_id!r} would share table {final} with layer {other[0]!r}")
             conn.execute(_create_table(staging, schema, _geometry_types(schema)))
-            copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT csv, FREEZE)").format(
+            copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT binary, FREEZE)").format(
                 sql.Identifier(SCHEMA), sql.Identifier(staging), sql.SQL(", ").join(_columns(schema))
             )
-            with conn.cursor().copy(copy_sql) as copy:
+            # The queued writer sends from a thread and the digest is computed in another (both
+            # release the GIL), so that encoding the next batch overlaps the server's work on this one.
+            cursor = conn.cursor()
+            with cursor.copy(copy_sql, writer=QueuedLibpqWriter(cursor)) as copy, \
+                    ThreadPoolExecutor(1, thread_name_prefix="coopmap-digest") as hasher:
+                copy.write(HEADER)
+                hashed: list[Future[None]] = []
 
                 def append(table: pa.Table) -> None:
-                    table = table.select(plain.names).cast(plain)
-                    geometry = plain.get_field_index("geometry")
-                    payload = to_csv(table.set_column(geometry, "geometry", ewkb_hex(table.column(geometry))))
-                    digest.update(payload)
-                    copy.write(payload)
+                    payload = rows(table.select(plain.names).cast(plain))
+                    if hashed:
+                        hashed.pop().result()  # at most one batch waits for its digest
+                    hashed.append(hasher.submit(digest.update, payload))
+                    copy.write(memoryview(payload))
 
                 out = BatchWriter(append)
                 yield out
+                for pending in hashed:
+                    pending.result()
+                copy.write(TRAILER)
             _swap(conn, staging, final)
             conn.execute(
                 f"""INSERT INTO {SCHEMA}.manifest
@@ -394,24 +407,20 @@ def _chunks(conn: psycopg.Connection, table: str, schema: pa.Schema, size: int) 
     select: list[sql.Composable] = [sql.SQL("fid")]
     for f in schema:
         if f.name == "geometry":
-            select.append(sql.SQL("encode(ST_AsBinary(geom, 'NDR'), 'hex')"))
-        elif pa.types.is_timestamp(f.type) and f.type.tz:
-            select.append(sql.SQL("{} AT TIME ZONE 'UTC'").format(sql.Identifier(f.name)))
+            select.append(sql.SQL("ST_AsBinary(geom, 'NDR')"))
+        elif pa.types.is_uint64(f.type):  # numeric(20): its binary form is base-10000 digits; text is simpler
+            select.append(sql.SQL("{}::text").format(sql.Identifier(f.name)))
         else:
             select.append(sql.Identifier(f.name))
     keyed = pa.schema([pa.field("fid", pa.int64()), *schema])
-    page = sql.SQL("COPY (SELECT {} FROM {}.{} WHERE fid > {} ORDER BY fid LIMIT {}) TO STDOUT (FORMAT csv)")
+    page = sql.SQL("COPY (SELECT {} FROM {}.{} WHERE fid > {} ORDER BY fid LIMIT {}) TO STDOUT (FORMAT binary)")
     last = 0
     while True:
         query = page.format(
             sql.SQL(", ").join(select), sql.Identifier(SCHEMA), sql.Identifier(table), sql.Literal(last),
             sql.Literal(size),
         )
-        buffer = io.BytesIO()
-        with conn.cursor().copy(query) as copy:
-            for block in copy:
-                buffer.write(block)
-        chunk = from_csv(buffer.getvalue(), keyed)
+        chunk = read_rows(copy_out(conn, query.as_bytes(conn)), keyed)
         if chunk.num_rows:
             last = chunk.column("fid")[-1].as_py()
             yield chunk.drop_columns(["fid"]).cast(schema)
