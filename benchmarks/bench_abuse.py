@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_load import Result, fetch, probe, stop_server  # noqa: E402
+from bench_load import Result, fetch, probe, stop_server, wait_until_serving  # noqa: E402
 
 HOST = "127.0.0.1"
 ORDINARY_NET = "127.0.1"
@@ -148,17 +148,7 @@ def start(checkout: Path, home: Path, port: int, args: argparse.Namespace) -> su
     proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--production", "--host", HOST, "--port",
                              str(port), "--workers", str(args.workers), "--threads", str(args.threads)],
                             cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited: {(home / f'server-{port}.log').read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/login", timeout=2).read()
-            return proc
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    stop_server(proc)
-    raise SystemExit("server did not start within 120 s")
+    return wait_until_serving(proc, f"http://{HOST}:{port}/login", home / f"server-{port}.log", 120)
 
 
 async def _loop(port: int, source: str, stop: float, pick, record) -> None:  # noqa: ANN001

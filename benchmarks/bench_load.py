@@ -1,4 +1,4 @@
-"""Load test: ``coopmap serve --production`` (gunicorn) under many concurrent clients on loopback.
+"""Load test: `coopmap serve` (gunicorn) against `coopmap serve --dev` under many concurrent clients on loopback.
 
 Starts the server on a fresh workspace (default layers plus synthetic demo events), probes a mix of
 map, API and snapshot URLs (those that answer 200 are used; the others are listed as skipped),
@@ -79,23 +79,28 @@ def start_server(args: argparse.Namespace, home: Path, port: int, production: bo
     env = dict(os.environ, COOPMAP_HOME=str(home), COOPMAP_COOKIE_SECURE="0",
                COOPMAP_RATE_LIMIT=args.rate_limit, PYTHONPATH=str(REPO))
     command = [sys.executable, "-m", "cli", "serve", "--host", args.host, "--port", str(port)]
-    if production:
-        command += ["--production", "--workers", str(args.workers), "--threads", str(args.threads)]
+    # gunicorn is the default; --dev is Flask's development server, the baseline
+    command += ["--workers", str(args.workers), "--threads", str(args.threads)] if production else ["--dev"]
     log = open(home / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log,
                             start_new_session=True)
     proc.log_path = home / f"server-{port}.log"  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 60
+    return wait_until_serving(proc, f"http://{args.host}:{port}/login", proc.log_path, 60)
+
+
+def wait_until_serving(proc: subprocess.Popen, url: str, log_path: Path, seconds: float) -> subprocess.Popen:
+    """``proc`` once ``url`` answers; stop it and exit with its log's tail if it dies or is late."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.log_path.read_text()[-2000:]}")
+            raise SystemExit(f"server exited: {log_path.read_text()[-2000:]}")
         try:
-            urllib.request.urlopen(f"http://{args.host}:{port}/login", timeout=2).read()
+            urllib.request.urlopen(url, timeout=2).read()
             return proc
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
     stop_server(proc)
-    raise SystemExit("server did not start within 60 s")
+    raise SystemExit(f"server did not start within {seconds:g} s")
 
 
 def stop_server(proc: subprocess.Popen) -> None:

@@ -141,6 +141,23 @@ def write_parquet_atomic(frame: gpd.GeoDataFrame, target: str | os.PathLike[str]
         frame.to_parquet(tmp, compression=LAYER_COMPRESSION, index=False, write_covering_bbox=False)
 
 
+def with_geo_metadata(schema: pa.Schema, geometry_types: Sequence[str], crs: object = "EPSG:4326") -> pa.Schema:
+    """``schema`` with the GeoParquet ``geo`` metadata of its WKB ``geometry`` column (encoding,
+    geometry types, CRS as PROJJSON), as every store writes and reads layers."""
+    geo = {
+        "version": "1.0.0",
+        "primary_column": "geometry",
+        "columns": {
+            "geometry": {
+                "encoding": "WKB",
+                "geometry_types": list(geometry_types),
+                "crs": pyproj.CRS.from_user_input(crs).to_json_dict(),
+            }
+        },
+    }
+    return schema.with_metadata(dict(schema.metadata or {}) | {b"geo": orjson.dumps(geo)})
+
+
 @contextlib.contextmanager
 def geoparquet_writer(
     target: str | os.PathLike[str],
@@ -160,19 +177,7 @@ def geoparquet_writer(
     ...     for table in tables:
     ...         write(table)
     """
-    geo = {
-        "version": "1.0.0",
-        "primary_column": "geometry",
-        "columns": {
-            "geometry": {
-                "encoding": "WKB",
-                "geometry_types": list(geometry_types),
-                "crs": pyproj.CRS.from_user_input(crs).to_json_dict(),
-            }
-        },
-    }
-    metadata = dict(schema.metadata or {}) | {b"geo": orjson.dumps(geo)}
-    schema = schema.with_metadata(metadata)
+    schema = with_geo_metadata(schema, geometry_types, crs)
     with atomic_path(target) as tmp:
         writer = pq.ParquetWriter(tmp, schema, compression=LAYER_COMPRESSION)
         try:

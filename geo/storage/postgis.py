@@ -30,13 +30,11 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import orjson
 import psycopg
 import pyarrow as pa
-import pyproj
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.copy import QueuedLibpqWriter
@@ -54,6 +52,7 @@ from geo.storage.base import (
     simplified_path,
     version_of,
 )
+from geo.storage.io import with_geo_metadata
 from geo.storage.migrations import SCHEMA
 from geo.storage.pgbinary import HEADER, TRAILER, copy_out, read_rows, rows
 from geo.storage.pgcopy import pg_type
@@ -438,18 +437,7 @@ def _with_geo(schema: pa.Schema, geometry_types: Sequence[str]) -> pa.Schema:
     """``schema`` with GeoParquet-style ``geo`` metadata (WKB, EPSG:4326), as the embedded store writes it."""
     if b"geo" in (schema.metadata or {}):
         return schema
-    geo: dict[str, Any] = {
-        "version": "1.0.0",
-        "primary_column": "geometry",
-        "columns": {
-            "geometry": {
-                "encoding": "WKB",
-                "geometry_types": list(geometry_types),
-                "crs": pyproj.CRS.from_user_input(WGS84).to_json_dict(),
-            }
-        },
-    }
-    return schema.with_metadata(dict(schema.metadata or {}) | {b"geo": orjson.dumps(geo)})
+    return with_geo_metadata(schema, geometry_types, WGS84)
 
 
 def _arrow(frame: gpd.GeoDataFrame) -> pa.Table:
