@@ -9,15 +9,8 @@ import orjson
 
 from cli.common import open_store
 from cli.options import query_options, query_params
-from geo.analytics.raster import (
-    MAX_OVERLAY_PIXELS,
-    VALUES,
-    density_for,
-    grid_tags,
-    overlay_for,
-    write_cog,
-    write_png,
-)
+from geo.analytics.overlay import MAX_OVERLAY_PIXELS, overlay_for, write_png
+from geo.analytics.raster import VALUES, density_for, grid_tags, write_cog
 from geo.errors import InvalidParameter
 from geo.storage.io import write_bytes_atomic
 

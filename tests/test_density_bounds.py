@@ -13,8 +13,9 @@ import tracemalloc
 import pytest
 from PIL import Image
 
+from geo.analytics.overlay import MAX_OVERLAY_PIXELS, overlay_for
 from geo.analytics.prepared import prepare_events
-from geo.analytics.raster import MAX_CELLS, MAX_OVERLAY_PIXELS, density_grid, overlay_for
+from geo.analytics.raster import MAX_CELLS, density_grid
 from geo.cache import RESULTS
 from geo.errors import InvalidParameter
 from geo.query import parse_query

@@ -10,8 +10,9 @@ import rasterio
 from matplotlib.image import imread
 
 from cli.main import main
+from geo.analytics.overlay import mercator_overlay
 from geo.analytics.prepared import prepare_events
-from geo.analytics.raster import density_grid, mercator_overlay, snap_bbox, write_cog, zonal_sums
+from geo.analytics.raster import density_grid, snap_bbox, write_cog, zonal_sums
 from geo.analytics.summaries import SUMMARY_FILTERS, country_summary
 from geo.boundaries.countries import load_countries
 from geo.config import REPO_ROOT
@@ -176,7 +177,8 @@ def test_raster_command_writes_the_cog_png_and_bounds(runner, home, tmp_path):
 
 
 def test_repeated_raster_requests_hit_the_cache(tmp_path):
-    from geo.analytics.raster import density_for, overlay_for
+    from geo.analytics.overlay import overlay_for
+    from geo.analytics.raster import density_for
     from geo.cache import RESULTS
 
     store = ParquetStore(tmp_path)

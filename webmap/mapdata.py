@@ -227,7 +227,7 @@ def chart(iso3: str) -> Response:
 
 RESOLUTION_HEADER = "X-Coopmap-Resolution"
 """The cell size of a density overlay, in degrees: coarser than asked when the bbox at the asked
-resolution would exceed ``geo.analytics.raster.MAX_OVERLAY_PIXELS`` pixels."""
+resolution would exceed ``geo.analytics.overlay.MAX_OVERLAY_PIXELS`` pixels."""
 
 
 @bp.get("/density")
@@ -238,7 +238,7 @@ def density() -> Response:
     drawn (coarsened from ``requested_resolution`` when the view at that resolution would exceed
     ``MAX_OVERLAY_PIXELS``; the ``url`` asks for the coarsened one).
     """
-    from geo.analytics.raster import overlay_for
+    from geo.analytics.overlay import overlay_for
 
     params = mapview.density_params(request.args)
     overlay = overlay_for(store(), params, DENSITY_RAMP)
@@ -260,12 +260,12 @@ def density() -> Response:
 
 @bp.get("/density.png")
 def density_png() -> Response:
-    """The colourised density PNG (``geo.analytics.raster``, Web Mercator rows, transparent where empty).
+    """The colourised density PNG (``geo.analytics.overlay``, Web Mercator rows, transparent where empty).
 
     The ``X-Coopmap-Resolution`` header gives the cell size drawn (coarser than ``resolution`` when
     the bbox at that resolution would exceed ``MAX_OVERLAY_PIXELS``).
     """
-    from geo.analytics.raster import overlay_for
+    from geo.analytics.overlay import overlay_for
 
     overlay = overlay_for(store(), {k: v for k, v in request.args.items()}, DENSITY_RAMP)
     headers = {"Cache-Control": "max-age=300", RESOLUTION_HEADER: str(overlay.resolution)}

@@ -1,24 +1,18 @@
-"""Conflict-density rasters: events (or fatalities) per cell as a Cloud-Optimised GeoTIFF,
-and a colourised PNG for map overlays.
+"""Conflict-density grids: events (or fatalities) per cell, as a Cloud-Optimised GeoTIFF.
 
-The GeoTIFF grid is plate carrée (EPSG:4326): cells of ``resolution`` degrees, aligned on
-multiples of the resolution (the bbox is widened to whole cells). The PNG overlay is binned
-again in Web Mercator rows (its columns are the GeoTIFF's), because Leaflet's ``ImageOverlay``
-stretches an image linearly in Web Mercator between its corner bounds: a plate-carrée PNG would
-sit several cells off at the edges of a large bbox. Each event falls in exactly one cell of
-each image, so the per-country zonal sums of the GeoTIFF equal the summary's counts wherever
-no cell straddles a border (a cell belongs to the zone containing its centre).
+The grid is plate carrée (EPSG:4326): cells of ``resolution`` degrees, aligned on multiples of
+the resolution (the bbox is widened to whole cells). Each event falls in exactly one cell, so the
+per-country zonal sums equal the summary's counts wherever no cell straddles a border (a cell
+belongs to the zone containing its centre). The map's PNG overlay of the same selection is
+``geo.analytics.overlay``.
 
 The work and memory of a request are bounded by its OUTPUT, whatever the bbox and resolution
-asked: a grid has at most ``MAX_CELLS`` cells (finer is refused, naming ``resolution``), and an
-overlay at most ``MAX_OVERLAY_PIXELS`` pixels (finer is coarsened by powers of two, and the
-overlay says which resolution it used). Both are built from the occupied cells only, in
-4-byte cells and pixels (uint32 counts, uint8 RGBA), never in float64 images.
+asked: a grid has at most ``MAX_CELLS`` cells (finer is refused, naming ``resolution``), built
+from the occupied cells only, in uint32 counts, never in float64 images.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -29,8 +23,6 @@ import pandas as pd
 import rasterio
 import rasterio.features
 import rasterio.shutil
-from matplotlib import colormaps
-from matplotlib.image import imsave
 from rasterio.io import MemoryFile
 from rasterio.transform import Affine
 
@@ -45,7 +37,7 @@ from geo.analytics.prepared import (
 from geo.cache import RESULTS
 from geo.errors import InvalidParameter
 from geo.query import Query, parse_query
-from geo.storage.io import atomic_path, write_bytes_atomic
+from geo.storage.io import atomic_path
 from geo.storage.store import Store
 from geo.types import WGS84, BBox, Period
 
@@ -53,14 +45,8 @@ DEFAULT_RESOLUTION = 0.5
 MAX_CELLS = 2**24
 """At most 16,777,216 cells in a density grid (64 MB of uint32; a global grid of 0.1° has 6.5
 million): a finer resolution for the bbox is refused."""
-MAX_OVERLAY_PIXELS = 2**22
-"""At most 4,194,304 pixels (and grid cells) behind a PNG overlay, about 2048 x 2048, more than a
-screen shows (16 MB of uint8 RGBA): a finer resolution is coarsened by powers of two."""
 VALUES = ("events", "fatalities")
 RASTER_PARAMS = ("resolution", "value")
-MERCATOR_LAT = 85.0511287798066
-"""Web Mercator's latitude limit."""
-COLORMAP = "YlOrRd"
 
 
 @dataclass(frozen=True)
@@ -84,21 +70,6 @@ class DensityGrid:
     @property
     def total(self) -> int:
         return int(self.values.sum())
-
-
-@dataclass(frozen=True)
-class PngOverlay:
-    """A colourised PNG and its corners for ``L.imageOverlay(url, bounds)``."""
-
-    png: bytes
-    bounds: tuple[tuple[float, float], tuple[float, float]]
-    """((south, west), (north, east)) in degrees, Leaflet's order."""
-    width: int
-    height: int
-    maximum: int
-    resolution: float = DEFAULT_RESOLUTION
-    """The cell size used, in degrees (coarser than the one asked when ``overlay_resolution``
-    had to coarsen it)."""
 
 
 def snap_bbox(bbox: BBox, resolution: float) -> BBox:
@@ -161,7 +132,7 @@ def density_grid(
     period = resolve_period(query, arrays)
     selected = select_events(arrays, query, period)
     selected &= np.isfinite(arrays.lon) & np.isfinite(arrays.lat)
-    bbox = query.bbox or _extent(arrays, selected)
+    bbox = query.bbox or events_extent(arrays, selected)
     bbox = snap_bbox(bbox, resolution)
     cols = round((bbox[2] - bbox[0]) / resolution)
     rows = round((bbox[3] - bbox[1]) / resolution)
@@ -179,7 +150,7 @@ def density_grid(
     row = np.where((row == rows) & (lat >= bbox[1]), rows - 1, row)
     inside = (col >= 0) & (col < cols) & (row >= 0) & (row < rows)
     weights = arrays.fatalities[selected][inside] if value == "fatalities" else None
-    counts = _binned(row[inside] * cols + col[inside], weights, rows * cols)
+    counts = bin_counts(row[inside] * cols + col[inside], weights, rows * cols)
     counted = np.zeros(len(arrays), dtype=bool)
     counted[np.flatnonzero(selected)[inside]] = True
     sources = arrays.filters["source_dataset"]
@@ -197,7 +168,7 @@ def density_grid(
     )
 
 
-def _binned(cells: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
+def bin_counts(cells: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
     """Events (or ``weights``) summed per flat cell index, as ``size`` uint32 counts.
 
     Only the occupied cells are summed: memory is 4 bytes a cell plus the events, never a
@@ -209,7 +180,7 @@ def _binned(cells: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndar
     return out
 
 
-def _extent(arrays: EventArrays, selected: np.ndarray) -> BBox:
+def events_extent(arrays: EventArrays, selected: np.ndarray) -> BBox:
     if not selected.any():
         return (-180.0, -90.0, 180.0, 90.0)
     lon, lat = arrays.lon[selected], arrays.lat[selected]
@@ -287,104 +258,6 @@ def zonal_sums(grid: DensityGrid, zones: gpd.GeoDataFrame, key: str) -> pd.Serie
     return pd.Series(sums[1:].astype(np.int64), index=zones[key].to_numpy(), name=grid.value)
 
 
-def mercator_overlay(
-    arrays: EventArrays, grid: DensityGrid, query: Query, colormap: str = COLORMAP
-) -> PngOverlay:
-    """A colourised PNG of the same selection, in Web Mercator rows, transparent where 0.
-
-    The columns are the grid's; rows are equal steps of Web Mercator y between the bbox's
-    latitudes (clamped to ±85.05°), about as tall as the columns are wide. ``colormap`` is a
-    matplotlib colormap name.
-    """
-    minx, miny, maxx, maxy = grid.bbox
-    south, north = max(miny, -MERCATOR_LAT), min(maxy, MERCATOR_LAT)
-    rows, cols = overlay_shape(grid.bbox, grid.resolution)
-    y_south, y_north = _mercator_y(np.array([south, north]))
-    selected = select_events(arrays, query, grid.period)
-    lon, lat = arrays.lon[selected], arrays.lat[selected]
-    keep = (lon >= minx) & (lon <= maxx) & (lat >= south) & (lat <= north)
-    lon, lat = lon[keep], lat[keep]
-    col = np.minimum(np.floor((lon - minx) / grid.resolution).astype(np.int64), cols - 1)
-    row = np.minimum(
-        np.floor((y_north - _mercator_y(lat)) / (y_north - y_south) * rows).astype(np.int64),
-        rows - 1,
-    )
-    weights = arrays.fatalities[selected][keep] if grid.value == "fatalities" else None
-    counts = _binned(row * cols + col, weights, rows * cols).reshape(rows, cols)
-    rgba = colourise(counts, colormap)
-    buffer = io.BytesIO()
-    imsave(buffer, rgba, format="png")
-    return PngOverlay(
-        buffer.getvalue(),
-        ((south, minx), (north, maxx)),
-        cols,
-        rows,
-        int(counts.max(initial=0)),
-        grid.resolution,
-    )
-
-
-def overlay_shape(bbox: BBox, resolution: float) -> tuple[int, int]:
-    """(rows, columns) of the overlay of the snapped ``bbox``: the grid's columns, and rows of equal
-    Web Mercator steps about as tall as the columns are wide.
-
-    Examples
-    --------
-    >>> overlay_shape((0.0, 0.0, 10.0, 10.0), 1.0)  # near the equator, about square cells
-    (10, 10)
-    """
-    minx, miny, maxx, maxy = bbox
-    south, north = max(miny, -MERCATOR_LAT), min(maxy, MERCATOR_LAT)
-    cols = round((maxx - minx) / resolution)
-    y_south, y_north = _mercator_y(np.array([south, north]))
-    rows = max(1, round(cols * (y_north - y_south) / math.radians(maxx - minx)))
-    return rows, cols
-
-
-def overlay_resolution(bbox: BBox, resolution: float, max_pixels: int = MAX_OVERLAY_PIXELS) -> float:
-    """The finest resolution, ``resolution`` times a power of two, whose overlay of ``bbox`` (and
-    its grid) has at most ``max_pixels`` pixels (cells).
-
-    Examples
-    --------
-    >>> overlay_resolution((-180, -85, 180, 85), 0.05)  # 0.1° would be 3600 x 3589 pixels
-    0.2
-    >>> overlay_resolution((0, 0, 10, 10), 0.05)
-    0.05
-    """
-    if not (math.isfinite(resolution) and 0 < resolution <= 90):
-        raise InvalidParameter("resolution", resolution, "must be a number of degrees in (0, 90]")
-    while True:
-        snapped = snap_bbox(bbox, resolution)
-        rows, cols = overlay_shape(snapped, resolution)
-        grid_cells = round((snapped[2] - snapped[0]) / resolution) * round((snapped[3] - snapped[1]) / resolution)
-        if max(rows * cols, grid_cells) <= max_pixels or resolution >= 90:
-            return resolution
-        resolution = min(float(f"{resolution * 2:.6g}"), 90.0)
-
-
-def _mercator_y(lat: np.ndarray) -> np.ndarray:
-    return np.log(np.tan(np.pi / 4 + np.radians(np.asarray(lat, float)) / 2))
-
-
-def colourise(counts: np.ndarray, colormap: str = COLORMAP) -> np.ndarray:
-    """Counts → RGBA bytes: ``colormap`` on a log scale up to the maximum, transparent where 0.
-
-    Only the non-zero cells are coloured (in float64); the image is uint8 from the start, 4 bytes
-    a pixel, so an image of mostly empty cells costs little more than its bytes.
-    """
-    counts = np.asarray(counts)
-    rgba = np.zeros((*counts.shape, 4), dtype=np.uint8)
-    where = np.nonzero(counts)
-    values = counts[where].astype(float)
-    if values.size:
-        scaled = np.log1p(values) / np.log1p(values.max())
-        colours = (colormaps[colormap](0.15 + 0.85 * scaled) * 255).round().astype(np.uint8)
-        colours[:, 3] = 220
-        rgba[where] = colours
-    return rgba
-
-
 def raster_params(params: Mapping[str, str]) -> tuple[Query, float, str]:
     """Parse the raster vocabulary: bbox, datetime, event filters, ``resolution``, ``value``."""
     query = parse_query(params, FILTER_FIELDS, strict=True, reserved=RASTER_PARAMS)
@@ -399,10 +272,10 @@ def raster_params(params: Mapping[str, str]) -> tuple[Query, float, str]:
 def density_for(store: Store, params: Mapping[str, str]) -> DensityGrid:
     """The density grid of the stored events for request or CLI parameters (cached)."""
     query, resolution, value = raster_params(params)
-    return _density(store, query, resolution, value)
+    return cached_density(store, query, resolution, value)
 
 
-def _density(store: Store, query: Query, resolution: float, value: str) -> DensityGrid:
+def cached_density(store: Store, query: Query, resolution: float, value: str) -> DensityGrid:
     version = store.data_version
 
     def compute() -> DensityGrid:
@@ -410,30 +283,3 @@ def _density(store: Store, query: Query, resolution: float, value: str) -> Densi
         return replace(grid, data_version=version)
 
     return RESULTS.get_or_compute((version, "density", query.key(), resolution, value), compute)
-
-
-def overlay_for(store: Store, params: Mapping[str, str], colormap: str = COLORMAP) -> PngOverlay:
-    """The PNG overlay of the density grid for ``params`` in ``colormap``, cached by data version.
-
-    A resolution too fine for ``MAX_OVERLAY_PIXELS`` over the bbox (by default the selected
-    events' extent) is coarsened (``overlay_resolution``): the overlay's ``resolution`` says which
-    was used, and requests coarsened alike share one cached overlay.
-    """
-    query, resolution, value = raster_params(params)
-    bbox = query.bbox
-    if bbox is None:
-        arrays = prepared_events(store)
-        selected = select_events(arrays, query, resolve_period(query, arrays))
-        bbox = _extent(arrays, selected & np.isfinite(arrays.lon) & np.isfinite(arrays.lat))
-    resolution = overlay_resolution(bbox, resolution)
-    return RESULTS.get_or_compute(
-        (store.data_version, "overlay", query.key(), resolution, value, colormap),
-        lambda: mercator_overlay(
-            prepared_events(store), _density(store, query, resolution, value), query, colormap
-        ),
-    )
-
-
-def write_png(overlay: PngOverlay, path: str) -> None:
-    """Write the overlay's PNG atomically."""
-    write_bytes_atomic(path, overlay.png)
