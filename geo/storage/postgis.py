@@ -19,11 +19,8 @@ the embedded store, so it changes exactly when a committed write changes a diges
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
 import os
-import re
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
@@ -41,30 +38,36 @@ from psycopg.copy import QueuedLibpqWriter
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geo.config import default_data_dir
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import InvalidParameter
 from geo.storage.base import (
     SCAN_ROWS,
     BatchWriter,
-    LayerRecord,
     Manifest,
     Store,
     checked_name,
     simplified_path,
-    version_of,
 )
-from geo.storage.io import with_geo_metadata
 from geo.storage.migrations import SCHEMA
-from geo.storage.pgbinary import HEADER, TRAILER, copy_out, read_rows, rows
-from geo.storage.pgcopy import pg_type
+from geo.storage.pgbinary import HEADER, TRAILER, rows
+from geo.storage.pgtables import (
+    MAX_TABLE_NAME,
+    RESERVED,
+    arrow_to_frame,
+    column_list,
+    create_table,
+    frame_to_arrow,
+    geometry_types_of,
+    layer_entry,
+    read_chunks,
+    read_manifest,
+    swap_tables,
+    table_name,
+    with_geo,
+)
 from geo.storage.rejects import report_csv, report_from_csv
-from geo.types import WGS84
 
 POOL_MIN, POOL_MAX = 1, 4
 """Connections per process: one kept open, at most four in use at once."""
-MAX_TABLE_NAME = 54
-"""PostgreSQL cuts names at 63 bytes; the index names add ``_geom_idx`` to the table's."""
-RESERVED = ("fid", "geom")
-"""Column names of every layer table; a layer's own properties may not use them."""
 
 
 CONNECT_TIMEOUT_S = 10.0
@@ -77,17 +80,6 @@ class SchemaMissing(RuntimeError):
 
 class DatabaseUnreachable(RuntimeError):
     """No connection to the store's database could be opened."""
-
-
-def table_name(layer_id: str) -> str:
-    """The table (in schema ``coopmap``) that holds ``layer_id``.
-
-    Examples
-    --------
-    >>> table_name("conflict-events")
-    'layer_conflict_events'
-    """
-    return "layer_" + re.sub(r"[^a-z0-9_]", "_", layer_id.lower())
 
 
 class PostgisStore(Store):
@@ -155,7 +147,7 @@ class PostgisStore(Store):
 
     def manifest(self) -> Manifest:
         with self._connection() as conn:
-            return _manifest(conn)
+            return read_manifest(conn)
 
     def boundaries(self, detail: str = "countries") -> gpd.GeoDataFrame:
         if detail == "countries":
@@ -226,29 +218,29 @@ class PostgisStore(Store):
 
     def read(self, layer_id: str) -> gpd.GeoDataFrame:
         with self._connection(snapshot=True) as conn:
-            table, digest, schema = _entry(conn, layer_id)
+            table, digest, schema = layer_entry(conn, layer_id)
             cached = self._cache.get(layer_id)
             if cached is not None and cached[0] == digest:
                 return cached[1]
-            chunks = list(_chunks(conn, table, schema, SCAN_ROWS))
-        frame = _frame(pa.concat_tables(chunks) if chunks else schema.empty_table())
+            chunks = list(read_chunks(conn, table, schema, SCAN_ROWS))
+        frame = arrow_to_frame(pa.concat_tables(chunks) if chunks else schema.empty_table())
         self._cache[layer_id] = (digest, frame)
         return frame
 
     def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         with self._connection(snapshot=True) as conn:
-            table, _, schema = _entry(conn, layer_id)
+            table, _, schema = layer_entry(conn, layer_id)
             if columns is not None:
                 unknown = [c for c in columns if c not in schema.names]
                 if unknown:
                     raise KeyError(f"layer {layer_id!r} has no column {unknown[0]!r}")
                 schema = pa.schema([schema.field(c) for c in columns])
-            yield from _chunks(conn, table, schema, SCAN_ROWS)
+            yield from read_chunks(conn, table, schema, SCAN_ROWS)
 
     def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
         if frame.crs is None or frame.crs.to_epsg() != 4326:
             raise ValueError(f"layer {layer_id!r}: the store keeps EPSG:4326, the frame is in {frame.crs}")
-        table = _arrow(frame)
+        table = frame_to_arrow(frame)
         geo = orjson.loads(table.schema.metadata[b"geo"])
         types = geo["columns"][geo["primary_column"]].get("geometry_types", [])
         committed: list[str] = []
@@ -271,7 +263,7 @@ class PostgisStore(Store):
         self, layer_id: str, schema: pa.Schema, geometry_types: Sequence[str], committed: list[str]
     ) -> Iterator[BatchWriter]:
         """``write_batches``; the digest of the committed rows is appended to ``committed``."""
-        schema = _with_geo(schema, geometry_types)
+        schema = with_geo(schema, geometry_types)
         clash = [name for name in schema.names if name in RESERVED]
         if clash or "geometry" not in schema.names:
             raise ValueError(f"layer {layer_id!r}: needs a 'geometry' column and no column named {RESERVED}")
@@ -289,9 +281,9 @@ class PostgisStore(Store):
             ).fetchone()
             if other is not None:
                 raise ValueError(f"layer {layer_id!r} would share table {final} with layer {other[0]!r}")
-            conn.execute(_create_table(staging, schema, _geometry_types(schema)))
+            conn.execute(create_table(staging, schema, geometry_types_of(schema)))
             copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT binary, FREEZE)").format(
-                sql.Identifier(SCHEMA), sql.Identifier(staging), sql.SQL(", ").join(_columns(schema))
+                sql.Identifier(SCHEMA), sql.Identifier(staging), sql.SQL(", ").join(column_list(schema))
             )
             # The queued writer sends from a thread and the digest is computed in another (both
             # release the GIL), so that encoding the next batch overlaps the server's work on this one.
@@ -313,7 +305,7 @@ class PostgisStore(Store):
                 for pending in hashed:
                     pending.result()
                 copy.write(TRAILER)
-            _swap(conn, staging, final)
+            swap_tables(conn, staging, final)
             conn.execute(
                 f"""INSERT INTO {SCHEMA}.manifest
                         (layer_id, table_name, digest, rows, sources, written_at, geometry_types, arrow_schema)
@@ -328,128 +320,3 @@ class PostgisStore(Store):
         committed.append(digest.hexdigest())
         with self._lock:
             self._cache.pop(layer_id, None)
-
-
-def _manifest(conn: psycopg.Connection) -> Manifest:
-    rows = conn.execute(f"SELECT layer_id, rows, sources, written_at, digest FROM {SCHEMA}.manifest").fetchall()
-    layers = {
-        layer_id: LayerRecord(
-            rows=n, sources=list(sources), digest=digest,
-            updated=written.astimezone(dt.UTC).isoformat(timespec="seconds"),
-        )
-        for layer_id, n, sources, written, digest in rows
-    }
-    return Manifest(data_version=version_of(layers), layers=layers) if layers else Manifest()
-
-
-def _entry(conn: psycopg.Connection, layer_id: str) -> tuple[str, str, pa.Schema]:
-    """The table, digest and Arrow schema of ``layer_id``; ``LayerNotFound`` if it is not stored."""
-    row = conn.execute(
-        f"SELECT table_name, digest, arrow_schema FROM {SCHEMA}.manifest WHERE layer_id = %s", (layer_id,)
-    ).fetchone()
-    if row is None:
-        raise LayerNotFound(layer_id)
-    return row[0], row[1], pa.ipc.read_schema(pa.py_buffer(row[2]))
-
-
-def _columns(schema: pa.Schema) -> list[sql.Composable]:
-    return [sql.Identifier("geom" if name == "geometry" else name) for name in schema.names]
-
-
-def geometry_column(geometry_types: Sequence[str]) -> str:
-    """The column type of ``geom`` for a layer of ``geometry_types`` (GeoParquet names: "Point",
-    "Polygon Z", ...): 2D unless the layer has 3D geometries; a layer mixing both, which PostGIS'
-    typed columns cannot hold, gets an untyped column whose SRID a check keeps at 4326.
-
-    Examples
-    --------
-    >>> geometry_column(["Point"]), geometry_column(["Point Z"])
-    ('geometry(Geometry, 4326)', 'geometry(GeometryZ, 4326)')
-    """
-    with_z = [t.endswith(" Z") for t in geometry_types]
-    if not any(with_z):
-        return "geometry(Geometry, 4326)"
-    if all(with_z):
-        return "geometry(GeometryZ, 4326)"
-    return "geometry CHECK (ST_SRID(geom) = 4326)"
-
-
-def _create_table(name: str, schema: pa.Schema, geometry_types: Sequence[str] = ()) -> sql.Composed:
-    columns = [sql.SQL("fid bigint GENERATED ALWAYS AS IDENTITY")]
-    for f in schema:
-        kind = geometry_column(geometry_types) if f.name == "geometry" else pg_type(f.type)
-        columns.append(sql.SQL("{} {}").format(sql.Identifier("geom" if f.name == "geometry" else f.name),
-                                               sql.SQL(kind)))
-    return sql.SQL("CREATE TABLE {}.{} ({})").format(
-        sql.Identifier(SCHEMA), sql.Identifier(name), sql.SQL(", ").join(columns)
-    )
-
-
-def _swap(conn: psycopg.Connection, staging: str, final: str) -> None:
-    """Index the loaded table, then put it in the place of ``final`` (all inside the caller's transaction)."""
-    ident = sql.Identifier
-    conn.execute(sql.SQL("ALTER TABLE {}.{} ADD CONSTRAINT {} PRIMARY KEY (fid)").format(
-        ident(SCHEMA), ident(staging), ident(f"{staging}_pkey")))
-    conn.execute(sql.SQL("CREATE INDEX {} ON {}.{} USING gist (geom)").format(
-        ident(f"{staging}_geom"), ident(SCHEMA), ident(staging)))
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(ident(SCHEMA), ident(final)))
-    conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(ident(SCHEMA), ident(staging), ident(final)))
-    conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME CONSTRAINT {} TO {}").format(
-        ident(SCHEMA), ident(final), ident(f"{staging}_pkey"), ident(f"{final}_pkey")))
-    conn.execute(sql.SQL("ALTER INDEX {}.{} RENAME TO {}").format(
-        ident(SCHEMA), ident(f"{staging}_geom"), ident(f"{final}_geom_idx")))
-    conn.execute(sql.SQL("ANALYZE {}.{}").format(ident(SCHEMA), ident(final)))
-
-
-def _chunks(conn: psycopg.Connection, table: str, schema: pa.Schema, size: int) -> Iterator[pa.Table]:
-    """The rows of ``table`` in stored order, ``size`` at a time, as tables of ``schema``."""
-    select: list[sql.Composable] = [sql.SQL("fid")]
-    for f in schema:
-        if f.name == "geometry":
-            select.append(sql.SQL("ST_AsBinary(geom, 'NDR')"))
-        elif pa.types.is_uint64(f.type):  # numeric(20): its binary form is base-10000 digits; text is simpler
-            select.append(sql.SQL("{}::text").format(sql.Identifier(f.name)))
-        else:
-            select.append(sql.Identifier(f.name))
-    keyed = pa.schema([pa.field("fid", pa.int64()), *schema])
-    page = sql.SQL("COPY (SELECT {} FROM {}.{} WHERE fid > {} ORDER BY fid LIMIT {}) TO STDOUT (FORMAT binary)")
-    last = 0
-    while True:
-        query = page.format(
-            sql.SQL(", ").join(select), sql.Identifier(SCHEMA), sql.Identifier(table), sql.Literal(last),
-            sql.Literal(size),
-        )
-        chunk = read_rows(copy_out(conn, query.as_bytes(conn)), keyed)
-        if chunk.num_rows:
-            last = chunk.column("fid")[-1].as_py()
-            yield chunk.drop_columns(["fid"]).cast(schema)
-        if chunk.num_rows < size:
-            return
-
-
-def _geometry_types(schema: pa.Schema) -> list[str]:
-    """The geometry types the ``geo`` metadata of ``schema`` lists (empty when unknown)."""
-    geo = orjson.loads(schema.metadata[b"geo"])
-    return list(geo["columns"][geo["primary_column"]].get("geometry_types", []))
-
-
-def _with_geo(schema: pa.Schema, geometry_types: Sequence[str]) -> pa.Schema:
-    """``schema`` with GeoParquet-style ``geo`` metadata (WKB, EPSG:4326), as the embedded store writes it."""
-    if b"geo" in (schema.metadata or {}):
-        return schema
-    return with_geo_metadata(schema, geometry_types, WGS84)
-
-
-def _arrow(frame: gpd.GeoDataFrame) -> pa.Table:
-    """``frame`` as the Arrow table the embedded store would write (WKB geometry, pandas and geo metadata)."""
-    sink = io.BytesIO()
-    frame.to_feather(sink, compression="uncompressed", index=False)
-    return pa.ipc.open_file(pa.py_buffer(sink.getvalue())).read_all()
-
-
-def _frame(table: pa.Table) -> gpd.GeoDataFrame:
-    """The GeoDataFrame ``gpd.read_parquet`` gives for a file holding ``table``."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    return gpd.read_feather(pa.BufferReader(sink.getvalue()))

@@ -1,0 +1,168 @@
+"""The layer tables of the PostGIS store: their names, DDL, the swap at commit, the manifest rows,
+and the conversions between frames, Arrow tables and binary COPY pages.
+
+``geo.storage.postgis.PostgisStore`` uses these inside its transactions; nothing here opens a
+connection or holds state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator, Sequence
+
+import geopandas as gpd
+import orjson
+import psycopg
+import pyarrow as pa
+from psycopg import sql
+
+from geo.errors import LayerNotFound
+from geo.storage.base import LayerRecord, Manifest, version_of
+from geo.storage.io import with_geo_metadata
+from geo.storage.migrations import SCHEMA
+from geo.storage.pgbinary import copy_out, read_rows
+from geo.storage.pgcopy import pg_type
+from geo.types import WGS84
+
+MAX_TABLE_NAME = 54
+"""PostgreSQL cuts names at 63 bytes; the index names add ``_geom_idx`` to the table's."""
+RESERVED = ("fid", "geom")
+"""Column names of every layer table; a layer's own properties may not use them."""
+
+
+def table_name(layer_id: str) -> str:
+    """The table (in schema ``coopmap``) that holds ``layer_id``.
+
+    Examples
+    --------
+    >>> table_name("conflict-events")
+    'layer_conflict_events'
+    """
+    return "layer_" + re.sub(r"[^a-z0-9_]", "_", layer_id.lower())
+
+
+def read_manifest(conn: psycopg.Connection) -> Manifest:
+    rows = conn.execute(f"SELECT layer_id, rows, sources, written_at, digest FROM {SCHEMA}.manifest").fetchall()
+    layers = {
+        layer_id: LayerRecord(
+            rows=n, sources=list(sources), digest=digest,
+            updated=written.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        )
+        for layer_id, n, sources, written, digest in rows
+    }
+    return Manifest(data_version=version_of(layers), layers=layers) if layers else Manifest()
+
+
+def layer_entry(conn: psycopg.Connection, layer_id: str) -> tuple[str, str, pa.Schema]:
+    """The table, digest and Arrow schema of ``layer_id``; ``LayerNotFound`` if it is not stored."""
+    row = conn.execute(
+        f"SELECT table_name, digest, arrow_schema FROM {SCHEMA}.manifest WHERE layer_id = %s", (layer_id,)
+    ).fetchone()
+    if row is None:
+        raise LayerNotFound(layer_id)
+    return row[0], row[1], pa.ipc.read_schema(pa.py_buffer(row[2]))
+
+
+def column_list(schema: pa.Schema) -> list[sql.Composable]:
+    return [sql.Identifier("geom" if name == "geometry" else name) for name in schema.names]
+
+
+def geometry_column(geometry_types: Sequence[str]) -> str:
+    """The column type of ``geom`` for a layer of ``geometry_types`` (GeoParquet names: "Point",
+    "Polygon Z", ...): 2D unless the layer has 3D geometries; a layer mixing both, which PostGIS'
+    typed columns cannot hold, gets an untyped column whose SRID a check keeps at 4326.
+
+    Examples
+    --------
+    >>> geometry_column(["Point"]), geometry_column(["Point Z"])
+    ('geometry(Geometry, 4326)', 'geometry(GeometryZ, 4326)')
+    """
+    with_z = [t.endswith(" Z") for t in geometry_types]
+    if not any(with_z):
+        return "geometry(Geometry, 4326)"
+    if all(with_z):
+        return "geometry(GeometryZ, 4326)"
+    return "geometry CHECK (ST_SRID(geom) = 4326)"
+
+
+def create_table(name: str, schema: pa.Schema, geometry_types: Sequence[str] = ()) -> sql.Composed:
+    columns = [sql.SQL("fid bigint GENERATED ALWAYS AS IDENTITY")]
+    for f in schema:
+        kind = geometry_column(geometry_types) if f.name == "geometry" else pg_type(f.type)
+        columns.append(sql.SQL("{} {}").format(sql.Identifier("geom" if f.name == "geometry" else f.name),
+                                               sql.SQL(kind)))
+    return sql.SQL("CREATE TABLE {}.{} ({})").format(
+        sql.Identifier(SCHEMA), sql.Identifier(name), sql.SQL(", ").join(columns)
+    )
+
+
+def swap_tables(conn: psycopg.Connection, staging: str, final: str) -> None:
+    """Index the loaded table, then put it in the place of ``final`` (all inside the caller's transaction)."""
+    ident = sql.Identifier
+    conn.execute(sql.SQL("ALTER TABLE {}.{} ADD CONSTRAINT {} PRIMARY KEY (fid)").format(
+        ident(SCHEMA), ident(staging), ident(f"{staging}_pkey")))
+    conn.execute(sql.SQL("CREATE INDEX {} ON {}.{} USING gist (geom)").format(
+        ident(f"{staging}_geom"), ident(SCHEMA), ident(staging)))
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(ident(SCHEMA), ident(final)))
+    conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(ident(SCHEMA), ident(staging), ident(final)))
+    conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME CONSTRAINT {} TO {}").format(
+        ident(SCHEMA), ident(final), ident(f"{staging}_pkey"), ident(f"{final}_pkey")))
+    conn.execute(sql.SQL("ALTER INDEX {}.{} RENAME TO {}").format(
+        ident(SCHEMA), ident(f"{staging}_geom"), ident(f"{final}_geom_idx")))
+    conn.execute(sql.SQL("ANALYZE {}.{}").format(ident(SCHEMA), ident(final)))
+
+
+def read_chunks(conn: psycopg.Connection, table: str, schema: pa.Schema, size: int) -> Iterator[pa.Table]:
+    """The rows of ``table`` in stored order, ``size`` at a time, as tables of ``schema``."""
+    select: list[sql.Composable] = [sql.SQL("fid")]
+    for f in schema:
+        if f.name == "geometry":
+            select.append(sql.SQL("ST_AsBinary(geom, 'NDR')"))
+        elif pa.types.is_uint64(f.type):  # numeric(20): its binary form is base-10000 digits; text is simpler
+            select.append(sql.SQL("{}::text").format(sql.Identifier(f.name)))
+        else:
+            select.append(sql.Identifier(f.name))
+    keyed = pa.schema([pa.field("fid", pa.int64()), *schema])
+    page = sql.SQL("COPY (SELECT {} FROM {}.{} WHERE fid > {} ORDER BY fid LIMIT {}) TO STDOUT (FORMAT binary)")
+    last = 0
+    while True:
+        query = page.format(
+            sql.SQL(", ").join(select), sql.Identifier(SCHEMA), sql.Identifier(table), sql.Literal(last),
+            sql.Literal(size),
+        )
+        chunk = read_rows(copy_out(conn, query.as_bytes(conn)), keyed)
+        if chunk.num_rows:
+            last = chunk.column("fid")[-1].as_py()
+            yield chunk.drop_columns(["fid"]).cast(schema)
+        if chunk.num_rows < size:
+            return
+
+
+def geometry_types_of(schema: pa.Schema) -> list[str]:
+    """The geometry types the ``geo`` metadata of ``schema`` lists (empty when unknown)."""
+    geo = orjson.loads(schema.metadata[b"geo"])
+    return list(geo["columns"][geo["primary_column"]].get("geometry_types", []))
+
+
+def with_geo(schema: pa.Schema, geometry_types: Sequence[str]) -> pa.Schema:
+    """``schema`` with GeoParquet-style ``geo`` metadata (WKB, EPSG:4326), as the embedded store writes it."""
+    if b"geo" in (schema.metadata or {}):
+        return schema
+    return with_geo_metadata(schema, geometry_types, WGS84)
+
+
+def frame_to_arrow(frame: gpd.GeoDataFrame) -> pa.Table:
+    """``frame`` as the Arrow table the embedded store would write (WKB geometry, pandas and geo metadata)."""
+    sink = io.BytesIO()
+    frame.to_feather(sink, compression="uncompressed", index=False)
+    return pa.ipc.open_file(pa.py_buffer(sink.getvalue())).read_all()
+
+
+def arrow_to_frame(table: pa.Table) -> gpd.GeoDataFrame:
+    """The GeoDataFrame ``gpd.read_parquet`` gives for a file holding ``table``."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return gpd.read_feather(pa.BufferReader(sink.getvalue()))
