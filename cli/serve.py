@@ -47,6 +47,9 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
     from webmap.wsgi import GunicornApp
 
     workers = workers or default_workers()
+    close = getattr(app.extensions["coopmap.store"], "close", None)
+    if close is not None:  # the master's database connections are not the workers' to share: each opens its own
+        close()
     click.echo(f"coopmap serving {home} on http://{host}:{port}/ (gunicorn, {workers} workers x {threads} threads)")
     GunicornApp(app, {
         "bind": f"{host}:{port}",

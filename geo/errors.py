@@ -44,6 +44,17 @@ class LayerNotFound(CoopmapError):
         super().__init__(f"unknown layer {layer_id!r}")
 
 
+class StoreUnavailable(CoopmapError):
+    """The store cannot be reached now (the database is down or restarting): try again later.
+
+    The web layer answers 503 with ``Retry-After: retry_after``.
+    """
+
+    status = 503
+    code = "ServiceUnavailable"
+    retry_after = 5
+
+
 class InputFileError(CoopmapError):
     """An input file cannot be read at all (missing, wrong format, missing columns)."""
 

@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: Chromium for the browser tests; PostgreSQL 15 + PostGIS 3 for the PostGIS store
-# tests, which start a private cluster of their own (tests/pgcluster.py), never the system service.
+# tests, which start a private cluster of their own (tests/pgcluster.py), never the system service;
+# Redis for the several-servers tests, which start a private redis-server (tests/redisserver.py).
 MISSING=""
 command -v chromium >/dev/null 2>&1 || MISSING="$MISSING chromium"
 [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -f /usr/share/postgresql/15/extension/postgis.control ] \
   || MISSING="$MISSING postgresql-15-postgis-3"
+[ -x /usr/bin/redis-server ] || MISSING="$MISSING redis-server"
 if [ -n "$MISSING" ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -20,8 +22,16 @@ if [ -n "$MISSING" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql-common >/dev/null
     $SUDO pg_conftool /etc/postgresql-common/createcluster.conf set create_main_cluster off
   fi
+  # Installing redis-server must not start its system service: Debian's policy-rc.d convention
+  # (exit 101: "action forbidden") keeps package scripts from starting any service meanwhile.
+  POLICY=/usr/sbin/policy-rc.d
+  OWN_POLICY=""
+  if [ ! -e "$POLICY" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null && $SUDO chmod 755 "$POLICY" && OWN_POLICY=1
+  fi
   # shellcheck disable=SC2086  # one word per package
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $MISSING >/dev/null
+  [ -z "$OWN_POLICY" ] || $SUDO rm -f "$POLICY"
 fi
 
 # Python packages, in the project's virtual environment.

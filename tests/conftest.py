@@ -170,6 +170,19 @@ def pg_cluster() -> Iterator[Any]:
         cluster.stop()
 
 
+@pytest.fixture
+def private_redis() -> Iterator[Any]:
+    """A private Redis server (``tests/redisserver.py``) for one test, stopped and removed after it."""
+    from redisserver import PrivateRedis, require_redis
+
+    require_redis()
+    server = PrivateRedis()
+    try:
+        yield server.start()
+    finally:
+        server.close()
+
+
 _databases = itertools.count(1)
 
 

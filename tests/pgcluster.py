@@ -86,6 +86,15 @@ class PrivateCluster:
     def start(self) -> PrivateCluster:
         self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "--auth=trust",
                   "-E", "UTF8", "--locale=C", "--no-sync")
+        self.start_server()
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
+        with psycopg.connect(self.url(TEMPLATE_DB), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION postgis")
+        return self
+
+    def start_server(self) -> None:
+        """Start the server of the initialised cluster (again, after ``stop_server``)."""
         options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={self.root}",
                    "-c max_connections=60"]
         if not self.durable:
@@ -93,11 +102,10 @@ class PrivateCluster:
         self._running = True
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
                   "-o", " ".join(options), "-w", "-t", "60", "start")
-        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
-        with psycopg.connect(self.url(TEMPLATE_DB), autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION postgis")
-        return self
+
+    def stop_server(self) -> None:
+        """Stop the server as an operator's restart does (``fast``: sessions are ended), keeping its data."""
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def url(self, database: str) -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"

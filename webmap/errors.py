@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from geo.errors import CoopmapError
+from geo.errors import CoopmapError, StoreUnavailable
 
 
 class WebError(CoopmapError):
@@ -30,7 +30,10 @@ def _json(status: int, code: str, description: str) -> Response:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CoopmapError)
     def _coopmap(exc: CoopmapError) -> Response:
-        return _json(exc.status, exc.code, exc.description)
+        response = _json(exc.status, exc.code, exc.description)
+        if isinstance(exc, StoreUnavailable):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

@@ -34,8 +34,12 @@ class SecurityOptions:
     auth_failure_limit: str = "10 per minute"
     """``COOPMAP_AUTH_FAILURE_LIMIT``: failed authentications (unknown bearer token, wrong login
     token) per client address; past it, requests that present credentials get 429."""
-    rate_limit_storage: str = "memory://"
-    """``COOPMAP_RATE_LIMIT_STORAGE``: flask-limiter storage URI (memory is per worker process)."""
+    redis_url: str = ""
+    """``COOPMAP_REDIS_URL``: ``redis://host:port/db`` shared by every server: rate limits and
+    failed-authentication counts are counted there, across servers. Empty: per worker process."""
+    rate_limit_storage: str = ""
+    """``COOPMAP_RATE_LIMIT_STORAGE``: flask-limiter storage URI; default ``COOPMAP_REDIS_URL``
+    when set, else ``memory://`` (per worker process)."""
     proxy_hops: int = 0
     """``COOPMAP_PROXY_HOPS``: reverse proxies in front whose X-Forwarded-* headers are trusted."""
     base_url: str = ""
@@ -71,10 +75,18 @@ def security_options(config: Mapping[str, Any], environ: Mapping[str, str] | Non
                                str(raw("COOPMAP_LOGIN_RATE_LIMIT", defaults.login_rate_limit))),
         auth_failure_limit=_rate("COOPMAP_AUTH_FAILURE_LIMIT",
                                  str(raw("COOPMAP_AUTH_FAILURE_LIMIT", defaults.auth_failure_limit))),
-        rate_limit_storage=str(raw("COOPMAP_RATE_LIMIT_STORAGE", defaults.rate_limit_storage)),
+        redis_url=_redis_url(str(raw("COOPMAP_REDIS_URL", "") or "")),
+        rate_limit_storage=str(raw("COOPMAP_RATE_LIMIT_STORAGE", "") or raw("COOPMAP_REDIS_URL", "") or "memory://"),
         proxy_hops=_int("COOPMAP_PROXY_HOPS", raw("COOPMAP_PROXY_HOPS", defaults.proxy_hops)),
         base_url=_base_url(str(raw("COOPMAP_BASE_URL", defaults.base_url) or "")),
     )
+
+
+def _redis_url(value: str) -> str:
+    value = value.strip()
+    if value and not re.match(r"^(redis|rediss|unix)://", value):
+        raise InvalidParameter("COOPMAP_REDIS_URL", value, "use redis://host:port/db (or rediss://, unix://)")
+    return value
 
 
 def _bool(name: str, value: object) -> bool:

@@ -15,6 +15,7 @@ pass their rendered HTML through :func:`add_nonce`.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import secrets
@@ -30,6 +31,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webmap.auth import identify, init_auth
 from webmap.options import SecurityOptions, security_options
+
+log = logging.getLogger(__name__)
 
 _TAG = re.compile(r"<(script|style)\b(?![^>]*\snonce=)", re.IGNORECASE)
 
@@ -128,10 +131,14 @@ def init_auth_failure_limit(app: Flask, limiter: Limiter, limit: str) -> None:
     def refuse_when_over() -> Response | None:
         if not presents_credentials():
             return None
-        over = [item for item in items if not limiter.limiter.test(item, key())]
+        try:
+            over = [item for item in items if not limiter.limiter.test(item, key())]
+            reset = max((limiter.limiter.get_window_stats(item, key()).reset_time for item in over), default=0)
+        except Exception:  # the shared counter store is down: flask-limiter falls back on its next check
+            log.warning("failed-authentication counts unavailable (rate-limit storage unreachable)", exc_info=True)
+            return None
         if not over:
             return None
-        reset = max(limiter.limiter.get_window_stats(item, key()).reset_time for item in over)
         response = jsonify({"code": "TooManyRequests",
                             "description": f"too many failed authentications from this address (limit {limit})"})
         response.status_code = 429
@@ -140,13 +147,20 @@ def init_auth_failure_limit(app: Flask, limiter: Limiter, limit: str) -> None:
 
     def count_failure(response: Response) -> Response:
         if response.status_code == 401 and presents_credentials():
-            for item in items:
-                limiter.limiter.hit(item, key())
+            try:
+                for item in items:
+                    limiter.limiter.hit(item, key())
+            except Exception:
+                log.warning("failed authentication not counted (rate-limit storage unreachable)", exc_info=True)
         return response
 
     # first of all before_request functions: ahead of the invalid-token 401 and the general limiter
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_when_over)
     app.after_request(count_failure)
+
+
+SHARED_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+"""Redis client options: a Redis that does not answer within 0.5 s counts as down."""
 
 
 def init_security(app: Flask, options: SecurityOptions) -> Limiter:
@@ -156,11 +170,17 @@ def init_security(app: Flask, options: SecurityOptions) -> Limiter:
     if options.proxy_hops:
         hops = options.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    shared = not options.rate_limit_storage.startswith("memory://")
     limiter = Limiter(
         key_func=rate_key,
         app=app,
         default_limits=[options.rate_limit] if options.rate_limit_enabled else [],
         storage_uri=options.rate_limit_storage,
+        # a shared store that stops answering degrades to per-process limits (flask-limiter logs a
+        # warning and checks the store again with backoff), never to an outage
+        storage_options=SHARED_STORAGE_OPTIONS if shared else {},
+        in_memory_fallback_enabled=shared,
+        key_prefix="coopmap",
         headers_enabled=True,
         enabled=options.rate_limit_enabled,
         strategy="fixed-window",  # O(1) per request; moving-window keeps every hit

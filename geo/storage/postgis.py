@@ -38,7 +38,7 @@ from psycopg.copy import QueuedLibpqWriter
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geo.config import default_data_dir
-from geo.errors import InvalidParameter
+from geo.errors import InvalidParameter, StoreUnavailable
 from geo.storage.base import (
     SCAN_ROWS,
     BatchWriter,
@@ -68,6 +68,10 @@ from geo.storage.rejects import report_csv, report_from_csv
 
 POOL_MIN, POOL_MAX = 1, 4
 """Connections per process: one kept open, at most four in use at once."""
+POOL_WAIT_S = 3.0
+"""Seconds a request waits for a pooled connection; then ``StoreUnavailable`` (503)."""
+RECONNECT_S = 2.0
+"""How long the pool retries one lost connection before a request must ask for a new attempt."""
 
 
 CONNECT_TIMEOUT_S = 10.0
@@ -100,26 +104,52 @@ class PostgisStore(Store):
     ) -> None:
         self.url = url
         self.boundaries_dir = Path(boundaries_dir) if boundaries_dir else default_data_dir() / "boundaries"
-        self._pool = ConnectionPool(
-            url,
-            min_size=min_size,
-            max_size=max_size,
-            open=True,
-            name="coopmap-store",
-            kwargs={"options": "-c TimeZone=UTC -c DateStyle=ISO,YMD"},
-        )
+        self._pool_size = (min_size, max_size)
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._pool = self._new_pool()
+        self._inherited: list[ConnectionPool] = []
         try:
             self._pool.wait(timeout=connect_timeout)
         except PoolTimeout as exc:
             self._pool.close()
             where = {k: v for k, v in conninfo_to_dict(url).items() if k in ("host", "port", "dbname", "user")}
             raise DatabaseUnreachable(f"cannot connect to the database {where} within {connect_timeout:g} s") from exc
-        self._lock = threading.Lock()
         self._cache: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
 
+    def _new_pool(self) -> ConnectionPool:
+        min_size, max_size = self._pool_size
+        return ConnectionPool(
+            self.url,
+            min_size=min_size,
+            max_size=max_size,
+            open=True,
+            name="coopmap-store",
+            check=ConnectionPool.check_connection,  # a connection broken by a restart is replaced, not used
+            # give up a chain of reconnection attempts (1 s, then 2 s apart) after 2 s, so the next
+            # request starts a new one at once: the store answers within seconds of the database's return
+            reconnect_timeout=RECONNECT_S,
+            kwargs={"options": "-c TimeZone=UTC -c DateStyle=ISO,YMD"},
+        )
+
+    @property
+    def pool(self) -> ConnectionPool:
+        """This process's pool. A forked process (a gunicorn worker) opens its own on first use: the
+        parent's connections are the parent's (its pool is kept, never used nor closed, since closing an
+        inherited connection would end the parent's session too)."""
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._inherited.append(self._pool)
+                    self._pool = self._new_pool()
+                    self._pid = os.getpid()
+        return self._pool
+
     def close(self) -> None:
-        """Close every connection of the pool."""
-        self._pool.close()
+        """Close every connection of this process's pool (``coopmap serve`` does it in gunicorn's
+        master before the workers fork: each worker then opens its own)."""
+        if self._pid == os.getpid():
+            self._pool.close()
 
     def __enter__(self) -> PostgisStore:
         return self
@@ -130,15 +160,18 @@ class PostgisStore(Store):
     @contextmanager
     def _connection(self, snapshot: bool = False) -> Iterator[psycopg.Connection]:
         """A pooled connection in a transaction (``snapshot``: repeatable read, one view of the data)."""
-        with self._pool.connection() as conn:
-            try:
+        try:
+            with self.pool.connection(timeout=POOL_WAIT_S) as conn:
                 if snapshot:
                     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 yield conn
-            except psycopg.errors.UndefinedTable as exc:
-                if f"{SCHEMA}.manifest" not in str(exc):
-                    raise
-                raise SchemaMissing(f"the database has no {SCHEMA} schema: run `coopmap db init` ({exc})") from exc
+        except psycopg.errors.UndefinedTable as exc:
+            if f"{SCHEMA}.manifest" not in str(exc):
+                raise
+            raise SchemaMissing(f"the database has no {SCHEMA} schema: run `coopmap db init` ({exc})") from exc
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            self.pool.check()  # drop the broken connections now and reconnect at once, not after a backoff
+            raise StoreUnavailable(f"the database is unavailable: {str(exc).strip().splitlines()[0]}") from exc
 
     def connection(self) -> AbstractContextManager[psycopg.Connection]:
         """A pooled connection in a transaction (committed when the block ends without an error, else
@@ -202,7 +235,7 @@ class PostgisStore(Store):
         PostgreSQL if this process dies)."""
         key = int.from_bytes(hashlib.blake2b(checked_name("lock", name).encode(), digest_size=8).digest(), "big",
                              signed=True)
-        with self._pool.connection() as conn:
+        with self.pool.connection() as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (key,))
             conn.commit()
             try:
