@@ -49,6 +49,7 @@ from geo.storage.base import (
 )
 from geo.storage.migrations import SCHEMA
 from geo.storage.pgbinary import HEADER, TRAILER, rows
+from geo.storage.pgnotify import VersionWatch
 from geo.storage.pgtables import (
     MAX_TABLE_NAME,
     RESERVED,
@@ -109,6 +110,8 @@ class PostgisStore(Store):
         self._pid = os.getpid()
         self._pool = self._new_pool()
         self._inherited: list[ConnectionPool] = []
+        self._watch: tuple[int, VersionWatch] | None = None
+        self._manifest: tuple[int, Manifest] | None = None
         try:
             self._pool.wait(timeout=connect_timeout)
         except PoolTimeout as exc:
@@ -150,6 +153,8 @@ class PostgisStore(Store):
         master before the workers fork: each worker then opens its own)."""
         if self._pid == os.getpid():
             self._pool.close()
+        if self._watch is not None and self._watch[0] == os.getpid():
+            self._watch[1].stop()
 
     def __enter__(self) -> PostgisStore:
         return self
@@ -179,8 +184,29 @@ class PostgisStore(Store):
         return self._connection()
 
     def manifest(self) -> Manifest:
+        """The current manifest: kept in memory while this process listens for its changes
+        (``geo.storage.pgnotify``), read from the database otherwise."""
+        watch = self._version_watch()
+        generation = watch.generation
+        cached = self._manifest
+        if watch.listening and cached is not None and cached[0] == generation:
+            return cached[1]
         with self._connection() as conn:
-            return read_manifest(conn)
+            manifest = read_manifest(conn)
+        if watch.listening and watch.generation == generation:
+            self._manifest = (generation, manifest)
+        return manifest
+
+    def _version_watch(self) -> VersionWatch:
+        """This process's watch, started on first use (a forked worker starts its own)."""
+        watch = self._watch
+        if watch is None or watch[0] != os.getpid():
+            with self._lock:
+                if self._watch is None or self._watch[0] != os.getpid():
+                    self._watch = (os.getpid(), VersionWatch(self.url))
+                    self._manifest = None
+                watch = self._watch
+        return watch[1]
 
     def boundaries(self, detail: str = "countries") -> gpd.GeoDataFrame:
         if detail == "countries":
@@ -351,5 +377,6 @@ class PostgisStore(Store):
                  schema.serialize().to_pybytes()),
             )
         committed.append(digest.hexdigest())
+        self._manifest = None  # this process reads its own write at once, before the notification arrives
         with self._lock:
             self._cache.pop(layer_id, None)
