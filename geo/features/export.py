@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -148,22 +148,32 @@ def csv_chunks(encoder: FeatureEncoder, positions: np.ndarray, chunk: int = 5000
     Columns are the encoder's fields, then ``longitude``/``latitude`` for point layers or
     ``wkt`` for the others (the same layout as ``write_frame``).
     """
-    index = encoder.index
-    geometry_columns = ["longitude", "latitude"] if index.points or not index.n else ["wkt"]
+    return csv_pages([(encoder, positions)], chunk)
+
+
+def csv_pages(pages: Iterable[tuple[FeatureEncoder, np.ndarray]], chunk: int = 5000) -> Iterator[bytes]:
+    """``csv_chunks`` over several (encoder, positions) parts, one CSV (the header from the first
+    part): the parts of a selection read from the store a chunk at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
-    writer.writerow([*encoder.fields, *geometry_columns])
-    for start in range(0, len(positions), chunk):
-        part = np.asarray(positions[start:start + chunk], dtype=np.int64)
-        columns = [_csv_safe_column(encoder.values(name, part)) for name in encoder.fields]
-        if index.points:  # a feature without geometry (a project not mapped) has empty cells
-            columns += [_cells(index.x[part]), _cells(index.y[part])]
-        else:
-            columns.append(shapely.to_wkt(np.asarray(index.frame.geometry.array)[part]).tolist())
-        writer.writerows(zip(*columns, strict=True))
-        yield buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
+    header = False
+    for encoder, positions in pages:
+        index = encoder.index
+        if not header:
+            geometry_columns = ["longitude", "latitude"] if index.points or not index.n else ["wkt"]
+            writer.writerow([*encoder.fields, *geometry_columns])
+            header = True
+        for start in range(0, len(positions), chunk):
+            part = np.asarray(positions[start:start + chunk], dtype=np.int64)
+            columns = [_csv_safe_column(encoder.values(name, part)) for name in encoder.fields]
+            if index.points:  # a feature without geometry (a project not mapped) has empty cells
+                columns += [_cells(index.x[part]), _cells(index.y[part])]
+            else:
+                columns.append(shapely.to_wkt(np.asarray(index.frame.geometry.array)[part]).tolist())
+            writer.writerows(zip(*columns, strict=True))
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue().encode()
 

@@ -98,19 +98,38 @@ def create_table(name: str, schema: pa.Schema, geometry_types: Sequence[str] = (
     )
 
 
-def swap_tables(conn: psycopg.Connection, staging: str, final: str) -> None:
-    """Index the loaded table, then put it in the place of ``final`` (all inside the caller's transaction)."""
+def time_columns(schema: pa.Schema) -> list[str]:
+    """The date and timestamp columns of ``schema``: each gets a btree index (``swap_tables``).
+
+    Examples
+    --------
+    >>> time_columns(pa.schema([("event_date", pa.timestamp("ms")), ("n", pa.int32())]))
+    ['event_date']
+    """
+    return [f.name for f in schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
+
+
+def swap_tables(conn: psycopg.Connection, staging: str, final: str, indexed: Sequence[str] = ()) -> None:
+    """Index the loaded table (``fid``, GiST on ``geom``, btree on the ``indexed`` columns: the
+    period and sort of ``geo.storage.pgquery``), then put it in the place of ``final`` (all inside
+    the caller's transaction)."""
     ident = sql.Identifier
     conn.execute(sql.SQL("ALTER TABLE {}.{} ADD CONSTRAINT {} PRIMARY KEY (fid)").format(
         ident(SCHEMA), ident(staging), ident(f"{staging}_pkey")))
     conn.execute(sql.SQL("CREATE INDEX {} ON {}.{} USING gist (geom)").format(
         ident(f"{staging}_geom"), ident(SCHEMA), ident(staging)))
+    for number, column in enumerate(indexed):
+        conn.execute(sql.SQL("CREATE INDEX {} ON {}.{} ({}, fid)").format(
+            ident(f"{staging}_t{number}"), ident(SCHEMA), ident(staging), ident(column)))
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(ident(SCHEMA), ident(final)))
     conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(ident(SCHEMA), ident(staging), ident(final)))
     conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME CONSTRAINT {} TO {}").format(
         ident(SCHEMA), ident(final), ident(f"{staging}_pkey"), ident(f"{final}_pkey")))
     conn.execute(sql.SQL("ALTER INDEX {}.{} RENAME TO {}").format(
         ident(SCHEMA), ident(f"{staging}_geom"), ident(f"{final}_geom_idx")))
+    for number, _ in enumerate(indexed):
+        conn.execute(sql.SQL("ALTER INDEX {}.{} RENAME TO {}").format(
+            ident(SCHEMA), ident(f"{staging}_t{number}"), ident(f"{final}_t{number}_idx")))
     conn.execute(sql.SQL("ANALYZE {}.{}").format(ident(SCHEMA), ident(final)))
 
 
