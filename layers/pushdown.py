@@ -31,7 +31,7 @@ from geo.storage.base import PushdownUnsupported, RowQuery
 from geo.storage.pgtables import arrow_to_frame
 from geo.storage.store import Store
 from geo.types import WGS84
-from layers.access import SecuredStore, sees_all_of
+from layers.access import SecuredStore, is_restricted_view, sees_all_of
 from layers.catalogue import Field, Layer
 from layers.selection import Page, Selection
 from layers.sources import StoredSource
@@ -44,6 +44,8 @@ def eligible(layer: Layer, store: Store) -> Store | None:
     raw = store
     if isinstance(store, SecuredStore):
         if not sees_all_of(layer, store.role):  # the policy first: it must change nothing of the layer
+            return None
+        if is_restricted_view(layer, store.role):  # its read marks the response private: keep that path
             return None
         raw = store.raw
     return raw if raw.pushdown else None
