@@ -28,7 +28,7 @@ from geo.features.geojson import FeatureEncoder
 from geo.features.index import LayerIndex, SortKey
 from geo.query import Query, parse_sortby
 from geo.storage.base import PushdownUnsupported, RowQuery
-from geo.storage.pgtables import arrow_to_frame
+from geo.storage.pgtables import page_frame
 from geo.storage.store import Store
 from geo.types import WGS84
 from layers.access import SecuredStore, is_restricted_view, sees_all_of
@@ -95,7 +95,7 @@ class StoredSelection(Selection):
 
     def _rows(self, fids: np.ndarray) -> Page:
         table = self.store.fetch_rows(self.layer.source.layer_id, fids, self.served, self.digest)  # type: ignore[attr-defined]
-        frame = arrow_to_frame(table)
+        frame = page_frame(table)
         types = {f.name: f.type for f in self.layer.fields}
         encoder = FeatureEncoder(LayerIndex(frame, self.layer.time), list(self.served), self.layer.id_field, types)
         return Page(encoder, np.arange(len(frame), dtype=np.int64))
@@ -114,7 +114,7 @@ class StoredSelection(Selection):
             marked = RowQuery(query.bbox, query.period, (*query.filters, ("source_dataset", (SYNTHETIC,))),
                               query.start, query.end, query.ongoing, query.absent)
             try:
-                _, found = self.store.select_rows(self.layer.source.layer_id, marked)  # type: ignore[attr-defined]
+                found = self.store.select_rows(self.layer.source.layer_id, marked).fids  # type: ignore[attr-defined]
             except PushdownUnsupported:  # no source_dataset column
                 found = np.zeros(0)
             self._synthetic.append(bool(len(found)))
@@ -132,15 +132,13 @@ def stored_selection(
     sortby = parse_sortby(sortby_text, served)
     row_query = _span(layer, query, sortby)
     try:
-        digest, fids = raw.select_rows(layer.source.layer_id, row_query)  # type: ignore[attr-defined]
+        found = raw.select_rows(layer.source.layer_id, row_query)  # type: ignore[attr-defined]
     except (PushdownUnsupported, LayerNotFound):
         return None
-    selection = StoredSelection(layer, query, sortby, raw, digest, fids, served, row_query)
-    empty = selection.page(0, 0)
-    if layer.id_field not in empty.encoder.index.frame.columns:
+    if layer.id_field not in found.columns:
         return None  # ids would be row positions: those of the whole layer are the memory path's
-    selection._fields.extend(empty.encoder.fields)
-    return selection
+    return StoredSelection(layer, query, sortby, raw, found.digest, found.fids, served, row_query,
+                           _fields=[name for name in served if name in found.columns])
 
 
 def stored_overview(layer: Layer, store: Store) -> tuple[list[float] | None, list[str | None] | None, int] | None:
@@ -166,9 +164,9 @@ def stored_find(layer: Layer, store: Store, fields: Sequence[Field], feature_id:
         return None
     query = RowQuery(filters=((layer.id_field, (feature_id,)),))
     try:
-        digest, fids = raw.select_rows(layer.source.layer_id, query)  # type: ignore[attr-defined]
+        found = raw.select_rows(layer.source.layer_id, query)  # type: ignore[attr-defined]
     except (PushdownUnsupported, LayerNotFound):
         return None
     served = tuple(f.name for f in fields)
-    selection = StoredSelection(layer, Query(), (), raw, digest, fids[:1], served, query)
+    selection = StoredSelection(layer, Query(), (), raw, found.digest, found.fids[:1], served, query)
     return selection.page(0, 1)

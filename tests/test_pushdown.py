@@ -58,8 +58,7 @@ def _span(span: TimeSpan, **kw) -> RowQuery:
 
 
 def _positions(store: PostgisStore, layer_id: str, query: RowQuery) -> list[int]:
-    _, fids = store.select_rows(layer_id, query)
-    return (fids - 1).tolist()
+    return (store.select_rows(layer_id, query).fids - 1).tolist()
 
 
 CASES = [
@@ -99,7 +98,7 @@ def test_store_selects_as_worked_out_by_hand_and_as_in_memory(pg, kwargs, expect
 
 
 def test_rows_come_back_in_the_order_asked_with_the_layer_dtypes(pg):
-    digest, _ = pg.select_rows("events-test", RowQuery())
+    digest = pg.select_rows("events-test", RowQuery()).digest
     table = pg.fetch_rows("events-test", np.array([3, 1]), ["event_id", "score"], digest)
     assert table.column("event_id").to_pylist() == ["C", "A"]  # fid 3 is C, fid 1 is A
     assert table.column_names == ["event_id", "score", "geometry"]
@@ -142,10 +141,10 @@ def test_period_on_a_span_layer_and_on_a_year_column(pg):
 
 def test_a_selection_is_cached_and_a_new_write_changes_it(pg):
     first = pg.select_rows("events-test", _span(EVENT_SPAN, period=Y2024))
-    assert pg.select_rows("events-test", _span(EVENT_SPAN, period=Y2024))[1] is first[1]
+    assert pg.select_rows("events-test", _span(EVENT_SPAN, period=Y2024)).fids is first.fids
     pg.write("events-test", _events().iloc[:2], ["hand"])
-    digest, fids = pg.select_rows("events-test", _span(EVENT_SPAN, period=Y2024))
-    assert digest != first[0] and fids.tolist() == [1, 2]
+    again = pg.select_rows("events-test", _span(EVENT_SPAN, period=Y2024))
+    assert again.digest != first.digest and again.fids.tolist() == [1, 2]
 
 
 # -- the app on PostGIS: only the matching rows are read, answers as on the embedded store ----------

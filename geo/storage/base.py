@@ -105,6 +105,17 @@ class RowQuery:
 
 
 @dataclass(frozen=True)
+class Selected:
+    """The answer of ``Store.select_rows``: the rows matching, read at ``digest``."""
+
+    digest: str
+    fids: np.ndarray
+    """Stored row numbers (1, 2, ... in stored order) of the matches, in the query's order."""
+    columns: tuple[str, ...]
+    """The layer's stored columns, geometry excepted."""
+
+
+@dataclass(frozen=True)
 class LayerOverview:
     """What a collection's metadata says of a stored layer, answered by the store itself.
 
@@ -132,10 +143,10 @@ class Store(ABC):
     pushdown: bool = False
     """True when ``select_rows``, ``fetch_rows`` and ``overview`` are implemented."""
 
-    def select_rows(self, layer_id: str, query: RowQuery) -> tuple[str, np.ndarray]:
-        """The digest of ``layer_id`` and the stored row numbers (``fid``: 1, 2, ... in stored
-        order) matching ``query``, in its order; ``PushdownUnsupported`` when the store cannot
-        answer this query (the caller selects in memory), ``LayerNotFound`` if absent."""
+    def select_rows(self, layer_id: str, query: RowQuery) -> Selected:
+        """The stored rows of ``layer_id`` matching ``query``, in its order;
+        ``PushdownUnsupported`` when the store cannot answer this query (the caller selects in
+        memory), ``LayerNotFound`` if absent."""
         raise PushdownUnsupported(f"{type(self).__name__} selects in memory")
 
     def fetch_rows(self, layer_id: str, fids: np.ndarray, columns: Sequence[str], digest: str) -> pa.Table:

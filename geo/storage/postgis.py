@@ -52,6 +52,7 @@ from geo.storage.base import (
     Manifest,
     PushdownUnsupported,
     RowQuery,
+    Selected,
     Store,
     checked_name,
     simplified_path,
@@ -290,7 +291,7 @@ class PostgisStore(Store):
             lambda: pgquery.ColumnFacts(*conn.execute(pgquery.facts_sql(entry.table, entry.schema, name)).fetchone()),
         )
 
-    def select_rows(self, layer_id: str, query: RowQuery) -> tuple[str, np.ndarray]:
+    def select_rows(self, layer_id: str, query: RowQuery) -> Selected:
         with self._connection(snapshot=True) as conn:
             entry = self._entry(conn, layer_id)
 
@@ -305,7 +306,8 @@ class PostgisStore(Store):
                 fids.setflags(write=False)
                 return fids
 
-            return entry.digest, self._selections.get_or_compute((entry.digest, query.key()), compute)
+            fids = self._selections.get_or_compute((entry.digest, query.key()), compute)
+            return Selected(entry.digest, fids, tuple(n for n in entry.schema.names if n != "geometry"))
 
     def fetch_rows(self, layer_id: str, fids: np.ndarray, columns: Sequence[str], digest: str) -> pa.Table:
         with self._connection(snapshot=True) as conn:
