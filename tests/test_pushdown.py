@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+from geo.errors import DataChanged
 from geo.features.index import LayerIndex
 from geo.query import Query
 from geo.registries.periods import ENVR_SPAN, EVENT_SPAN, PROJECT_SPAN, TimeSpan
@@ -145,6 +146,14 @@ def test_a_selection_is_cached_and_a_new_write_changes_it(pg):
     pg.write("events-test", _events().iloc[:2], ["hand"])
     again = pg.select_rows("events-test", _span(EVENT_SPAN, period=Y2024))
     assert again.digest != first.digest and again.fids.tolist() == [1, 2]
+
+
+def test_rows_of_a_layer_replaced_since_the_selection_are_refused(pg):
+    first = pg.select_rows("events-test", RowQuery())
+    pg.write("events-test", _events().iloc[::-1], ["hand"])  # same fids, other rows
+    with pytest.raises(DataChanged) as raised:
+        pg.fetch_rows("events-test", first.fids[:2], ["event_id"], first.digest)
+    assert raised.value.status == 503
 
 
 # -- the app on PostGIS: only the matching rows are read, answers as on the embedded store ----------

@@ -19,7 +19,6 @@ the embedded store, so it changes exactly when a committed write changes a diges
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import secrets
@@ -27,9 +26,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -41,16 +38,13 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.copy import QueuedLibpqWriter
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from geo.cache import LRUCache
 from geo.config import default_data_dir
-from geo.errors import DataChanged, InvalidParameter
-from geo.storage import pgquery
+from geo.errors import InvalidParameter
 from geo.storage.base import (
     SCAN_ROWS,
     BatchWriter,
     LayerOverview,
     Manifest,
-    PushdownUnsupported,
     RowQuery,
     Selected,
     Store,
@@ -58,7 +52,8 @@ from geo.storage.base import (
     simplified_path,
 )
 from geo.storage.migrations import SCHEMA
-from geo.storage.pgbinary import HEADER, TRAILER, copy_out, read_rows, rows
+from geo.storage.pgbinary import HEADER, TRAILER, rows
+from geo.storage.pgselect import LayerSelector
 from geo.storage.pgtables import (
     MAX_TABLE_NAME,
     RESERVED,
@@ -83,23 +78,6 @@ POOL_MIN, POOL_MAX = 1, 4
 
 CONNECT_TIMEOUT_S = 10.0
 """How long opening the store waits for its first connection before giving up."""
-
-
-SELECTIONS_CACHED = 256
-"""Selections (matching ``fid`` arrays) kept per store, within ``SELECTION_BYTES``."""
-SELECTION_BYTES = 64 * 2**20
-"""Bytes of cached ``fid`` arrays per store (8 bytes a match: 8M matches)."""
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """A stored layer as the selections see it: its table, digest, schema and what its columns read as."""
-
-    table: str
-    digest: str
-    schema: pa.Schema
-    points: bool
-    dtypes: dict[str, Any]
 
 
 class SchemaMissing(RuntimeError):
@@ -144,9 +122,7 @@ class PostgisStore(Store):
             raise DatabaseUnreachable(f"cannot connect to the database {where} within {connect_timeout:g} s") from exc
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
-        self._selections = LRUCache(SELECTIONS_CACHED, max_bytes=SELECTION_BYTES, sizeof=lambda v: v.nbytes)
-        self._facts = LRUCache(1024)
-        self._dtypes = LRUCache(64)
+        self._selector = LayerSelector()
         self.full_reads = 0
         """Whole layers read from the database by this store object (``read`` of an uncached digest)."""
 
@@ -271,80 +247,21 @@ class PostgisStore(Store):
                 schema = pa.schema([schema.field(c) for c in columns])
             yield from read_chunks(conn, table, schema, SCAN_ROWS)
 
-    # -- selections answered in SQL (geo.storage.pgquery) ------------------------------------
+    # -- selections answered in SQL (geo.storage.pgselect) -----------------------------------
 
     pushdown = True
 
-    def _entry(self, conn: psycopg.Connection, layer_id: str) -> _Entry:
-        """The layer's table as selections see it; ``PushdownUnsupported`` unless it holds points only."""
-        table, digest, schema = layer_entry(conn, layer_id)
-        types = conn.execute(f"SELECT geometry_types FROM {SCHEMA}.manifest WHERE layer_id = %s",
-                             (layer_id,)).fetchone()[0]
-        if not types or set(types) != {"Point"}:
-            raise PushdownUnsupported(f"layer {layer_id!r} is not all points")
-        dtypes = self._dtypes.get_or_compute(digest, lambda: pgquery.pandas_dtypes(schema))
-        return _Entry(table, digest, schema, True, dtypes)
-
-    def _column_facts(self, conn: psycopg.Connection, entry: _Entry, name: str) -> pgquery.ColumnFacts:
-        return self._facts.get_or_compute(
-            (entry.digest, name),
-            lambda: pgquery.ColumnFacts(*conn.execute(pgquery.facts_sql(entry.table, entry.schema, name)).fetchone()),
-        )
-
     def select_rows(self, layer_id: str, query: RowQuery) -> Selected:
         with self._connection(snapshot=True) as conn:
-            entry = self._entry(conn, layer_id)
-
-            def compute() -> np.ndarray:
-                facts = {name: self._column_facts(conn, entry, name)
-                         for name in pgquery.needs_facts(entry.schema, query, entry.dtypes)}
-                condition, params = pgquery.where(entry.schema, query, entry.points, entry.dtypes, facts)
-                order = pgquery.order_by(entry.schema, query.sortby)
-                statement = pgquery.select_fids_sql(entry.table, condition, order)
-                found = read_rows(copy_out(conn, _bound(conn, statement, params)), pa.schema([("fid", pa.int64())]))
-                fids = found.column("fid").to_numpy()
-                fids.setflags(write=False)
-                return fids
-
-            fids = self._selections.get_or_compute((entry.digest, query.key()), compute)
-            return Selected(entry.digest, fids, tuple(n for n in entry.schema.names if n != "geometry"))
+            return self._selector.select(conn, layer_id, query)
 
     def fetch_rows(self, layer_id: str, fids: np.ndarray, columns: Sequence[str], digest: str) -> pa.Table:
         with self._connection(snapshot=True) as conn:
-            entry = self._entry(conn, layer_id)
-            if entry.digest != digest:
-                raise DataChanged(layer_id)
-            wanted = pa.schema([entry.schema.field(c) for c in [*columns, "geometry"] if c in entry.schema.names],
-                               metadata=entry.schema.metadata)
-            keyed = pa.schema([pa.field("fid", pa.int64()), *wanted])
-            statement = pgquery.fetch_sql(entry.table, wanted)
-            found = read_rows(copy_out(conn, _bound(conn, statement, [np.asarray(fids).tolist()])), keyed)
-            # An integer column with nulls reads as float64 from the whole layer: so it must from a part.
-            as_float = [f.name for f in wanted if pa.types.is_integer(f.type) and f.name in entry.dtypes
-                        and isinstance(entry.dtypes[f.name], np.dtype) and entry.dtypes[f.name].kind in "iu"
-                        and self._column_facts(conn, entry, f.name).has_null]
-        order = np.argsort(found.column("fid").to_numpy())
-        at = np.searchsorted(found.column("fid").to_numpy()[order], np.asarray(fids))
-        table = found.take(pa.array(order[at], pa.int64())).drop_columns(["fid"]).cast(wanted)
-        for name in as_float:
-            table = table.set_column(table.schema.get_field_index(name), name, table.column(name).cast(pa.float64()))
-        return table
+            return self._selector.fetch(conn, layer_id, fids, columns, digest)
 
     def overview(self, layer_id: str, query: RowQuery) -> LayerOverview:
         with self._connection(snapshot=True) as conn:
-            entry = self._entry(conn, layer_id)
-            span = RowQuery(start=query.start, end=query.end, ongoing=query.ongoing, absent=query.absent)
-
-            def compute() -> LayerOverview:
-                statement, params = pgquery.overview_sql(entry.table, entry.schema, span)
-                n, minx, miny, maxx, maxy, first, last, ongoing = conn.execute(statement, params).fetchone()
-                bbox = None if minx is None else (minx, miny, maxx, maxy)
-                known = first is not None
-                return LayerOverview(entry.digest, n, entry.schema, ("Point",), bbox,
-                                     _iso_day(first) if known else None,
-                                     _iso_day(last) if known and not ongoing else None)
-
-            return self._facts.get_or_compute((entry.digest, "overview", span.key()), compute)
+            return self._selector.overview(conn, layer_id, query)
 
     def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
         if frame.crs is None or frame.crs.to_epsg() != 4326:
@@ -430,17 +347,3 @@ class PostgisStore(Store):
         with self._lock:
             self._cache.pop(layer_id, None)
 
-
-def _bound(conn: psycopg.Connection, statement: sql.Composable, params: Sequence[Any]) -> bytes:
-    """``statement`` with ``params`` bound by psycopg on the client side (``COPY`` takes no server
-    parameters): each value quoted and typed by psycopg's adapters, never formatted by hand."""
-    return psycopg.ClientCursor(conn).mogrify(statement, list(params)).encode()
-
-
-def _iso_day(value: object) -> str:
-    """A time column's value as the ISO date ``periods.extent`` gives (a year is its 1 January)."""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).date().isoformat() if value.tzinfo else value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return dt.date(int(float(value)), 1, 1).isoformat()  # type: ignore[arg-type]
