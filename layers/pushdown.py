@@ -15,7 +15,7 @@ GeoJSON, HTML and CSV are byte-identical between the stores.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -33,7 +33,7 @@ from geo.storage.store import Store
 from geo.types import WGS84
 from layers.access import SecuredStore, is_restricted_view, sees_all_of
 from layers.catalogue import Field, Layer
-from layers.selection import Page, Selection
+from layers.selection import CHUNK, Page, Selection
 from layers.sources import StoredSource
 
 
@@ -100,13 +100,14 @@ class StoredSelection(Selection):
         encoder = FeatureEncoder(LayerIndex(frame, self.layer.time), list(self.served), self.layer.id_field, types)
         return Page(encoder, np.arange(len(frame), dtype=np.int64))
 
+    def frames(self, size: int = CHUNK) -> Iterator[gpd.GeoDataFrame]:
+        for page in self.chunks(size):
+            yield page.encoder.index.frame[[*self.fields, "geometry"]]
+
     def frame(self) -> gpd.GeoDataFrame:
-        parts = [page.encoder.index.frame for page in self.chunks()]
-        if not parts:
-            return self.page(0, 0).encoder.index.frame[[*self.fields, "geometry"]]
-        whole = pd.concat(parts, ignore_index=True)
-        frame = gpd.GeoDataFrame(whole, geometry="geometry", crs=WGS84)
-        return frame[[*self.fields, "geometry"]]
+        parts = list(self.frames())
+        whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        return gpd.GeoDataFrame(whole, geometry="geometry", crs=WGS84)
 
     def has_synthetic(self) -> bool:
         if not self._synthetic:

@@ -93,6 +93,11 @@ class Selection(ABC):
     def frame(self) -> gpd.GeoDataFrame:
         """The matches as one frame: the served fields and the geometry."""
 
+    def frames(self, size: int = CHUNK) -> Iterator[gpd.GeoDataFrame]:
+        """The matches as frames of the served fields and the geometry: one frame in memory, a
+        frame per chunk of ``size`` when the store selects (at least one frame, maybe empty)."""
+        yield self.frame()
+
     @abstractmethod
     def has_synthetic(self) -> bool:
         """True when any match is synthetic demo data."""

@@ -16,10 +16,12 @@ import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
+import pyogrio
 import pytest
 from shapely.geometry import Point
 
 from geo.errors import DataChanged
+from geo.features.export import write_frames
 from geo.features.index import LayerIndex
 from geo.query import Query
 from geo.registries.periods import ENVR_SPAN, EVENT_SPAN, PROJECT_SPAN, TimeSpan
@@ -154,6 +156,17 @@ def test_rows_of_a_layer_replaced_since_the_selection_are_refused(pg):
     with pytest.raises(DataChanged) as raised:
         pg.fetch_rows("events-test", first.fids[:2], ["event_id"], first.digest)
     assert raised.value.status == 503
+
+
+def test_a_geopackage_is_written_part_by_part(tmp_path):
+    events = _events().drop(columns=["event_date"])
+    path = tmp_path / "events.gpkg"
+    parts = [events.iloc[0:2], events.iloc[2:4], events.iloc[4:6]]
+    write_frames(iter(parts), path, "conflict-events", {"licence": "test"}, synthetic=True)
+    back = gpd.read_file(path, engine="pyogrio")
+    assert back["event_id"].tolist() == ["A", "B", "C", "D", "E", "F"]  # 2 + 2 + 2 rows, in order
+    meta = pyogrio.read_info(path, layer="conflict-events")["layer_metadata"]
+    assert meta["licence"] == "test" and "synthetic" in meta["notice"]
 
 
 # -- the app on PostGIS: only the matching rows are read, answers as on the embedded store ----------

@@ -21,7 +21,7 @@ import orjson
 from flask import Blueprint, Response, request, url_for
 from werkzeug.wsgi import wrap_file
 
-from geo.features.export import write_frame
+from geo.features.export import write_frames
 from geo.features.geojson import SYNTHETIC_NOTICE, stream_pages
 from geo.storage.diskcache import DiskCache
 from layers.selection import Selection, select
@@ -139,9 +139,11 @@ def _cached_file(selection: Selection, version: str, ext: str, meta: dict[str, A
     found = cache.open(name)
     if found is not None:
         return found
-    subset = selection.frame()  # the store's selections: read a chunk at a time, then written as one frame
     text_meta = {k: v if isinstance(v, str) else orjson.dumps(v).decode() for k, v in meta.items()}
-    return cache.fill(name, lambda path: write_frame(subset, Path(path), selection.layer.id, text_meta))
+    # Read from the store a chunk at a time: a GeoPackage is written chunk by chunk, the other formats
+    # from the chunks joined (geo.features.export.write_frames).
+    return cache.fill(name, lambda path: write_frames(selection.frames(), Path(path), selection.layer.id, text_meta,
+                                                      "notice" in meta))
 
 
 def _file_response(handle: BinaryIO, mimetype: str, headers: dict[str, str]) -> Response:

@@ -98,6 +98,34 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: 
         write_bytes_atomic(Path(f"{path}.metadata.json"), orjson.dumps(meta, option=orjson.OPT_INDENT_2))
 
 
+def write_frames(
+    frames: Iterable[gpd.GeoDataFrame], path: Path, layer_name: str, metadata: Mapping[str, str], synthetic: bool
+) -> None:
+    """``write_frame`` for features read a part at a time (a selection read from the store in chunks).
+
+    A GeoPackage is written part by part (the first creates the layer with the metadata, the
+    others are appended), so memory is bounded by a part; the other formats are written from the
+    parts joined into one frame. ``synthetic``: some part holds synthetic demo rows (the notice
+    must be in the metadata before the first part is written).
+    """
+    parts = iter(frames)
+    first = next(parts)
+    if format_of(path) != "gpkg":
+        rest = list(parts)
+        whole = pd.concat([first, *rest], ignore_index=True) if rest else first
+        write_frame(gpd.GeoDataFrame(whole, geometry=first.geometry.name, crs=first.crs), path, layer_name, metadata)
+        return
+    meta = with_notice(first, metadata)
+    if synthetic:
+        meta["notice"] = SYNTHETIC_NOTICE
+    with atomic_path(path) as tmp:
+        tmp.unlink()
+        first.to_file(tmp, driver=DRIVERS["gpkg"], engine="pyogrio", layer=layer_name, metadata=meta)
+        for part in parts:
+            if len(part):
+                part.to_file(tmp, driver=DRIVERS["gpkg"], engine="pyogrio", layer=layer_name, append=True)
+
+
 CSV_LINE_END = "\r\n"
 """RFC 4180 line end: with it, the csv writer quotes every cell holding a CR or LF, so a stray
 carriage return in a note cannot split a row."""
