@@ -10,6 +10,11 @@ migrated by ``coopmap db init`` (``geo.storage.migrations``). What users' GIS to
 - ``coopmap.manifest``: per layer its table, digest, rows, sources, write time and the Arrow schema
   that reads it back with the same dtypes as the embedded store.
 
+Selections of point layers (the OGC items, single items, collection extents and downloads of
+conflict events) are answered in SQL: ``select_rows``, ``fetch_rows`` and ``overview``
+(``geo.storage.pgselect``, SQL in ``geo.storage.pgquery``), so a request reads the matching rows,
+never the whole layer. ``read`` (the map pages, summaries, snapshots) still reads it whole.
+
 A write loads the rows with ``COPY`` into a new table and, in the same transaction, drops the old
 table, renames the new one and updates the manifest: until the commit, readers see the previous
 data and data version, and a writer killed at any point leaves them intact (PostgreSQL rolls the
