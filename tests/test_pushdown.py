@@ -72,6 +72,8 @@ CASES = [
     (dict(period=Y2024), [0, 1, 4, 5]),
     # up to 31 Jan 2024: D and A; C (unknown date) never
     (dict(period=Period(None, dt.date(2024, 1, 31))), [0, 3]),
+    # up to the last representable day: every known date (C never)
+    (dict(period=Period(None, dt.date.max)), [0, 1, 3, 4, 5]),
     # an integer column: its text is "5"; "05" and "5.0" match nothing
     (dict(filters=(("fatalities", ("5",)),)), [0, 3]),
     (dict(filters=(("fatalities", ("05", "5.0")),)), []),
@@ -203,6 +205,10 @@ URLS = [
     "/ogc/collections/conflict-events/items?datetime=2024-01/2024-06&event_type=Battles,Protests&limit=20&f=csv",
     "/ogc/collections/conflict-events/items?fatalities=0&sortby=event_id&offset=5&limit=10&f=html",
     "/ogc/collections/conflict-events/items?event_type=Nothing",
+    "/ogc/collections/conflict-events/items?fatalities=abc,1,2.0&limit=7",
+    "/ogc/collections/conflict-events/items?event_date=2024-02-30,2024-03-01",
+    "/ogc/collections/conflict-events/items?datetime=../9999-12-31&sortby=-event_date&limit=5",
+    "/ogc/collections/conflict-events/items?bbox=180,-90,180,90",
     "/ogc/collections/conflict-events",
     "/download/conflict-events.csv?bbox=0,-20,50,20",
     "/download/conflict-events.geojson?datetime=2024&sortby=event_date",

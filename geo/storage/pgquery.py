@@ -171,7 +171,7 @@ def _period(schema: pa.Schema, query: RowQuery) -> tuple[sql.Composable, list[An
     parts: list[sql.Composable] = [sql.SQL("{} IS NOT NULL").format(start)]
     params: list[Any] = []
     start_type = _field(schema, query.start).type
-    if period.end is not None:
+    if period.end is not None and period.end < dt.date.max:  # up to 9999-12-31: every known start
         parts.append(sql.SQL("{} < %s").format(start))
         params.append(_after(start_type, period.end, query.start))
     if period.start is not None:
