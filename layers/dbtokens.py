@@ -22,7 +22,8 @@ import psycopg
 
 from geo.errors import InvalidParameter
 from geo.storage.migrations import SCHEMA
-from geo.storage.postgis import PostgisStore, SchemaMissing
+from geo.storage.pgconnect import SchemaMissing
+from geo.storage.postgis import PostgisStore
 from layers.tokens import TokenRecord, TokenStore, digest, new_record
 
 _COLUMNS = "name, role, digest, created, id"

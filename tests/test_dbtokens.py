@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 from cli.main import main
 from geo.errors import InvalidParameter
-from geo.storage.postgis import PostgisStore, SchemaMissing
+from geo.storage.pgconnect import SchemaMissing
+from geo.storage.postgis import PostgisStore
 from layers.dbtokens import DatabaseTokenStore
 from layers.tokens import FileTokenStore, TokenStore, token_store
 from tests.test_tokens import _csrf, _session_cookie, _sign_in, _whoami_app

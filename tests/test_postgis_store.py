@@ -288,7 +288,7 @@ def test_with_a_database_url_the_default_layers_live_in_the_database(pg_url, tmp
 def test_an_unreachable_or_uninitialised_database_is_named_not_a_timeout(pg_cluster):
     from pgcluster import _free_port
 
-    from geo.storage.postgis import DatabaseUnreachable, SchemaMissing
+    from geo.storage.pgconnect import DatabaseUnreachable, SchemaMissing
 
     with pytest.raises(DatabaseUnreachable, match="'dbname': 'nowhere'"):
         PostgisStore(f"postgresql://coopmap@127.0.0.1:{_free_port()}/nowhere", connect_timeout=1)

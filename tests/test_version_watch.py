@@ -28,7 +28,7 @@ def _seen_within(store: PostgisStore, version: str, seconds: float) -> float:
 def _wait_listening(store: PostgisStore) -> None:
     store.manifest()
     deadline = time.monotonic() + 10
-    while not store._version_watch().listening:
+    while not store._db.listening:
         assert time.monotonic() < deadline
         time.sleep(0.01)
 

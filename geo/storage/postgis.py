@@ -39,12 +39,11 @@ import orjson
 import psycopg
 import pyarrow as pa
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
 from psycopg.copy import QueuedLibpqWriter
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool
 
 from geo.config import default_data_dir
-from geo.errors import InvalidParameter, StoreUnavailable
+from geo.errors import InvalidParameter
 from geo.storage.base import (
     SCAN_ROWS,
     BatchWriter,
@@ -58,7 +57,7 @@ from geo.storage.base import (
 )
 from geo.storage.migrations import SCHEMA
 from geo.storage.pgbinary import HEADER, TRAILER, rows
-from geo.storage.pgnotify import VersionWatch
+from geo.storage.pgconnect import CONNECT_TIMEOUT_S, POOL_MAX, POOL_MIN, Database
 from geo.storage.pgselect import LayerSelector
 from geo.storage.pgtables import (
     MAX_TABLE_NAME,
@@ -70,32 +69,12 @@ from geo.storage.pgtables import (
     geometry_types_of,
     layer_entry,
     read_chunks,
-    read_manifest,
     swap_tables,
     table_name,
     time_columns,
     with_geo,
 )
 from geo.storage.rejects import report_csv, report_from_csv
-
-POOL_MIN, POOL_MAX = 1, 4
-"""Connections per process: one kept open, at most four in use at once."""
-POOL_WAIT_S = 3.0
-"""Seconds a request waits for a pooled connection; then ``StoreUnavailable`` (503)."""
-RECONNECT_S = 2.0
-"""How long the pool retries one lost connection before a request must ask for a new attempt."""
-
-
-CONNECT_TIMEOUT_S = 10.0
-"""How long opening the store waits for its first connection before giving up."""
-
-
-class SchemaMissing(RuntimeError):
-    """The database has no coopmap schema yet: ``coopmap db init`` creates it."""
-
-
-class DatabaseUnreachable(RuntimeError):
-    """No connection to the store's database could be opened."""
 
 
 class PostgisStore(Store):
@@ -105,7 +84,7 @@ class PostgisStore(Store):
     ----------
     url : a PostgreSQL URL, ``postgresql://user:password@host:port/database``
     min_size, max_size : bounds of the connection pool
-    connect_timeout : seconds to wait for the first connection; then ``DatabaseUnreachable``
+    connect_timeout : seconds to wait for the first connection; then ``geo.storage.pgconnect.DatabaseUnreachable``
 
     Call ``close`` (or use the store as a context manager) to close the pool's connections.
     """
@@ -116,59 +95,22 @@ class PostgisStore(Store):
     ) -> None:
         self.url = url
         self.boundaries_dir = Path(boundaries_dir) if boundaries_dir else default_data_dir() / "boundaries"
-        self._pool_size = (min_size, max_size)
         self._lock = threading.Lock()
-        self._pid = os.getpid()
-        self._pool = self._new_pool()
-        self._inherited: list[ConnectionPool] = []
-        self._watch: tuple[int, VersionWatch] | None = None
-        self._manifest: tuple[int, Manifest] | None = None
-        try:
-            self._pool.wait(timeout=connect_timeout)
-        except PoolTimeout as exc:
-            self._pool.close()
-            where = {k: v for k, v in conninfo_to_dict(url).items() if k in ("host", "port", "dbname", "user")}
-            raise DatabaseUnreachable(f"cannot connect to the database {where} within {connect_timeout:g} s") from exc
+        self._db = Database(url, min_size, max_size, connect_timeout)
         self._cache: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
         self._selector = LayerSelector()
         self.full_reads = 0
         """Whole layers read from the database by this store object (``read`` of an uncached digest)."""
 
-    def _new_pool(self) -> ConnectionPool:
-        min_size, max_size = self._pool_size
-        return ConnectionPool(
-            self.url,
-            min_size=min_size,
-            max_size=max_size,
-            open=True,
-            name="coopmap-store",
-            check=ConnectionPool.check_connection,  # a connection broken by a restart is replaced, not used
-            # give up a chain of reconnection attempts (1 s, then 2 s apart) after 2 s, so the next
-            # request starts a new one at once: the store answers within seconds of the database's return
-            reconnect_timeout=RECONNECT_S,
-            kwargs={"options": "-c TimeZone=UTC -c DateStyle=ISO,YMD"},
-        )
-
     @property
     def pool(self) -> ConnectionPool:
-        """This process's pool. A forked process (a gunicorn worker) opens its own on first use: the
-        parent's connections are the parent's (its pool is kept, never used nor closed, since closing an
-        inherited connection would end the parent's session too)."""
-        if self._pid != os.getpid():
-            with self._lock:
-                if self._pid != os.getpid():
-                    self._inherited.append(self._pool)
-                    self._pool = self._new_pool()
-                    self._pid = os.getpid()
-        return self._pool
+        """This process's connection pool (``geo.storage.pgconnect.Database.pool``)."""
+        return self._db.pool
 
     def close(self) -> None:
-        """Close every connection of this process's pool (``coopmap serve`` does it in gunicorn's
-        master before the workers fork: each worker then opens its own)."""
-        if self._pid == os.getpid():
-            self._pool.close()
-        if self._watch is not None and self._watch[0] == os.getpid():
-            self._watch[1].stop()
+        """Close this process's connections (``coopmap serve`` does it in gunicorn's master before
+        the workers fork: each worker then opens its own)."""
+        self._db.close()
 
     def __enter__(self) -> PostgisStore:
         return self
@@ -176,21 +118,9 @@ class PostgisStore(Store):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _connection(self, snapshot: bool = False) -> Iterator[psycopg.Connection]:
+    def _connection(self, snapshot: bool = False) -> AbstractContextManager[psycopg.Connection]:
         """A pooled connection in a transaction (``snapshot``: repeatable read, one view of the data)."""
-        try:
-            with self.pool.connection(timeout=POOL_WAIT_S) as conn:
-                if snapshot:
-                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                yield conn
-        except psycopg.errors.UndefinedTable as exc:
-            if f"{SCHEMA}.manifest" not in str(exc):
-                raise
-            raise SchemaMissing(f"the database has no {SCHEMA} schema: run `coopmap db init` ({exc})") from exc
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            self.pool.check()  # drop the broken connections now and reconnect at once, not after a backoff
-            raise StoreUnavailable(f"the database is unavailable: {str(exc).strip().splitlines()[0]}") from exc
+        return self._db.transaction(snapshot)
 
     def connection(self) -> AbstractContextManager[psycopg.Connection]:
         """A pooled connection in a transaction (committed when the block ends without an error, else
@@ -198,29 +128,8 @@ class PostgisStore(Store):
         return self._connection()
 
     def manifest(self) -> Manifest:
-        """The current manifest: kept in memory while this process listens for its changes
-        (``geo.storage.pgnotify``), read from the database otherwise."""
-        watch = self._version_watch()
-        generation = watch.generation
-        cached = self._manifest
-        if watch.listening and cached is not None and cached[0] == generation:
-            return cached[1]
-        with self._connection() as conn:
-            manifest = read_manifest(conn)
-        if watch.listening and watch.generation == generation:
-            self._manifest = (generation, manifest)
-        return manifest
-
-    def _version_watch(self) -> VersionWatch:
-        """This process's watch, started on first use (a forked worker starts its own)."""
-        watch = self._watch
-        if watch is None or watch[0] != os.getpid():
-            with self._lock:
-                if self._watch is None or self._watch[0] != os.getpid():
-                    self._watch = (os.getpid(), VersionWatch(self.url))
-                    self._manifest = None
-                watch = self._watch
-        return watch[1]
+        """The current manifest (kept in memory while this process follows its changes)."""
+        return self._db.manifest()
 
     def boundaries(self, detail: str = "countries") -> gpd.GeoDataFrame:
         if detail == "countries":
@@ -408,7 +317,7 @@ class PostgisStore(Store):
                  schema.serialize().to_pybytes()),
             )
         committed.append(digest.hexdigest())
-        self._manifest = None  # this process reads its own write at once, before the notification arrives
+        self._db.forget_manifest()  # this process reads its own write at once, before the notification
         with self._lock:
             self._cache.pop(layer_id, None)
 
