@@ -29,7 +29,7 @@ from geo.analytics.coverage import period_coverage, previous_coverage
 from geo.analytics.prepared import FILTER_FIELDS, prepared_events, resolve_period
 from geo.analytics.provinces import name_summary_layer
 from geo.config import Settings
-from geo.errors import InvalidParameter, LayerNotFound
+from geo.errors import CountryNotFound, InvalidParameter
 from geo.i18n import LANGS, strings, text
 from geo.query import Query, parse_query
 from geo.registries.periods import ENVR_SPAN, PROJECT_SPAN, period_mask
@@ -37,7 +37,7 @@ from geo.render.briefmodel import Brief, KeyFigure, Table
 from geo.render.cache import snapshot
 from geo.render.chart import monthly_chart
 from geo.render.choropleth import country_provinces
-from geo.render.mapview import chart_events
+from geo.render.mapview import chart_events, find_country
 from geo.render.spec import parse_snapshot
 from geo.storage.store import Store
 from geo.types import Role
@@ -114,12 +114,11 @@ def parse_brief(iso3: str, params: Mapping[str, str]) -> BriefRequest:
 
 
 def country_row(store: Store, iso3: str) -> pd.Series:
-    """The ``countries`` row of ``iso3``; ``LayerNotFound``-style 404 when there is none."""
-    countries = store.read("countries")
-    rows = countries[countries["iso3"] == iso3]
-    if not len(rows):
-        raise LayerNotFound(f"country {iso3}")
-    return rows.iloc[0]
+    """The ``countries`` row of ``iso3``; ``CountryNotFound`` (404) when there is none."""
+    row = find_country(store.read("countries"), iso3)
+    if row is None:
+        raise CountryNotFound(iso3)
+    return row
 
 
 def build_brief(store: Store, settings: Settings, request: BriefRequest) -> Brief:

@@ -89,7 +89,7 @@ class Brief:
     def moment(self) -> dt.datetime:
         """The documents' fixed date: the data's date, so the same data give the same bytes."""
         day = dt.date.fromisoformat(self.date) if self.date else dt.date(2000, 1, 1)
-        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 def cell_text(value: Cell, lang: str, decimals: int = 0) -> str:
