@@ -147,6 +147,7 @@ def build_brief(store: Store, settings: Settings, request: BriefRequest) -> Brie
     summary = _layer_frame(store, catalogue, role, "country-summary", selection)
     mine = summary[summary["iso3"] == iso3]
     figures, synthetic = _figures(mine.iloc[0] if len(mine) else None, arrays, query, period, lang)
+    coverage = period_coverage(arrays, period, query).note(lang)
     layers = Catalogue(tuple(visible_layers(catalogue, role))).map_layers()
     spec = parse_snapshot({"iso3": iso3, "lang": lang, **selection, **MAP_SIZE}, layers)
     map_png = snapshot(store, settings, spec, "png", layers).content
@@ -164,7 +165,7 @@ def build_brief(store: Store, settings: Settings, request: BriefRequest) -> Brie
         synthetic=synthetic,
         notice=text(lang, "snapshot_synthetic") if synthetic else "",
         figures=figures,
-        figures_note=_figures_note(figures),
+        figures_note=coverage[:1].upper() + coverage[1:],
         map_png=map_png,
         chart_png=chart,
         provinces=_provinces(store, catalogue, role, iso3, selection, lang),
@@ -202,7 +203,7 @@ def _figures(row: pd.Series | None, arrays: object, query: Query, period: object
 
     out = [
         KeyFigure(text(lang, f"metric_{metric}"), metric, value(metric),
-                  change if metric == "change_pct" and value(metric) is None and not coverage else coverage)
+                  change if metric == "change_pct" and not coverage else "")
         for metric in FIGURES
     ]
     out.append(KeyFigure(text(lang, "projects"), "projects_active", value("projects_active")))
@@ -211,11 +212,6 @@ def _figures(row: pd.Series | None, arrays: object, query: Query, period: object
         out.append(KeyFigure(text(lang, "brief_budget"), "projects_budget_eur", value("projects_budget_eur")))
     synthetic = row is not None and isinstance(row["data_note"], str) and "synthetic" in row["data_note"]
     return tuple(out), synthetic
-
-
-def _figures_note(figures: tuple[KeyFigure, ...]) -> str:
-    notes = dict.fromkeys(f.note for f in figures if f.note)
-    return " · ".join(n[:1].upper() + n[1:] for n in notes)
 
 
 def _subtitle(request: BriefRequest, period: object, lang: str) -> str:

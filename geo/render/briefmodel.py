@@ -31,7 +31,9 @@ class KeyFigure:
     note: str = ""
 
     def text(self, lang: str) -> str:
-        """The value as the map shows it; ``no data`` when unknown."""
+        """The value as the map shows it (the rate to the API's three decimals); ``no data`` when unknown."""
+        if self.metric == "events_per_100k" and self.value is not None:
+            return number(lang, float(self.value), 3)
         return value_text(self.value, self.metric, lang)
 
 

@@ -95,6 +95,9 @@ def _title_page(ax: Axes, brief: Brief) -> None:
     table = Table("", (brief.heading("brief_figure"), brief.heading("brief_value"), brief.heading("brief_note")),
                   rows)
     y = _table(ax, table, brief.lang, y, widths=(3.2, 1.6, 6.0), size=10)
+    if brief.figures_note:
+        ax.text(MARGIN, y + 0.05, brief.figures_note, fontsize=9, color=WARN, va="top")
+        y += 0.3
     ax.text(MARGIN, y + 0.2, brief.heading("brief_generated"), fontsize=8, color=MUTED, va="top")
 
 

@@ -41,7 +41,7 @@ def brief_pptx(brief: Brief) -> bytes:
     _title_slide(deck, brief)
     figures = Table(brief.heading("brief_key_figures"),
                     (brief.heading("brief_figure"), brief.heading("brief_value"), brief.heading("brief_note")),
-                    tuple((f.label, f.text(brief.lang), f.note) for f in brief.figures))
+                    tuple((f.label, f.text(brief.lang), f.note) for f in brief.figures), brief.figures_note)
     _table_slides(deck, brief, figures, (3.6, 2.0, 6.7))
     _image_slide(deck, brief, brief.heading("brief_map"), brief.map_png)
     _image_slide(deck, brief, brief.heading("brief_monthly"), brief.chart_png)
