@@ -293,6 +293,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Project sites are shown at their country to this role: their exposure is not given.",
         "fr": "Les sites des projets sont ramenés à leur pays pour ce rôle : leur exposition n'est pas donnée.",
     },
+    "brief_exposure_none": {"en": "No site to measure in the period.", "fr": "Aucun site à mesurer sur la période."},
     "brief_layer": {"en": "Layer", "fr": "Couche"},
     "brief_nearest_km": {"en": "Nearest event (km)", "fr": "Événement le plus proche (km)"},
     "brief_na": {"en": "n/a", "fr": "n.d."},

@@ -320,7 +320,7 @@ def _exposure(store: Store, catalogue: Catalogue, role: Role, iso3: str, selecti
     columns = (text(lang, "brief_layer"), text(lang, "site"), text(lang, "events"), text(lang, "fatalities"),
                text(lang, "brief_nearest_km"))
     return Table(text(lang, "brief_exposure", km=f"{DEFAULT_RADIUS_KM:g}"), columns, body, note,
-                 text(lang, "brief_projects_none"))
+                 text(lang, "brief_exposure_none"))
 
 
 def _sources(store: Store, catalogue: Catalogue, role: Role, lang: str) -> tuple[str, ...]:
