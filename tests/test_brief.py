@@ -191,3 +191,14 @@ def test_cli_writes_the_brief(runner, store, tmp_path):
     assert target.read_bytes().startswith(b"%PDF") and "pdf, rendered" in result.output
     bad = runner.invoke(main, ["brief", "COD", "-o", str(tmp_path / "brief.docx")])
     assert bad.exit_code == 2 and "format" in bad.output
+
+
+def test_country_map_links_to_the_brief_page_which_links_both_files(client, store):
+    page = client.get("/map/COD?lang=fr").get_data(as_text=True)
+    assert '"brief_url": "/brief/COD"' in page or '"brief_url":"/brief/COD"' in page
+    brief_page = client.get("/brief/COD?datetime=2024&lang=fr")
+    assert brief_page.status_code == 200
+    html = brief_page.get_data(as_text=True)
+    assert "Note pays" in html
+    assert "/brief/COD.pdf?datetime=2024-01-01/2024-12-31&amp;lang=fr" in html
+    assert "/brief/COD.pptx?" in html and "/snapshot.png?" in html
