@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import boundaries, db, export, exposure, ingest_events, ingest_registry, layers, raster, serve
+from cli import boundaries, brief, db, export, exposure, ingest_events, ingest_registry, layers, raster, serve
 from cli.common import Group
 from cli.init import init
 from cli.snapshot import snapshot
@@ -32,6 +32,7 @@ for command in (
     raster.raster,
     ingest_events.demo_data,
     snapshot,
+    brief.brief,
 ):
     main.add_command(command)
 main.add_command(tokens)

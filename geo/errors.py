@@ -55,6 +55,17 @@ class StoreUnavailable(CoopmapError):
     retry_after = 5
 
 
+class CountryNotFound(CoopmapError):
+    """No country of the boundaries has this ISO 3166-1 alpha-3 code."""
+
+    status = 404
+    code = "NotFound"
+
+    def __init__(self, iso3: str) -> None:
+        self.iso3 = iso3
+        super().__init__(f"unknown country iso3={iso3!r}: not in the boundaries")
+
+
 class InputFileError(CoopmapError):
     """An input file cannot be read at all (missing, wrong format, missing columns)."""
 

@@ -252,6 +252,58 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Embed in a page or a note",
         "fr": "Intégrer dans une page ou une note",
     },
+    # The briefing packs (geo.render.briefpdf, geo.render.briefpptx, webmap.briefs).
+    "brief_title": {"en": "Country brief: {name}", "fr": "Note pays : {name}"},
+    "brief_link": {"en": "Brief this country", "fr": "Note sur ce pays"},
+    "brief_page_title": {"en": "Briefing pack", "fr": "Dossier de briefing"},
+    "brief_data_version": {"en": "Data version {version}", "fr": "Version des données {version}"},
+    "brief_generated": {
+        "en": "Every figure is reproduced by the API addresses listed under Sources.",
+        "fr": "Chaque chiffre est reproduit par les adresses de l'API listées dans Sources.",
+    },
+    "brief_map": {"en": "Map", "fr": "Carte"},
+    "brief_key_figures": {"en": "Key figures", "fr": "Chiffres clés"},
+    "brief_figure": {"en": "Figure", "fr": "Indicateur"},
+    "brief_value": {"en": "Value", "fr": "Valeur"},
+    "brief_note": {"en": "Note", "fr": "Remarque"},
+    "brief_budget": {"en": "Budget of the active projects (EUR)", "fr": "Budget des projets actifs (EUR)"},
+    "brief_monthly": {
+        "en": "Events and fatalities per month, by event type",
+        "fr": "Événements et victimes par mois, par type d'événement",
+    },
+    "brief_provinces": {"en": "Provinces ranked by events", "fr": "Provinces classées par nombre d'événements"},
+    "brief_provinces_polygon": {
+        "en": "On the imported province polygons.",
+        "fr": "Sur les polygones de provinces importés.",
+    },
+    "brief_projects": {
+        "en": "Cooperation projects active in the period",
+        "fr": "Projets de coopération actifs sur la période",
+    },
+    "brief_projects_none": {"en": "No project active in the period.", "fr": "Aucun projet actif sur la période."},
+    "brief_title_col": {"en": "Title", "fr": "Intitulé"},
+    "brief_name": {"en": "Name", "fr": "Nom"},
+    "brief_schools": {"en": "ENVR regional schools", "fr": "Écoles nationales à vocation régionale (ENVR)"},
+    "brief_schools_none": {"en": "No ENVR school in the period.", "fr": "Aucune ENVR sur la période."},
+    "brief_exposure": {
+        "en": "Exposure: events within {km} km of each site over the period",
+        "fr": "Exposition : événements à moins de {km} km de chaque site sur la période",
+    },
+    "brief_exposure_withheld": {
+        "en": "Project sites are shown at their country to this role: their exposure is not given.",
+        "fr": "Les sites des projets sont ramenés à leur pays pour ce rôle : leur exposition n'est pas donnée.",
+    },
+    "brief_exposure_none": {"en": "No site to measure in the period.", "fr": "Aucun site à mesurer sur la période."},
+    "brief_layer": {"en": "Layer", "fr": "Couche"},
+    "brief_nearest_km": {"en": "Nearest event (km)", "fr": "Événement le plus proche (km)"},
+    "brief_na": {"en": "n/a", "fr": "n.d."},
+    "brief_sources": {"en": "Sources, licences and API addresses", "fr": "Sources, licences et adresses de l'API"},
+    "brief_licence": {"en": "licence", "fr": "licence"},
+    "brief_api": {"en": "Reproduce the figures", "fr": "Reproduire les chiffres"},
+    "brief_more_rows": {"en": "{n} more rows in the API", "fr": "{n} lignes de plus dans l'API"},
+    "brief_filters": {"en": "Filters", "fr": "Filtres"},
+    "brief_page": {"en": "Page {n}", "fr": "Page {n}"},
+    "brief_preview": {"en": "Preview of page 1", "fr": "Aperçu de la page 1"},
 }
 
 

@@ -249,6 +249,7 @@ def _controls(
             "snapshot_url": SNAPSHOT_URL,
             "snapshot_layers": snapshot_layers(catalogue()),
             "snapshot_extra": extra,
+            "brief_url": url_for("briefs.page", iso3=extra["iso3"]) if extra.get("iso3") else None,
             "home_url": url_for("pages.index") if home else None,
             "notice": t["synthetic_notice"] if req.synthetic else None,
         },

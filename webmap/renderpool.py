@@ -66,7 +66,7 @@ T = TypeVar("T")
 CLIENT_BUCKETS = 4096
 """Clients and keys are hashed into this many lock-file groups: the slot files stay bounded in number."""
 POLL_SECONDS = 0.02
-PRELOAD = ["webmap.snapshots"]
+PRELOAD = ["webmap.snapshots", "webmap.briefs"]
 """Modules the forkserver imports once, so a new render process starts in milliseconds."""
 
 

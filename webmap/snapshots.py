@@ -145,8 +145,13 @@ def render_job(
     role, full : the caller's role and the catalogue the access policy reads; ``None``: the raw store
     spec, fmt, layers : as for ``geo.render.snapshot.render_snapshot``
     """
+    return render_snapshot(worker_store(settings, role, full), settings, spec, fmt, layers)
+
+
+def worker_store(settings: Settings, role: Role | None, full: Catalogue | None) -> Store:
+    """In a pool process: the workspace's store (opened once per process) as ``role`` sees it
+    (``None``: the raw store)."""
     raw = _WORKER_STORES.get(str(settings.home))
     if raw is None:
         raw = _WORKER_STORES[str(settings.home)] = store_from_settings(settings)
-    seen = raw if role is None or full is None else SecuredStore(raw, role, full, _WORKER_CACHE)
-    return render_snapshot(seen, settings, spec, fmt, layers)
+    return raw if role is None or full is None else SecuredStore(raw, role, full, _WORKER_CACHE)

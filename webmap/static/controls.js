@@ -75,6 +75,14 @@
         snap.rel = "noopener";
         snap.id = "cm-snapshot";
         links.appendChild(snap);
+        var brief = null;
+        if (opts.brief_url) {
+          brief = C.el("a", "cm-button", t.brief_link);
+          brief.target = "_blank";
+          brief.rel = "noopener";
+          brief.id = "cm-brief";
+          links.appendChild(brief);
+        }
         var other = C.el("a", "cm-lang", st.params.lang === "fr" ? "English" : "Français");
         links.appendChild(other);
         if (opts.home_url) {
@@ -91,6 +99,11 @@
           });
           if (drawn.length) q.set("layers", drawn.join(",")); else q.delete("layers");
           snap.href = opts.snapshot_url + "?" + q.toString();
+          if (brief) {
+            var b = new URLSearchParams();
+            ["datetime", "event_type", "lang"].forEach(function (k) { if (p.get(k)) b.set(k, p.get(k)); });
+            brief.href = opts.brief_url + "?" + b.toString();
+          }
           var l = new URLSearchParams(p.toString());
           l.set("lang", st.params.lang === "fr" ? "en" : "fr");
           other.href = window.location.pathname + "?" + l.toString();
