@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from geo.events import SYNTHETIC
-from geo.features.index import LayerIndex
+from geo.features.index import LayerIndex, narrow_codes
 
 SYNTHETIC_NOTICE = "synthetic demo data: contains rows with source_dataset = synthetic-demo"
 CHUNK = 5000
@@ -82,7 +82,7 @@ class ColumnValues:
             codes, uniques = pd.factorize(column)
             # Code -1 (missing) picks the trailing None.
             table = np.array([*uniques.to_numpy(dtype=object, na_value=None), None], dtype=object)
-            cached = ("coded", (np.asarray(codes), table))
+            cached = ("coded", (narrow_codes(codes, len(uniques)), table))
         else:
             cached = ("extension", array)
         self._columns[name] = cached

@@ -161,7 +161,7 @@ class LayerIndex:
             cached = self._codes.get(name)
         if cached is None:
             codes, uniques = pd.factorize(self.frame[name].astype("string"))
-            cached = (np.asarray(codes), pd.Index(uniques, dtype="string"))
+            cached = (narrow_codes(codes, len(uniques)), pd.Index(uniques, dtype="string"))
             with self._lock:
                 self._codes[name] = cached
         return cached
@@ -190,6 +190,22 @@ class LayerIndex:
             assert self.time is not None
             self._span = span_days(self.frame, self.time)
         return self._span
+
+
+def narrow_codes(codes: np.ndarray, labels: int) -> np.ndarray:
+    """Factorisation ``codes`` (-1 for missing) in the narrowest signed integer type that holds
+    ``labels`` distinct values: a million rows of a column with a few hundred values then take
+    2 MB instead of 8.
+
+    Examples
+    --------
+    >>> narrow_codes(np.array([0, -1, 1]), 2).dtype, narrow_codes(np.array([0, 300]), 301).dtype
+    (dtype('int8'), dtype('int16'))
+    """
+    for dtype in (np.int8, np.int16, np.int32):
+        if labels <= np.iinfo(dtype).max:
+            return np.asarray(codes).astype(dtype, copy=False)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def orient_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
