@@ -50,7 +50,7 @@ def warm(
     ----------
     app : the built coopmap app
     paths : request paths with their query strings
-    budget : seconds; the paths left once it is spent are not requested
+    budget : seconds; once a request ends past it, the paths left are not requested
     report : called after each request (e.g. to log it)
 
     Returns
@@ -66,12 +66,12 @@ def warm(
     started = time.monotonic()
     client = app.test_client()
     for path in paths:
-        if time.monotonic() - started > budget:
-            break
         begun = time.perf_counter()
         response = client.get(path)
         response.close()
         done.append(Warmed(path, response.status_code, time.perf_counter() - begun))
         if report is not None:
             report(done[-1])
+        if time.monotonic() - started >= budget:
+            break
     return done

@@ -1,0 +1,70 @@
+"""What a serving process holds: the stored events without their source-row archive, narrow codes,
+and the layers prepared before the first request (issue 15, memory and first request)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pyarrow as pa
+from flask import Flask
+
+from geo.events import events_frame
+from geo.features.index import LayerIndex
+from geo.storage.store import ParquetStore
+from webmap.warm import WARM_PATHS, warm
+
+
+def _two_events() -> object:
+    original = [orjson.dumps({"event_id_cnty": f"E{i}", "notes": "x" * 100}).decode() for i in range(2)]
+    return events_frame(
+        {"event_id": ["E0", "E1"], "event_type": ["Battles", "Protests"], "fatalities": [3, 0],
+         "event_date": ["2024-01-01", "2024-02-01"], "original": original},
+        lon=[29.0, 30.0], lat=[-1.0, -2.0],
+    )
+
+
+def test_read_leaves_out_the_source_row_archive_but_scan_keeps_it(tmp_path: Path):
+    ParquetStore(tmp_path).write("conflict-events", _two_events(), ["test"])
+    for store in (ParquetStore(tmp_path), ParquetStore(tmp_path)):
+        frame = store.read("conflict-events")
+        assert "original" not in frame.columns
+        assert list(frame["event_id"]) == ["E0", "E1"] and list(frame["fatalities"]) == [3, 0]
+        assert frame.geometry.x.tolist() == [29.0, 30.0]
+    # the writer's own cached frame is the same as a fresh read
+    writer = ParquetStore(tmp_path / "other")
+    writer.write("conflict-events", _two_events(), ["test"])
+    assert "original" not in writer.read("conflict-events").columns
+    # the archive is still on disk, for the ingest
+    scanned = pa.concat_tables(ParquetStore(tmp_path).scan("conflict-events"))
+    assert [orjson.loads(text)["event_id_cnty"] for text in scanned.column("original").to_pylist()] == ["E0", "E1"]
+
+
+def test_codes_of_a_column_with_few_values_take_one_byte_per_row():
+    n = 1000
+    types = np.array(["A", "B", "C"])[np.arange(n) % 3]
+    frame = events_frame({"event_type": types.tolist()}, lon=np.zeros(n), lat=np.zeros(n))
+    index = LayerIndex(frame, None)
+    codes, labels = index.codes("event_type")
+    assert codes.nbytes == n  # 3 values: one byte per row, not eight
+    assert sorted(labels) == ["A", "B", "C"]
+    # rows 1, 4, ..., 997 are "B": (997 - 1) / 3 + 1 = 333 rows
+    found = index.find("event_type", "B")
+    assert len(found) == 333 and found[0] == 1 and found[-1] == 997
+
+
+def test_warm_prepares_the_layers_before_the_first_request(app: Flask):
+    done = warm(app)
+    assert [w.path for w in done] == list(WARM_PATHS)
+    assert all(w.status == 200 for w in done)
+    prepared = app.extensions["coopmap.index"]
+    before = len(prepared)
+    assert before >= 2  # the events and the country summary
+    response = app.test_client().get("/ogc/collections/conflict-events/items?bbox=28,-3,31,0&limit=1000")
+    assert response.status_code == 200
+    assert len(prepared) == before  # nothing prepared by the first request
+
+
+def test_warm_stops_once_its_budget_is_spent(app: Flask):
+    assert [w.path for w in warm(app, budget=0.0)] == [WARM_PATHS[0]]
