@@ -81,7 +81,7 @@ def _warm(app: Flask) -> None:
     from webmap.warm import Warmed, warm
 
     def report(w: Warmed) -> None:
-        click.echo(f"warmed {w.path} ({w.status}) in {w.seconds * 1000:.0f} ms", err=True)
+        click.echo(f"warmed {w.path} as {w.role} ({w.status}) in {w.seconds * 1000:.0f} ms", err=True)
 
     started = time.perf_counter()
     done = warm(app, report=report)

@@ -87,7 +87,7 @@ def test_serve_runs_gunicorn_on_a_fresh_home_and_stops_on_sigterm(tmp_path: Path
     assert "development server" not in output.lower()
     assert "Shutting down: Master" in output
     # the layers were prepared in the master before gunicorn bound the port and forked
-    warmed = output.index("warmed /ogc/collections/conflict-events/items?limit=1 (200)")
+    warmed = output.index("warmed /ogc/collections/conflict-events/items?limit=1 as public (200)")
     assert warmed < output.index("Listening at")
 
 

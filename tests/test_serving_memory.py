@@ -10,9 +10,14 @@ import orjson
 import pyarrow as pa
 from flask import Flask
 
+from geo.analytics.prepared import prepared_events
+from geo.cache import LRUCache
 from geo.events import events_frame
 from geo.features.index import LayerIndex
-from geo.storage.store import ParquetStore
+from geo.storage.store import ParquetStore, Store
+from geo.types import ROLES
+from layers import CATALOGUE
+from layers.access import SecuredStore
 from webmap.warm import WARM_PATHS, warm
 
 
@@ -54,17 +59,29 @@ def test_codes_of_a_column_with_few_values_take_one_byte_per_row():
     assert len(found) == 333 and found[0] == 1 and found[-1] == 997
 
 
+def test_role_views_of_the_same_events_share_one_preparation(store: Store):
+    frames = LRUCache(8)
+    public, planner = (SecuredStore(store, role, CATALOGUE, frames) for role in ("public", "planner"))
+    assert public.data_version != planner.data_version  # one cache key per view...
+    assert public.read("conflict-events") is planner.read("conflict-events")  # ...of the same frame
+    assert len(prepared_events(public)) > 0
+    assert prepared_events(public) is prepared_events(planner)  # prepared once, not once per role
+
+
 def test_warm_prepares_the_layers_before_the_first_request(app: Flask):
     done = warm(app)
-    assert [w.path for w in done] == list(WARM_PATHS)
+    assert [(w.role, w.path) for w in done] == [(role, path) for role in ROLES for path in WARM_PATHS]
     assert all(w.status == 200 for w in done)
     prepared = app.extensions["coopmap.index"]
     before = len(prepared)
-    assert before >= 2  # the events and the country summary
-    response = app.test_client().get("/ogc/collections/conflict-events/items?bbox=28,-3,31,0&limit=1000")
-    assert response.status_code == 200
-    assert len(prepared) == before  # nothing prepared by the first request
+    assert before >= 2  # the events and the country summary, per view
+    client = app.test_client()
+    token = app.extensions["coopmap.tokens"].create("analyst-1", "analyst")
+    for headers in ({}, {"Authorization": f"Bearer {token}"}):
+        response = client.get("/ogc/collections/conflict-events/items?bbox=28,-3,31,0&limit=1000", headers=headers)
+        assert response.status_code == 200
+    assert len(prepared) == before  # nothing prepared by the first requests, public or analyst
 
 
 def test_warm_stops_once_its_budget_is_spent(app: Flask):
-    assert [w.path for w in warm(app, budget=0.0)] == [WARM_PATHS[0]]
+    assert [(w.role, w.path) for w in warm(app, budget=0.0)] == [(ROLES[0], WARM_PATHS[0])]
