@@ -10,9 +10,9 @@ A workspace with the default layers and ``--events`` synthetic demo events is bu
 this checkout's CLI; ``--home`` keeps it for the next run) and served by each checkout in turn:
 ``coopmap serve --workers 1`` (gunicorn). Printed per checkout: the seconds from start until the
 port accepts connections, the time of the first request of each of ``FIRST`` (in that order),
-then, after a fixed mix of ``MIX_REQUESTS`` requests, the RSS and PSS of the master and of each
-worker (``/proc/<pid>/smaps_rollup``), against the targets: first request <= 300 ms, worker
-RSS <= 500 MB.
+then, after a fixed mix of ``MIX_REQUESTS`` requests, the RSS, PSS and USS (pages of its own) of
+the master and of each worker (``/proc/<pid>/smaps_rollup``), against the targets: first request
+<= 300 ms, worker RSS <= 500 MB.
 """
 
 from __future__ import annotations
@@ -87,13 +87,14 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
-def memory_mb(pid: int) -> tuple[float, float]:
-    """RSS and PSS of ``pid`` in MB (``/proc/<pid>/smaps_rollup``)."""
+def memory_mb(pid: int) -> str:
+    """RSS, PSS and USS (private pages) of ``pid`` in MB (``/proc/<pid>/smaps_rollup``)."""
     fields = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
         name, _, rest = line.partition(":")
         fields[name] = int(rest.split()[0]) / 1024
-    return fields["Rss"], fields["Pss"]
+    uss = fields["Private_Clean"] + fields["Private_Dirty"]
+    return f"RSS {fields['Rss']:6.0f} MB  PSS {fields['Pss']:6.0f} MB  USS {uss:6.0f} MB"
 
 
 def get(port: int, path: str) -> tuple[int, float]:
@@ -134,11 +135,9 @@ def measure(checkout: Path, home: Path, workers: int, threads: int) -> None:
         timings = sorted(get(port, MIX[i % len(MIX)])[1] for i in range(MIX_REQUESTS))
         print(f"  mix of {MIX_REQUESTS} requests: p50 {timings[len(timings) // 2]:.0f} ms, "
               f"max {timings[-1]:.0f} ms")
-        rss, pss = memory_mb(server.pid)
-        print(f"  master {server.pid}: RSS {rss:6.0f} MB  PSS {pss:6.0f} MB")
+        print(f"  master {server.pid}: {memory_mb(server.pid)}")
         for pid in children(server.pid):
-            rss, pss = memory_mb(pid)
-            print(f"  worker {pid}: RSS {rss:6.0f} MB  PSS {pss:6.0f} MB  (target RSS <= {RSS_TARGET_MB} MB)")
+            print(f"  worker {pid}: {memory_mb(pid)}  (target RSS <= {RSS_TARGET_MB} MB)")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
