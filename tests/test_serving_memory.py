@@ -1,5 +1,5 @@
 """What a serving process holds: the stored events without their source-row archive, narrow codes,
-and the layers prepared before the first request (issue 15, memory and first request)."""
+one preparation for the role views of one frame (issue 15, memory)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,14 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pyarrow as pa
-from flask import Flask
 
 from geo.analytics.prepared import prepared_events
 from geo.cache import LRUCache
 from geo.events import events_frame
 from geo.features.index import LayerIndex
 from geo.storage.store import ParquetStore, Store
-from geo.types import ROLES
 from layers import CATALOGUE
 from layers.access import SecuredStore
-from webmap.warm import WARM_PATHS, warm
 
 
 def _two_events() -> object:
@@ -66,22 +63,3 @@ def test_role_views_of_the_same_events_share_one_preparation(store: Store):
     assert public.read("conflict-events") is planner.read("conflict-events")  # ...of the same frame
     assert len(prepared_events(public)) > 0
     assert prepared_events(public) is prepared_events(planner)  # prepared once, not once per role
-
-
-def test_warm_prepares_the_layers_before_the_first_request(app: Flask):
-    done = warm(app)
-    assert [(w.role, w.path) for w in done] == [(role, path) for role in ROLES for path in WARM_PATHS]
-    assert all(w.status == 200 for w in done)
-    prepared = app.extensions["coopmap.index"]
-    before = len(prepared)
-    assert before >= 2  # the events and the country summary, per view
-    client = app.test_client()
-    token = app.extensions["coopmap.tokens"].create("analyst-1", "analyst")
-    for headers in ({}, {"Authorization": f"Bearer {token}"}):
-        response = client.get("/ogc/collections/conflict-events/items?bbox=28,-3,31,0&limit=1000", headers=headers)
-        assert response.status_code == 200
-    assert len(prepared) == before  # nothing prepared by the first requests, public or analyst
-
-
-def test_warm_stops_once_its_budget_is_spent(app: Flask):
-    assert [(w.role, w.path) for w in warm(app, budget=0.0)] == [(ROLES[0], WARM_PATHS[0])]
