@@ -1,7 +1,9 @@
 """``coopmap serve``: the web service (gunicorn by default, Flask's reloading server with ``--dev``).
 
 The app, and with it the default workspace on a fresh machine, is built once in this process
-before gunicorn forks its workers, so the workspace is built once, not once per worker. SIGTERM
+before gunicorn forks its workers, so the workspace is built once, not once per worker. Then the
+app is warmed there (``webmap.warm``: the event layer read, indexed and prepared) before the port
+is bound, so the workers inherit it and the first request is as quick as the next. SIGTERM
 (or Ctrl-C) stops gunicorn gracefully: workers finish their requests (up to ``graceful_timeout``
 seconds) and the command exits with status 0.
 """
@@ -9,8 +11,12 @@ seconds) and the command exits with status 0.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def default_workers() -> int:
@@ -31,8 +37,10 @@ def default_workers() -> int:
               help="addresses of the reverse proxies whose X-Forwarded-Proto gunicorn trusts")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="log every request to stderr (gunicorn)")
+@click.option("--warm/--no-warm", default=True, show_default=True,
+              help="prepare the layers before accepting requests (gunicorn; --dev stays lazy)")
 def serve(host: str, port: int, dev: bool, production: bool, workers: int | None, threads: int,
-          forwarded_allow_ips: str, access_log: bool) -> None:
+          forwarded_allow_ips: str, access_log: bool, warm: bool) -> None:
     """Serve the maps and the API on the workspace data (built from the defaults on first start)."""
     from webmap import create_app
 
@@ -46,6 +54,8 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
         return
     from webmap.wsgi import GunicornApp
 
+    if warm:
+        _warm(app)
     workers = workers or default_workers()
     close = getattr(app.extensions["coopmap.store"], "close", None)
     if close is not None:  # the master's database connections are not the workers' to share: each opens its own
@@ -65,3 +75,17 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
         "limit_request_fields": 100,
         "control_socket_disable": True,
     }).run()
+
+
+def _warm(app: Flask) -> None:
+    """Warm ``app`` (``webmap.warm``), logging each request and the total to stderr."""
+    import time
+
+    from webmap.warm import Warmed, warm
+
+    def report(w: Warmed) -> None:
+        click.echo(f"warmed {w.path} as {w.role} ({w.status}) in {w.seconds * 1000:.0f} ms", err=True)
+
+    started = time.perf_counter()
+    done = warm(app, report=report)
+    click.echo(f"warmed {len(done)} requests in {time.perf_counter() - started:.1f} s", err=True)

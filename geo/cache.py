@@ -1,6 +1,7 @@
 """The one bounded LRU cache of coopmap, and the two analytics caches built on it.
 
-Every in-memory cache of the code base is an ``LRUCache``: analytics results and preparations
+Every in-memory cache of the code base is an ``LRUCache`` (``PerObject`` only lets keys built from
+one frame share what is prepared from it): analytics results and preparations
 (here), prepared feature indexes (``layers.selection.prepared_cache``), secured frames
 (``layers.access.SECURE_CACHE_SIZE``), projected snapshot base maps (``geo.render.snapshot``), polygon
 indexes of the joins (``geo.boundaries.joins``), rendered map bodies (``webmap.responses``) and the
@@ -16,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -213,6 +215,50 @@ def _coordinate_bytes(series: pd.Series) -> int:
         return 0
     return int(shapely.get_num_coordinates(np.asarray(series.values)).sum()) * 16
 
+
+class PerObject:
+    """Results computed from one object (a layer frame), kept exactly as long as that object lives.
+
+    The caches above are keyed by what a result means (data version, role view, parameters); two
+    keys may still be built from the very same frame, e.g. the public, planner and analyst views of
+    the events, which the access policy leaves identical. Asking this memo with the frame itself
+    makes such keys share one preparation (index, arrays) instead of holding one copy each.
+
+    Examples
+    --------
+    >>> memo, frame = PerObject(), pd.DataFrame({"a": [1, 2]})
+    >>> first = memo.get_or_compute(frame, "sum", lambda: int(frame["a"].sum()))
+    >>> memo.get_or_compute(frame, "sum", lambda: -1) == first == 3  # the same frame: not recomputed
+    True
+    >>> memo.get_or_compute(frame.copy(), "sum", lambda: -1)  # another frame
+    -1
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[int, Hashable], tuple[weakref.ref, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, owner: object, tag: Hashable, compute: Callable[[], T]) -> T:
+        """The result ``tag`` of ``owner``, computed by ``compute`` unless ``owner`` already has it."""
+        key = (id(owner), tag)
+        with self._lock:
+            found = self._items.get(key)
+        if found is not None and found[0]() is owner:
+            return found[1]
+        value = compute()
+
+        def forget(ref: weakref.ref, key: tuple[int, Hashable] = key) -> None:
+            with self._lock:
+                if key in self._items and self._items[key][0] is ref:
+                    del self._items[key]
+
+        with self._lock:
+            self._items[key] = (weakref.ref(owner, forget), value)
+        return value
+
+
+FRAMES = PerObject()
+"""Preparations of layer frames shared by every cache key built from the same frame."""
 
 RESULTS_MAX_BYTES = 256 * 2**20
 """The byte budget of ``RESULTS``: 256 MB per process, whatever the requests (a density grid or

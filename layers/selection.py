@@ -28,7 +28,7 @@ from geo.analytics.summaries import SUMMARY_FILTERS
 from geo.cache import LRUCache
 from geo.errors import LayerNotFound
 from geo.features.geojson import FeatureEncoder
-from geo.features.index import LayerIndex, SortKey
+from geo.features.index import LayerIndex, SortKey, layer_index
 from geo.query import Query, parse_query, parse_sortby
 from geo.storage.store import Store
 from geo.types import WGS84
@@ -198,7 +198,7 @@ def prepare(
 
     def build() -> Prepared:
         frame = _frame(layer, store, forwarded)
-        index = LayerIndex(frame, layer.time)
+        index = layer_index(frame, layer.time)
         types = {f.name: f.type for f in layer.fields}
         return Prepared(index, FeatureEncoder(index, list(served), layer.id_field, types))
 

@@ -86,6 +86,9 @@ def test_serve_runs_gunicorn_on_a_fresh_home_and_stops_on_sigterm(tmp_path: Path
     assert output.count("coopmap serving") == 1
     assert "development server" not in output.lower()
     assert "Shutting down: Master" in output
+    # the layers were prepared in the master before gunicorn bound the port and forked
+    warmed = output.index("warmed /ogc/collections/conflict-events/items?limit=1 as public (200)")
+    assert warmed < output.index("Listening at")
 
 
 def test_dev_and_production_exclude_each_other(runner):

@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.cache import PREPARED
+from geo.cache import FRAMES, PREPARED
 from geo.errors import InvalidParameter
 from geo.events import SYNTHETIC, events_frame
 from geo.query import Query
@@ -278,7 +278,11 @@ def read_events(store: Store) -> gpd.GeoDataFrame:
 
 
 def prepared_events(store: Store) -> EventArrays:
-    """``prepare_events`` of the stored events, cached by data version."""
-    return PREPARED.get_or_compute(
-        (store.data_version, "event-arrays"), lambda: prepare_events(read_events(store))
-    )
+    """``prepare_events`` of the stored events, cached by data version (role views whose events
+    are the same frame share one preparation, ``geo.cache.FRAMES``)."""
+
+    def compute() -> EventArrays:
+        events = read_events(store)
+        return FRAMES.get_or_compute(events, "event-arrays", lambda: prepare_events(events))
+
+    return PREPARED.get_or_compute((store.data_version, "event-arrays"), compute)

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from geo.events import SYNTHETIC
-from geo.features.index import LayerIndex
+from geo.features.index import LayerIndex, narrow_codes
 
 SYNTHETIC_NOTICE = "synthetic demo data: contains rows with source_dataset = synthetic-demo"
 CHUNK = 5000
@@ -32,12 +32,16 @@ class ColumnValues:
     ----------
     frame : the rows
     field_types : catalogue type per field (``date`` values are written as ``YYYY-MM-DD``)
+    columns : where to keep how each column is read (default: a new dict); readers of one frame
+        may share one (``LayerIndex.columns``), so its coded columns exist once
     """
 
-    def __init__(self, frame: pd.DataFrame, field_types: Mapping[str, str]) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, field_types: Mapping[str, str], columns: dict[str, Any] | None = None
+    ) -> None:
         self.frame = frame
         self.field_types = dict(field_types)
-        self._columns: dict[str, tuple[str, Any]] = {}
+        self._columns: dict[str, Any] = {} if columns is None else columns
 
     def values(self, name: str, positions: np.ndarray) -> list[Any]:
         """Python values of column ``name`` at ``positions`` (None for missing)."""
@@ -82,7 +86,7 @@ class ColumnValues:
             codes, uniques = pd.factorize(column)
             # Code -1 (missing) picks the trailing None.
             table = np.array([*uniques.to_numpy(dtype=object, na_value=None), None], dtype=object)
-            cached = ("coded", (np.asarray(codes), table))
+            cached = ("coded", (narrow_codes(codes, len(uniques)), table))
         else:
             cached = ("extension", array)
         self._columns[name] = cached
@@ -118,7 +122,7 @@ class FeatureEncoder:
         self.with_ids = id_field is not None
         self.id_field = id_field if id_field in index.frame.columns else None
         self.field_types = dict(field_types)
-        self._values = ColumnValues(index.frame, field_types)
+        self._values = ColumnValues(index.frame, field_types, index.columns)
         self._geojson: list[orjson.Fragment | None] | None = None
         self._synthetic_code: int | None = None
 

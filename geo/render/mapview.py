@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from geo.analytics.counts import ACTIVE, DATES_UNKNOWN, active_mask, states
-from geo.analytics.grid import GridView, grid_view
+from geo.analytics.grid import POINT_COLUMNS, GridView, grid_view
 from geo.analytics.prepared import (
     FILTER_FIELDS,
     event_rows,
@@ -163,11 +163,15 @@ def events_in_view(store: Store, query: Query, bbox: BBox, iso3: str | None = No
 
     Returns
     -------
-    The rows of the ``conflict-events`` layer, in its stored order (empty without the layer)
+    The rows of the ``conflict-events`` layer, in its stored order, with the columns the map draws
+    (``geo.analytics.grid.POINT_COLUMNS`` and the geometry; empty without the layer)
     """
     arrays = prepared_events(store)
     selected = select_events(arrays, query, query.period, bbox=bbox, country=iso3 or None)
-    return read_events(store).iloc[event_rows(arrays, selected)]
+    events = read_events(store)
+    # Only the columns the map draws: taking every column of a large selection copied them all.
+    drawn = [name for name in POINT_COLUMNS if name in events.columns] + [events.geometry.name]
+    return events[drawn].iloc[event_rows(arrays, selected)]
 
 
 def events_view(store: Store, query: Query, bbox: BBox, zoom: int, iso3: str | None = None) -> GridView:

@@ -45,6 +45,7 @@ from psycopg_pool import ConnectionPool
 from geo.config import default_data_dir
 from geo.errors import InvalidParameter
 from geo.storage.base import (
+    ARCHIVE_COLUMNS,
     SCAN_ROWS,
     BatchWriter,
     LayerOverview,
@@ -204,6 +205,7 @@ class PostgisStore(Store):
             cached = self._cache.get(layer_id)
             if cached is not None and cached[0] == digest:
                 return cached[1]
+            schema = pa.schema([f for f in schema if f.name not in ARCHIVE_COLUMNS], metadata=schema.metadata)
             chunks = list(read_chunks(conn, table, schema, SCAN_ROWS))
             self.full_reads += 1
         frame = arrow_to_frame(pa.concat_tables(chunks) if chunks else schema.empty_table())
@@ -248,7 +250,8 @@ class PostgisStore(Store):
                 out.write(table.slice(start, SCAN_ROWS))
             out.sources = list(sources)
         with self._lock:
-            self._cache[layer_id] = (committed[0], frame)
+            archived = [name for name in ARCHIVE_COLUMNS if name in frame.columns]
+            self._cache[layer_id] = (committed[0], frame.drop(columns=archived) if archived else frame)
 
     @contextmanager
     def write_batches(

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from geo.config import Settings, default_data_dir
 from geo.errors import InvalidParameter, LayerNotFound
 from geo.storage.base import (
+    ARCHIVE_COLUMNS,
     NAME,
     SCAN_ROWS,
     BatchWriter,
@@ -82,7 +83,9 @@ class ParquetStore(Store):
         cached = self._cache.get(layer_id)
         if cached is not None and cached[0] == record.digest:
             return cached[1]
-        frame = gpd.read_parquet(self.path(layer_id))
+        path = self.path(layer_id)
+        names = pq.read_schema(path).names
+        frame = gpd.read_parquet(path, columns=[name for name in names if name not in ARCHIVE_COLUMNS])
         self._cache[layer_id] = (record.digest, frame)
         return frame
 
@@ -90,7 +93,8 @@ class ParquetStore(Store):
         with self._lock:
             write_parquet_atomic(frame, self.path(layer_id))
             digest = self._record(layer_id, len(frame), sources)
-            self._cache[layer_id] = (digest, frame)
+            archived = [name for name in ARCHIVE_COLUMNS if name in frame.columns]
+            self._cache[layer_id] = (digest, frame.drop(columns=archived) if archived else frame)
 
     @contextmanager
     def write_batches(
