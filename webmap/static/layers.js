@@ -124,8 +124,13 @@
     section.textContent = "";
     section.hidden = !list.length;
     if (!list.length) return;
-    section.appendChild(C.el("div", "cm-field-label", t.not_mapped.replace("{n}", list.length)));
+    var label = C.el("div", "cm-field-label", t.not_mapped.replace("{n}", list.length));
+    label.id = "cm-not-mapped-label";
+    section.appendChild(label);
+    // the list scrolls: keyboard users reach it with Tab and scroll it with the arrow keys (WCAG 2.1.1)
     var ul = C.el("ul");
+    ul.tabIndex = 0;
+    ul.setAttribute("aria-labelledby", label.id);
     list.forEach(function (p) {
       var li = C.el("li", null, p.acronym + (p.region ? " \u2014 " + p.region : "") +
         (p.dates_unknown ? " (" + t.dates_unknown + ")" : ""));
