@@ -12,6 +12,7 @@ import json
 import os
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -113,7 +114,7 @@ def test_every_page_passes_wcag_21_aa(live, group):
             found[path] = _violations(page)
             if path in ("/map/COD?lang=fr", FORM_PAGES[0]):
                 name = "map-COD-fr" if group == "maps" else "snapshot-page"
-                page.screenshot(path=str(output_dir() / f"a11y-{name}.png"))
+                page.screenshot(path=str(output_dir() / f"a11y-{name}.png"), full_page=True)
         assert log.offhost == []
     assert not any(found.values()), "axe-core WCAG 2.1 A/AA violations:\n" + _report(found)
     # the language of each page is declared, French where the page is in French (WCAG 3.1.1)
@@ -122,3 +123,76 @@ def test_every_page_passes_wcag_21_aa(live, group):
     # nothing stops users from zooming (WCAG 1.4.4): no user-scalable=no, no maximum-scale=1
     for path, content in viewports.items():
         assert "user-scalable=no" not in content.replace(" ", "") and "maximum-scale=1" not in content, path
+
+
+def _tab_to(page, selector: str, limit: int = 20) -> int:
+    """Press Tab until ``selector`` has the focus; the number of presses (fails after ``limit``)."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return presses
+    raise AssertionError(f"{selector} never got the focus in {limit} Tab presses")
+
+
+DESCRIBED_ERROR = """
+(id) => {
+  const field = document.getElementById(id);
+  const ids = (field.getAttribute("aria-describedby") || "").split(/\\s+/).filter(Boolean);
+  return {invalid: field.getAttribute("aria-invalid"),
+          described: ids.map(i => document.getElementById(i)).filter(Boolean)
+            .map(n => ({role: n.getAttribute("role"), text: n.textContent.trim(),
+                        // next to its field: the message follows the field among the form's elements
+                        after: !!(field.compareDocumentPosition(n) & Node.DOCUMENT_POSITION_FOLLOWING)}))};
+}
+"""
+
+
+def test_the_forms_work_with_the_keyboard_alone(live):
+    base, home = live
+    token = analyst_token(home)
+    with browser_page() as (page, log):
+        # /login: a wrong token is refused, the message is announced and tied to the field
+        page.goto(base + "/login?next=/ogc%3Ff%3Dhtml")
+        _tab_to(page, "#token")
+        page.keyboard.type("not-a-token")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        error = page.evaluate(DESCRIBED_ERROR, "token")
+        assert error["invalid"] == "true"
+        assert error["described"] == [
+            {"role": "alert", "text": "This token is not recognised (unknown or revoked).", "after": True}
+        ]
+        assert _violations(page) == []
+        # the right token signs in and goes where ``next`` said
+        _tab_to(page, "#token")
+        page.keyboard.type(token)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.url == base + "/ogc?f=html"
+        # /logout: one button, reached and pressed with the keyboard
+        page.goto(base + "/logout")
+        assert "Signed in as" in page.inner_text("main")
+        _tab_to(page, "button[type=submit]")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.url == base + "/login"
+        assert "Signed in as" not in page.inner_text("main")
+
+        # /snapshot: the title field is reached with Tab, typed in, and Enter applies it to the image
+        page.goto(base + "/snapshot?iso3=COD&layers=projects,envr,conflict-events&lang=fr")
+        _tab_to(page, "#snapshot-title")
+        hint = page.evaluate(DESCRIBED_ERROR, "snapshot-title")["described"]
+        assert [h["text"] for h in hint] == ["160 caractères au plus ; vide pour le titre par défaut."]
+        page.keyboard.type("Kivu, briefing")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.wait_for_load_state("networkidle")
+        assert page.inner_text("h1") == "Kivu, briefing"
+        query = parse_qs(urlparse(page.url).query)
+        # the rest of the snapshot is kept: same country, layers and language
+        assert (query["title"], query["iso3"], query["lang"]) == (["Kivu, briefing"], ["COD"], ["fr"])
+        assert sorted(query["layers"][0].split(",")) == ["conflict-events", "envr", "projects"]
+        assert page.evaluate("() => document.querySelector('main img').naturalWidth") > 0
+        page.screenshot(path=str(output_dir() / "a11y-snapshot-titled.png"), full_page=True)
+        # the refused sign-in answers 401: the browser logs that, and nothing else went wrong
+        assert [e for e in log.console_errors if "status of 401" not in e] == []
