@@ -22,12 +22,14 @@ _VIEWPORT_TAG = re.compile(r'<meta\s+name="viewport"[^>]*>')
 
 class Page(Figure):
     """The HTML document of a map page: branca's ``Figure`` saying its language on ``<html>`` (WCAG
-    3.1.1) and letting users zoom (Folium's map header disables it: its viewport tag is replaced)."""
+    3.1.1), its content in one ``<main>`` landmark, and letting users zoom (Folium's map header disables
+    it: its viewport tag is replaced)."""
 
     _template = Template(
         "<!DOCTYPE html>\n<html lang=\"{{ this.lang }}\">\n<head>\n"
         "{% if this.title %}<title>{{ this.title|e }}</title>{% endif %}\n"
-        "{{ this.header.render(**kwargs) }}\n</head>\n<body>\n{{ this.html.render(**kwargs) }}\n</body>\n"
+        "{{ this.header.render(**kwargs) }}\n</head>\n<body>\n"
+        "<main class=\"cm-main\">\n{{ this.html.render(**kwargs) }}\n</main>\n</body>\n"
         "<script>\n{{ this.script.render(**kwargs) }}\n</script>\n</html>\n"
     )
 
@@ -170,13 +172,13 @@ class SidePanel(MacroElement):
     _template = Template(
         """
         {% macro html(this, kwargs) %}
-        <aside class="cm-side" lang="{{ this.lang }}">
+        <section class="cm-side" lang="{{ this.lang }}" aria-label="{{ this.title }}">
           <h2>{{ this.title }}</h2>
           <img id="{{ this.img_id }}" src="{{ this.src }}" alt="{{ this.title }}"
                width="640" height="560">
           <p>{{ this.note }}</p>
           <section id="{{ this.provinces_id }}" class="cm-provinces" hidden></section>
-        </aside>
+        </section>
         {% endmacro %}
     """,
         autoescape=True,
