@@ -26,7 +26,7 @@ class Page(Figure):
     it: its viewport tag is replaced)."""
 
     _template = Template(
-        "<!DOCTYPE html>\n<html lang=\"{{ this.lang }}\">\n<head>\n"
+        "<!DOCTYPE html>\n<html lang=\"{{ this.lang|e }}\">\n<head>\n"
         "{% if this.title %}<title>{{ this.title|e }}</title>{% endif %}\n"
         "{{ this.header.render(**kwargs) }}\n</head>\n<body>\n"
         "<main class=\"cm-main\">\n{{ this.html.render(**kwargs) }}\n</main>\n</body>\n"
