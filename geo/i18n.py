@@ -304,6 +304,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "brief_filters": {"en": "Filters", "fr": "Filtres"},
     "brief_page": {"en": "Page {n}", "fr": "Page {n}"},
     "brief_preview": {"en": "Preview of page 1", "fr": "Aperçu de la page 1"},
+    # the snapshot page's title form (accessible: labelled, hint tied to the field)
+    "snapshot_title_label": {"en": "Title of the snapshot", "fr": "Titre de l'instantané"},
+    "snapshot_title_hint": {
+        "en": "At most {n} characters; leave empty for the default title.",
+        "fr": "{n} caractères au plus ; vide pour le titre par défaut.",
+    },
+    "snapshot_apply": {"en": "Update the snapshot", "fr": "Mettre à jour l'instantané"},
 }
 
 

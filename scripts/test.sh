@@ -5,11 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: Chromium for the browser tests; PostgreSQL 15 + PostGIS 3 for the PostGIS store
-# tests, which start a private cluster of their own (tests/pgcluster.py), never the system service;
-# Redis for the several-servers tests, which start a private redis-server (tests/redisserver.py).
+# Debian packages: Chromium for the browser tests, npm for their axe-core; PostgreSQL 15 + PostGIS 3
+# for the PostGIS store tests, which start a private cluster of their own (tests/pgcluster.py), never
+# the system service; Redis for the several-servers tests, which start a private redis-server
+# (tests/redisserver.py).
 MISSING=""
 command -v chromium >/dev/null 2>&1 || MISSING="$MISSING chromium"
+command -v npm >/dev/null 2>&1 || MISSING="$MISSING npm"
 [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -f /usr/share/postgresql/15/extension/postgis.control ] \
   || MISSING="$MISSING postgresql-15-postgis-3"
 [ -x /usr/bin/redis-server ] || MISSING="$MISSING redis-server"
@@ -38,6 +40,12 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
+
+# axe-core (the accessibility browser tests), pinned in tests/axe/package.json; installed once, then
+# read from disk by the tests (no page loads it from the internet).
+if [ ! -f tests/axe/node_modules/axe-core/axe.min.js ]; then
+  npm ci --prefix tests/axe --no-audit --no-fund --silent
+fi
 
 # Lint before testing: style and errors, then the import direction between packages.
 .venv/bin/ruff check .

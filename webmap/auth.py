@@ -146,17 +146,19 @@ def _safe_next(target: str | None) -> str:
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>coopmap — {{ title }}</title>
 <style nonce="{{ g.csp_nonce }}">body{font-family:sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}
-label,input,button{display:block;width:100%;margin:.4rem 0}input{padding:.4rem}.err{color:#a40000}</style>
-</head><body><h1>coopmap</h1>
+label,input,button{display:block;width:100%;margin:.4rem 0}input{padding:.4rem}.err{color:#a40000;margin:.2rem 0}
+input[aria-invalid=true]{border:2px solid #a40000}:focus-visible{outline:3px solid #1f4e9c;outline-offset:2px}</style>
+</head><body><main><h1>coopmap</h1>
 {% if who %}<p>Signed in as <strong>{{ who.name }}</strong> ({{ who.role }}).</p>{% endif %}
-{% if error %}<p class="err" role="alert">{{ error }}</p>{% endif %}
 <form method="post" action="{{ action }}">
 <input type="hidden" name="csrf_token" value="{{ csrf }}">
 {% if action == "/login" %}<input type="hidden" name="next" value="{{ next }}">
 <label for="token">Access token</label>
-<input id="token" name="token" type="password" autocomplete="current-password" required>
+<input id="token" name="token" type="password" autocomplete="current-password" required
+{%- if error %} aria-invalid="true" aria-describedby="token-error"{% endif %}>
+{% if error %}<p class="err" id="token-error" role="alert">{{ error }}</p>{% endif %}
 <button type="submit">Sign in</button>{% else %}<button type="submit">Sign out</button>{% endif %}
-</form></body></html>"""
+</form></main></body></html>"""
 
 
 def _page(title: str, action: str, status: int = 200, error: str = "") -> Response:

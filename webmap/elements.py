@@ -7,23 +7,55 @@ Each is a ``MacroElement`` with a Jinja ``_template`` calling one function of ou
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+"""The map pages' viewport: users may zoom (WCAG 1.4.4), unlike Folium's ``user-scalable=no``."""
+_VIEWPORT_TAG = re.compile(r'<meta\s+name="viewport"[^>]*>')
+
+
+class Page(Figure):
+    """The HTML document of a map page: branca's ``Figure`` saying its language on ``<html>`` (WCAG
+    3.1.1), its content in one ``<main>`` landmark, and letting users zoom (Folium's map header disables
+    it: its viewport tag is replaced)."""
+
+    _template = Template(
+        "<!DOCTYPE html>\n<html lang=\"{{ this.lang|e }}\">\n<head>\n"
+        "{% if this.title %}<title>{{ this.title|e }}</title>{% endif %}\n"
+        "{{ this.header.render(**kwargs) }}\n</head>\n<body>\n"
+        "<main class=\"cm-main\">\n{{ this.html.render(**kwargs) }}\n</main>\n</body>\n"
+        "<script>\n{{ this.script.render(**kwargs) }}\n</script>\n</html>\n"
+    )
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def render(self, **kwargs: Any) -> str:
+        """The page's HTML, with one viewport tag: ours."""
+        html = super().render(**kwargs)
+        html = _VIEWPORT_TAG.sub("", html)
+        return html.replace("<head>\n", "<head>\n" + VIEWPORT + "\n", 1)
+
 
 class OfflineMap(folium.Map):
-    """A ``folium.Map`` whose Leaflet comes from the service and that has no tile layer.
+    """A ``folium.Map`` whose Leaflet comes from the service and that has no tile layer, in a ``Page``
+    of the given language.
 
     Folium's default jQuery, Bootstrap and awesome-markers (CDN links) are not loaded.
     """
 
-    def __init__(self, assets: dict[str, str], **kwargs: Any) -> None:
+    def __init__(self, assets: dict[str, str], lang: str = "en", **kwargs: Any) -> None:
         kwargs.setdefault("tiles", None)
         super().__init__(**kwargs)
+        self._parent = None  # out of the Figure folium made, into ours
+        Page(lang).add_child(self)
         self.default_js = [("leaflet", assets["leaflet_js"])]
         self.default_css = [("leaflet_css", assets["leaflet_css"])]
 
@@ -140,13 +172,13 @@ class SidePanel(MacroElement):
     _template = Template(
         """
         {% macro html(this, kwargs) %}
-        <aside class="cm-side" lang="{{ this.lang }}">
+        <section class="cm-side" lang="{{ this.lang }}" aria-label="{{ this.title }}">
           <h2>{{ this.title }}</h2>
           <img id="{{ this.img_id }}" src="{{ this.src }}" alt="{{ this.title }}"
                width="640" height="560">
           <p>{{ this.note }}</p>
           <section id="{{ this.provinces_id }}" class="cm-provinces" hidden></section>
-        </aside>
+        </section>
         {% endmacro %}
     """,
         autoescape=True,

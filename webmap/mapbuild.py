@@ -186,6 +186,7 @@ def _base(
     minx, miny, maxx, maxy = bbox
     fmap = el.OfflineMap(
         urls,
+        lang=req.lang,
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=3,
         width=width,

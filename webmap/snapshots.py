@@ -19,7 +19,7 @@ from geo.config import Settings
 from geo.i18n import text
 from geo.render.cache import snapshot
 from geo.render.snapshot import check_snapshot, render_snapshot, snapshot_title
-from geo.render.spec import SnapshotSpec, parse_snapshot
+from geo.render.spec import MAX_TITLE, SnapshotSpec, parse_snapshot
 from geo.render.style import MapLayer
 from geo.render.views import View
 from geo.storage.store import Store, store_from_settings
@@ -43,18 +43,30 @@ MAX_AGE = 300
 """Clients may reuse an image for five minutes, then revalidate with If-None-Match (cheap 304)."""
 
 _PAGE = """<!doctype html><html lang="{{ lang }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ page_title }} — {{ title }}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1d1d;
 max-width:{{ width + 40 }}px}
 img{max-width:100%;height:auto;border:1px solid #ccc}textarea{width:100%;font-family:monospace}
-dt{font-weight:bold;margin-top:.8rem}</style></head><body>
+dt{font-weight:bold;margin-top:.8rem}label{display:block;font-weight:bold}
+input[type=text]{width:100%;max-width:32rem;padding:.3rem}.hint{color:#4a4a4a;margin:.2rem 0 .5rem}
+:focus-visible{outline:3px solid #1f4e9c;outline-offset:2px}</style></head><body><main>
 <h1>{{ title }}</h1>
 <p><img src="{{ png }}" width="{{ width }}" height="{{ height }}" alt="{{ title }}"></p>
+<form method="get" action="{{ action }}">
+{% for name, value in kept %}<input type="hidden" name="{{ name }}" value="{{ value }}">{% endfor %}
+<label for="snapshot-title">{{ title_label }}</label>
+<input type="text" id="snapshot-title" name="title" value="{{ custom_title }}" maxlength="{{ max_title }}"
+ aria-describedby="snapshot-title-hint">
+<p class="hint" id="snapshot-title-hint">{{ title_hint }}</p>
+<button type="submit">{{ apply }}</button>
+</form>
 <p>{{ downloads }}: <a href="{{ png }}">PNG</a> · <a href="{{ svg }}">SVG</a>
 · <a href="{{ pdf }}">PDF</a></p>
 <dl><dt>{{ permalink_label }}</dt><dd><a href="{{ permalink }}">{{ permalink }}</a></dd>
-<dt>{{ embed_label }}</dt><dd><textarea rows="3" readonly>{{ snippet }}</textarea></dd></dl>
-</body></html>"""
+<dt><label for="snapshot-embed">{{ embed_label }}</label></dt>
+<dd><textarea id="snapshot-embed" rows="3" readonly>{{ snippet }}</textarea></dd></dl>
+</main></body></html>"""
 
 def _spec() -> tuple[SnapshotSpec, View, dict[str, MapLayer]]:
     """The request's snapshot, its view and the caller's drawable layers (made once per request)."""
@@ -80,7 +92,7 @@ def image(fmt: str) -> Response:
 
 @bp.get("/snapshot")
 def page() -> str:
-    """An HTML page with the image, its permalink and an ``<img>`` snippet to embed it."""
+    """An HTML page with the image, a form to retitle it, its permalink and an ``<img>`` snippet to embed it."""
     spec, view, _ = _spec()
     params = dict(spec.params())
     links = {fmt: url_for("snapshots.image", fmt=fmt, **params) for fmt in MIMETYPES}
@@ -105,6 +117,13 @@ def page() -> str:
         downloads=text(spec.lang, "snapshot_downloads"),
         permalink_label=text(spec.lang, "snapshot_permalink"),
         embed_label=text(spec.lang, "snapshot_embed"),
+        action=url_for("snapshots.page"),
+        kept=[(name, value) for name, value in params.items() if name != "title"],
+        custom_title=spec.title,
+        max_title=MAX_TITLE,
+        title_label=text(spec.lang, "snapshot_title_label"),
+        title_hint=text(spec.lang, "snapshot_title_hint", n=MAX_TITLE),
+        apply=text(spec.lang, "snapshot_apply"),
     )
 
 

@@ -29,7 +29,7 @@
         var box = C.el("div", "cm-panel");
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
-        box.appendChild(C.el("div", "cm-panel-title", opts.title));
+        box.appendChild(C.el("h1", "cm-panel-title", opts.title));  // the page's one level-one heading
         if (opts.subtitle) box.appendChild(C.el("div", "cm-panel-sub", opts.subtitle));
         var months = opts.months;
         if (months.length) {

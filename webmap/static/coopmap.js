@@ -19,7 +19,9 @@
     rows.forEach(function (r) {
       if (r[1] === null || r[1] === undefined || r[1] === "") return;
       var tr = C.el("tr");
-      tr.appendChild(C.el("th", null, r[0]));
+      var th = C.el("th", null, r[0]);
+      th.scope = "row";
+      tr.appendChild(th);
       tr.appendChild(C.el("td", null, r[1]));
       table.appendChild(tr);
     });

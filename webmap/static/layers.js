@@ -124,8 +124,13 @@
     section.textContent = "";
     section.hidden = !list.length;
     if (!list.length) return;
-    section.appendChild(C.el("div", "cm-field-label", t.not_mapped.replace("{n}", list.length)));
+    var label = C.el("div", "cm-field-label", t.not_mapped.replace("{n}", list.length));
+    label.id = "cm-not-mapped-label";
+    section.appendChild(label);
+    // the list scrolls: keyboard users reach it with Tab and scroll it with the arrow keys (WCAG 2.1.1)
     var ul = C.el("ul");
+    ul.tabIndex = 0;
+    ul.setAttribute("aria-labelledby", label.id);
     list.forEach(function (p) {
       var li = C.el("li", null, p.acronym + (p.region ? " \u2014 " + p.region : "") +
         (p.dates_unknown ? " (" + t.dates_unknown + ")" : ""));
@@ -197,6 +202,8 @@
         var n = cluster.getChildCount();
         var size = n < 10 ? 26 : n < 100 ? 32 : n < 1000 ? 40 : 48;
         var node = C.el("div", "cm-cluster", String(n));
+        // the marker is a button: its name says what the number counts ("88 conflict events")
+        node.appendChild(C.el("span", "cm-sr", " " + t.events_layer.toLowerCase()));
         node.style.width = node.style.height = node.style.lineHeight = size + "px";
         return L.divIcon({className: "cm-cluster-icon", html: node.outerHTML, iconSize: [size, size]});
       }
@@ -209,7 +216,10 @@
       clusters.clearLayers();
       cells.clearLayers();
       var markers = data.points.map(function (p) {
-        var m = L.marker([p.lat, p.lon], {icon: L.divIcon({className: "cm-event", iconSize: [9, 9]})});
+        var m = L.marker([p.lat, p.lon], {
+          icon: L.divIcon({className: "cm-event", iconSize: [9, 9]}),
+          title: [p.event_type, p.event_date].filter(Boolean).join(", ")  // the name of the marker's button
+        });
         m.bindPopup(function () {
           return C.card(p.event_type, [
             [t.date, p.event_date], [t.sub_type, p.sub_event_type], [t.actors, [p.actor1, p.actor2].filter(Boolean).join(" / ")],
