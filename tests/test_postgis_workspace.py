@@ -3,8 +3,12 @@ no layer file, manifest or rejects report under COOPMAP_HOME."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import geopandas as gpd
+import psycopg
+import pyogrio
 import pytest
 from click.testing import CliRunner
 
@@ -23,6 +27,16 @@ def database(pg_cluster) -> str:
     pg_cluster.drop_database("empty_workspace")
 
 
+def connections_of_this_process(url: str) -> list[str]:
+    """The states of the connections this process' stores hold to the database of ``url``
+    (``pg_stat_activity``, by the stores' ``application_name`` ``coopmap-<pid>``)."""
+    with psycopg.connect(url, application_name="coopmap-test-observer") as conn:
+        return [row[0] for row in conn.execute(
+            "SELECT state FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+            (f"coopmap-{os.getpid()}",),
+        )]
+
+
 def test_commands_and_app_on_the_database_leave_no_layer_file(database, tmp_path, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
@@ -37,6 +51,18 @@ def test_commands_and_app_on_the_database_leave_no_layer_file(database, tmp_path
         assert result.exit_code == code, (command, result.output, result.exception)
     # 3 good rows + 5 bad ones = 8 read; the ACLED export replaces the demo events
     assert "read 8  added 3  updated 0  unchanged 0  rejected 5" in result.output
+    # the export of the database's events reads back with geopandas, as from the embedded store
+    for suffix in (".gpkg", ".geojson", ".parquet"):
+        out = tmp_path / f"events{suffix}"
+        result = runner.invoke(main, ["export", "conflict-events", "-o", str(out)])
+        assert result.exit_code == 0, (result.output, result.exception)
+        frame = gpd.read_parquet(out) if suffix == ".parquet" else gpd.read_file(out, engine="pyogrio")
+        assert len(frame) == 3 and frame.crs.to_epsg() == 4326, suffix
+    assert pyogrio.read_info(tmp_path / "events.gpkg")["features"] == 3
+    for command in (["layers"], ["tokens", "list"]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 0, (command, result.output, result.exception)
+    assert connections_of_this_process(database) == [], "a command left its store's pool open"
 
     app = create_app({"TESTING": True, "COOPMAP_HOME": str(home)})
     store = app.extensions["coopmap.store"]
@@ -51,8 +77,10 @@ def test_commands_and_app_on_the_database_leave_no_layer_file(database, tmp_path
         # one of them on two lines because of a quoted newline)
         assert "acled_drc.rejects" in store.reports()
         assert store.read_report("acled_drc.rejects").column("line").to_pylist() == [6, 7, 8, 9, 10]
+        assert connections_of_this_process(database)  # the app's store holds its pool open...
     finally:
         store.close()
+    assert connections_of_this_process(database) == []  # ...until closed
 
     kept = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
     assert not (home / "layers").exists(), kept

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Self
 
 import geopandas as gpd
 import orjson
@@ -157,6 +158,17 @@ class Store(ABC):
     def lock(self, name: str) -> AbstractContextManager[None]:
         """An exclusive lock ``name`` shared by every process using this store, held for a
         ``with`` block (``coopmap init`` builds the default workspace under ``lock("init")``)."""
+
+    def close(self) -> None:
+        """Release what the store holds open (the PostGIS store's connection pool); the embedded
+        store holds nothing between calls. A command that opens a store closes it."""
+        return None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def checked_name(kind: str, name: str) -> str:

@@ -74,6 +74,12 @@ CONNECT_TIMEOUT_S = 10.0
 """How long opening the store waits for its first connection before giving up."""
 
 
+def application_name(url: str) -> str:
+    """The ``application_name`` of the store's connections, as DBAs see it in ``pg_stat_activity``:
+    the URL's own if it sets one, else ``coopmap-<pid>``."""
+    return conninfo_to_dict(url).get("application_name") or f"coopmap-{os.getpid()}"
+
+
 class SchemaMissing(RuntimeError):
     """The database has no coopmap schema yet: ``coopmap db init`` creates it."""
 
@@ -91,7 +97,8 @@ class PostgisStore(Store):
     min_size, max_size : bounds of the connection pool
     connect_timeout : seconds to wait for the first connection; then ``DatabaseUnreachable``
 
-    Call ``close`` (or use the store as a context manager) to close the pool's connections.
+    Call ``close`` (or use the store as a context manager) to close the pool's connections; they
+    show in ``pg_stat_activity`` as ``application_name`` ``coopmap-<pid>`` (``application_name``).
     """
 
     def __init__(
@@ -106,7 +113,7 @@ class PostgisStore(Store):
             max_size=max_size,
             open=True,
             name="coopmap-store",
-            kwargs={"options": "-c TimeZone=UTC -c DateStyle=ISO,YMD"},
+            kwargs={"options": "-c TimeZone=UTC -c DateStyle=ISO,YMD", "application_name": application_name(url)},
         )
         try:
             self._pool.wait(timeout=connect_timeout)
@@ -120,12 +127,6 @@ class PostgisStore(Store):
     def close(self) -> None:
         """Close every connection of the pool."""
         self._pool.close()
-
-    def __enter__(self) -> PostgisStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @contextmanager
     def _connection(self, snapshot: bool = False) -> Iterator[psycopg.Connection]:
