@@ -44,6 +44,7 @@ from geo.storage.base import (
     BatchWriter,
     Manifest,
     Store,
+    checked_columns,
     checked_name,
     simplified_path,
 )
@@ -231,10 +232,8 @@ class PostgisStore(Store):
     def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         with self._connection(snapshot=True) as conn:
             table, _, schema = layer_entry(conn, layer_id)
+            columns = checked_columns(layer_id, schema.names, columns)
             if columns is not None:
-                unknown = [c for c in columns if c not in schema.names]
-                if unknown:
-                    raise KeyError(f"layer {layer_id!r} has no column {unknown[0]!r}")
                 schema = pa.schema([schema.field(c) for c in columns])
             yield from read_chunks(conn, table, schema, SCAN_ROWS)
 

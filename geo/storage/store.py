@@ -28,6 +28,7 @@ from geo.storage.base import (
     LayerRecord,
     Manifest,
     Store,
+    checked_columns,
     checked_name,
     simplified_path,
     version_of,
@@ -109,6 +110,7 @@ class ParquetStore(Store):
         if not self.has(layer_id):
             raise LayerNotFound(layer_id)
         with pq.ParquetFile(self.path(layer_id)) as source:
+            columns = checked_columns(layer_id, source.schema_arrow.names, columns)
             for batch in source.iter_batches(SCAN_ROWS, columns=columns):
                 yield pa.Table.from_batches([batch])
 
