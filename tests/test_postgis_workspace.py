@@ -4,6 +4,7 @@ no layer file, manifest or rejects report under COOPMAP_HOME."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,14 +28,21 @@ def database(pg_cluster) -> str:
     pg_cluster.drop_database("empty_workspace")
 
 
-def connections_of_this_process(url: str) -> list[str]:
+def connections_of_this_process(url: str, settle_s: float = 5.0) -> list[str]:
     """The states of the connections this process' stores hold to the database of ``url``
-    (``pg_stat_activity``, by the stores' ``application_name`` ``coopmap-<pid>``)."""
-    with psycopg.connect(url, application_name="coopmap-test-observer") as conn:
-        return [row[0] for row in conn.execute(
-            "SELECT state FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
-            (f"coopmap-{os.getpid()}",),
-        )]
+    (``pg_stat_activity``, by the stores' ``application_name`` ``coopmap-<pid>``). A server process
+    leaves the view a moment after its client closed the connection: an answer that is not empty
+    is asked again for up to ``settle_s`` seconds."""
+    deadline = time.monotonic() + settle_s
+    with psycopg.connect(url, application_name="coopmap-test-observer", autocommit=True) as conn:
+        while True:
+            states = [row[0] for row in conn.execute(
+                "SELECT state FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+                (f"coopmap-{os.getpid()}",),
+            )]
+            if not states or time.monotonic() > deadline:
+                return states
+            time.sleep(0.05)
 
 
 def test_commands_and_app_on_the_database_leave_no_layer_file(database, tmp_path, monkeypatch):
@@ -77,7 +85,7 @@ def test_commands_and_app_on_the_database_leave_no_layer_file(database, tmp_path
         # one of them on two lines because of a quoted newline)
         assert "acled_drc.rejects" in store.reports()
         assert store.read_report("acled_drc.rejects").column("line").to_pylist() == [6, 7, 8, 9, 10]
-        assert connections_of_this_process(database)  # the app's store holds its pool open...
+        assert connections_of_this_process(database, settle_s=0)  # the app's store holds its pool open...
     finally:
         store.close()
     assert connections_of_this_process(database) == []  # ...until closed

@@ -8,7 +8,6 @@ connection or holds state.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Iterator, Sequence
 
@@ -20,11 +19,9 @@ from psycopg import sql
 
 from geo.errors import LayerNotFound
 from geo.storage.base import LayerRecord, Manifest, version_of
-from geo.storage.io import with_geo_metadata
 from geo.storage.migrations import SCHEMA
 from geo.storage.pgbinary import copy_out, read_rows
 from geo.storage.pgcopy import pg_type
-from geo.types import WGS84
 
 MAX_TABLE_NAME = 54
 """PostgreSQL cuts names at 63 bytes; the index names add ``_geom_idx`` to the table's."""
@@ -144,20 +141,6 @@ def geometry_types_of(schema: pa.Schema) -> list[str]:
     """The geometry types the ``geo`` metadata of ``schema`` lists (empty when unknown)."""
     geo = orjson.loads(schema.metadata[b"geo"])
     return list(geo["columns"][geo["primary_column"]].get("geometry_types", []))
-
-
-def with_geo(schema: pa.Schema, geometry_types: Sequence[str]) -> pa.Schema:
-    """``schema`` with GeoParquet-style ``geo`` metadata (WKB, EPSG:4326), as the embedded store writes it."""
-    if b"geo" in (schema.metadata or {}):
-        return schema
-    return with_geo_metadata(schema, geometry_types, WGS84)
-
-
-def frame_to_arrow(frame: gpd.GeoDataFrame) -> pa.Table:
-    """``frame`` as the Arrow table the embedded store would write (WKB geometry, pandas and geo metadata)."""
-    sink = io.BytesIO()
-    frame.to_feather(sink, compression="uncompressed", index=False)
-    return pa.ipc.open_file(pa.py_buffer(sink.getvalue())).read_all()
 
 
 def arrow_to_frame(table: pa.Table) -> gpd.GeoDataFrame:

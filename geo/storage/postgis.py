@@ -13,8 +13,10 @@ migrated by ``coopmap db init`` (``geo.storage.migrations``). What users' GIS to
 A write loads the rows with ``COPY`` into a new table and, in the same transaction, drops the old
 table, renames the new one and updates the manifest: until the commit, readers see the previous
 data and data version, and a writer killed at any point leaves them intact (PostgreSQL rolls the
-whole transaction back). The data version is computed from the manifest as ``version_of`` does for
-the embedded store, so it changes exactly when a committed write changes a digest.
+whole transaction back). A layer's digest is that of its content (``geo.storage.digest``) and the
+data version is computed from the manifest as ``version_of`` does for the embedded store, so the
+same data gives the same data version in either store, and it changes exactly when a committed
+write changes a digest.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ from geo.storage.base import (
     checked_name,
     simplified_path,
 )
+from geo.storage.digest import LayerDigest
+from geo.storage.io import frame_to_arrow, with_geo_metadata
 from geo.storage.migrations import SCHEMA
 from geo.storage.pgbinary import HEADER, TRAILER, rows
 from geo.storage.pgtables import (
@@ -56,14 +60,12 @@ from geo.storage.pgtables import (
     arrow_to_frame,
     column_list,
     create_table,
-    frame_to_arrow,
     geometry_types_of,
     layer_entry,
     read_chunks,
     read_manifest,
     swap_tables,
     table_name,
-    with_geo,
 )
 from geo.storage.rejects import report_csv, report_from_csv
 
@@ -263,7 +265,7 @@ class PostgisStore(Store):
         self, layer_id: str, schema: pa.Schema, geometry_types: Sequence[str], committed: list[str]
     ) -> Iterator[BatchWriter]:
         """``write_batches``; the digest of the committed rows is appended to ``committed``."""
-        schema = with_geo(schema, geometry_types)
+        schema = with_geo_metadata(schema, geometry_types)
         clash = [name for name in schema.names if name in RESERVED]
         if clash or "geometry" not in schema.names:
             raise ValueError(f"layer {layer_id!r}: needs a 'geometry' column and no column named {RESERVED}")
@@ -271,8 +273,7 @@ class PostgisStore(Store):
         if len(final) > MAX_TABLE_NAME:
             raise ValueError(f"layer id {layer_id!r} is too long for a table name (at most {MAX_TABLE_NAME - 6})")
         staging = f"{final[:30]}__new_{os.getpid()}_{secrets.token_hex(3)}"
-        digest = hashlib.blake2b(digest_size=12)
-        digest.update(schema.serialize().to_pybytes())
+        digest = LayerDigest(schema)  # of the content, as the embedded store computes it
         plain = schema.remove_metadata()
         with self._connection() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"coopmap table {final}",))
@@ -297,7 +298,7 @@ class PostgisStore(Store):
                     payload = rows(table.select(plain.names).cast(plain))
                     if hashed:
                         hashed.pop().result()  # at most one batch waits for its digest
-                    hashed.append(hasher.submit(digest.update, payload))
+                    hashed.append(hasher.submit(digest.update, table))
                     copy.write(memoryview(payload))
 
                 out = BatchWriter(append)
@@ -305,6 +306,7 @@ class PostgisStore(Store):
                 for pending in hashed:
                     pending.result()
                 copy.write(TRAILER)
+            content = digest.hexdigest()
             swap_tables(conn, staging, final)
             conn.execute(
                 f"""INSERT INTO {SCHEMA}.manifest
@@ -314,9 +316,9 @@ class PostgisStore(Store):
                         digest = excluded.digest, rows = excluded.rows, sources = excluded.sources,
                         written_at = excluded.written_at, geometry_types = excluded.geometry_types,
                         arrow_schema = excluded.arrow_schema""",
-                (layer_id, final, digest.hexdigest(), out.rows, sorted(set(out.sources)), list(geometry_types),
+                (layer_id, final, content, out.rows, sorted(set(out.sources)), list(geometry_types),
                  schema.serialize().to_pybytes()),
             )
-        committed.append(digest.hexdigest())
+        committed.append(content)
         with self._lock:
             self._cache.pop(layer_id, None)
