@@ -95,3 +95,46 @@ def test_commands_and_app_on_the_database_leave_no_layer_file(database, tmp_path
     assert not (home / "manifest.json").exists()
     assert not [p for p in kept if p.endswith((".parquet", ".rejects.csv"))], kept
     assert not Path(home / "rejects").exists(), kept
+
+
+def test_a_read_only_role_reads_the_layer_tables_as_the_readme_says(pg_url):
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from tests.builders import make_events
+
+    def events(n: int) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(make_events([{"lon": 29.0 + i / 10, "lat": -1.5, "event_id": f"E{i}"}
+                                             for i in range(n)]), geometry="geometry", crs="EPSG:4326")
+
+    reader = f"gis_reader_{os.getpid()}"
+    with PostgisStore(pg_url) as store:
+        store.write("conflict-events", events(3), ["a.csv"])
+        with store.connection() as conn:  # the DBA's grants, as in README "PostgreSQL + PostGIS"
+            owner = conn.execute("SELECT current_user").fetchone()[0]
+            for statement in (
+                f"CREATE ROLE {reader} LOGIN PASSWORD 'reader'",
+                f"GRANT USAGE ON SCHEMA coopmap TO {reader}",
+                f"GRANT SELECT ON coopmap.manifest TO {reader}",
+                f"GRANT SELECT ON coopmap.layer_conflict_events TO {reader}",
+                f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA coopmap GRANT SELECT ON TABLES TO {reader}",
+            ):
+                conn.execute(statement)
+        store.write("conflict-events", events(4), ["b.csv"])  # a new ingest: a new table in place of the old
+        try:
+            url = make_conninfo(**{**conninfo_to_dict(pg_url), "user": reader, "password": "reader"})
+            with psycopg.connect(url) as conn:
+                count, srid = conn.execute(
+                    "SELECT count(*), min(ST_SRID(geom)) FROM coopmap.layer_conflict_events").fetchone()
+                assert (count, srid) == (4, 4326)
+                assert conn.execute("SELECT rows FROM coopmap.manifest WHERE layer_id = 'conflict-events'"
+                                    ).fetchone() == (4,)
+                indexes = [row[0] for row in conn.execute(
+                    "SELECT indexdef FROM pg_indexes WHERE schemaname = 'coopmap' "
+                    "AND indexname = 'layer_conflict_events_geom_idx'")]
+                assert len(indexes) == 1 and "USING gist (geom)" in indexes[0]
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute("SELECT value FROM coopmap.secrets")
+        finally:
+            with store.connection() as conn:
+                conn.execute(f"DROP OWNED BY {reader}")
+                conn.execute(f"DROP ROLE {reader}")
