@@ -73,3 +73,18 @@ def test_the_same_data_gives_the_same_data_version_in_either_store(tmp_path, pg_
         for store in (embedded, database):
             store.write("zones", zones, ["zones.csv"])
         assert embedded.data_version == database.data_version != ours.data_version
+
+
+def test_the_default_workspace_copied_into_postgis_has_the_embedded_data_version(
+    default_workspace, pg_cluster, pg_workspace_template
+):
+    # The demo workspace, built on the embedded store by `coopmap init` (events by batches, the
+    # other layers as frames), and its copy in PostGIS, each layer read back and written again
+    from geo.storage.postgis import PostgisStore
+    from geo.storage.store import ParquetStore
+
+    embedded = ParquetStore(default_workspace).manifest()
+    with PostgisStore(pg_cluster.url(pg_workspace_template), min_size=0) as database:
+        copied = database.manifest()
+    assert {k: r.digest for k, r in copied.layers.items()} == {k: r.digest for k, r in embedded.layers.items()}
+    assert copied.data_version == embedded.data_version

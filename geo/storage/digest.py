@@ -7,7 +7,8 @@ to the embedded store or to PostGIS, by ``write`` or by ``write_batches``, gets 
 
 The rows are re-cut into pieces of ``DIGEST_ROWS`` (the last one shorter) and each piece is hashed
 in its Arrow IPC form, with dictionary columns (pandas categories) as their plain values, so that
-two dictionaries of the same values hash the same.
+two dictionaries of the same values hash the same, and a fixed-width column with nulls as where its
+nulls are plus its values with zeros in their place (the bytes under a null are not content).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import hashlib
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 DIGEST_ROWS = 65_536
 """Rows per hashed piece: the digest's unit, independent of the tables the writer is given."""
@@ -79,5 +81,15 @@ class LayerDigest:
     def _piece_bytes(piece: pa.Table) -> memoryview:
         # each column copied into one array starting at 0 (a slice of a string column would carry
         # its parent's bytes into the IPC form): the cut of the rows into tables does not show
-        columns = [pa.concat_arrays(column.chunks) for column in piece.columns]
-        return memoryview(pa.RecordBatch.from_arrays(columns, schema=piece.schema).serialize())
+        columns: list[pa.Array] = []
+        for column in piece.columns:
+            array = pa.concat_arrays(column.chunks)
+            if array.null_count and pa.types.is_primitive(array.type):
+                # the bytes under a null are whatever the producer left there (pandas keeps a
+                # masked value, a Parquet reader zeros): hash where the nulls are, and zeros
+                zero = pa.scalar(False) if pa.types.is_boolean(array.type) else pa.scalar(0, array.type)
+                columns += [pc.is_valid(array), pc.fill_null(array, zero)]
+            else:
+                columns.append(array)
+        names = [str(i) for i in range(len(columns))]
+        return memoryview(pa.RecordBatch.from_arrays(columns, names=names).serialize())
