@@ -48,7 +48,7 @@ class LayerDigest:
 
     def __init__(self, schema: pa.Schema) -> None:
         self.schema = pa.schema([pa.field(f.name, _plain_type(f.type)) for f in schema])
-        self._hash = hashlib.blake2b(digest_size=12)
+        self._hash = hashlib.sha256()  # SHA-256 rather than BLAKE2b: twice as fast where the CPU has SHA instructions
         self._hash.update(orjson.dumps([[f.name, str(f.type)] for f in self.schema]))
         self._pending: list[pa.Table] = []
         self._rows = 0
@@ -72,7 +72,7 @@ class LayerDigest:
         final = self._hash.copy()
         if self._pending:
             final.update(self._piece_bytes(pa.concat_tables(self._pending)))
-        return final.hexdigest()
+        return final.hexdigest()[:24]
 
     def _hash_piece(self, piece: pa.Table) -> None:
         self._hash.update(self._piece_bytes(piece))
