@@ -26,13 +26,21 @@ class Group(click.Group):
 click.ClickException.exit_code = 2
 
 
+def closed_with_command(store: Store) -> Store:
+    """``store``, closed when the running command ends (click closes the command's context on
+    success, error or exit), so no connection of its pool outlives the command."""
+    click.get_current_context().call_on_close(store.close)
+    return store
+
+
 def open_store(settings: Settings | None = None) -> tuple[Settings, Store]:
-    """The workspace's store, with the default layers built on first use."""
+    """The workspace's store, with the default layers built on first use; closed when the command ends."""
     settings = settings or Settings()
-    return settings, open_workspace(settings)
+    return settings, closed_with_command(open_workspace(settings))
 
 
 def open_tokens(settings: Settings | None = None) -> TokenStore:
-    """The workspace's token store (``layers.tokens.token_store``), without building any layer."""
+    """The workspace's token store (``layers.tokens.token_store``), without building any layer; its
+    store is closed when the command ends."""
     settings = settings or Settings()
-    return token_store(store_from_settings(settings), settings.home)
+    return token_store(closed_with_command(store_from_settings(settings)), settings.home)

@@ -17,10 +17,10 @@ def init() -> None:
     workspace built. Layers already there are left as they are.
     """
     settings = Settings()
-    store = store_from_settings(settings)
-    built = ensure_defaults(store, settings)
-    if built:
-        click.echo(f"built {', '.join(built)} in {settings.home}")
-    else:
-        click.echo(f"workspace {settings.home} already built")
-    click.echo(f"data version {store.data_version}")
+    with store_from_settings(settings) as store:
+        built = ensure_defaults(store, settings)
+        if built:
+            click.echo(f"built {', '.join(built)} in {settings.home}")
+        else:
+            click.echo(f"workspace {settings.home} already built")
+        click.echo(f"data version {store.data_version}")

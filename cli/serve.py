@@ -47,34 +47,39 @@ def serve(host: str, port: int, dev: bool, production: bool, workers: int | None
     if dev and production:
         raise click.UsageError("--dev and --production exclude each other")
     app = create_app()
-    home = app.extensions["coopmap.settings"].home
-    if dev:
-        click.echo(f"coopmap serving {home} on http://{host}:{port}/ (development server, reloading)")
-        app.run(host=host, port=port, threaded=True, use_reloader=True)
-        return
-    from webmap.wsgi import GunicornApp
+    opened_by = os.getpid()
+    try:
+        home = app.extensions["coopmap.settings"].home
+        if dev:
+            click.echo(f"coopmap serving {home} on http://{host}:{port}/ (development server, reloading)")
+            app.run(host=host, port=port, threaded=True, use_reloader=True)
+            return
+        from webmap.wsgi import GunicornApp
 
-    if warm:
-        _warm(app)
-    workers = workers or default_workers()
-    close = getattr(app.extensions["coopmap.store"], "close", None)
-    if close is not None:  # the master's database connections are not the workers' to share: each opens its own
-        close()
-    click.echo(f"coopmap serving {home} on http://{host}:{port}/ (gunicorn, {workers} workers x {threads} threads)")
-    GunicornApp(app, {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread",
-        "forwarded_allow_ips": forwarded_allow_ips,
-        "accesslog": "-" if access_log else None,
-        "timeout": 60,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-        "limit_request_line": 8190,
-        "limit_request_fields": 100,
-        "control_socket_disable": True,
-    }).run()
+        if warm:
+            _warm(app)
+        workers = workers or default_workers()
+        # the master's database connections are not the workers' to share: each worker opens its own
+        app.extensions["coopmap.store"].close()
+        click.echo(f"coopmap serving {home} on http://{host}:{port}/ (gunicorn, {workers} workers x {threads} threads)")
+        GunicornApp(app, {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "forwarded_allow_ips": forwarded_allow_ips,
+            "accesslog": "-" if access_log else None,
+            "timeout": 60,
+            "graceful_timeout": 10,
+            "keepalive": 5,
+            "limit_request_line": 8190,
+            "limit_request_fields": 100,
+            "control_socket_disable": True,
+        }).run()
+    finally:  # the server stopped: close the store the app opened (the PostGIS pool), in this
+        # process only, not in a gunicorn worker leaving through here with the master's pool inherited
+        if os.getpid() == opened_by:
+            app.extensions["coopmap.store"].close()
 
 
 def _warm(app: Flask) -> None:

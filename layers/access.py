@@ -63,6 +63,7 @@ from geo.boundaries.generalise import (
 )
 from geo.cache import LRUCache
 from geo.errors import InvalidParameter, LayerNotFound
+from geo.storage.base import checked_columns
 from geo.storage.store import BatchWriter, LayerRecord, Manifest, Store, version_of
 from geo.types import ROLES, Role
 from layers.catalogue import Catalogue, Field, Layer
@@ -397,4 +398,5 @@ class SecuredStore(Store):
             yield from self.raw.scan(layer_id, columns)
             return
         table = pa.table(self.read(layer_id).to_arrow(index=False, geometry_encoding="WKB"))
-        yield table.select(list(columns)) if columns is not None else table
+        columns = checked_columns(layer_id, table.column_names, columns)
+        yield table.select(columns) if columns is not None else table

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
 import urllib.request
 
 import geopandas as gpd
@@ -100,6 +103,44 @@ def test_geopandas_reads_the_items_url(base):
     assert len(frame) == 200
     assert set(frame["event_type"]) == {"Battles"}
     assert frame.crs.to_epsg() == 4326
+
+
+GDAL_CLIENT = """
+import sys, geopandas as gpd, pyogrio
+url, out = sys.argv[1], sys.argv[2]
+layers = sorted(name for name, _ in pyogrio.list_layers(url))
+frame = pyogrio.read_dataframe(url, layer="conflict-events", bbox=(0.0, 0.0, 20.0, 10.0), PAGE_SIZE="100")
+frame.attrs = {}
+frame.to_parquet(out)
+print(",".join(layers))
+"""
+
+
+def read_with_gdal(base: str, out) -> tuple[list[str], gpd.GeoDataFrame]:
+    """The collections GDAL's OAPIF driver lists and the events it reads in the bbox 0,0,20,10.
+
+    In another process: pyogrio holds the GIL while GDAL fetches pages, so a GDAL client in this
+    process would stall the test server (in this process too) until its HTTP timeout."""
+    done = subprocess.run([sys.executable, "-c", GDAL_CLIENT, f"OAPIF:{base}/ogc", str(out)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "GDAL_HTTP_TIMEOUT": "30"})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().split(","), gpd.read_parquet(out)
+
+
+def test_gdal_oapif_driver_lists_the_collections_and_reads_a_bbox(base, events, tmp_path):
+    # GDAL's own OGC API - Features client (the OAPIF driver, as QGIS and ogr2ogr use it): it
+    # discovers the collections, pages through the items by the next links, and types the columns
+    layers, frame = read_with_gdal(base, tmp_path / "gdal.parquet")
+    assert {"countries", "conflict-events", "provinces"} <= set(layers)
+    inside = events.cx[0:20, 0:10]
+    assert len(frame) == len(inside) > 200  # three pages of 100 or more
+    ids = frame["id"] if "id" in frame else frame["event_id"]
+    assert sorted(ids) == sorted(inside["event_id"])
+    assert frame.crs.to_epsg() == 4326
+    by_id = inside.set_index("event_id")
+    for key, fatalities, geometry in zip(ids[:50], frame["fatalities"][:50], frame.geometry[:50], strict=True):
+        assert fatalities == by_id.loc[key, "fatalities"]
+        assert geometry.equals_exact(by_id.loc[key, "geometry"], 1e-9)
 
 
 def test_next_links_page_through_exactly_number_matched(base):

@@ -144,6 +144,20 @@ def test_the_store_and_every_role_view_hash_their_layers_the_same_way(open_store
     assert SecuredStore(store, "admin", CATALOGUE).data_version == store.data_version
 
 
+def test_scanning_a_column_the_layer_lacks_is_an_error_naming_it(open_store):
+    from layers import CATALOGUE
+    from layers.access import SecuredStore
+
+    store = open_store()
+    store.write("things", _points(3), ["a.csv"])
+    assert sum(t.num_rows for t in store.scan("things", ["geometry"])) == 3
+    for view in (store, SecuredStore(store, "admin", CATALOGUE)):
+        with pytest.raises(InvalidParameter, match="colour") as raised:
+            list(view.scan("things", ["geometry", "colour"]))
+        assert raised.value.parameter == "columns" and raised.value.value == "colour"
+        assert raised.value.status == 400
+
+
 def test_reports_secrets_and_locks_are_kept_by_the_store(open_store):
     store, other = open_store(), open_store()  # two handles on the same state: two workers, say
     report = pa.table({"line": pa.array([4, 7], pa.int64()), "reason": ["bad date '2024-13-01'", "no country"],

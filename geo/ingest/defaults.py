@@ -67,5 +67,9 @@ def open_workspace(settings: Settings) -> Store:
     """The workspace's store (``store_from_settings``), with the default layers built where
     missing (first start: ``ensure_defaults``)."""
     store = store_from_settings(settings)
-    ensure_defaults(store, settings)
+    try:
+        ensure_defaults(store, settings)
+    except BaseException:
+        store.close()
+        raise
     return store

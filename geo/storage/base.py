@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Self
 
 import geopandas as gpd
 import numpy as np
@@ -193,7 +194,8 @@ class Store(ABC):
     @abstractmethod
     def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         """The stored rows of ``layer_id`` as Arrow tables of bounded size, in stored order
-        (geometry as WKB); raise ``LayerNotFound`` if absent."""
+        (geometry as WKB); raise ``LayerNotFound`` if absent, ``InvalidParameter`` for a column
+        the layer lacks (``checked_columns``)."""
 
     @abstractmethod
     def has(self, layer_id: str) -> bool:
@@ -246,11 +248,39 @@ class Store(ABC):
         """An exclusive lock ``name`` shared by every process using this store, held for a
         ``with`` block (``coopmap init`` builds the default workspace under ``lock("init")``)."""
 
+    def close(self) -> None:
+        """Release what the store holds open (the PostGIS store's connection pool); the embedded
+        store holds nothing between calls. A command that opens a store closes it."""
+        return None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def checked_name(kind: str, name: str) -> str:
     if not NAME.fullmatch(name):
         raise InvalidParameter(kind, name, "use up to 128 characters, no slash, not starting with '.'")
     return name
+
+
+def checked_columns(layer_id: str, names: Sequence[str], columns: Sequence[str] | None) -> list[str] | None:
+    """``columns`` (as a list) when the layer ``layer_id``, whose columns are ``names``, has each of
+    them; ``InvalidParameter`` naming the first it lacks. Every store's ``scan`` checks this way.
+
+    Examples
+    --------
+    >>> checked_columns("envr", ["name", "geometry"], ["name"])
+    ['name']
+    """
+    if columns is None:
+        return None
+    unknown = [c for c in columns if c not in names]
+    if unknown:
+        raise InvalidParameter("columns", unknown[0], f"layer {layer_id!r} has no such column")
+    return list(columns)
 
 
 def version_of(layers: Mapping[str, LayerRecord]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -143,7 +144,10 @@ def write_parquet_atomic(frame: gpd.GeoDataFrame, target: str | os.PathLike[str]
 
 def with_geo_metadata(schema: pa.Schema, geometry_types: Sequence[str], crs: object = "EPSG:4326") -> pa.Schema:
     """``schema`` with the GeoParquet ``geo`` metadata of its WKB ``geometry`` column (encoding,
-    geometry types, CRS as PROJJSON), as every store writes and reads layers."""
+    geometry types, CRS as PROJJSON), as every store writes and reads layers. A schema that has
+    its ``geo`` metadata already (a frame's, from ``frame_to_arrow``) keeps it."""
+    if b"geo" in (schema.metadata or {}):
+        return schema
     geo = {
         "version": "1.0.0",
         "primary_column": "geometry",
@@ -156,6 +160,14 @@ def with_geo_metadata(schema: pa.Schema, geometry_types: Sequence[str], crs: obj
         },
     }
     return schema.with_metadata(dict(schema.metadata or {}) | {b"geo": orjson.dumps(geo)})
+
+
+def frame_to_arrow(frame: gpd.GeoDataFrame) -> pa.Table:
+    """``frame`` as the Arrow table GeoParquet holds (WKB geometry, pandas and ``geo`` metadata, as
+    ``GeoDataFrame.to_parquet`` writes it): what every store's ``write`` stores and hashes."""
+    sink = io.BytesIO()
+    frame.to_feather(sink, compression="uncompressed", index=False)
+    return pa.ipc.open_file(pa.py_buffer(sink.getvalue())).read_all()
 
 
 @contextlib.contextmanager

@@ -34,6 +34,12 @@ CONNECT_TIMEOUT_S = 10.0
 """How long opening the store waits for its first connection before giving up."""
 
 
+def application_name(url: str) -> str:
+    """The ``application_name`` of the store's connections, as DBAs see it in ``pg_stat_activity``:
+    the URL's own if it sets one, else ``coopmap-<pid>``."""
+    return conninfo_to_dict(url).get("application_name") or f"coopmap-{os.getpid()}"
+
+
 class SchemaMissing(RuntimeError):
     """The database has no coopmap schema yet: ``coopmap db init`` creates it."""
 
@@ -81,7 +87,7 @@ class Database:
             # give up a chain of reconnection attempts (1 s, then 2 s apart) after 2 s, so the next
             # request starts a new one at once: the store answers within seconds of the database's return
             reconnect_timeout=RECONNECT_S,
-            kwargs={"options": "-c TimeZone=UTC -c DateStyle=ISO,YMD"},
+            kwargs={"options": "-c TimeZone=UTC -c DateStyle=ISO,YMD", "application_name": application_name(self.url)},
         )
 
     @property

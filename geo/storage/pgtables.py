@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import re
 from collections.abc import Iterator, Sequence
 
@@ -23,7 +22,6 @@ from psycopg import sql
 
 from geo.errors import LayerNotFound
 from geo.storage.base import LayerRecord, Manifest, version_of
-from geo.storage.io import with_geo_metadata
 from geo.storage.migrations import SCHEMA
 from geo.storage.pgbinary import copy_out, read_rows
 from geo.storage.pgcopy import pg_type
@@ -171,20 +169,6 @@ def geometry_types_of(schema: pa.Schema) -> list[str]:
     """The geometry types the ``geo`` metadata of ``schema`` lists (empty when unknown)."""
     geo = orjson.loads(schema.metadata[b"geo"])
     return list(geo["columns"][geo["primary_column"]].get("geometry_types", []))
-
-
-def with_geo(schema: pa.Schema, geometry_types: Sequence[str]) -> pa.Schema:
-    """``schema`` with GeoParquet-style ``geo`` metadata (WKB, EPSG:4326), as the embedded store writes it."""
-    if b"geo" in (schema.metadata or {}):
-        return schema
-    return with_geo_metadata(schema, geometry_types, WGS84)
-
-
-def frame_to_arrow(frame: gpd.GeoDataFrame) -> pa.Table:
-    """``frame`` as the Arrow table the embedded store would write (WKB geometry, pandas and geo metadata)."""
-    sink = io.BytesIO()
-    frame.to_feather(sink, compression="uncompressed", index=False)
-    return pa.ipc.open_file(pa.py_buffer(sink.getvalue())).read_all()
 
 
 def arrow_to_frame(table: pa.Table) -> gpd.GeoDataFrame:

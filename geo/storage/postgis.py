@@ -18,8 +18,10 @@ never the whole layer. ``read`` (the map pages, summaries, snapshots) still read
 A write loads the rows with ``COPY`` into a new table and, in the same transaction, drops the old
 table, renames the new one and updates the manifest: until the commit, readers see the previous
 data and data version, and a writer killed at any point leaves them intact (PostgreSQL rolls the
-whole transaction back). The data version is computed from the manifest as ``version_of`` does for
-the embedded store, so it changes exactly when a committed write changes a digest.
+whole transaction back). A layer's digest is that of its content (``geo.storage.digest``) and the
+data version is computed from the manifest as ``version_of`` does for the embedded store, so the
+same data gives the same data version in either store, and it changes exactly when a committed
+write changes a digest.
 """
 
 from __future__ import annotations
@@ -53,9 +55,12 @@ from geo.storage.base import (
     RowQuery,
     Selected,
     Store,
+    checked_columns,
     checked_name,
     simplified_path,
 )
+from geo.storage.digest import LayerDigest
+from geo.storage.io import frame_to_arrow, with_geo_metadata
 from geo.storage.migrations import SCHEMA
 from geo.storage.pgbinary import HEADER, TRAILER, rows
 from geo.storage.pgconnect import CONNECT_TIMEOUT_S, POOL_MAX, POOL_MIN, Database
@@ -66,14 +71,12 @@ from geo.storage.pgtables import (
     arrow_to_frame,
     column_list,
     create_table,
-    frame_to_arrow,
     geometry_types_of,
     layer_entry,
     read_chunks,
     swap_tables,
     table_name,
     time_columns,
-    with_geo,
 )
 from geo.storage.rejects import report_csv, report_from_csv
 
@@ -87,7 +90,9 @@ class PostgisStore(Store):
     min_size, max_size : bounds of the connection pool
     connect_timeout : seconds to wait for the first connection; then ``geo.storage.pgconnect.DatabaseUnreachable``
 
-    Call ``close`` (or use the store as a context manager) to close the pool's connections.
+    Call ``close`` (or use the store as a context manager) to close the pool's connections; they
+    show in ``pg_stat_activity`` as ``application_name`` ``coopmap-<pid>``
+    (``geo.storage.pgconnect.application_name``).
     """
 
     def __init__(
@@ -112,12 +117,6 @@ class PostgisStore(Store):
         """Close this process's connections (``coopmap serve`` does it in gunicorn's master before
         the workers fork: each worker then opens its own)."""
         self._db.close()
-
-    def __enter__(self) -> PostgisStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _connection(self, snapshot: bool = False) -> AbstractContextManager[psycopg.Connection]:
         """A pooled connection in a transaction (``snapshot``: repeatable read, one view of the data)."""
@@ -215,10 +214,8 @@ class PostgisStore(Store):
     def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         with self._connection(snapshot=True) as conn:
             table, _, schema = layer_entry(conn, layer_id)
+            columns = checked_columns(layer_id, schema.names, columns)
             if columns is not None:
-                unknown = [c for c in columns if c not in schema.names]
-                if unknown:
-                    raise KeyError(f"layer {layer_id!r} has no column {unknown[0]!r}")
                 schema = pa.schema([schema.field(c) for c in columns])
             yield from read_chunks(conn, table, schema, SCAN_ROWS)
 
@@ -265,7 +262,7 @@ class PostgisStore(Store):
         self, layer_id: str, schema: pa.Schema, geometry_types: Sequence[str], committed: list[str]
     ) -> Iterator[BatchWriter]:
         """``write_batches``; the digest of the committed rows is appended to ``committed``."""
-        schema = with_geo(schema, geometry_types)
+        schema = with_geo_metadata(schema, geometry_types)
         clash = [name for name in schema.names if name in RESERVED]
         if clash or "geometry" not in schema.names:
             raise ValueError(f"layer {layer_id!r}: needs a 'geometry' column and no column named {RESERVED}")
@@ -273,8 +270,7 @@ class PostgisStore(Store):
         if len(final) > MAX_TABLE_NAME:
             raise ValueError(f"layer id {layer_id!r} is too long for a table name (at most {MAX_TABLE_NAME - 6})")
         staging = f"{final[:30]}__new_{os.getpid()}_{secrets.token_hex(3)}"
-        digest = hashlib.blake2b(digest_size=12)
-        digest.update(schema.serialize().to_pybytes())
+        digest = LayerDigest(schema)  # of the content, as the embedded store computes it
         plain = schema.remove_metadata()
         with self._connection() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"coopmap table {final}",))
@@ -299,7 +295,7 @@ class PostgisStore(Store):
                     payload = rows(table.select(plain.names).cast(plain))
                     if hashed:
                         hashed.pop().result()  # at most one batch waits for its digest
-                    hashed.append(hasher.submit(digest.update, payload))
+                    hashed.append(hasher.submit(digest.update, table))
                     copy.write(memoryview(payload))
 
                 out = BatchWriter(append)
@@ -307,6 +303,7 @@ class PostgisStore(Store):
                 for pending in hashed:
                     pending.result()
                 copy.write(TRAILER)
+            content = digest.hexdigest()
             swap_tables(conn, staging, final, time_columns(schema))
             conn.execute(
                 f"""INSERT INTO {SCHEMA}.manifest
@@ -316,10 +313,10 @@ class PostgisStore(Store):
                         digest = excluded.digest, rows = excluded.rows, sources = excluded.sources,
                         written_at = excluded.written_at, geometry_types = excluded.geometry_types,
                         arrow_schema = excluded.arrow_schema""",
-                (layer_id, final, digest.hexdigest(), out.rows, sorted(set(out.sources)), list(geometry_types),
+                (layer_id, final, content, out.rows, sorted(set(out.sources)), list(geometry_types),
                  schema.serialize().to_pybytes()),
             )
-        committed.append(digest.hexdigest())
+        committed.append(content)
         self._db.forget_manifest()  # this process reads its own write at once, before the notification
         with self._lock:
             self._cache.pop(layer_id, None)

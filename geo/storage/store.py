@@ -8,7 +8,6 @@ set. The interface's names are re-exported here for the code that opens stores.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
@@ -29,16 +28,18 @@ from geo.storage.base import (
     LayerRecord,
     Manifest,
     Store,
+    checked_columns,
     checked_name,
     simplified_path,
     version_of,
 )
+from geo.storage.digest import LayerDigest
 from geo.storage.io import (
     create_bytes_once,
     file_lock,
+    frame_to_arrow,
     geoparquet_writer,
     write_bytes_atomic,
-    write_parquet_atomic,
 )
 from geo.storage.rejects import report_csv, report_from_csv
 
@@ -90,35 +91,45 @@ class ParquetStore(Store):
         return frame
 
     def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
+        table = frame_to_arrow(frame)  # what GeoDataFrame.to_parquet writes
+        digest = LayerDigest(table.schema)
+        digest.update(table)
         with self._lock:
-            write_parquet_atomic(frame, self.path(layer_id))
-            digest = self._record(layer_id, len(frame), sources)
+            with geoparquet_writer(self.path(layer_id), table.schema) as append:
+                append(table)
+            record = self._record(layer_id, len(frame), sources, digest.hexdigest())
             archived = [name for name in ARCHIVE_COLUMNS if name in frame.columns]
-            self._cache[layer_id] = (digest, frame.drop(columns=archived) if archived else frame)
+            self._cache[layer_id] = (record, frame.drop(columns=archived) if archived else frame)
 
     @contextmanager
     def write_batches(
         self, layer_id: str, schema: pa.Schema, geometry_types: Sequence[str] = ()
     ) -> Iterator[BatchWriter]:
+        digest = LayerDigest(schema)
         with self._lock:
             with geoparquet_writer(
                 self.path(layer_id), schema, geometry_types=geometry_types
             ) as append:
-                out = BatchWriter(append)
+
+                def write(table: pa.Table) -> None:
+                    append(table)
+                    digest.update(table)
+
+                out = BatchWriter(write)
                 yield out
             self._cache.pop(layer_id, None)
-            self._record(layer_id, out.rows, out.sources)
+            self._record(layer_id, out.rows, out.sources, digest.hexdigest())
 
     def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         if not self.has(layer_id):
             raise LayerNotFound(layer_id)
         with pq.ParquetFile(self.path(layer_id)) as source:
+            columns = checked_columns(layer_id, source.schema_arrow.names, columns)
             for batch in source.iter_batches(SCAN_ROWS, columns=columns):
                 yield pa.Table.from_batches([batch])
 
-    def _record(self, layer_id: str, rows: int, sources: list[str]) -> str:
-        """Enter the layer's new file in the manifest; return its digest."""
-        digest = _file_digest(self.path(layer_id))
+    def _record(self, layer_id: str, rows: int, sources: list[str], digest: str) -> str:
+        """Enter the layer's new file, of content ``digest`` (``LayerDigest``), in the manifest; return ``digest``."""
         with self.lock("manifest"):  # another process may be entering another layer
             manifest = self.manifest()
             manifest.layers[layer_id] = LayerRecord(
@@ -171,14 +182,6 @@ class ParquetStore(Store):
 
     def lock(self, name: str) -> AbstractContextManager[None]:
         return file_lock(self.home / f".{checked_name('lock', name)}.lock")
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.blake2b(digest_size=12)
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def store_from_settings(settings: Settings) -> Store:
