@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pytest
 from flask import Flask
 
@@ -45,7 +46,8 @@ def workspace_template(cluster: Any, workspace: Path) -> str:
     source = ParquetStore(workspace)
     with PostgisStore(url) as target:
         for layer_id, record in source.manifest().layers.items():
-            target.write(layer_id, source.read(layer_id), record.sources)
+            # the whole file: ``read`` leaves out the archive columns (the events' source rows)
+            target.write(layer_id, gpd.read_parquet(source.path(layer_id)), record.sources)
         for name in source.reports():
             target.save_report(name, source.read_report(name))
     return WORKSPACE_TEMPLATE

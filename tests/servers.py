@@ -70,5 +70,7 @@ class Server:
 
 def coopmap(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess:
     """Run one ``coopmap`` command with ``env`` (checked; output captured)."""
-    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=REPO_ROOT, env={**os.environ, **env},
-                          capture_output=True, text=True, check=True, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "cli", *args], cwd=REPO_ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"coopmap {' '.join(args)} exited {done.returncode}: {done.stdout}{done.stderr}"
+    return done
