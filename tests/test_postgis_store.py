@@ -222,10 +222,12 @@ def test_the_migrated_schema_is_the_one_the_store_uses(pg_cluster, store):
             "SELECT indexdef FROM pg_indexes WHERE schemaname = 'coopmap' AND tablename = 'layer_project_sites'"
         )]
         point = conn.execute("SELECT ST_X(geom), ST_Y(geom) FROM coopmap.layer_project_sites").fetchone()
+    # a 2D point layer also has xy, the point as PostgreSQL's own type, for its index-only bbox index
     assert columns == [("fid", "bigint"), ("site", "text"), ("budget", "double precision"), ("n", "smallint"),
-                       ("on", "boolean"), ("geom", "USER-DEFINED")]
+                       ("on", "boolean"), ("geom", "USER-DEFINED"), ("xy", "point")]
     assert geometry == [(4326, "GEOMETRY")] and point == (1.0, 2.0)
     assert any("USING gist (geom)" in d for d in indexes) and any("(fid)" in d for d in indexes)
+    assert any("USING gist (xy) INCLUDE (fid)" in d for d in indexes)
 
 
 def test_db_init_creates_the_schema_once(pg_cluster, monkeypatch):

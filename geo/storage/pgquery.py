@@ -71,7 +71,8 @@ def pandas_dtypes(schema: pa.Schema) -> dict[str, Any]:
 
 
 def where(
-    schema: pa.Schema, query: RowQuery, points: bool, dtypes: dict[str, Any], facts: dict[str, ColumnFacts]
+    schema: pa.Schema, query: RowQuery, points: bool, dtypes: dict[str, Any], facts: dict[str, ColumnFacts],
+    xy: bool = False,
 ) -> tuple[sql.Composable, list[Any]]:
     """The WHERE condition of ``query`` and its parameters (``TRUE`` for no condition).
 
@@ -83,10 +84,14 @@ def where(
         if not points:
             raise PushdownUnsupported("bbox on a layer that is not all points")
         minx, miny, maxx, maxy = query.bbox
-        parts.append(sql.SQL(
-            "geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) AND ST_X(geom) BETWEEN %s AND %s "
-            "AND ST_Y(geom) BETWEEN %s AND %s"))
-        params += [minx, miny, maxx, maxy, minx, maxx, miny, maxy]
+        if xy:  # the same inclusive comparisons in float8, answered from the xy index alone
+            parts.append(sql.SQL("xy <@ box(point(%s, %s), point(%s, %s))"))
+            params += [minx, miny, maxx, maxy]
+        else:  # a table written before the xy column
+            parts.append(sql.SQL(
+                "geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) AND ST_X(geom) BETWEEN %s AND %s "
+                "AND ST_Y(geom) BETWEEN %s AND %s"))
+            params += [minx, miny, maxx, maxy, minx, maxx, miny, maxy]
     if query.period is not None and query.start is not None and query.start in schema.names:
         condition, values = _period(schema, query)
         parts.append(condition)

@@ -44,6 +44,8 @@ class _Entry:
     schema: pa.Schema
     points: bool
     dtypes: dict[str, Any]
+    xy: bool
+    """The table has the ``xy`` point column and its index (``pgtables.create_table``)."""
 
 
 class LayerSelector:
@@ -53,6 +55,7 @@ class LayerSelector:
         self._selections = LRUCache(SELECTIONS_CACHED, max_bytes=SELECTION_BYTES, sizeof=lambda v: v.nbytes)
         self._facts = LRUCache(1024)
         self._dtypes = LRUCache(64)
+        self._xy = LRUCache(64)
 
     def _entry(self, conn: psycopg.Connection, layer_id: str) -> _Entry:
         """The layer's table as selections see it; ``PushdownUnsupported`` unless it holds points only."""
@@ -62,7 +65,10 @@ class LayerSelector:
         if not types or set(types) != {"Point"}:
             raise PushdownUnsupported(f"layer {layer_id!r} is not all points")
         dtypes = self._dtypes.get_or_compute(digest, lambda: pgquery.pandas_dtypes(schema))
-        return _Entry(table, digest, schema, True, dtypes)
+        xy = self._xy.get_or_compute((table, digest), lambda: conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'xy' "
+            "AND NOT attisdropped)", (f"{SCHEMA}.{table}",)).fetchone()[0])
+        return _Entry(table, digest, schema, True, dtypes, xy)
 
     def _column_facts(self, conn: psycopg.Connection, entry: _Entry, name: str) -> pgquery.ColumnFacts:
         return self._facts.get_or_compute(
@@ -77,7 +83,7 @@ class LayerSelector:
         def compute() -> np.ndarray:
             facts = {name: self._column_facts(conn, entry, name)
                      for name in pgquery.needs_facts(entry.schema, query, entry.dtypes)}
-            condition, params = pgquery.where(entry.schema, query, entry.points, entry.dtypes, facts)
+            condition, params = pgquery.where(entry.schema, query, entry.points, entry.dtypes, facts, entry.xy)
             order = pgquery.order_by(entry.schema, query.sortby)
             statement = pgquery.select_fids_sql(entry.table, condition, order)
             found = read_rows(copy_out(conn, _bound(conn, statement, params)), pa.schema([("fid", pa.int64())]))

@@ -72,6 +72,7 @@ from geo.storage.pgtables import (
     column_list,
     create_table,
     geometry_types_of,
+    is_point_table,
     layer_entry,
     read_chunks,
     swap_tables,
@@ -304,7 +305,7 @@ class PostgisStore(Store):
                     pending.result()
                 copy.write(TRAILER)
             content = digest.hexdigest()
-            swap_tables(conn, staging, final, time_columns(schema))
+            swap_tables(conn, staging, final, time_columns(schema), is_point_table(geometry_types_of(schema)))
             conn.execute(
                 f"""INSERT INTO {SCHEMA}.manifest
                         (layer_id, table_name, digest, rows, sources, written_at, geometry_types, arrow_schema)
