@@ -70,6 +70,12 @@ POOL_MIN, POOL_MAX = 1, 4
 """Connections per process: one kept open, at most four in use at once."""
 
 
+COPY_OPTIONS = "FORMAT binary, FREEZE"
+"""Options of the ingest's ``COPY``: FREEZE is allowed because the table is created in the same
+transaction; its rows are written already frozen and all-visible, so no later VACUUM rewrites them
+(``benchmarks/bench_postgis.py`` measures the write with and without it)."""
+
+
 CONNECT_TIMEOUT_S = 10.0
 """How long opening the store waits for its first connection before giving up."""
 
@@ -282,8 +288,9 @@ class PostgisStore(Store):
             if other is not None:
                 raise ValueError(f"layer {layer_id!r} would share table {final} with layer {other[0]!r}")
             conn.execute(create_table(staging, schema, geometry_types_of(schema)))
-            copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT binary, FREEZE)").format(
-                sql.Identifier(SCHEMA), sql.Identifier(staging), sql.SQL(", ").join(column_list(schema))
+            copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN ({})").format(
+                sql.Identifier(SCHEMA), sql.Identifier(staging), sql.SQL(", ").join(column_list(schema)),
+                sql.SQL(COPY_OPTIONS),
             )
             # The queued writer sends from a thread and the digest is computed in another (both
             # release the GIL), so that encoding the next batch overlaps the server's work on this one.
