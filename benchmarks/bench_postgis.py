@@ -214,11 +214,15 @@ def check_pages(url: str, servers: list, box: tuple[float, ...]) -> None:  # noq
     pages = {s.name: first_page(s, bbox_query(box) + "&sortby=event_id") for s in servers}
     print(f"\nidentical pages: bbox {box[:4]}, limit=1000, sortby=event_id; exact SQL count {exact:,}")
     reference = pages[servers[0].name][1]
-    for name, (matched, ids, returned) in pages.items():
+    columns = pages[servers[0].name][3]
+    for name, (matched, ids, returned, names) in pages.items():
         kind = "exact" if matched == exact else ("absent" if matched is None else f"differs by {matched - exact:+,}")
         print(f"  {name:9} numberMatched {matched!s:>9} ({kind}); returned {returned}; "
               f"same ids in the same order as {servers[0].name}: {ids == reference}; "
               f"same set: {set(ids) == set(reference)}")
+        if names != columns:
+            print(f"  {'':9} properties beyond {servers[0].name}'s: {sorted(names - columns)}; "
+                  f"missing: {sorted(columns - names)}")
 
 
 def items(url: str, frame, work: Path, args: argparse.Namespace) -> list[tuple]:  # noqa: ANN001

@@ -204,11 +204,13 @@ def load(server: Server, queries: list[str], clients: int) -> dict[str, float]:
     }
 
 
-def first_page(server: Server, query: str) -> tuple[int | None, list[str], int]:
-    """numberMatched, the event_ids of the page (in its order) and numberReturned of ``query``."""
+def first_page(server: Server, query: str) -> tuple[int | None, list[str], int, set[str]]:
+    """numberMatched, the event_ids of the page (in its order), the number of features and the
+    property names of ``query``'s page."""
     response = urllib3.request("GET", server.url(query), timeout=urllib3.Timeout(connect=10, read=600))
     if response.status != 200:
         raise RuntimeError(f"{server.name} {query}: {response.status} {response.data[:300]!r}")
     doc = orjson.loads(response.data)
     ids = [str(f["properties"].get("event_id")) for f in doc["features"]]
-    return doc.get("numberMatched"), ids, len(doc["features"])
+    names = set().union(*(f["properties"] for f in doc["features"])) if doc["features"] else set()
+    return doc.get("numberMatched"), ids, len(doc["features"]), names
