@@ -3,7 +3,8 @@
 Every in-memory cache of the code base is an ``LRUCache``: analytics results and preparations
 (here), prepared feature indexes (``layers.selection.prepared_cache``), secured frames
 (``layers.access.SECURE_CACHE_SIZE``), projected snapshot base maps (``geo.render.snapshot``), polygon
-indexes of the joins (``geo.boundaries.joins``) and rendered map bodies (``webmap.responses``).
+indexes of the joins (``geo.boundaries.joins``), rendered map bodies (``webmap.responses``) and the
+PostGIS store's selections (``geo.storage.pgselect``).
 
 The summaries, the exposure columns and the density rasters are pure functions of the store's
 data and the request parameters; the data version changes whenever any layer changes, so a key

@@ -51,3 +51,14 @@ class InputFileError(CoopmapError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}")
+
+
+class DataChanged(CoopmapError):
+    """A layer was replaced while a request was reading it in parts: the request is to be repeated."""
+
+    status = 503
+    code = "ServiceUnavailable"
+
+    def __init__(self, layer_id: str) -> None:
+        self.layer_id = layer_id
+        super().__init__(f"layer {layer_id!r} changed while it was being read; repeat the request")

@@ -68,7 +68,7 @@ from geo.types import ROLES, Role
 from layers.catalogue import Catalogue, Field, Layer
 
 __all__ = [
-    "FULL_VIEW", "GENERALISED_FIELD", "SECURE_CACHE_SIZE", "Boundaries", "SecuredStore", "at_least",
+    "FULL_VIEW", "GENERALISED_FIELD", "SECURE_CACHE_SIZE", "Boundaries", "SecuredStore", "at_least", "sees_all_of",
     "can_see_layer", "is_restricted_view", "parse_role", "secure_frame", "sees_exact_geometry",
     "sees_place_text", "sees_restricted_fields", "trim_fields", "view_key", "visible_fields", "visible_layer",
     "unlocated_place_text", "visible_layers",
@@ -184,6 +184,22 @@ def view_key(layer: Layer, role: Role) -> str:
         geometry = "exact"
     fields = "all" if sees_restricted_fields(role) else "public"
     return f"{geometry}-{fields}"
+
+
+def sees_all_of(layer: Layer, role: Role) -> bool:
+    """True when the policy changes nothing of ``layer`` for ``role``: the role's view is the
+    stored layer itself (its ``view_key`` is ``FULL_VIEW``, or the layer has nothing the view
+    would take away: no restricted field, no generalised geometry, no place text withheld).
+
+    Examples
+    --------
+    >>> sees_all_of(CATALOGUE.get("conflict-events"), "public")  # doctest: +SKIP
+    True
+    """
+    key = view_key(layer, role)
+    if key == FULL_VIEW:
+        return True
+    return key == "exact-public" and not any(f.restricted for f in layer.fields)
 
 
 def _has_place_text(layer: Layer) -> bool:

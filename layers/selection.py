@@ -1,12 +1,24 @@
-"""Resolve a layer and request parameters to an index, a query and the matching rows.
+"""Resolve a layer and request parameters to a query and the matching rows, over either store.
 
-The features API, the downloads and ``coopmap export`` share this: which parameters are
-property filters, which go to a computed layer's source, and what an absent layer looks like.
+The features API and the downloads share this: which parameters are property filters, which go
+to a computed layer's source, and what an absent layer looks like. A ``Selection`` gives its
+consumers the number matched, pages, chunks for streaming and the frame of the matches, each
+as (encoder, positions) of a frame the consumer never looks into otherwise:
+
+- in memory (``MemorySelection``): a ``LayerIndex`` over the whole layer (cached per digest) and
+  the positions of the matches;
+- in the store (``layers.pushdown.StoredSelection``), when the store answers selections itself
+  (PostGIS), the layer is stored as it is (a ``StoredSource``: not computed, no columns added on
+  read) and the policy changes nothing of it for the caller (``layers.access.sees_all_of``: conflict
+  events, for every role). Only the matching row numbers and the rows of a page cross the wire.
+  Projects and schools (columns added on read, generalised public sites), the summaries
+  (computed) and non-point layers stay in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -36,9 +48,64 @@ class Prepared:
     encoder: FeatureEncoder
 
 
+CHUNK = 5000
+"""Rows per chunk of a streamed download."""
+
+
 @dataclass(frozen=True)
-class Selection:
+class Page:
+    """Rows to serialise: the encoder of a frame and the positions of the rows in it, in order."""
+
+    encoder: FeatureEncoder
+    positions: np.ndarray
+
+
+class Selection(ABC):
     """The rows of a layer matching the request, in output order."""
+
+    layer: Layer
+    query: Query
+    sortby: SortKey
+
+    @property
+    @abstractmethod
+    def matched(self) -> int:
+        """The number of matching rows (exact)."""
+
+    @property
+    @abstractmethod
+    def fields(self) -> list[str]:
+        """The properties served, in order."""
+
+    @abstractmethod
+    def page(self, offset: int, limit: int) -> Page:
+        """The matches ``offset`` to ``offset + limit``."""
+
+    def chunks(self, size: int = CHUNK) -> Iterator[Page]:
+        """Every match, ``size`` at a time (memory bounded by a chunk on the stores that select); one
+        empty page when nothing matches."""
+        if not self.matched:
+            yield self.page(0, 0)
+        for start in range(0, self.matched, size):
+            yield self.page(start, size)
+
+    @abstractmethod
+    def frame(self) -> gpd.GeoDataFrame:
+        """The matches as one frame: the served fields and the geometry."""
+
+    def frames(self, size: int = CHUNK) -> Iterator[gpd.GeoDataFrame]:
+        """The matches as frames of the served fields and the geometry: one frame in memory, a
+        frame per chunk of ``size`` when the store selects (at least one frame, maybe empty)."""
+        yield self.frame()
+
+    @abstractmethod
+    def has_synthetic(self) -> bool:
+        """True when any match is synthetic demo data."""
+
+
+@dataclass(frozen=True)
+class MemorySelection(Selection):
+    """A selection over a layer index held in memory."""
 
     layer: Layer
     prepared: Prepared
@@ -49,6 +116,20 @@ class Selection:
     @property
     def matched(self) -> int:
         return len(self.positions)
+
+    @property
+    def fields(self) -> list[str]:
+        return self.prepared.encoder.fields
+
+    def page(self, offset: int, limit: int) -> Page:
+        return Page(self.prepared.encoder, self.positions[offset : offset + limit])
+
+    def frame(self) -> gpd.GeoDataFrame:
+        frame = self.prepared.index.frame
+        return frame.iloc[self.positions][[*self.fields, frame.geometry.name]].reset_index(drop=True)
+
+    def has_synthetic(self) -> bool:
+        return self.prepared.encoder.has_synthetic(self.positions)
 
 
 def filterable(layer: Layer, fields: Sequence[Field]) -> list[str]:
@@ -142,7 +223,8 @@ def select(
     fields: Sequence[Field],
     reserved: tuple[str, ...] = (),
 ) -> Selection:
-    """Parse ``params`` strictly and select the matching rows of ``layer``.
+    """Parse ``params`` strictly and select the matching rows of ``layer``, in the store when it
+    can (see the module docstring), else in memory.
 
     Parameters
     ----------
@@ -160,6 +242,11 @@ def select(
     """
     names = filterable(layer, fields)
     query = parse_query(params, names, strict=True, reserved=("sortby", *reserved))
+    from layers.pushdown import stored_selection
+
+    in_store = stored_selection(layer, store, query, params.get("sortby"), fields)
+    if in_store is not None:
+        return in_store
     prepared = prepare(cache, layer, store, params, fields)
     columns = set(prepared.index.frame.columns)
     sortable = [f.name for f in fields if f.name in columns]
@@ -173,4 +260,33 @@ def select(
         positions = np.zeros(0, dtype=np.int64)
     else:
         positions = prepared.index.select(query, sortby)
-    return Selection(layer, prepared, query, sortby, positions)
+    return MemorySelection(layer, prepared, query, sortby, positions)
+
+
+def overview(cache: LRUCache, layer: Layer, store: Store, fields: Sequence[Field]) -> tuple[
+        list[float] | None, list[str | None] | None, int]:
+    """The bbox, the time interval (``LayerIndex.extent``) and the number of features of ``layer``
+    for a collection's metadata: from the store when it answers it, else from the prepared index."""
+    from layers.pushdown import stored_overview
+
+    found = stored_overview(layer, store)
+    if found is not None:
+        return found
+    prepared = prepare(cache, layer, store, {}, fields)
+    bbox, interval = prepared.index.extent()
+    return bbox, interval, prepared.index.n
+
+
+def find(cache: LRUCache, layer: Layer, store: Store, params: Mapping[str, str], fields: Sequence[Field],
+         feature_id: str) -> Page | None:
+    """The feature of ``layer`` whose id field, as text, is ``feature_id`` (None: there is none)."""
+    from layers.pushdown import stored_find
+
+    found = stored_find(layer, store, fields, feature_id)
+    if found is not None:
+        return found if len(found.positions) else None
+    prepared = prepare(cache, layer, store, params, fields)
+    if layer.id_field not in prepared.index.frame.columns:
+        return None
+    positions = prepared.index.find(layer.id_field, feature_id)
+    return Page(prepared.encoder, positions[:1]) if len(positions) else None

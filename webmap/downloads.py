@@ -1,6 +1,7 @@
 """Bulk downloads: ``/download/{layer}.geojson|.gpkg|.csv|.parquet|.fgb`` with the items filters.
 
-GeoJSON and CSV stream in chunks (constant memory); GeoPackage, GeoParquet and FlatGeobuf are
+GeoJSON and CSV stream in chunks (constant memory; on PostGIS each chunk of rows is read from
+the database as it is sent, ``layers.pushdown``); GeoPackage, GeoParquet and FlatGeobuf are
 written to a file once per layer, data version of the caller's view and filter set, into the
 download cache (``geo.storage.diskcache``: budget ``Settings.download_cache_mb``, default 256 MB,
 least recently used evicted; files under ``MIN_CACHED_BYTES`` are served and dropped, never kept).
@@ -20,8 +21,8 @@ import orjson
 from flask import Blueprint, Response, request, url_for
 from werkzeug.wsgi import wrap_file
 
-from geo.features.export import write_frame
-from geo.features.geojson import SYNTHETIC_NOTICE
+from geo.features.export import write_frames
+from geo.features.geojson import SYNTHETIC_NOTICE, stream_pages
 from geo.storage.diskcache import DiskCache
 from layers.selection import Selection, select
 from webmap import guard, http
@@ -72,7 +73,6 @@ def download(filename: str) -> Response:
     }
     if "notice" in meta:
         headers["X-Coopmap-Notice"] = meta["notice"]
-    encoder = selection.prepared.encoder
     if ext == "metadata.json":
         response = Response(orjson.dumps(meta, option=orjson.OPT_INDENT_2), mimetype=MEDIA[ext])
     elif ext == "geojson":
@@ -81,11 +81,13 @@ def download(filename: str) -> Response:
             "coopmap": meta,
             **({"notice": meta["notice"]} if "notice" in meta else {}),
         }
-        response = http.streamed(encoder.stream(selection.positions, members), MEDIA[ext], headers)
+        pages = ((page.encoder, page.positions) for page in selection.chunks())
+        response = http.streamed(stream_pages(pages, members), MEDIA[ext], headers)
     elif ext == "csv":
-        from geo.features.export import csv_chunks
+        from geo.features.export import csv_pages
 
-        response = http.streamed(csv_chunks(encoder, selection.positions), MEDIA[ext], headers)
+        pages = ((page.encoder, page.positions) for page in selection.chunks())
+        response = http.streamed(csv_pages(pages), MEDIA[ext], headers)
     else:
         response = _file_response(_cached_file(selection, version, ext, meta), MEDIA[ext], headers)
     if ext == "metadata.json":
@@ -105,7 +107,7 @@ def _metadata(selection: Selection, version: str) -> dict[str, Any]:
         "number_of_features": selection.matched,
         "query": {k: v for k, v in request.args.items()},
     }
-    if selection.prepared.encoder.has_synthetic(selection.positions):
+    if selection.has_synthetic():
         meta["notice"] = SYNTHETIC_NOTICE
     return meta
 
@@ -137,11 +139,11 @@ def _cached_file(selection: Selection, version: str, ext: str, meta: dict[str, A
     found = cache.open(name)
     if found is not None:
         return found
-    frame = selection.prepared.index.frame
-    columns = [*selection.prepared.encoder.fields, frame.geometry.name]
-    subset = frame.iloc[selection.positions][columns].reset_index(drop=True)
     text_meta = {k: v if isinstance(v, str) else orjson.dumps(v).decode() for k, v in meta.items()}
-    return cache.fill(name, lambda path: write_frame(subset, Path(path), selection.layer.id, text_meta))
+    # Read from the store a chunk at a time: a GeoPackage is written chunk by chunk, the other formats
+    # from the chunks joined (geo.features.export.write_frames).
+    return cache.fill(name, lambda path: write_frames(selection.frames(), Path(path), selection.layer.id, text_meta,
+                                                      "notice" in meta))
 
 
 def _file_response(handle: BinaryIO, mimetype: str, headers: dict[str, str]) -> Response:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
 import orjson
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
@@ -16,7 +15,7 @@ from geo.cache import LRUCache
 from geo.features.geojson import SYNTHETIC_NOTICE
 from geo.query import parse_int
 from layers.catalogue import Layer
-from layers.selection import SOURCE_PARAMS, Prepared, Selection, prepare, prepared_cache, select
+from layers.selection import SOURCE_PARAMS, Page, Selection, find, overview, prepared_cache, select
 from webmap import guard, http
 from webmap.context import catalogue, store
 from webmap.errors import NotFound
@@ -157,8 +156,7 @@ def collection(collection_id: str) -> Response:
 
 
 def _collection(layer: Layer) -> dict[str, Any]:
-    prepared = prepare(index_cache(), layer, store(), {}, guard.fields(layer))
-    bbox, interval = prepared.index.extent()
+    bbox, interval, count = overview(index_cache(), layer, store(), guard.fields(layer))
     items = url_for(".items", collection_id=layer.id, _external=True)
     extent: dict[str, Any] = {
         "spatial": {"bbox": [bbox or [-180.0, -90.0, 180.0, 90.0]], "crs": CRS84}
@@ -175,7 +173,7 @@ def _collection(layer: Layer) -> dict[str, Any]:
         "itemType": "feature",
         "crs": [CRS84],
         "extent": extent,
-        "numberOfFeatures": prepared.index.n,
+        "numberOfFeatures": count,
         "geometryType": layer.geometry_type,
         "attribution": layer.attribution,
         "licence": layer.licence,
@@ -212,13 +210,13 @@ def items(collection_id: str) -> Response:
     selection = select(
         index_cache(), layer, store(), request.args, guard.fields(layer), ITEMS_RESERVED
     )
-    page = selection.positions[offset : offset + limit]
+    page = selection.page(offset, limit)
     if fmt == "csv":
         from geo.features.export import csv_chunks
 
-        body = b"".join(csv_chunks(selection.prepared.encoder, page))
+        body = b"".join(csv_chunks(page.encoder, page.positions))
         response = Response(body, mimetype=http.MEDIA["csv"])
-        if selection.prepared.encoder.has_synthetic(page):
+        if page.encoder.has_synthetic(page.positions):
             response.headers["X-Coopmap-Notice"] = SYNTHETIC_NOTICE
         return http.stamp(response, etag, modified)
     doc = _feature_collection(selection, page, offset, limit, fmt)
@@ -228,7 +226,7 @@ def items(collection_id: str) -> Response:
             doc,
             "ogc_items.html",
             layer=layer,
-            fields=selection.prepared.encoder.fields,
+            fields=page.encoder.fields,
             offset=offset,
         )
     else:
@@ -237,10 +235,10 @@ def items(collection_id: str) -> Response:
 
 
 def _feature_collection(
-    selection: Selection, page: np.ndarray, offset: int, limit: int, fmt: str
+    selection: Selection, page: Page, offset: int, limit: int, fmt: str
 ) -> dict[str, Any]:
     layer = selection.layer
-    encoder = selection.prepared.encoder
+    encoder = page.encoder
     links = self_links(fmt, ITEMS_FORMATS, {**JSON_MEDIA, "json": http.MEDIA["json"]})
     links += paging_links(
         offset, limit, selection.matched, http.MEDIA["json"] if fmt == "json" else JSON_MEDIA[fmt]
@@ -256,16 +254,16 @@ def _feature_collection(
     doc: dict[str, Any] = {
         "type": "FeatureCollection",
         "numberMatched": selection.matched,
-        "numberReturned": len(page),
+        "numberReturned": len(page.positions),
         "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": links,
         "attribution": layer.attribution,
         "licence": layer.licence,
         "dataVersion": store().data_version,
     }
-    if encoder.has_synthetic(page):
+    if encoder.has_synthetic(page.positions):
         doc["notice"] = SYNTHETIC_NOTICE
-    doc["features"] = encoder.features(page)
+    doc["features"] = encoder.features(page.positions)
     return doc
 
 
@@ -284,15 +282,10 @@ def item(collection_id: str, feature_id: str) -> Response:
     etag, modified, cached = _validated()
     if cached is not None:
         return cached
-    prepared: Prepared = prepare(
-        index_cache(), layer, store(), request.args, guard.fields(layer)
-    )
-    if layer.id_field not in prepared.index.frame.columns:
+    found = find(index_cache(), layer, store(), request.args, guard.fields(layer), feature_id)
+    if found is None:
         raise NotFound(f"feature {feature_id!r} not found in collection {layer.id!r}")
-    found = prepared.index.find(layer.id_field, feature_id)
-    if not len(found):
-        raise NotFound(f"feature {feature_id!r} not found in collection {layer.id!r}")
-    feature = prepared.encoder.features(found[:1])[0]
+    feature = found.encoder.features(found.positions)[0]
     feature["links"] = [
         *self_links(fmt, PAGE_FORMATS, {**JSON_MEDIA, "json": http.MEDIA["json"]}),
         link(
@@ -302,11 +295,11 @@ def item(collection_id: str, feature_id: str) -> Response:
             layer.title,
         ),
     ]
-    if prepared.encoder.has_synthetic(found[:1]):
+    if found.encoder.has_synthetic(found.positions):
         feature["notice"] = SYNTHETIC_NOTICE
     if fmt == "html":
         response = _render(
-            fmt, feature, "ogc_item.html", layer=layer, fields=prepared.encoder.fields
+            fmt, feature, "ogc_item.html", layer=layer, fields=found.encoder.fields
         )
     else:
         response = _json(feature, http.MEDIA["json"])

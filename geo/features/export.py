@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -98,6 +98,34 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: 
         write_bytes_atomic(Path(f"{path}.metadata.json"), orjson.dumps(meta, option=orjson.OPT_INDENT_2))
 
 
+def write_frames(
+    frames: Iterable[gpd.GeoDataFrame], path: Path, layer_name: str, metadata: Mapping[str, str], synthetic: bool
+) -> None:
+    """``write_frame`` for features read a part at a time (a selection read from the store in chunks).
+
+    A GeoPackage is written part by part (the first creates the layer with the metadata, the
+    others are appended), so memory is bounded by a part; the other formats are written from the
+    parts joined into one frame. ``synthetic``: some part holds synthetic demo rows (the notice
+    must be in the metadata before the first part is written).
+    """
+    parts = iter(frames)
+    first = next(parts)
+    if format_of(path) != "gpkg":
+        rest = list(parts)
+        whole = pd.concat([first, *rest], ignore_index=True) if rest else first
+        write_frame(gpd.GeoDataFrame(whole, geometry=first.geometry.name, crs=first.crs), path, layer_name, metadata)
+        return
+    meta = with_notice(first, metadata)
+    if synthetic:
+        meta["notice"] = SYNTHETIC_NOTICE
+    with atomic_path(path) as tmp:
+        tmp.unlink()
+        first.to_file(tmp, driver=DRIVERS["gpkg"], engine="pyogrio", layer=layer_name, metadata=meta)
+        for part in parts:
+            if len(part):
+                part.to_file(tmp, driver=DRIVERS["gpkg"], engine="pyogrio", layer=layer_name, append=True)
+
+
 CSV_LINE_END = "\r\n"
 """RFC 4180 line end: with it, the csv writer quotes every cell holding a CR or LF, so a stray
 carriage return in a note cannot split a row."""
@@ -148,22 +176,32 @@ def csv_chunks(encoder: FeatureEncoder, positions: np.ndarray, chunk: int = 5000
     Columns are the encoder's fields, then ``longitude``/``latitude`` for point layers or
     ``wkt`` for the others (the same layout as ``write_frame``).
     """
-    index = encoder.index
-    geometry_columns = ["longitude", "latitude"] if index.points or not index.n else ["wkt"]
+    return csv_pages([(encoder, positions)], chunk)
+
+
+def csv_pages(pages: Iterable[tuple[FeatureEncoder, np.ndarray]], chunk: int = 5000) -> Iterator[bytes]:
+    """``csv_chunks`` over several (encoder, positions) parts, one CSV (the header from the first
+    part): the parts of a selection read from the store a chunk at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
-    writer.writerow([*encoder.fields, *geometry_columns])
-    for start in range(0, len(positions), chunk):
-        part = np.asarray(positions[start:start + chunk], dtype=np.int64)
-        columns = [_csv_safe_column(encoder.values(name, part)) for name in encoder.fields]
-        if index.points:  # a feature without geometry (a project not mapped) has empty cells
-            columns += [_cells(index.x[part]), _cells(index.y[part])]
-        else:
-            columns.append(shapely.to_wkt(np.asarray(index.frame.geometry.array)[part]).tolist())
-        writer.writerows(zip(*columns, strict=True))
-        yield buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
+    header = False
+    for encoder, positions in pages:
+        index = encoder.index
+        if not header:
+            geometry_columns = ["longitude", "latitude"] if index.points or not index.n else ["wkt"]
+            writer.writerow([*encoder.fields, *geometry_columns])
+            header = True
+        for start in range(0, len(positions), chunk):
+            part = np.asarray(positions[start:start + chunk], dtype=np.int64)
+            columns = [_csv_safe_column(encoder.values(name, part)) for name in encoder.fields]
+            if index.points:  # a feature without geometry (a project not mapped) has empty cells
+                columns += [_cells(index.x[part]), _cells(index.y[part])]
+            else:
+                columns.append(shapely.to_wkt(np.asarray(index.frame.geometry.array)[part]).tolist())
+            writer.writerows(zip(*columns, strict=True))
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue().encode()
 

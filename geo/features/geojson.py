@@ -6,7 +6,7 @@ index and embedded as ``orjson.Fragment``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -185,12 +185,23 @@ class FeatureEncoder:
 
         Memory stays bounded by one chunk whatever the number of features.
         """
-        head = orjson.dumps({"type": "FeatureCollection", **members})
-        yield head[:-1] + b',"features":['
+        return stream_pages([(self, positions)], members)
+
+
+def stream_pages(
+    pages: Iterable[tuple[FeatureEncoder, np.ndarray]], members: Mapping[str, Any]
+) -> Iterator[bytes]:
+    """``FeatureEncoder.stream`` over several (encoder, positions) parts, one FeatureCollection:
+    the parts of a selection read from the store a chunk at a time."""
+    head = orjson.dumps({"type": "FeatureCollection", **members})
+    yield head[:-1] + b',"features":['
+    first = True
+    for encoder, positions in pages:
         for start in range(0, len(positions), CHUNK):
-            body = orjson.dumps(self.features(positions[start : start + CHUNK]))[1:-1]
-            yield body if start == 0 else b"," + body
-        yield b"]}\n"
+            body = orjson.dumps(encoder.features(positions[start : start + CHUNK]))[1:-1]
+            yield body if first else b"," + body
+            first = False
+    yield b"]}\n"
 
 
 def feature_collection(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:

@@ -16,10 +16,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import orjson
 import pyarrow as pa
 
 from geo.errors import InvalidParameter
+from geo.types import BBox, Period
 
 SCAN_ROWS = 100_000
 """Rows per table from ``ParquetStore.scan``."""
@@ -73,8 +75,88 @@ class BatchWriter:
             self.rows += table.num_rows
 
 
+class PushdownUnsupported(Exception):
+    """The store cannot answer this selection itself: the caller selects in memory instead."""
+
+
+@dataclass(frozen=True)
+class RowQuery:
+    """A selection of stored rows that a store may answer itself (``Store.select_rows``).
+
+    ``bbox``, ``period`` and ``filters`` mean what ``geo.query.Query`` means; the period selects by
+    the time span given as plain column names, with the rule of ``geo.registries.periods``:
+    ``start`` (a date, timestamp or year column), ``end`` (a null end: ongoing; None: an instant
+    unless ``ongoing``), ``absent`` (column, value) rows that match no period. ``sortby`` orders the
+    rows (then the stored order), as ``geo.features.index.LayerIndex.select`` does.
+    """
+
+    bbox: BBox | None = None
+    period: Period | None = None
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    start: str | None = None
+    end: str | None = None
+    ongoing: bool = False
+    absent: tuple[str, str] | None = None
+    sortby: tuple[tuple[str, bool], ...] = ()
+
+    def key(self) -> str:
+        """A stable text key, for caches."""
+        return repr(self)
+
+
+@dataclass(frozen=True)
+class Selected:
+    """The answer of ``Store.select_rows``: the rows matching, read at ``digest``."""
+
+    digest: str
+    fids: np.ndarray
+    """Stored row numbers (1, 2, ... in stored order) of the matches, in the query's order."""
+    columns: tuple[str, ...]
+    """The layer's stored columns, geometry excepted."""
+
+
+@dataclass(frozen=True)
+class LayerOverview:
+    """What a collection's metadata says of a stored layer, answered by the store itself.
+
+    ``first``/``last`` are ISO dates (``last`` None: some feature is ongoing; both None: no known
+    start), as ``geo.registries.periods.extent`` gives them.
+    """
+
+    digest: str
+    rows: int
+    schema: pa.Schema
+    geometry_types: tuple[str, ...]
+    bbox: BBox | None
+    first: str | None
+    last: str | None
+
+
 class Store(ABC):
-    """Storage of layer data, addressed by layer id."""
+    """Storage of layer data, addressed by layer id.
+
+    A store MAY answer selections itself (``pushdown`` True: ``select_rows``, ``fetch_rows``,
+    ``overview``), so that a request reads the matching rows only, never the whole layer; the
+    embedded store does not, and its callers select in memory (``layers.selection``).
+    """
+
+    pushdown: bool = False
+    """True when ``select_rows``, ``fetch_rows`` and ``overview`` are implemented."""
+
+    def select_rows(self, layer_id: str, query: RowQuery) -> Selected:
+        """The stored rows of ``layer_id`` matching ``query``, in its order;
+        ``PushdownUnsupported`` when the store cannot answer this query (the caller selects in
+        memory), ``LayerNotFound`` if absent."""
+        raise PushdownUnsupported(f"{type(self).__name__} selects in memory")
+
+    def fetch_rows(self, layer_id: str, fids: np.ndarray, columns: Sequence[str], digest: str) -> pa.Table:
+        """The rows ``fids`` of ``layer_id`` (``select_rows`` numbers, read at ``digest``), in
+        that order: ``columns`` then WKB ``geometry``, typed as ``scan`` gives them."""
+        raise PushdownUnsupported(f"{type(self).__name__} selects in memory")
+
+    def overview(self, layer_id: str, query: RowQuery) -> LayerOverview:
+        """Rows, bbox and time extent (by ``query``'s span columns) of ``layer_id``."""
+        raise PushdownUnsupported(f"{type(self).__name__} selects in memory")
 
     @abstractmethod
     def read(self, layer_id: str) -> gpd.GeoDataFrame:

@@ -10,6 +10,11 @@ migrated by ``coopmap db init`` (``geo.storage.migrations``). What users' GIS to
 - ``coopmap.manifest``: per layer its table, digest, rows, sources, write time and the Arrow schema
   that reads it back with the same dtypes as the embedded store.
 
+Selections of point layers (the OGC items, single items, collection extents and downloads of
+conflict events) are answered in SQL: ``select_rows``, ``fetch_rows`` and ``overview``
+(``geo.storage.pgselect``, SQL in ``geo.storage.pgquery``), so a request reads the matching rows,
+never the whole layer. ``read`` (the map pages, summaries, snapshots) still reads it whole.
+
 A write loads the rows with ``COPY`` into a new table and, in the same transaction, drops the old
 table, renames the new one and updates the manifest: until the commit, readers see the previous
 data and data version, and a writer killed at any point leaves them intact (PostgreSQL rolls the
@@ -29,6 +34,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import orjson
 import psycopg
 import pyarrow as pa
@@ -42,13 +48,17 @@ from geo.errors import InvalidParameter
 from geo.storage.base import (
     SCAN_ROWS,
     BatchWriter,
+    LayerOverview,
     Manifest,
+    RowQuery,
+    Selected,
     Store,
     checked_name,
     simplified_path,
 )
 from geo.storage.migrations import SCHEMA
 from geo.storage.pgbinary import HEADER, TRAILER, rows
+from geo.storage.pgselect import LayerSelector
 from geo.storage.pgtables import (
     MAX_TABLE_NAME,
     RESERVED,
@@ -62,6 +72,7 @@ from geo.storage.pgtables import (
     read_manifest,
     swap_tables,
     table_name,
+    time_columns,
     with_geo,
 )
 from geo.storage.rejects import report_csv, report_from_csv
@@ -122,6 +133,9 @@ class PostgisStore(Store):
             raise DatabaseUnreachable(f"cannot connect to the database {where} within {connect_timeout:g} s") from exc
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
+        self._selector = LayerSelector()
+        self.full_reads = 0
+        """Whole layers read from the database by this store object (``read`` of an uncached digest)."""
 
     def close(self) -> None:
         """Close every connection of the pool."""
@@ -229,6 +243,7 @@ class PostgisStore(Store):
             if cached is not None and cached[0] == digest:
                 return cached[1]
             chunks = list(read_chunks(conn, table, schema, SCAN_ROWS))
+            self.full_reads += 1
         frame = arrow_to_frame(pa.concat_tables(chunks) if chunks else schema.empty_table())
         self._cache[layer_id] = (digest, frame)
         return frame
@@ -242,6 +257,22 @@ class PostgisStore(Store):
                     raise KeyError(f"layer {layer_id!r} has no column {unknown[0]!r}")
                 schema = pa.schema([schema.field(c) for c in columns])
             yield from read_chunks(conn, table, schema, SCAN_ROWS)
+
+    # -- selections answered in SQL (geo.storage.pgselect) -----------------------------------
+
+    pushdown = True
+
+    def select_rows(self, layer_id: str, query: RowQuery) -> Selected:
+        with self._connection(snapshot=True) as conn:
+            return self._selector.select(conn, layer_id, query)
+
+    def fetch_rows(self, layer_id: str, fids: np.ndarray, columns: Sequence[str], digest: str) -> pa.Table:
+        with self._connection(snapshot=True) as conn:
+            return self._selector.fetch(conn, layer_id, fids, columns, digest)
+
+    def overview(self, layer_id: str, query: RowQuery) -> LayerOverview:
+        with self._connection(snapshot=True) as conn:
+            return self._selector.overview(conn, layer_id, query)
 
     def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
         if frame.crs is None or frame.crs.to_epsg() != 4326:
@@ -312,7 +343,7 @@ class PostgisStore(Store):
                 for pending in hashed:
                     pending.result()
                 copy.write(TRAILER)
-            swap_tables(conn, staging, final)
+            swap_tables(conn, staging, final, time_columns(schema))
             conn.execute(
                 f"""INSERT INTO {SCHEMA}.manifest
                         (layer_id, table_name, digest, rows, sources, written_at, geometry_types, arrow_schema)
@@ -327,3 +358,4 @@ class PostgisStore(Store):
         committed.append(digest.hexdigest())
         with self._lock:
             self._cache.pop(layer_id, None)
+
