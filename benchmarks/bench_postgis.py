@@ -26,7 +26,8 @@ pygeoapi's PostgreSQL provider (gunicorn, 2 workers, venv /tmp/pygeoapi-venv); s
 nothing is added. Requests are ``items?bbox=<box>&limit=1000`` where each box is 6-14 degrees a
 side and holds 5-10 % of the events. After a warm-up, each server gets ``--requests`` requests
 in four modes: the same box repeated, and distinct boxes (a fresh list for each mode, each box used
-once), each from 1 client and from ``--clients`` concurrent clients. Prints req/s, p50, p99, the
+once), each from 1 client and from ``--clients`` concurrent clients; the three servers take turns
+in each mode, so that a change of the machine's load falls on all three. Prints req/s, p50, p99, the
 load average beside each figure, and the ratios coopmap/tipg and coopmap/pygeoapi. Before that it
 checks that page 1 (``sortby=event_id``) holds the same event_ids in the same order on the three,
 and compares each numberMatched with an exact SQL count.
@@ -257,7 +258,8 @@ def items(url: str, frame, work: Path, args: argparse.Namespace) -> list[tuple]:
             warmed = load(server, [bbox_query(b) for b in warm] * 4, args.clients)
             print(f"{server.name} warm-up: {time.perf_counter() - t0:.1f} s, errors {warmed['errors']} "
                   f"{warmed['first_error']}")
-            for (mode, clients), queries in modes.items():
+        for (mode, clients), queries in modes.items():  # the servers take turns, so load changes hit all three
+            for server in servers:
                 before = _loadavg()
                 got = load(server, queries, clients)
                 figures.append((server.name, mode, clients, got, before))
