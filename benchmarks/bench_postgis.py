@@ -27,8 +27,9 @@ nothing is added. Requests are ``items?bbox=<box>&limit=1000`` where each box is
 side and holds 5-10 % of the events. After a warm-up, each server gets ``--requests`` requests
 in four modes: the same box repeated, and distinct boxes (a fresh list for each mode, each box used
 once), each from 1 client and from ``--clients`` concurrent clients; the three servers take turns
-in each mode, so that a change of the machine's load falls on all three. Prints req/s, p50, p99, the
-load average beside each figure, and the ratios coopmap/tipg and coopmap/pygeoapi. Before that it
+in each mode (who goes first rotates), so that a change of the machine's load falls on all three.
+Prints req/s, p50, p99, the load average beside each figure, and the ratios coopmap/tipg and
+coopmap/pygeoapi. Before that it
 checks that page 1 (``sortby=event_id``) holds the same event_ids in the same order on the three,
 and compares each numberMatched with an exact SQL count.
 """
@@ -258,8 +259,10 @@ def items(url: str, frame, work: Path, args: argparse.Namespace) -> list[tuple]:
             warmed = load(server, [bbox_query(b) for b in warm] * 4, args.clients)
             print(f"{server.name} warm-up: {time.perf_counter() - t0:.1f} s, errors {warmed['errors']} "
                   f"{warmed['first_error']}")
-        for (mode, clients), queries in modes.items():  # the servers take turns, so load changes hit all three
-            for server in servers:
+        # The servers take turns (who goes first rotates: the first warms PostgreSQL's cache for the others),
+        # so that the shared machine's load changes fall on all three.
+        for turn, ((mode, clients), queries) in enumerate(modes.items()):
+            for server in servers[turn % 3:] + servers[:turn % 3]:
                 before = _loadavg()
                 got = load(server, queries, clients)
                 figures.append((server.name, mode, clients, got, before))
