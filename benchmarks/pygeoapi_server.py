@@ -70,6 +70,57 @@ def setup_pygeoapi(work: Path, events, port: int) -> tuple[list[str], dict[str, 
     return command, env
 
 
+POSTGRES_PACKAGES = ["pygeoapi", "gunicorn", "psycopg2-binary", "sqlalchemy", "geoalchemy2",
+                     "pygeofilter[backend-sqlalchemy]"]
+"""What pygeoapi's PostgreSQL provider imports besides pygeoapi (pip names)."""
+
+
+def setup_pygeoapi_postgres(
+    work: Path, url: str, schema: str, table: str, port: int, workers: int = 2
+) -> tuple[list[str], dict[str, str]]:
+    """pygeoapi with its PostgreSQL provider on ``schema.table`` of the database at ``url``
+    (``postgresql://user@host:port/dbname``), in the same venv; return its command and env."""
+    from urllib.parse import urlsplit
+
+    python = PYGEOAPI_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run(["python3", "-m", "venv", str(PYGEOAPI_VENV)], check=True)
+    probe = "import pygeoapi, gunicorn, psycopg2, sqlalchemy, geoalchemy2, pygeofilter"
+    if subprocess.run([str(python), "-c", probe], capture_output=True).returncode != 0:
+        subprocess.run([str(PYGEOAPI_VENV / "bin" / "pip"), "install", "-q", *POSTGRES_PACKAGES], check=True)
+    where = urlsplit(url)
+    resource = POSTGRES_RESOURCE.format(host=where.hostname, port=where.port or 5432, dbname=where.path.lstrip("/"),
+                                        user=where.username, schema=schema, table=table)
+    config = work / "pygeoapi-postgres.yml"
+    config.write_text(PYGEOAPI_CONFIG.split("resources:")[0].format(port=port) + resource)
+    openapi = work / "pygeoapi-postgres-openapi.yml"
+    env = {**os.environ, "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
+    subprocess.run([str(PYGEOAPI_VENV / "bin" / "pygeoapi"), "openapi", "generate", str(config),
+                    "--output-file", str(openapi)], check=True, env=env, capture_output=True)
+    command = [str(PYGEOAPI_VENV / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+               "--timeout", "600", "pygeoapi.flask_app:APP"]
+    return command, env
+
+
+POSTGRES_RESOURCE = """\
+resources:
+  events:
+    type: collection
+    title: events
+    description: events
+    keywords: [events]
+    links: []
+    extents:
+      spatial: {{bbox: [-180, -90, 180, 90], crs: 'http://www.opengis.net/def/crs/OGC/1.3/CRS84'}}
+    providers:
+      - type: feature
+        name: PostgreSQL
+        data: {{host: {host}, port: {port}, dbname: {dbname}, user: {user}, search_path: [{schema}, public]}}
+        id_field: fid
+        table: {table}
+        geom_field: geom
+"""
+
 PYGEOAPI_CONFIG = """\
 server:
   bind: {{host: 127.0.0.1, port: {port}}}

@@ -81,6 +81,12 @@ from geo.storage.pgtables import (
 )
 from geo.storage.rejects import report_csv, report_from_csv
 
+COPY_OPTIONS = "FORMAT binary, FREEZE"
+"""Options of the ingest's ``COPY``: FREEZE is allowed because the table is created in the same
+transaction; its rows are written already frozen and all-visible (so the ``xy`` index of a point
+layer answers without reading the table, and no later VACUUM rewrites them;
+``benchmarks/bench_postgis.py`` measures the write with and without it)."""
+
 
 class PostgisStore(Store):
     """Layers as PostGIS tables in the database at ``url``; frames are cached in memory by digest.
@@ -281,8 +287,9 @@ class PostgisStore(Store):
             if other is not None:
                 raise ValueError(f"layer {layer_id!r} would share table {final} with layer {other[0]!r}")
             conn.execute(create_table(staging, schema, geometry_types_of(schema)))
-            copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT binary, FREEZE)").format(
-                sql.Identifier(SCHEMA), sql.Identifier(staging), sql.SQL(", ").join(column_list(schema))
+            copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN ({})").format(
+                sql.Identifier(SCHEMA), sql.Identifier(staging), sql.SQL(", ").join(column_list(schema)),
+                sql.SQL(COPY_OPTIONS),
             )
             # The queued writer sends from a thread and the digest is computed in another (both
             # release the GIL), so that encoding the next batch overlaps the server's work on this one.
