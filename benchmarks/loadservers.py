@@ -1,0 +1,185 @@
+"""Processes for ``bench_load.py``: ``coopmap serve`` started, awaited and stopped; for the two-server
+mode, a private PostgreSQL + PostGIS and Redis with the database built once; and CPU accounting.
+
+The CPU accounting reads ``/proc``: the CPU seconds each server (its whole process group: gunicorn's
+arbiter and workers), PostgreSQL (the postmaster and its backends), Redis and the load client (this
+process) used during a phase, and the machine's busy time, so a run says where the two cores went.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+TICK = os.sysconf("SC_CLK_TCK")
+PG_CONNECTIONS = 60
+"""``max_connections`` of the private cluster (tests/pgcluster.py)."""
+PG_PER_WORKER = 5
+"""Connections one gunicorn worker may hold: its pool (at most 4) and its LISTEN connection."""
+
+
+def start_server(home: Path, host: str, port: int, env: Mapping[str, str], workers: int | None, threads: int,
+                 cpus: str | None = None, ready_path: str = "/login") -> subprocess.Popen:
+    """``coopmap serve`` on ``home`` and ``port`` (gunicorn; Flask's development server when ``workers`` is
+    None), pinned to ``cpus`` with ``taskset -c`` when given; returned once ``ready_path`` answers.
+
+    The server runs in its own process group (its pid is the group's id), logging to
+    ``home/server-PORT.log``.
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "cli", "serve", "--host", host, "--port", str(port)]
+    command += ["--dev"] if workers is None else ["--workers", str(workers), "--threads", str(threads)]
+    if cpus is not None:
+        command = ["taskset", "-c", cpus, *command]
+    log_path = home / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env, "COOPMAP_HOME": str(home),
+                                                        "PYTHONPATH": str(REPO)},
+                                stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    proc.log_path = log_path  # type: ignore[attr-defined]
+    return wait_until_serving(proc, f"http://{host}:{port}{ready_path}", log_path, 120)
+
+
+def wait_until_serving(proc: subprocess.Popen, url: str, log_path: Path, seconds: float) -> subprocess.Popen:
+    """``proc`` once ``url`` answers; stop it and exit with its log's tail if it dies or is late."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {log_path.read_text()[-2000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return proc
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    stop_server(proc)
+    raise SystemExit(f"server did not start within {seconds:g} s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group (gunicorn stops gracefully); SIGKILL after 20 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@dataclass
+class Backend:
+    """The shared database and Redis of the two-server mode, and the environment of every server."""
+
+    cluster: object
+    redis: object
+    env: dict[str, str]
+    token: str
+
+    def postmaster(self) -> int | None:
+        """The PostgreSQL server's pid (first line of ``postmaster.pid``)."""
+        try:
+            return int((self.cluster.data / "postmaster.pid").read_text().split()[0])  # type: ignore[attr-defined]
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def close(self) -> None:
+        self.redis.close()  # type: ignore[attr-defined]
+        self.cluster.stop()  # type: ignore[attr-defined]
+
+
+def start_backend(root: Path, events: int, rate_limit: str) -> Backend:
+    """A private PostgreSQL + PostGIS (durable: fsync on) and Redis; the database made as an operator
+    makes it (``coopmap db init``, then ``coopmap init`` with ``events`` demo events, from a setup home)
+    and a planner token (``coopmap tokens create``); exits with the reason when the binaries are absent."""
+    from pgcluster import PrivateCluster, missing_reason
+    from redisserver import REDIS_SERVER, PrivateRedis
+
+    reason = missing_reason() or (None if REDIS_SERVER.exists() else f"{REDIS_SERVER} is missing")
+    if reason:
+        raise SystemExit(f"two-server mode needs PostgreSQL + PostGIS and Redis: {reason}")
+    cluster = PrivateCluster(durable=True).start()
+    redis = None
+    try:
+        url = cluster.create_database("coopmap_bench")
+        redis = PrivateRedis().start()
+        # the load client stands for a load balancer on this host: it names each client in X-Forwarded-For
+        env = {"COOPMAP_DATABASE_URL": url, "COOPMAP_REDIS_URL": redis.url, "COOPMAP_COOKIE_SECURE": "0",
+               "COOPMAP_RATE_LIMIT": rate_limit, "COOPMAP_PROXY_HOPS": "1"}
+        setup = {**env, "COOPMAP_HOME": str(root / "setup"), "COOPMAP_DEMO_EVENTS": str(events)}
+        started = time.perf_counter()
+        for command in (["db", "init"], ["init"]):
+            _coopmap(setup, *command)
+        token = _coopmap(setup, "tokens", "create", "--role", "planner", "--name", "bench-planner").strip()
+        print(f"database built in {time.perf_counter() - started:.1f} s ({events:,} synthetic demo events, "
+              f"synthetic demo data); PostgreSQL on port {cluster.port}, Redis on {redis.url}")
+        return Backend(cluster, redis, env, token)
+    except BaseException:
+        if redis is not None:
+            redis.close()
+        cluster.stop()
+        raise
+
+
+def _coopmap(env: Mapping[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "cli", *args], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, **env, "PYTHONPATH": str(REPO)})
+    if done.returncode:
+        raise SystemExit(f"coopmap {' '.join(args)} failed: {done.stderr[-2000:]}")
+    return done.stdout
+
+
+@dataclass
+class CpuSample:
+    """CPU seconds used so far by each group of processes, and the machine's busy/total seconds."""
+
+    groups: dict[str, float] = field(default_factory=dict)
+    busy: float = 0.0
+    total: float = 0.0
+
+    def minus(self, before: CpuSample) -> CpuSample:
+        return CpuSample({k: v - before.groups.get(k, 0.0) for k, v in self.groups.items()},
+                         self.busy - before.busy, self.total - before.total)
+
+
+def cpu_sample(servers: Mapping[str, int], postmaster: int | None = None, redis: int | None = None) -> CpuSample:
+    """CPU seconds (user + system) of each server's process group (``servers``: name → group id), of
+    PostgreSQL (the postmaster and its children), Redis and this process (``client``), and of the machine.
+
+    A process that exits during a phase takes its CPU time with it; none of these should.
+    """
+    sample = CpuSample({name: 0.0 for name in [*servers, "postgresql", "redis", "client"]})
+    by_group = {pgid: name for name, pgid in servers.items()}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rfind(")") + 2:].split()  # after "pid (comm) "
+        pid, ppid, pgrp = int(entry.name), int(fields[1]), int(fields[2])
+        seconds = (int(fields[11]) + int(fields[12])) / TICK
+        if pgrp in by_group:
+            sample.groups[by_group[pgrp]] += seconds
+        elif postmaster is not None and postmaster in (pid, ppid):
+            sample.groups["postgresql"] += seconds
+        elif pid == redis:
+            sample.groups["redis"] += seconds
+        elif pid == os.getpid():
+            sample.groups["client"] += seconds
+    cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(value) for value in cpu[:8]]  # user nice system idle iowait irq softirq steal
+    sample.total = sum(ticks) / TICK
+    sample.busy = (sum(ticks) - ticks[3] - ticks[4]) / TICK
+    return sample
