@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -47,22 +48,19 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from loadservers import PG_CONNECTIONS, PG_PER_WORKER, CpuSample, cpu_sample, start_backend, start_server, stop_server  # noqa: E402
+from loadservers import (  # noqa: E402
+    PG_CONNECTIONS,
+    PG_PER_WORKER,
+    CpuSample,
+    cpu_sample,
+    probe,
+    seed_workspace,
+    start_backend,
+    start_server,
+    stop_server,
+)
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-CANDIDATES = [
-    # map pages and their data
-    "/", "/map/COD", "/map-data/sites", "/map-data/choropleth", "/map-data/basemap",
-    "/map-data/events?bbox=10,-5,35,15&zoom=5", "/map-data/chart/COD.svg", "/login",
-    # OGC API - Features and downloads
-    "/ogc", "/ogc/collections", "/ogc/collections/countries/items?limit=10",
-    "/ogc/collections/projects/items?limit=100", "/ogc/collections/envr/items",
-    "/ogc/collections/conflict-events/items?limit=100&bbox=-18,-12,45,25",
-    "/ogc/collections/country-summary/items?limit=20", "/download/projects.geojson",
-    "/download/envr.csv",
-    # snapshots
-    "/snapshot.png?layers=projects,envr", "/snapshot.png?iso3=COD&layers=projects,conflict-events",
-]
 
 CLASSES = ("map data", "items", "downloads", "snapshots", "pages")
 SPLITS = {"shared": (None, None), "pinned": ("0", "1")}
@@ -110,39 +108,6 @@ class Result:
         return len(lat), float(np.percentile(lat, 50)), float(np.percentile(lat, 99))
 
 
-def seed_workspace(home: Path, events: int) -> str:
-    """The default layers (countries, registries), synthetic demo events when this checkout has
-    the ``demo-data`` command, and a planner token; return the token."""
-    from geo.config import Settings
-    from geo.ingest.defaults import ensure_defaults
-    from geo.storage.store import ParquetStore
-    from layers.tokens import FileTokenStore
-
-    ensure_defaults(ParquetStore(home), Settings(home=home))
-    env = dict(os.environ, COOPMAP_HOME=str(home), PYTHONPATH=str(REPO))
-    demo = subprocess.run([sys.executable, "-m", "cli", "demo-data", "--events", str(events)], cwd=REPO,
-                          env=env, capture_output=True, text=True)
-    if demo.returncode == 0:
-        print(f"seeded {events} synthetic demo events (synthetic demo data)")
-    else:
-        print(f"no demo events ({demo.stderr.strip().splitlines()[-1] if demo.stderr.strip() else 'failed'})")
-    return FileTokenStore(home).create("bench-planner", "planner")
-
-
-def probe(host: str, port: int) -> tuple[list[str], list[tuple[str, str]]]:
-    usable, skipped = [], []
-    for path in CANDIDATES:
-        try:
-            with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=30) as response:
-                response.read()
-                usable.append(path)
-        except urllib.error.HTTPError as exc:
-            skipped.append((path, f"HTTP {exc.code}" + (" (not on this branch)" if exc.code == 404 else "")))
-        except (urllib.error.URLError, TimeoutError) as exc:
-            skipped.append((path, str(exc)))
-    return usable, skipped
-
-
 async def fetch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str,
                 auth: str | None, forwarded: str | None = None) -> tuple[int, bool]:
     extra = f"Authorization: Bearer {auth}\r\n" if auth else ""
@@ -166,12 +131,15 @@ async def fetch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host
 
 
 async def client(n: int, host: str, ports: itertools.cycle, paths: list[str], token: str, stop: float,
-                 result: Result, forwarded: bool = False) -> None:
+                 result: Result, forwarded: bool = False, think: float = 0.0) -> None:
     """One keep-alive client going through ``paths`` from its own offset; each new connection goes to the
     next port of ``ports`` (a client-side round-robin balancer over the servers). With ``forwarded``, the
     client says it is 10.x.y.z (its own address) in X-Forwarded-For, as a load balancer in front of the
-    servers does: 400 users are 400 addresses, not one (per-address limits, per-client render slots)."""
+    servers does: 400 users are 400 addresses, not one (per-address limits, per-client render slots).
+    ``think``: mean seconds (exponential) the client pauses after each answer; 0 (the default) never
+    pauses, so the clients offer all the load the servers can take."""
     address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}" if forwarded else None
+    pauses = random.Random(n)
     reader = writer = None
     i = n
     while time.monotonic() < stop:
@@ -196,16 +164,19 @@ async def client(n: int, host: str, ports: itertools.cycle, paths: list[str], to
         if close:
             writer.close()
             reader = writer = None
+        if think:
+            await asyncio.sleep(min(pauses.expovariate(1 / think), max(stop - time.monotonic(), 0)))
     if writer is not None:
         writer.close()
 
 
 async def run_load(host: str, ports: list[int], paths: list[str], token: str, clients: int,
-                   duration: float, forwarded: bool = False) -> Result:
+                   duration: float, forwarded: bool = False, think: float = 0.0) -> Result:
     result = Result()
     stop = time.monotonic() + duration
     balancer = itertools.cycle(ports)
-    await asyncio.gather(*(client(n, host, balancer, paths, token, stop, result, forwarded) for n in range(clients)))
+    await asyncio.gather(*(client(n, host, balancer, paths, token, stop, result, forwarded, think)
+                           for n in range(clients)))
     return result
 
 
@@ -225,7 +196,7 @@ def report(label: str, result: Result, duration: float) -> float:
     """Print the phase's figures (overall, then per class of URL); return its requests/s."""
     rps = result.in_time / duration
     count, p50, p99 = result.percentiles()
-    print(f"{label:<44} requests {count:>7}  errors {result.error_count:>5} (5xx {result.server_errors})  "
+    print(f"{label:<48} requests {count:>7}  errors {result.error_count:>5} (5xx {result.server_errors})  "
           f"{rps:8.1f} req/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms")
     for name in CLASSES:
         count, p50, p99 = result.percentiles(name)
@@ -293,7 +264,8 @@ def two_server_mode(args: argparse.Namespace) -> None:
     backend = start_backend(root, args.events, rate_limit)
     summary = []
     try:
-        print(f"rate limit {rate_limit}; {args.clients} clients; {args.duration:g} s per phase; "
+        print(f"rate limit {rate_limit}; {args.clients} clients (pause {args.think:g} s); {args.duration:g} s "
+              "per phase; "
               f"each server gunicorn {args.workers} workers x {args.threads} threads; {os.cpu_count()} CPUs")
         paths: list[str] = []
         for split in args.splits:
@@ -317,13 +289,13 @@ def two_server_mode(args: argparse.Namespace) -> None:
                 for label, phase_ports in (("one server (A)", ports[:1]), ("two servers (A+B)", ports)):
                     before, started = cpu_sample(groups, backend.postmaster(), redis_pid), time.monotonic()
                     result = asyncio.run(run_load(args.host, phase_ports, paths, backend.token, args.clients,
-                                                  args.duration, forwarded=True))
+                                                  args.duration, forwarded=True, think=args.think))
                     wall = time.monotonic() - started  # the duration, and the answers still in flight at its end
                     cpu = cpu_sample(groups, backend.postmaster(), redis_pid).minus(before)
-                    figures[label] = (report(f"[{split}] {label}", result, args.duration), result)
-                    print_cpu(cpu, wall)
-                    if result.server_errors:
-                        show_traceback(servers["A"][1])
+                    figures[label] = (report(f"[{split}] {label}", result, args.duration), result,
+                                      print_cpu(cpu, wall, result.percentiles()[0], args.clients))
+                    for _, proc in servers.values() if result.server_errors else ():
+                        show_traceback(proc)
                 summary.append((split, figures))
             finally:
                 for _, proc in servers.values():
@@ -334,18 +306,30 @@ def two_server_mode(args: argparse.Namespace) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def print_cpu(cpu: CpuSample, wall: float) -> None:
-    """Where the CPU went during a phase, in cores (CPU seconds / wall seconds)."""
+def print_cpu(cpu: CpuSample, wall: float, requests: int, clients: int) -> float:
+    """Where the CPU went during a phase, in cores (CPU seconds / wall seconds), and what it means: the
+    service's CPU per request (servers, PostgreSQL, Redis), the throughput the machine's cores could give
+    at that cost if nothing else ran, and the mean latency ``clients`` closed-loop clients must then
+    see at the least (Little's law: clients = throughput × latency). Returns that throughput."""
     parts = [f"{name} {seconds / wall:.2f}" for name, seconds in cpu.groups.items()]
     other = cpu.busy - sum(cpu.groups.values())
     print(f"{'':<6}CPU (cores, over {wall:.1f} s): {', '.join(parts)}, other processes {max(other, 0) / wall:.2f}; "
           f"machine busy {cpu.busy / wall:.2f} of {cpu.total / wall:.2f}")
+    service = sum(seconds for name, seconds in cpu.groups.items() if name != "client")
+    if not requests or not service:
+        return float("nan")
+    per_request, cores = service / requests, cpu.total / wall
+    ceiling = cores / per_request
+    print(f"{'':<6}service CPU {per_request * 1000:.1f} ms per request (client "
+          f"{cpu.groups['client'] / requests * 1000:.2f} ms): at most {ceiling:.0f} req/s on {cores:.0f} CPUs if "
+          f"nothing else ran; {clients} clients with no pause then wait >= {clients / ceiling:.2f} s on average")
+    return ceiling
 
 
 def print_summary(summary: list) -> None:
     print("\nsummary (goal: two/one >= 1.6x, 0 errors, p99 <= 1 s for map data and items)")
     for split, figures in summary:
-        (one_rps, one), (two_rps, two) = figures.values()
+        (one_rps, one, _), (two_rps, two, ceiling) = figures.values()
         ratio = two_rps / one_rps if one_rps else float("nan")
         p99 = {name: two.percentiles(name)[2] for name in ("map data", "items")}
         checks = [f"ratio {ratio:.2f}x {'met' if ratio >= GOAL_RATIO else 'NOT met'}",
@@ -353,7 +337,8 @@ def print_summary(summary: list) -> None:
                   f"{'met' if one.error_count + two.error_count == 0 else 'NOT met'}"]
         checks += [f"p99 {name} (two) {value:.0f} ms {'met' if value <= GOAL_P99_MS else 'NOT met'}"
                    for name, value in p99.items()]
-        print(f"  {split:<7} one {one_rps:7.1f} req/s, two {two_rps:7.1f} req/s; {'; '.join(checks)}")
+        print(f"  {split:<7} one {one_rps:7.1f} req/s, two {two_rps:7.1f} req/s; {'; '.join(checks)}; "
+              f"CPU ceiling (two) {ceiling:.0f} req/s")
 
 
 def main() -> None:
@@ -373,6 +358,8 @@ def main() -> None:
                              "shares one loopback address; with --two-servers 'off')")
     parser.add_argument("--two-servers", action="store_true",
                         help="one server vs two on one PostgreSQL + PostGIS and Redis (issue 16)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="--two-servers: mean pause (s) of each client between requests; 0: none")
     parser.add_argument("--splits", type=lambda text: text.split(","), default=list(SPLITS),
                         help=f"core splits of --two-servers, comma-separated from {', '.join(SPLITS)}")
     args = parser.parse_args()
@@ -380,6 +367,8 @@ def main() -> None:
         parser.error(f"--host {args.host!r}: only loopback addresses ({', '.join(sorted(LOOPBACK))})")
     if not (1 <= args.clients <= 1000 and 1 <= args.duration <= 600 and 0 <= args.baseline <= 600):
         parser.error("--clients must be 1-1000, --duration 1-600 s, --baseline 0-600 s")
+    if not 0 <= args.think <= 60:
+        parser.error(f"--think {args.think:g}: 0-60 s")
     if unknown := [split for split in args.splits if split not in SPLITS]:
         parser.error(f"--splits {','.join(unknown)!r}: choose from {', '.join(SPLITS)}")
     if args.two_servers:

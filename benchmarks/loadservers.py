@@ -1,5 +1,6 @@
-"""Processes for ``bench_load.py``: ``coopmap serve`` started, awaited and stopped; for the two-server
-mode, a private PostgreSQL + PostGIS and Redis with the database built once; and CPU accounting.
+"""Processes for ``bench_load.py``: the URL mix and its probe, ``coopmap serve`` started, awaited and
+stopped; the embedded workspace of the default mode; for the two-server mode, a private PostgreSQL +
+PostGIS and Redis with the database built once; and CPU accounting.
 
 The CPU accounting reads ``/proc``: the CPU seconds each server (its whole process group: gunicorn's
 arbiter and workers), PostgreSQL (the postmaster and its backends), Redis and the load client (this
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -27,6 +29,53 @@ PG_CONNECTIONS = 60
 """``max_connections`` of the private cluster (tests/pgcluster.py)."""
 PG_PER_WORKER = 5
 """Connections one gunicorn worker may hold: its pool (at most 4) and its LISTEN connection."""
+CANDIDATES = [
+    # map pages and their data
+    "/", "/map/COD", "/map-data/sites", "/map-data/choropleth", "/map-data/basemap",
+    "/map-data/events?bbox=10,-5,35,15&zoom=5", "/map-data/chart/COD.svg", "/login",
+    # OGC API - Features and downloads
+    "/ogc", "/ogc/collections", "/ogc/collections/countries/items?limit=10",
+    "/ogc/collections/projects/items?limit=100", "/ogc/collections/envr/items",
+    "/ogc/collections/conflict-events/items?limit=100&bbox=-18,-12,45,25",
+    "/ogc/collections/country-summary/items?limit=20", "/download/projects.geojson",
+    "/download/envr.csv",
+    # snapshots
+    "/snapshot.png?layers=projects,envr", "/snapshot.png?iso3=COD&layers=projects,conflict-events",
+]
+
+
+def seed_workspace(home: Path, events: int) -> str:
+    """The default layers (countries, registries), synthetic demo events when this checkout has
+    the ``demo-data`` command, and a planner token; return the token."""
+    from geo.config import Settings
+    from geo.ingest.defaults import ensure_defaults
+    from geo.storage.store import ParquetStore
+    from layers.tokens import FileTokenStore
+
+    ensure_defaults(ParquetStore(home), Settings(home=home))
+    env = dict(os.environ, COOPMAP_HOME=str(home), PYTHONPATH=str(REPO))
+    demo = subprocess.run([sys.executable, "-m", "cli", "demo-data", "--events", str(events)], cwd=REPO,
+                          env=env, capture_output=True, text=True)
+    if demo.returncode == 0:
+        print(f"seeded {events} synthetic demo events (synthetic demo data)")
+    else:
+        print(f"no demo events ({demo.stderr.strip().splitlines()[-1] if demo.stderr.strip() else 'failed'})")
+    return FileTokenStore(home).create("bench-planner", "planner")
+
+
+def probe(host: str, port: int) -> tuple[list[str], list[tuple[str, str]]]:
+    """The candidate URLs that answer 200 on ``port``, and the others with the reason."""
+    usable, skipped = [], []
+    for path in CANDIDATES:
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=30) as response:
+                response.read()
+                usable.append(path)
+        except urllib.error.HTTPError as exc:
+            skipped.append((path, f"HTTP {exc.code}" + (" (not on this branch)" if exc.code == 404 else "")))
+        except (urllib.error.URLError, TimeoutError) as exc:
+            skipped.append((path, str(exc)))
+    return usable, skipped
 
 
 def start_server(home: Path, host: str, port: int, env: Mapping[str, str], workers: int | None, threads: int,
