@@ -51,8 +51,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from loadservers import (  # noqa: E402
     PG_CONNECTIONS,
     PG_PER_WORKER,
-    CpuSample,
     cpu_sample,
+    print_cpu,
     probe,
     seed_workspace,
     start_backend,
@@ -108,13 +108,23 @@ class Result:
         return len(lat), float(np.percentile(lat, 50)), float(np.percentile(lat, 99))
 
 
+class StaleConnection(ConnectionError):
+    """The connection was closed before any byte of the answer came (an idle keep-alive connection the
+    server had closed): an HTTP client sends the request again on a new connection."""
+
+
 async def fetch(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str,
                 auth: str | None, forwarded: str | None = None) -> tuple[int, bool]:
     extra = f"Authorization: Bearer {auth}\r\n" if auth else ""
     extra += f"X-Forwarded-For: {forwarded}\r\n" if forwarded else ""
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: keep-alive\r\n\r\n".encode())
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: keep-alive\r\n\r\n".encode())
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError) as exc:
+        if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
+            raise
+        raise StaleConnection(str(exc)) from exc
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])
     headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
@@ -148,9 +158,17 @@ async def client(n: int, host: str, ports: itertools.cycle, paths: list[str], to
         i += 1
         start = time.perf_counter()
         try:
+            reused = writer is not None
             if writer is None:
                 reader, writer = await asyncio.open_connection(host, next(ports))
-            status, close = await asyncio.wait_for(fetch(reader, writer, host, path, auth, address), timeout=30)
+            try:
+                status, close = await asyncio.wait_for(fetch(reader, writer, host, path, auth, address), timeout=30)
+            except StaleConnection:
+                if not reused:
+                    raise
+                writer.close()  # the server closed it while idle (keep-alive timeout): once more, on a new one
+                reader, writer = await asyncio.open_connection(host, next(ports))
+                status, close = await asyncio.wait_for(fetch(reader, writer, host, path, auth, address), timeout=30)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             result.error(type(exc).__name__)
             if writer is not None:
@@ -300,33 +318,13 @@ def two_server_mode(args: argparse.Namespace) -> None:
             finally:
                 for _, proc in servers.values():
                     stop_server(proc)
-        print_summary(summary)
+        print_summary(summary, args.think)
     finally:
         backend.close()
         shutil.rmtree(root, ignore_errors=True)
 
 
-def print_cpu(cpu: CpuSample, wall: float, requests: int, clients: int) -> float:
-    """Where the CPU went during a phase, in cores (CPU seconds / wall seconds), and what it means: the
-    service's CPU per request (servers, PostgreSQL, Redis), the throughput the machine's cores could give
-    at that cost if nothing else ran, and the mean latency ``clients`` closed-loop clients must then
-    see at the least (Little's law: clients = throughput × latency). Returns that throughput."""
-    parts = [f"{name} {seconds / wall:.2f}" for name, seconds in cpu.groups.items()]
-    other = cpu.busy - sum(cpu.groups.values())
-    print(f"{'':<6}CPU (cores, over {wall:.1f} s): {', '.join(parts)}, other processes {max(other, 0) / wall:.2f}; "
-          f"machine busy {cpu.busy / wall:.2f} of {cpu.total / wall:.2f}")
-    service = sum(seconds for name, seconds in cpu.groups.items() if name != "client")
-    if not requests or not service:
-        return float("nan")
-    per_request, cores = service / requests, cpu.total / wall
-    ceiling = cores / per_request
-    print(f"{'':<6}service CPU {per_request * 1000:.1f} ms per request (client "
-          f"{cpu.groups['client'] / requests * 1000:.2f} ms): at most {ceiling:.0f} req/s on {cores:.0f} CPUs if "
-          f"nothing else ran; {clients} clients with no pause then wait >= {clients / ceiling:.2f} s on average")
-    return ceiling
-
-
-def print_summary(summary: list) -> None:
+def print_summary(summary: list, think: float) -> None:
     print("\nsummary (goal: two/one >= 1.6x, 0 errors, p99 <= 1 s for map data and items)")
     for split, figures in summary:
         (one_rps, one, _), (two_rps, two, ceiling) = figures.values()
@@ -339,6 +337,9 @@ def print_summary(summary: list) -> None:
                    for name, value in p99.items()]
         print(f"  {split:<7} one {one_rps:7.1f} req/s, two {two_rps:7.1f} req/s; {'; '.join(checks)}; "
               f"CPU ceiling (two) {ceiling:.0f} req/s")
+    if think:
+        print("  (with --think the clients offer a fixed load: the ratio shows capacity only if one server was "
+              "saturated)")
 
 
 def main() -> None:

@@ -232,3 +232,23 @@ def cpu_sample(servers: Mapping[str, int], postmaster: int | None = None, redis:
     sample.total = sum(ticks) / TICK
     sample.busy = (sum(ticks) - ticks[3] - ticks[4]) / TICK
     return sample
+
+
+def print_cpu(cpu: CpuSample, wall: float, requests: int, clients: int) -> float:
+    """Where the CPU went during a phase, in cores (CPU seconds / wall seconds), and what it means: the
+    service's CPU per request (servers, PostgreSQL, Redis), the throughput the machine's cores could give
+    at that cost if nothing else ran, and the mean latency ``clients`` closed-loop clients must then
+    see at the least (Little's law: clients = throughput × latency). Returns that throughput."""
+    parts = [f"{name} {seconds / wall:.2f}" for name, seconds in cpu.groups.items()]
+    other = cpu.busy - sum(cpu.groups.values())
+    print(f"{'':<6}CPU (cores, over {wall:.1f} s): {', '.join(parts)}, other processes {max(other, 0) / wall:.2f}; "
+          f"machine busy {cpu.busy / wall:.2f} of {cpu.total / wall:.2f}")
+    service = sum(seconds for name, seconds in cpu.groups.items() if name != "client")
+    if not requests or not service:
+        return float("nan")
+    per_request, cores = service / requests, cpu.total / wall
+    ceiling = cores / per_request
+    print(f"{'':<6}service CPU {per_request * 1000:.1f} ms per request (client "
+          f"{cpu.groups['client'] / requests * 1000:.2f} ms): at most {ceiling:.0f} req/s on {cores:.0f} CPUs if "
+          f"nothing else ran; {clients} clients with no pause then wait >= {clients / ceiling:.2f} s on average")
+    return ceiling
