@@ -83,7 +83,8 @@ def url_class(path: str) -> str:
 
 @dataclass
 class Result:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {name: [] for name in CLASSES})
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    """Seconds per answer, by URL of the mix."""
     errors: dict[str, int] = field(default_factory=dict)
     in_time: int = 0
     """Requests answered before the phase's end (the throughput counts these)."""
@@ -99,9 +100,10 @@ class Result:
     def server_errors(self) -> int:
         return sum(n for kind, n in self.errors.items() if kind.startswith("HTTP 5"))
 
-    def percentiles(self, name: str | None = None) -> tuple[int, float, float]:
-        """Requests, p50 and p99 in ms, of one class or of all."""
-        values = self.latencies[name] if name else [v for lat in self.latencies.values() for v in lat]
+    def percentiles(self, name: str | None = None, path: str | None = None) -> tuple[int, float, float]:
+        """Requests, p50 and p99 in ms, of one class, or one URL, or all."""
+        values = [v for url, lat in self.latencies.items() if (path or url) == url
+                  and (name or url_class(url)) == url_class(url) for v in lat]
         if not values:
             return 0, float("nan"), float("nan")
         lat = np.array(values) * 1000
@@ -175,7 +177,7 @@ async def client(n: int, host: str, ports: itertools.cycle, paths: list[str], to
                 writer.close()
             reader = writer = None
             continue
-        result.latencies[url_class(path)].append(time.perf_counter() - start)
+        result.latencies.setdefault(path, []).append(time.perf_counter() - start)
         result.in_time += time.monotonic() <= stop
         if status >= 400:
             result.error(f"HTTP {status} {path}")
@@ -220,6 +222,9 @@ def report(label: str, result: Result, duration: float) -> float:
         count, p50, p99 = result.percentiles(name)
         if count:
             print(f"{'':<6}{name:<12} requests {count:>7}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms")
+    slowest = sorted(result.latencies, key=lambda url: -result.percentiles(path=url)[2])[:3]
+    print(f"{'':<6}slowest URLs by p99: " + ", ".join(f"{url} {result.percentiles(path=url)[2]:.0f} ms"
+                                                       for url in slowest))
     if result.errors:
         print(f"{'':<6}errors by kind: {result.errors}")
     return rps
