@@ -52,6 +52,7 @@ from loadservers import (  # noqa: E402
     PG_CONNECTIONS,
     PG_PER_WORKER,
     cpu_sample,
+    print_costs,
     print_cpu,
     probe,
     seed_workspace,
@@ -306,6 +307,8 @@ def two_server_mode(args: argparse.Namespace) -> None:
                 groups = {f"server {name}": proc.pid for name, (_, proc) in servers.items()}
                 redis_pid = backend.redis._process.pid  # type: ignore[attr-defined]
                 warm(args.host, ports, paths, backend.token)
+                if args.cost and not summary:
+                    print_costs(args.host, ports[0], paths, backend.token, servers["A"][1].pid, args.cost)
                 asyncio.run(run_load(args.host, ports, paths, backend.token, args.clients, min(5.0, args.duration),
                                      forwarded=True))
                 figures = {}
@@ -366,6 +369,9 @@ def main() -> None:
                         help="one server vs two on one PostgreSQL + PostGIS and Redis (issue 16)")
     parser.add_argument("--think", type=float, default=0.0,
                         help="--two-servers: mean pause (s) of each client between requests; 0: none")
+    parser.add_argument("--cost", type=int, default=20,
+                        help="--two-servers: requests per URL, one at a time, to measure each URL's server CPU "
+                             "(0 skips it)")
     parser.add_argument("--splits", type=lambda text: text.split(","), default=list(SPLITS),
                         help=f"core splits of --two-servers, comma-separated from {', '.join(SPLITS)}")
     args = parser.parse_args()

@@ -9,6 +9,7 @@ process) used during a phase, and the machine's busy time, so a run says where t
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -252,3 +253,27 @@ def print_cpu(cpu: CpuSample, wall: float, requests: int, clients: int) -> float
           f"{cpu.groups['client'] / requests * 1000:.2f} ms): at most {ceiling:.0f} req/s on {cores:.0f} CPUs if "
           f"nothing else ran; {clients} clients with no pause then wait >= {clients / ceiling:.2f} s on average")
     return ceiling
+
+
+def print_costs(host: str, port: int, paths: list[str], token: str, server: int, n: int) -> None:
+    """Each URL's server CPU per request (ms) in the steady state: ``n`` requests of it one at a time on
+    one keep-alive connection (so one gunicorn worker; half as a planner), after two unmeasured ones (that
+    worker's caches filled), the CPU of the server's process group measured around them."""
+    costs = {}
+    connection = http.client.HTTPConnection(host, port, timeout=120)
+
+    def fetch(path: str, times: int) -> None:
+        for i in range(times):
+            connection.request("GET", path, headers={"Authorization": f"Bearer {token}"} if i % 2 else {})
+            connection.getresponse().read()
+
+    for path in paths:
+        fetch(path, 2)
+        before = cpu_sample({"server": server}).groups["server"]
+        fetch(path, n)
+        costs[path] = (cpu_sample({"server": server}).groups["server"] - before) / n * 1000
+    connection.close()
+    ranked = sorted(costs.items(), key=lambda item: -item[1])
+    mean = sum(costs.values()) / len(costs)
+    print(f"server CPU per request, one at a time ({n} each, ms; mean over the mix {mean:.1f}): "
+          + ", ".join(f"{path} {ms:.1f}" for path, ms in ranked))
