@@ -288,9 +288,8 @@ def two_server_mode(args: argparse.Namespace) -> None:
     backend = start_backend(root, args.events, rate_limit)
     summary = []
     try:
-        print(f"rate limit {rate_limit}; {args.clients} clients (pause {args.think:g} s); {args.duration:g} s "
-              "per phase; "
-              f"each server gunicorn {args.workers} workers x {args.threads} threads; {os.cpu_count()} CPUs")
+        print(f"rate limit {rate_limit}; {args.clients} clients (pause {args.think:g} s); {args.duration:g} s per "
+              f"phase; each server gunicorn {args.workers} workers x {args.threads} threads; {os.cpu_count()} CPUs")
         paths: list[str] = []
         for split in args.splits:
             cores = SPLITS[split]
