@@ -115,6 +115,11 @@ class LRUCache:
     def __contains__(self, key: Hashable) -> bool:
         return key in self._items
 
+    def keys(self) -> list[Hashable]:
+        """The cached keys, least recently used first (a copy)."""
+        with self._lock:
+            return list(self._items)
+
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Return the result stored under ``key``, computing and storing it on a miss.
 

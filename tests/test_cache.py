@@ -187,3 +187,19 @@ def test_the_default_size_counts_arrays_frames_and_geometries():
     frame = gpd.GeoDataFrame({"n": [1, 2]}, geometry=[box(0, 0, 1, 1), box(1, 1, 2, 2)])
     columns = int(frame.memory_usage(deep=True, index=True).sum())
     assert approximate_nbytes(frame) == columns + 10 * 16
+
+
+def test_public_and_planner_summaries_do_not_evict_each_other(app):
+    # The planner's view of the projects differs from the public's (exact sites), so the two roles'
+    # data versions differ while the stored data and the served summary fields are the same: both
+    # preparations must stay cached, not replace each other at every change of role.
+    token = app.extensions["coopmap.tokens"].create("summary-planner", "planner")
+    client = app.test_client()
+    url = "/ogc/collections/country-summary/items?limit=1"
+    planner = {"Authorization": f"Bearer {token}"}
+    prepared = app.extensions.setdefault("coopmap.index", prepared_cache())
+    for headers in ({}, planner):
+        assert client.get(url, headers=headers).status_code == 200
+    summaries = [key for key in prepared.keys() if key[0] == "country-summary"]
+    assert len(summaries) == 2  # one per view, of the same stored data
+    assert len({key[1] for key in summaries}) == 1 and len({key[2] for key in summaries}) == 2
