@@ -235,9 +235,28 @@ def order_by(schema: pa.Schema, sortby: tuple[tuple[str, bool], ...]) -> sql.Com
 
 
 def select_fids_sql(table: str, condition: sql.Composable, order: sql.Composable) -> sql.Composed:
-    """``COPY`` of the matching ``fid`` in order (binary)."""
-    return sql.SQL("COPY (SELECT fid FROM {} WHERE {} ORDER BY {}) TO STDOUT (FORMAT binary)").format(
-        _table(table), condition, order)
+    """The matching ``fid`` in order, as ONE value: the binary form of a ``bigint[]``
+    (``fids_of`` decodes it). One value, not one row per fid: reading 80k rows costs ~1 µs of
+    Python each, while the whole array arrives in one message."""
+    return sql.SQL("SELECT array_send(array_agg(fid ORDER BY {})) FROM {} WHERE {}").format(
+        order, _table(table), condition)
+
+
+def fids_of(value: bytes | None) -> np.ndarray:
+    """The int64 fids of a ``bigint[]`` in PostgreSQL's binary array format (``array_send``):
+    a 20-byte header (dimensions, null flag, element type, length, lower bound), then per element
+    its byte length (4) and value (8), big-endian; None (no row matched) is empty.
+
+    Examples
+    --------
+    >>> header = (1).to_bytes(4, "big") + bytes(4) + (20).to_bytes(4, "big") + (2).to_bytes(4, "big") + bytes(4)
+    >>> fids_of(header + b"".join((8).to_bytes(4, "big") + v.to_bytes(8, "big") for v in (7, 3))).tolist()
+    [7, 3]
+    """
+    if value is None:
+        return np.zeros(0, dtype=np.int64)
+    element = np.dtype([("length", ">i4"), ("value", ">i8")])
+    return np.frombuffer(value, dtype=element, offset=20)["value"].astype(np.int64)
 
 
 def fetch_sql(table: str, schema: pa.Schema) -> sql.Composed:

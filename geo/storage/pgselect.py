@@ -86,8 +86,8 @@ class LayerSelector:
             condition, params = pgquery.where(entry.schema, query, entry.points, entry.dtypes, facts, entry.xy)
             order = pgquery.order_by(entry.schema, query.sortby)
             statement = pgquery.select_fids_sql(entry.table, condition, order)
-            found = read_rows(copy_out(conn, _bound(conn, statement, params)), pa.schema([("fid", pa.int64())]))
-            fids = found.column("fid").to_numpy()
+            value = conn.execute(statement, params, binary=True).fetchone()[0]
+            fids = pgquery.fids_of(value).copy()
             fids.setflags(write=False)
             return fids
 
