@@ -19,22 +19,11 @@ per class, errors and 5xx for one and for two, the ratio two/one against the goa
 p99 <= 1 s for map data and items), and where the CPU went in each phase (servers, PostgreSQL,
 Redis, this client process, other processes on the machine).
 
-Measured 2026-11-30 (2 CPUs, machine otherwise idle; 50,000 demo events; 400 clients, 45 s per phase;
-5 workers x 4 threads per server; 0 errors, 0 5xx in every phase):
-
-    split   one server        two servers       two/one   p99 map data / items (two)   CPU ceiling
-    shared  248.5 req/s       237.9 req/s       0.96x     7.5 s / 7.2 s                260 req/s
-    pinned  130.2 req/s       234.7 req/s       1.80x     5.5 s / 6.1 s                247 req/s
-
-The service is CPU-bound: 7.7-8.1 ms of server CPU per request on average (PostgreSQL 0.01-0.03 core,
-Redis ~0, this client 0.03-0.07 core = 0.2-0.3 ms per request), so 2 cores give at most ~250 req/s
-whatever the number of servers. One unpinned server already uses both cores (1.87), so a second one on
-the same machine adds nothing (shared: 0.96x); >= 1.6x shows only when each server is confined to one
-core, as on two one-core hosts (pinned: 1.80x). p99 <= 1 s cannot hold for 400 clients that never pause:
-by Little's law they wait >= 400 / 250 req/s = 1.6 s on average. With a 3 s mean pause (--think 3,
-pinned, 30 s) two servers answered 140 req/s at 58% CPU with p50 6 ms but p99 1.5-1.8 s in every class:
-the per-URL costs show why — country-summary items cost 165 ms of CPU per request (the mix's mean is
-11.3 ms, the median URL 1.5 ms), recomputed whenever a public and a planner request alternate.
+Measured 2026-11-30 (2 CPUs, otherwise idle; 50,000 events; 400 clients, 30 s per phase; 5 workers x
+4 threads per server; 0 errors, 0 5xx): pinned, one server 277 req/s, two 493 req/s (1.78x); shared,
+one 505, two 483 (0.96x: one unpinned server already uses both cores). CPU-bound at ~3.7 ms of server
+CPU per request; p99 1.9 s for map data and items, since 400 clients that never pause wait >= 0.73 s
+on average by queueing alone (Little's law).
 
     /work/main/.venv/bin/python benchmarks/bench_load.py              # 200 clients, 60 s
     /work/main/.venv/bin/python benchmarks/bench_load.py --clients 50 --duration 10 --baseline 5
@@ -50,7 +39,6 @@ import itertools
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -73,9 +61,11 @@ from loadservers import (  # noqa: E402
     print_cpu,
     probe,
     seed_workspace,
+    show_traceback,
     start_backend,
     start_server,
     stop_server,
+    url_class,
 )
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -84,19 +74,6 @@ CLASSES = ("map data", "items", "downloads", "snapshots", "pages")
 SPLITS = {"shared": (None, None), "pinned": ("0", "1")}
 """Core splits of the two-server mode: the cores servers A and B are pinned to (None: not pinned)."""
 GOAL_RATIO, GOAL_P99_MS = 1.6, 1000.0
-
-
-def url_class(path: str) -> str:
-    """The class a URL of the mix is reported under."""
-    if path.startswith("/map-data/"):
-        return "map data"
-    if path.startswith("/ogc/collections/") and "/items" in path:
-        return "items"
-    if path.startswith("/download/"):
-        return "downloads"
-    if path.startswith("/snapshot"):
-        return "snapshots"
-    return "pages"
 
 
 @dataclass
@@ -290,12 +267,6 @@ def mix(host: str, port: int, show: bool = True) -> list[str]:
     if not paths:
         raise SystemExit("no URL answers 200")
     return paths
-
-
-def show_traceback(proc: subprocess.Popen) -> None:
-    text = proc.log_path.read_text(errors="replace")  # type: ignore[attr-defined]
-    if "Traceback" in text:
-        print(f"server log (last traceback):\n{text[text.rfind('Traceback'):][-3000:]}")
 
 
 def two_server_mode(args: argparse.Namespace) -> None:

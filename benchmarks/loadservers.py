@@ -45,6 +45,19 @@ CANDIDATES = [
 ]
 
 
+def url_class(path: str) -> str:
+    """The class a URL of the mix is reported under."""
+    if path.startswith("/map-data/"):
+        return "map data"
+    if path.startswith("/ogc/collections/") and "/items" in path:
+        return "items"
+    if path.startswith("/download/"):
+        return "downloads"
+    if path.startswith("/snapshot"):
+        return "snapshots"
+    return "pages"
+
+
 def seed_workspace(home: Path, events: int) -> str:
     """The default layers (countries, registries), synthetic demo events when this checkout has
     the ``demo-data`` command, and a planner token; return the token."""
@@ -146,6 +159,12 @@ class Backend:
     def close(self) -> None:
         self.redis.close()  # type: ignore[attr-defined]
         self.cluster.stop()  # type: ignore[attr-defined]
+
+
+def show_traceback(proc: subprocess.Popen) -> None:
+    text = proc.log_path.read_text(errors="replace")  # type: ignore[attr-defined]
+    if "Traceback" in text:
+        print(f"server log (last traceback):\n{text[text.rfind('Traceback'):][-3000:]}")
 
 
 def start_backend(root: Path, events: int, rate_limit: str) -> Backend:

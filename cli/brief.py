@@ -12,9 +12,10 @@ from geo.i18n import LANGS
 from geo.storage.io import write_bytes_atomic
 from geo.types import ROLES
 from layers import CATALOGUE
-from layers.access import SecuredStore, parse_role
+from layers.access import parse_role
 from layers.brief import country_row, parse_brief
 from layers.briefpack import brief_file, format_of_suffix
+from layers.secured import SecuredStore
 
 
 @click.command()

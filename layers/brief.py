@@ -1,7 +1,7 @@
 """The content of a country brief, computed by the code the API uses, as the caller's role sees it.
 
 ``build_brief(store, settings, request)`` reads every figure from the catalogue's own sources on
-the store it is given (a :class:`layers.access.SecuredStore` for a web caller, so the access
+the store it is given (a :class:`layers.secured.SecuredStore` for a web caller, so the access
 policy applies as everywhere: generalised sites, no budgets below analyst, no hidden layer):
 
 - key figures: the ``country-summary`` layer (``/ogc/collections/country-summary/items``);
@@ -41,8 +41,9 @@ from geo.render.mapview import chart_events, find_country
 from geo.render.spec import parse_snapshot
 from geo.storage.store import Store
 from geo.types import Role
-from layers.access import SecuredStore, trim_fields, visible_layers
+from layers.access import trim_fields, visible_layers
 from layers.catalogue import CATALOGUE, Catalogue
+from layers.secured import SecuredStore
 
 FORMATS = ("pdf", "pptx")
 RESERVED = ("lang", "title")

@@ -31,8 +31,9 @@ from geo.storage.base import PushdownUnsupported, RowQuery
 from geo.storage.pgtables import page_frame
 from geo.storage.store import Store
 from geo.types import WGS84
-from layers.access import SecuredStore, is_restricted_view, sees_all_of
+from layers.access import is_restricted_view, sees_all_of
 from layers.catalogue import Field, Layer
+from layers.secured import SecuredStore
 from layers.selection import CHUNK, Page, Selection
 from layers.sources import StoredSource
 

@@ -191,7 +191,7 @@ def prepare(
     """
     forwarded = source_params(layer, params)
     served = tuple(f.name for f in fields)
-    raw = getattr(store, "raw", store)  # the data as stored, whoever asks (layers.access.SecuredStore)
+    raw = getattr(store, "raw", store)  # the data as stored, whoever asks (layers.secured.SecuredStore)
     if layer.source.computed:
         key: tuple = (layer.id, raw.data_version, store.data_version, tuple(sorted(forwarded.items())), served)
     else:

@@ -18,7 +18,7 @@ from tests.builders import make_events, random_events
 def public_version(app) -> str:
     """The data version a caller without credentials sees (the access policy suffixes it)."""
     from layers import CATALOGUE
-    from layers.access import SecuredStore
+    from layers.secured import SecuredStore
 
     return SecuredStore(app.extensions["coopmap.store"], "public", CATALOGUE).data_version
 

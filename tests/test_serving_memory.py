@@ -15,7 +15,7 @@ from geo.events import events_frame
 from geo.features.index import LayerIndex
 from geo.storage.store import Store
 from layers import CATALOGUE
-from layers.access import SecuredStore
+from layers.secured import SecuredStore
 
 
 def _two_events() -> object:

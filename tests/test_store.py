@@ -107,7 +107,7 @@ def test_secured_store_scans_what_the_role_may_read_and_never_writes(open_store)
 
     from geo.events import events_schema
     from layers import CATALOGUE
-    from layers.access import SecuredStore
+    from layers.secured import SecuredStore
 
     store = open_store()
     sites = gpd.GeoDataFrame(
@@ -130,7 +130,7 @@ def test_the_store_and_every_role_view_hash_their_layers_the_same_way(open_store
 
     from geo.storage.store import LayerRecord, version_of
     from layers import CATALOGUE
-    from layers.access import SecuredStore
+    from layers.secured import SecuredStore
 
     one = LayerRecord(rows=1, sources=[], updated="", digest="abc")
     two = LayerRecord(rows=1, sources=[], updated="", digest="def")
@@ -146,7 +146,7 @@ def test_the_store_and_every_role_view_hash_their_layers_the_same_way(open_store
 
 def test_scanning_a_column_the_layer_lacks_is_an_error_naming_it(open_store):
     from layers import CATALOGUE
-    from layers.access import SecuredStore
+    from layers.secured import SecuredStore
 
     store = open_store()
     store.write("things", _points(3), ["a.csv"])

@@ -21,8 +21,8 @@ from geo.errors import InvalidParameter
 from geo.ingest.defaults import DEFAULT_BUILDERS
 from geo.storage.rejects import Reject, rejects_of, rejects_table
 from geo.storage.store import ParquetStore
-from layers.access import SecuredStore
 from layers.catalogue import CATALOGUE
+from layers.secured import SecuredStore
 from layers.tokens import FileTokenStore, token_store
 from tests.test_ingest_events import GOOD_ROWS, acled_row, write_acled
 from tests.test_tokens import _session_cookie, _sign_in, _whoami_app

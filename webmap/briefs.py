@@ -14,10 +14,10 @@ from geo.config import Settings
 from geo.i18n import text
 from geo.storage.store import Store
 from geo.types import Role
-from layers.access import SecuredStore
 from layers.brief import MAP_SIZE, BriefRequest, country_row, parse_brief
 from layers.briefpack import MIMETYPES, brief_file, render_brief
 from layers.catalogue import Catalogue
+from layers.secured import SecuredStore
 from webmap.context import settings, store
 from webmap.http import not_modified, stamp
 from webmap.renderpool import render_pool

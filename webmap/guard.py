@@ -23,8 +23,9 @@ from flask import current_app, g
 from geo.boundaries.generalise import Boundaries, load_boundaries
 from geo.cache import LRUCache
 from layers import CATALOGUE, access
-from layers.access import SECURE_CACHE_SIZE, SecuredStore
+from layers.access import SECURE_CACHE_SIZE
 from layers.catalogue import Catalogue, Field, Layer
+from layers.secured import SecuredStore
 from webmap.auth import current_role
 from webmap.security import mark_restricted, mark_role_dependent
 

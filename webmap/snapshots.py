@@ -24,8 +24,9 @@ from geo.render.style import MapLayer
 from geo.render.views import View
 from geo.storage.store import Store, store_from_settings
 from geo.types import Role
-from layers.access import SECURE_CACHE_SIZE, SecuredStore
+from layers.access import SECURE_CACHE_SIZE
 from layers.catalogue import Catalogue
+from layers.secured import SecuredStore
 from webmap.context import catalogue, settings, store
 from webmap.http import not_modified, stamp
 from webmap.renderpool import init_render_pool, render_pool

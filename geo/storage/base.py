@@ -286,7 +286,7 @@ def checked_columns(layer_id: str, names: Sequence[str], columns: Sequence[str] 
 def version_of(layers: Mapping[str, LayerRecord]) -> str:
     """The data version of a set of layers: a hash of their ids and digests, in id order.
 
-    The store's manifest and every role's view of it (``layers.access.SecuredStore``) use it, so
+    The store's manifest and every role's view of it (``layers.secured.SecuredStore``) use it, so
     equal layers give equal versions.
 
     Examples
