@@ -72,9 +72,5 @@ def brief_file(
     key = request.key(fmt, store.data_version)
     cache = snapshot_cache(settings)
     name = f"brief-{key}.{fmt}"
-    cached = cache.read_bytes(name)
-    if cached is not None:
-        return BriefFile(cached, key, fmt, from_cache=True)
-    content = (render or render_brief)(store, settings, request, fmt)
-    cache.put_bytes(name, content)
-    return BriefFile(content, key, fmt, from_cache=False)
+    content, cached = cache.bytes_or_make(name, lambda: (render or render_brief)(store, settings, request, fmt))
+    return BriefFile(content, key, fmt, from_cache=cached)

@@ -70,9 +70,5 @@ def snapshot(
     key = spec.key(fmt, store.data_version)
     cache = snapshot_cache(settings)
     name = f"{key}.{fmt}"
-    cached = cache.read_bytes(name)
-    if cached is not None:
-        return Snapshot(cached, key, fmt, cache.path(name), from_cache=True)
-    content = (render or render_snapshot)(store, settings, spec, fmt, layers)
-    cache.put_bytes(name, content)
-    return Snapshot(content, key, fmt, cache.path(name), from_cache=False)
+    content, cached = cache.bytes_or_make(name, lambda: (render or render_snapshot)(store, settings, spec, fmt, layers))
+    return Snapshot(content, key, fmt, cache.path(name), from_cache=cached)

@@ -126,6 +126,16 @@ class DiskCache:
             _mark_used(self.path(name))
         self.evict()
 
+    def bytes_or_make(self, name: str, make: Callable[[], bytes]) -> tuple[bytes, bool]:
+        """The entry ``name``'s bytes and True when it was cached; else ``make()``'s bytes, stored
+        (``put_bytes``), and False."""
+        cached = self.read_bytes(name)
+        if cached is not None:
+            return cached, True
+        data = make()
+        self.put_bytes(name, data)
+        return data, False
+
     def entries(self) -> list[Entry]:
         """The stored entries (temporary files excluded), least recently used first.
 
