@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from geo.cql import CqlFilter, parse_filter, queryable_kinds
 from geo.errors import InvalidParameter
 from geo.types import BBox, Period
 
@@ -20,15 +21,18 @@ OPEN = ("..", "")
 
 @dataclass(frozen=True)
 class Query:
-    """A parsed selection: bbox, closed period and property filters (values OR-ed per field)."""
+    """A parsed selection: bbox, closed period, property filters (values OR-ed per field) and a
+    CQL2 filter (``geo.cql``), all AND-ed."""
 
     bbox: BBox | None = None
     period: Period | None = None
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    cql: CqlFilter | None = None
 
     def key(self) -> str:
         """A stable text key, for caches."""
-        return repr((self.bbox, str(self.period) if self.period else None, self.filters))
+        key = (self.bbox, str(self.period) if self.period else None, self.filters)
+        return repr(key if self.cql is None else (*key, self.cql.text))
 
 
 def parse_bbox(text: str) -> BBox:
@@ -190,22 +194,34 @@ def parse_filters(params: Mapping[str, str], allowed: Iterable[str]) -> tuple[tu
     return tuple(out)
 
 
+CQL_PARAMS = ("filter", "filter-lang", "filter-crs")
+"""The CQL2 filter parameters (OGC API - Features Part 3), taken with ``queryables``."""
+
+
 def parse_query(params: Mapping[str, str], filterable: Iterable[str], *, strict: bool = False,
-                reserved: Iterable[str] = ()) -> Query:
-    """Parse ``bbox``, ``datetime`` and property filters from request or CLI parameters.
+                reserved: Iterable[str] = (), queryables: Mapping[str, str] | None = None) -> Query:
+    """Parse ``bbox``, ``datetime``, property filters and, given ``queryables`` (name -> field
+    type of what the caller may see), the CQL2 ``filter`` from request or CLI parameters.
 
     With ``strict``, a parameter that is neither reserved nor a filterable field is an error.
     """
     filterable = list(filterable)
     if strict:
         known = set(filterable) | {"bbox", "datetime"} | set(reserved)
+        known |= set(CQL_PARAMS) if queryables is not None else set()
         unknown = sorted(set(params) - known)
         if unknown:
             raise InvalidParameter(unknown[0], params[unknown[0]],
                                    f"unknown parameter; filterable fields are {sorted(filterable)}")
     bbox = parse_bbox(params["bbox"]) if params.get("bbox") else None
     period = parse_datetime(params["datetime"]) if params.get("datetime") else None
-    return Query(bbox, period, parse_filters(params, filterable))
+    cql = None
+    if queryables is not None and (params.get("filter") or "").strip():
+        cql = parse_filter(str(params["filter"]), params.get("filter-lang"), params.get("filter-crs"),
+                           queryable_kinds(queryables))
+    elif queryables is not None:
+        parse_filter("TRUE", params.get("filter-lang"), params.get("filter-crs"), {})  # check them all the same
+    return Query(bbox, period, parse_filters(params, filterable), cql)
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")

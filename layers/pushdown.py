@@ -16,7 +16,7 @@ GeoJSON, HTML and CSV are byte-identical between the stores.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -63,6 +63,7 @@ def _span(layer: Layer, query: Query | None = None, sortby: SortKey = ()) -> Row
         ongoing=time.ongoing if time else False,
         absent=time.absent if time else None,
         sortby=sortby,
+        cql=query.cql if query else None,
     )
 
 
@@ -113,8 +114,7 @@ class StoredSelection(Selection):
     def has_synthetic(self) -> bool:
         if not self._synthetic:
             query = self.row_query
-            marked = RowQuery(query.bbox, query.period, (*query.filters, ("source_dataset", (SYNTHETIC,))),
-                              query.start, query.end, query.ongoing, query.absent)
+            marked = replace(query, filters=(*query.filters, ("source_dataset", (SYNTHETIC,))), sortby=())
             try:
                 found = self.store.select_rows(self.layer.source.layer_id, marked).fids  # type: ignore[attr-defined]
             except PushdownUnsupported:  # no source_dataset column

@@ -244,7 +244,8 @@ def select(
         For a malformed value or a parameter that is not a property of the layer.
     """
     names = filterable(layer, fields)
-    query = parse_query(params, names, strict=True, reserved=("sortby", *reserved))
+    queryables = {f.name: f.type for f in fields}  # what the caller may see, and nothing else
+    query = parse_query(params, names, strict=True, reserved=("sortby", *reserved), queryables=queryables)
     from layers.pushdown import stored_selection
 
     in_store = stored_selection(layer, store, query, params.get("sortby"), fields)
@@ -256,7 +257,7 @@ def select(
     sortby = parse_sortby(params.get("sortby"), sortable)
     if layer.source.computed:
         query = Query(
-            query.bbox, None, tuple(f for f in query.filters if f[0] not in SOURCE_PARAMS)
+            query.bbox, None, tuple(f for f in query.filters if f[0] not in SOURCE_PARAMS), query.cql
         )
     if any(name not in columns for name, _ in query.filters):
         # A filter on a column this layer's data lacks matches nothing.

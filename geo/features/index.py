@@ -85,6 +85,10 @@ class LayerIndex:
             positions = self._narrow(positions, self._period_mask, query.period)
         for name, values in query.filters:
             positions = self._narrow(positions, self._filter_mask, name, values)
+        if query.cql is not None:
+            from geo.features.cqlmask import cql_mask
+
+            positions = self._narrow(positions, lambda at: cql_mask(self, query.cql.tree(), at))
         if positions is None:
             positions = np.arange(self.n, dtype=np.int64)
         return positions

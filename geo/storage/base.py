@@ -21,6 +21,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from geo.cql import CqlFilter
 from geo.errors import InvalidParameter
 from geo.types import BBox, Period
 
@@ -104,6 +105,8 @@ class RowQuery:
     ongoing: bool = False
     absent: tuple[str, str] | None = None
     sortby: tuple[tuple[str, bool], ...] = ()
+    cql: CqlFilter | None = None
+    """A checked CQL2 filter (``geo.cql``), AND-ed with the rest (``geo.storage.pgcql``)."""
 
     def key(self) -> str:
         """A stable text key, for caches."""

@@ -15,6 +15,7 @@ Every clause gives the answers of the in-memory path (``geo.features.index.Layer
   bound only when it comes back the same, so ``05`` or ``5`` on a float column match nothing,
   as in memory. Columns pandas would write otherwise than one value at a time (integers with
   nulls read as floats, timestamps that are not all at midnight) are told by ``ColumnFacts``.
+- filter: a CQL2 filter, translated by ``geo.storage.pgcql``.
 - sortby: nulls first ascending and last descending, text in code-point order (``COLLATE "C"``),
   then ``fid``.
 
@@ -37,6 +38,7 @@ from psycopg import sql
 
 from geo.storage.base import PushdownUnsupported, RowQuery
 from geo.storage.migrations import SCHEMA
+from geo.storage.pgcql import cql_where
 
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
 
@@ -103,6 +105,10 @@ def where(
             return sql.SQL("FALSE"), []
         parts.append(sql.SQL("{} = ANY(%s)").format(sql.Identifier(name)))
         params.append(bound)
+    if query.cql is not None:
+        condition, values = cql_where(schema, query.cql.tree(), points, xy)
+        parts.append(condition)
+        params += values
     if not parts:
         return sql.SQL("TRUE"), []
     return sql.SQL(" AND ").join(sql.SQL("({})").format(p) for p in parts), params
