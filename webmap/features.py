@@ -20,6 +20,7 @@ from webmap import guard, http
 from webmap.context import catalogue, store
 from webmap.errors import NotFound
 from webmap.ogc_links import JSON_MEDIA, link, paging_links, self_links
+from webmap.ogcfilter import CQL_CONFORMANCE, QUERYABLES_REL, queryables_response
 
 bp = Blueprint("features", __name__, url_prefix="/ogc")
 http.install(bp)
@@ -29,6 +30,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    *CQL_CONFORMANCE,
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
@@ -193,8 +195,15 @@ def _collection(layer: Layer) -> dict[str, Any]:
                 "application/geo+json",
                 "Bulk download (GeoJSON)",
             ),
+            link(url_for(".queryables", collection_id=layer.id, _external=True), QUERYABLES_REL,
+                 "application/schema+json", "Queryables (properties a filter may name)"),
         ],
     }
+
+
+@bp.get("/collections/<collection_id>/queryables")
+def queryables(collection_id: str) -> Response:
+    return queryables_response(catalogue().get(collection_id))
 
 
 @bp.get("/collections/<collection_id>/items")

@@ -7,6 +7,7 @@ from typing import Any
 from layers.catalogue import Catalogue, Layer
 from layers.selection import SOURCE_PARAMS, filterable
 from webmap import guard
+from webmap.ogcfilter import FILTER_PARAMETERS
 
 SCHEMA_OF = {
     "string": {"type": "string"},
@@ -97,6 +98,7 @@ def _layer_paths(layer: Layer) -> dict[str, Any]:
         sortby,
         _ref("f_items"),
         *filters,
+        *FILTER_PARAMETERS,
     ]
     item_params = [_ref("featureId"), _ref("f")]
     if layer.source.computed:
@@ -111,6 +113,9 @@ def _layer_paths(layer: Layer) -> dict[str, Any]:
             items_params,
             "application/geo+json",
             extra_media=("text/html", "text/csv"),
+        ),
+        f"{base}/queryables": _get(
+            f"Queryables of {layer.title}", f"queryables-{layer.id}", [_ref("f")], "application/schema+json"
         ),
         f"{base}/items/{{featureId}}": _get(
             f"One feature of {layer.title}",
