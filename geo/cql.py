@@ -214,6 +214,8 @@ class _Checker:
         if isinstance(node, dict) and "property" in node:
             name, kind = self.property(node)
             return "property", (name, kind, False)
+        if isinstance(node, dict) and "op" in node:
+            raise self.fail(f"{str(node['op'])!r} is not supported as an operand; compare a property with a literal")
         return "literal", node
 
     def _operands(self, args: list, op: str) -> tuple[tuple[str, str, bool], Any, bool]:
