@@ -262,3 +262,76 @@ def test_owslib_reads_a_filtered_collection(cql_app):
     assert sorted(f["properties"]["event_id"] for f in result["features"]) == ["E2", "E4", "E8"]
     assert result["numberMatched"] == 3
     assert "event_type" in queryables["properties"]
+
+
+def test_postgis_answers_filters_in_sql_without_reading_the_layer(backend, client, cql_app):  # noqa: F811
+    if backend != "postgis":
+        pytest.skip("the embedded store selects in memory")
+    store = cql_app.extensions["coopmap.store"]
+    reads = store.full_reads
+    assert ids(client, "fatalities > 5 AND event_type IN ('Battles', 'Riots') AND "
+               "S_INTERSECTS(geometry, POLYGON((0 -10, 35 -10, 35 10, 0 10, 0 -10)))") == ["E1", "E3"]
+    assert ids(client, "T_DURING(event_date, INTERVAL('2024-01-01', '2024-12-31'))") == ["E1", "E2", "E7", "E8"]
+    assert client.get("/download/conflict-events.geojson?filter=fatalities%3E5").status_code == 200
+    assert store.full_reads == reads  # answered in SQL: the table was never read whole
+
+
+def _nulls() -> gpd.GeoDataFrame:
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import Point
+
+    return gpd.GeoDataFrame(
+        {
+            "event_id": ["A", "B", "C", "D", "E", "F"],
+            "event_date": pd.to_datetime(
+                ["2024-01-15", "2024-02-01", None, "2023-12-31", "2024-12-31", "2024-03-01"]).astype("datetime64[ms]"),
+            "event_type": pd.array(["Battles", "riots", None, "Battles", "Protests", "Riots"], dtype="string"),
+            "fatalities": np.array([5, 0, 12, 5, 3, 1], dtype=np.int64),
+            "score": [5.0, 0.1, 2.5, np.nan, 5.0, 1.0],
+            "flag": [True, False, True, False, True, False],
+        },
+        geometry=[Point(180, 0), Point(-180, 10), Point(179.5, -5), Point(20, 0), Point(170, 20), None],
+        crs="EPSG:4326",
+    )
+
+
+NULL_CASES = [
+    # A..F are positions 0..5; a null operand is unknown: neither the condition nor its NOT holds
+    ("event_type = 'Battles'", [0, 3]),
+    ("NOT (event_type = 'Battles')", [1, 4, 5]),  # C's type is null
+    ("event_type IS NULL", [2]),
+    ("score > 1", [0, 2, 4]),  # D's score is NaN: null
+    ("NOT (score > 1)", [1, 5]),
+    ("flag = true", [0, 2, 4]),
+    ("CASEI(event_type) = casei('RIOTS')", [1, 5]),
+    # code-point order: "Battles" and "Protests" sort before "R", "Riots" and "riots" after
+    ("event_type < 'R'", [0, 3, 4]),
+    ("event_type IN ('Riots', 'riots')", [1, 5]),
+    ("event_type LIKE '%ts'", [1, 4, 5]),
+    ("S_INTERSECTS(geometry, BBOX(170, -10, 180, 10))", [0, 2]),
+    ("NOT S_INTERSECTS(geometry, BBOX(170, -10, 180, 10))", [1, 3, 4]),  # F has no geometry
+    ("T_AFTER(event_date, DATE('2024-01-31'))", [1, 4, 5]),
+    ("NOT T_AFTER(event_date, DATE('2024-01-31'))", [0, 3]),  # C has no date
+    ("fatalities = 5 OR event_type IS NULL", [0, 2, 3]),
+    ("fatalities = 5 AND NOT (event_type = 'Battles')", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NULL_CASES)
+def test_sql_and_masks_agree_with_nulls_as_worked_out_by_hand(pg_url, text, expected):
+    from geo.cql import parse_filter, queryable_kinds
+    from geo.features.index import LayerIndex
+    from geo.query import Query
+    from geo.registries.periods import EVENT_SPAN
+    from geo.storage.base import RowQuery
+    from geo.storage.postgis import PostgisStore
+
+    kinds = queryable_kinds({"event_id": "string", "event_date": "date", "event_type": "string",
+                             "fatalities": "integer", "score": "number", "flag": "boolean"})
+    cql = parse_filter(text, None, None, kinds)
+    assert LayerIndex(_nulls(), EVENT_SPAN).select(Query(cql=cql)).tolist() == expected
+    with PostgisStore(pg_url) as store:
+        store.write("cql-test", _nulls(), ["hand"])
+        fids = store.select_rows("cql-test", RowQuery(start="event_date", cql=cql)).fids
+    assert (fids - 1).tolist() == expected
