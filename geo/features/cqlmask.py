@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -22,14 +22,23 @@ from shapely.geometry import shape
 
 from geo.cql import allen
 
-if TYPE_CHECKING:
-    from geo.features.index import LayerIndex
-
 Truth = tuple[np.ndarray, np.ndarray]
 """(true, false) masks; where neither holds, the predicate is unknown."""
 
 
-def cql_mask(index: LayerIndex, tree: Any, positions: np.ndarray | None) -> np.ndarray:
+class Indexed(Protocol):
+    """What the masks read of a ``geo.features.index.LayerIndex``."""
+
+    frame: pd.DataFrame
+    n: int
+    points: bool
+    x: np.ndarray
+    y: np.ndarray
+
+    def codes(self, name: str) -> tuple[np.ndarray, pd.Index]: ...
+
+
+def cql_mask(index: Indexed, tree: Any, positions: np.ndarray | None) -> np.ndarray:
     """The rows of ``index`` (all, or ``positions``) where the canonical CQL2 ``tree`` is TRUE."""
     return _Masks(index, positions).boolean(tree)[0]
 
@@ -69,7 +78,7 @@ def millis(text: str) -> float:
 
 
 class _Masks:
-    def __init__(self, index: LayerIndex, positions: np.ndarray | None) -> None:
+    def __init__(self, index: Indexed, positions: np.ndarray | None) -> None:
         self.index = index
         self.frame = index.frame
         self.positions = positions

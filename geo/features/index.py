@@ -19,6 +19,7 @@ import shapely
 
 from geo.boundaries.spatialindex import built
 from geo.cache import FRAMES, LRUCache
+from geo.features.cqlmask import cql_mask
 from geo.query import Query
 from geo.registries.periods import TimeSpan, extent, overlaps, span_days
 from geo.types import Period
@@ -86,8 +87,6 @@ class LayerIndex:
         for name, values in query.filters:
             positions = self._narrow(positions, self._filter_mask, name, values)
         if query.cql is not None:
-            from geo.features.cqlmask import cql_mask
-
             positions = self._narrow(positions, lambda at: cql_mask(self, query.cql.tree(), at))
         if positions is None:
             positions = np.arange(self.n, dtype=np.int64)
