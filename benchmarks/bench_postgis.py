@@ -2,7 +2,7 @@
 one PostGIS table (issue 15, "Performance").
 
     /work/main/.venv/bin/python benchmarks/bench_postgis.py [--events 1000000] [--requests 50] [--clients 16]
-        [--skip-ingest] [--skip-items] [--profile DIR] [--repeat K]
+        [--skip-ingest] [--skip-items] [--profile DIR] [--repeat K] [--cql]
 
 One run starts a private PostgreSQL + PostGIS cluster (``tests/pgcluster.py``, with PostgreSQL's
 durable defaults: fsync on) and builds N synthetic ``conflict-events`` (the demo generator, as the
@@ -18,6 +18,8 @@ size, and how far each phase raised the peak resident memory (VmHWM, reset befor
 ``--profile DIR`` writes a cProfile of each PostGIS phase to DIR. ``--repeat K`` measures only
 ``write_batches`` of the N events' batches K times over (K x N rows), to show bounded memory.
 Target: PostGIS ingest >= 150,000 events/s.
+
+``--cql``: only the CQL2 filter of issue 17 on the four servers (``benchmarks/postgis_cql.py``).
 
 Items API (skipped with ``--skip-items``): the SAME table ``coopmap.layer_conflict_events`` is
 served by coopmap (gunicorn, 2 workers), tipg 1.6.1 (uvicorn, 2 workers, venv /tmp/tipg-venv) and
@@ -303,6 +305,7 @@ def main() -> None:
     parser.add_argument("--skip-items", action="store_true", help="only the ingest figures")
     parser.add_argument("--profile", type=Path, help="write a cProfile of each PostGIS phase into this directory")
     parser.add_argument("--repeat", type=int, default=0, help="only write_batches, of the batches this many times")
+    parser.add_argument("--cql", action="store_true", help="only the CQL2 filter figure (postgis_cql.py)")
     args = parser.parse_args()
 
     from pgcluster import PrivateCluster, missing_reason
@@ -322,13 +325,22 @@ def main() -> None:
     try:
         url = cluster.create_database("bench")
         migrate(url)
-        if args.repeat or not args.skip_ingest:
+        if args.repeat or not (args.skip_ingest or args.cql):
             ingest(url, frame, args)
         if args.repeat or args.skip_items:
             return
-        if args.skip_ingest:
+        if args.skip_ingest or args.cql:
             with PostgisStore(url) as store:
                 store.write(LAYER, frame, ["bench"])
+        if args.cql:
+            from postgis_cql import run
+
+            with tempfile.TemporaryDirectory(prefix="coopmap-bench-cql-") as work:
+                env = {**os.environ, "COOPMAP_DATABASE_URL": url, "COOPMAP_HOME": str(Path(work) / "coopmap-home")}
+                subprocess.run([sys.executable, "-m", "cli", "init"], cwd=ROOT, env=env, check=True,
+                               stdout=subprocess.DEVNULL)
+                run(url, frame, Path(work), args.requests)
+            return
         with tempfile.TemporaryDirectory(prefix="coopmap-bench-items-") as work:
             env = {**os.environ, "COOPMAP_DATABASE_URL": url, "COOPMAP_HOME": str(Path(work) / "coopmap-home")}
             subprocess.run([sys.executable, "-m", "cli", "init"], cwd=ROOT, env=env, check=True,
