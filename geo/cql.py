@@ -98,7 +98,7 @@ def parse_filter(text: str, lang: str | None, crs: str | None, kinds: Mapping[st
     Examples
     --------
     >>> parse_filter("fatalities > 5", None, None, {"fatalities": "number"}).tree()
-    {'op': '>', 'args': [{'property': 'fatalities'}, 5.0]}
+    {'args': [{'property': 'fatalities'}, 5.0], 'op': '>'}
     """
     lang = (lang or "cql2-text").strip()
     if lang not in LANGS:
