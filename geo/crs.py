@@ -26,6 +26,7 @@ import shapely
 from pyproj.exceptions import CRSError
 
 from geo.cache import LRUCache
+from geo.config import GEOJSON_PRECISION, GEOJSON_PRECISION_PROJECTED
 from geo.errors import InvalidParameter
 from geo.types import BBox
 
@@ -37,10 +38,10 @@ ADVERTISED = (CRS84, EPSG_URI.format(code=4326), EPSG_URI.format(code=3857))
 extent is accepted too."""
 MERCATOR_LAT = 85.0511287798066
 """Web Mercator's edge: ``atan(sinh(π))`` in degrees, where y = x = ±πR."""
-DEGREES_PRECISION = 6
-"""Default decimals of coordinates in degrees (RFC 7946 §11.2: ~0.1 m)."""
-METRES_PRECISION = 2
-"""Default decimals of projected coordinates (centimetres)."""
+DEGREES_PRECISION = GEOJSON_PRECISION
+"""Default decimals of coordinates in degrees (RFC 7946 §11.2: 6, ~0.1 m)."""
+METRES_PRECISION = GEOJSON_PRECISION_PROJECTED
+"""Default decimals of projected coordinates (2: centimetres)."""
 
 _OGC = re.compile(r"^https?://www\.opengis\.net/def/crs/(OGC|EPSG)/[^/]+/([A-Za-z0-9]+)$")
 _CURIE = re.compile(r"^\[?(EPSG|OGC):(?:[^:\]]*:)?([A-Za-z0-9]+)\]?$", re.IGNORECASE)

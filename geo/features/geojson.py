@@ -180,7 +180,8 @@ class FeatureEncoder:
         """Every geometry of the index in CRS84 at the default precision, encoded once."""
         if self._geojson is None:
             geoms = np.asarray(self.index.frame.geometry.array)
-            self._geojson = _fragments(project_geometries(split_antimeridian(geoms), parse_crs(None), DEGREES_PRECISION))
+            rounded = project_geometries(split_antimeridian(geoms), parse_crs(None), DEGREES_PRECISION)
+            self._geojson = _fragments(rounded)
         return self._geojson
 
     def features(self, positions: np.ndarray) -> list[dict[str, Any]]:
