@@ -68,17 +68,18 @@ def _split(geom: shapely.Geometry) -> shapely.Geometry:
             pieces.append(part)
             continue
         changed = True
+        dimension = shapely.get_dimensions(part)
         # Move the western longitudes east of 180, cut at 180, bring the far side back.
         shifted = shapely.transform(part, lambda c: np.column_stack([np.where(c[:, 0] < 0, c[:, 0] + 360.0, c[:, 0]),
                                                                      c[:, 1]]))
         east = shapely.intersection(shifted, _EAST)
         west = translate(shapely.intersection(shifted, _WEST), xoff=-360.0)
         for piece in (east, west):
-            pieces.extend(p for p in shapely.get_parts(piece) if not p.is_empty and p.dimension == part.dimension)
+            pieces.extend(p for p in shapely.get_parts(piece) if not p.is_empty and shapely.get_dimensions(p) == dimension)
     if not changed:
         return geom
-    if geom.dimension == 2:
+    if shapely.get_dimensions(geom) == 2:
         return shapely.MultiPolygon(pieces)
-    if geom.dimension == 1:
+    if shapely.get_dimensions(geom) == 1:
         return shapely.MultiLineString(pieces)
     return geom

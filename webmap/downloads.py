@@ -85,7 +85,8 @@ def download(filename: str) -> Response:
             **({"notice": meta["notice"]} if "notice" in meta else {}),
             **crs_output.geojson_member(cs),
         }
-        pages = ((crs_output.encoder(page.encoder, cs), page.positions) for page in selection.chunks())
+        digits = crs_output.precision(cs)  # read now: the pages are encoded while streaming
+        pages = ((page.encoder.output(cs, digits), page.positions) for page in selection.chunks())
         response = http.streamed(stream_pages(pages, members), MEDIA[ext], headers)
     elif ext == "csv":
         from geo.features.export import csv_pages
