@@ -3,7 +3,8 @@
 A ring or line that goes from 179° to -179° in one step crosses ±180 (the short way) rather
 than the world (the long way); a GeoJSON reader would draw the long way. Such a part is cut at
 the antimeridian into an eastern and a western piece. Parts already cut (the bundled
-boundaries of Russia and Fiji end at exactly ±180) are left as they are.
+boundaries of Russia and Fiji end at exactly ±180) and edges that run along ±180 (Antarctica's
+ring from 180° to -180° at the pole) are left as they are.
 """
 
 from __future__ import annotations
@@ -26,8 +27,15 @@ def crossing(geoms: np.ndarray) -> np.ndarray:
     coords, which = shapely.get_coordinates(geoms, return_index=True)
     if len(coords) < 2:
         return np.zeros(0, dtype=np.int64)
-    jumps = (np.abs(np.diff(coords[:, 0])) > JUMP) & (which[1:] == which[:-1])
+    jumps = _jumps(coords[:, 0]) & (which[1:] == which[:-1])
     return np.unique(which[1:][jumps])
+
+
+def _jumps(lon: np.ndarray) -> np.ndarray:
+    """Steps between consecutive longitudes that cross ±180: more than ``JUMP`` degrees, and not an
+    edge already on the antimeridian (from 180 to -180, as Antarctica's ring runs along the pole)."""
+    on_edge = np.abs(lon) == 180.0
+    return (np.abs(np.diff(lon)) > JUMP) & ~(on_edge[1:] & on_edge[:-1])
 
 
 def split_antimeridian(geoms: np.ndarray) -> np.ndarray:
@@ -64,7 +72,7 @@ def _split(geom: shapely.Geometry) -> shapely.Geometry:
     changed = False
     for part in parts:
         xy = shapely.get_coordinates(part)
-        if len(xy) < 2 or not (np.abs(np.diff(xy[:, 0])) > JUMP).any():
+        if len(xy) < 2 or not _jumps(xy[:, 0]).any():
             pieces.append(part)
             continue
         changed = True
@@ -72,10 +80,13 @@ def _split(geom: shapely.Geometry) -> shapely.Geometry:
         # Move the western longitudes east of 180, cut at 180, bring the far side back.
         shifted = shapely.transform(part, lambda c: np.column_stack([np.where(c[:, 0] < 0, c[:, 0] + 360.0, c[:, 0]),
                                                                      c[:, 1]]))
+        if not shifted.is_valid:
+            shifted = shapely.make_valid(shifted)
         east = shapely.intersection(shifted, _EAST)
         west = translate(shapely.intersection(shifted, _WEST), xoff=-360.0)
         for piece in (east, west):
-            pieces.extend(p for p in shapely.get_parts(piece) if not p.is_empty and shapely.get_dimensions(p) == dimension)
+            kept = shapely.get_parts(piece)
+            pieces.extend(p for p in kept if not p.is_empty and shapely.get_dimensions(p) == dimension)
     if not changed:
         return geom
     if shapely.get_dimensions(geom) == 2:

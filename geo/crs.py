@@ -214,8 +214,8 @@ def project_xy(
             x, y = _transformer(cs).transform(x, y, errcheck=False)
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
         # Beyond a projection's domain pyproj answers inf (or 1e30-like values): not a place.
-        x = np.where(np.abs(x) < 1e20, x, np.inf)
-        y = np.where(np.abs(y) < 1e20, y, np.inf)
+        x = np.where((np.abs(x) < 1e20) | np.isnan(x), x, np.inf)
+        y = np.where((np.abs(y) < 1e20) | np.isnan(y), y, np.inf)
     x, y = _round(x, precision), _round(y, precision)
     if axis_order and cs.swap:
         return y, x

@@ -301,3 +301,24 @@ def test_split_and_rounding_in_the_one_encoder():
     assert doc["features"][1]["geometry"]["coordinates"] == [0.333333, 0.666667]
     already = np.array([shapely.box(178, -18, 180, -16), None])
     assert split_antimeridian(already) is already  # nothing crosses: untouched
+
+
+def test_map_data_polygons_carry_six_decimals(client):
+    doc, _ = _get(client, "/map-data/country/COD")
+    values = [v for f in doc["country"]["features"] for v in _coordinates(f["geometry"]["coordinates"])]
+    assert values and all(round(v, 6) == v for v in values)
+
+
+def test_precision_is_a_setting(crs_app, app_on):
+    home = crs_app.config["COOPMAP_HOME"]
+    coarse = app_on(home, COOPMAP_GEOJSON_PRECISION="3", COOPMAP_GEOJSON_PRECISION_PROJECTED="0").test_client()
+    doc, _ = _get(coarse, f"{ITEMS}?event_id=B")
+    assert doc["features"][0]["geometry"]["coordinates"] == [15.28, -4.27]
+    doc, _ = _get(coarse, f"{ITEMS}?event_id=K&crs=EPSG:3857")
+    # 1 703 188.21 → 1 703 188 and −479 123.79 → −479 124 whole metres
+    assert doc["features"][0]["geometry"]["coordinates"] == [round(merc_x(15.3)), round(merc_y(-4.3))]
+    basemap, _ = _get(coarse, "/map-data/basemap?detail=z2")
+    values = [v for f in basemap["features"] for v in _coordinates(f["geometry"]["coordinates"])]
+    assert all(round(v, 3) == v for v in values)
+    with pytest.raises(InvalidParameter, match="COOPMAP_GEOJSON_PRECISION"):
+        app_on(home, COOPMAP_GEOJSON_PRECISION="-1")

@@ -250,13 +250,16 @@ def stream_pages(
     yield b"]}\n"
 
 
-def feature_collection(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
+def feature_collection(
+    frame: gpd.GeoDataFrame, columns: Sequence[str], precision: int = DEGREES_PRECISION
+) -> dict[str, Any]:
     """A small frame as a GeoJSON FeatureCollection dict, with the ``FeatureEncoder`` rules.
 
     Parameters
     ----------
     frame : the features in EPSG:4326 (polygons come out oriented as RFC 7946 asks)
     columns : the properties, in order; every one must be a column of ``frame``
+    precision : decimals of the coordinates (``Settings.geojson_precision``)
 
     Returns
     -------
@@ -271,6 +274,7 @@ def feature_collection(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[
     """
     _check_columns(frame, columns)
     encoder = FeatureEncoder(LayerIndex(frame, None), columns, None, _date_types(frame, columns))
+    encoder = encoder.output(None, precision)
     return {"type": "FeatureCollection", "features": encoder.features(np.arange(len(frame)))}
 
 
