@@ -289,6 +289,11 @@ def bbox_to_crs84(box: BBox, cs: CoordinateSystem, parameter: str = "bbox") -> t
         raise InvalidParameter(parameter, ",".join(str(v) for v in box), "minimum greater than maximum")
     if cs.is_crs84:
         return (a, b, c, d), None
+    poles = (False, False)
+    if cs.epsg == 3857:  # beyond the square world the inverse would wrap longitudes round
+        edge = math.pi * 6378137.0
+        poles = (b <= -edge, d >= edge)  # the edge holds what lies beyond 85.05° (clamped on output)
+        a, b, c, d = (min(max(v, -edge), edge) for v in (a, b, c, d))
     n = 50
     t = np.linspace(0.0, 1.0, n, endpoint=False)
     xs = np.concatenate([a + (c - a) * t, np.full(n, c), c - (c - a) * t, np.full(n, a)])
@@ -303,5 +308,7 @@ def bbox_to_crs84(box: BBox, cs: CoordinateSystem, parameter: str = "bbox") -> t
     area = shapely.Polygon(np.column_stack([lon, lat]))
     box_area = (envelope[2] - envelope[0]) * (envelope[3] - envelope[1])
     if box_area == 0 or area.is_valid and area.area >= box_area * (1 - 1e-9):
+        if any(poles):
+            envelope = (envelope[0], -90.0 if poles[0] else envelope[1], envelope[2], 90.0 if poles[1] else envelope[3])
         return envelope, None
     return envelope, area if area.is_valid else shapely.make_valid(area)

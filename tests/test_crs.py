@@ -121,6 +121,12 @@ def test_beyond_web_mercator_a_point_sits_on_the_edge(client):
     x, y = doc["features"][0]["geometry"]["coordinates"]
     assert y == round(math.pi * R, 2) == 20037508.34
     assert abs(x - merc_x(20.0)) <= 0.005 + 1e-9
+    # and a box up to that edge holds it: what is written at y = πR is selected there (all 6 + 400 events)
+    edge = math.pi * R
+    doc, _ = _get(client, f"{ITEMS}?limit=1&bbox=0,{merc_y(80)},{merc_x(30)},{edge}&bbox-crs=EPSG:3857")
+    assert doc["numberMatched"] == 1 and doc["features"][0]["id"] == "P"
+    doc, _ = _get(client, f"{ITEMS}?limit=1&bbox=-1e9,-1e9,1e9,1e9&bbox-crs=EPSG:3857")
+    assert doc["numberMatched"] == len(HAND) + 400
 
 
 def test_default_is_crs84_with_its_header(client):
