@@ -23,8 +23,9 @@ import shapely
 from owslib.ogcapi.features import Features
 from shapely.geometry import Polygon, shape
 
+from cli.main import main
 from geo.antimeridian import split_antimeridian
-from geo.crs import bbox_to_crs84, parse_crs, project_xy
+from geo.crs import bbox_to_crs84, parse_crs, project_geometries, project_xy
 from geo.errors import InvalidParameter
 from geo.features.geojson import feature_collection
 from tests.backends import backend  # noqa: F401  (these tests run on both stores)
@@ -333,3 +334,22 @@ def test_precision_is_a_setting(crs_app, app_on):
     assert all(round(v, 3) == v for v in values)
     with pytest.raises(InvalidParameter, match="COOPMAP_GEOJSON_PRECISION"):
         app_on(home, COOPMAP_GEOJSON_PRECISION="-1")
+
+
+def test_outside_a_projection_the_geometry_is_null():
+    # Lambert azimuthal equal-area Europe (EPSG:3035) is centred on 10°E 52°N: its antipode, 170°W 52°S,
+    # has no place on it; the centre is at false easting/northing (4 321 000, 3 210 000), northing first
+    geoms = np.array([shapely.Point(-170, -52), shapely.Point(10, 52), shapely.LineString([(10, 52), (-170, -52)])])
+    out = project_geometries(geoms, parse_crs("EPSG:3035"), 2)
+    assert out[0] is None and out[2] is None
+    assert (out[1].x, out[1].y) == (3210000.0, 4321000.0)
+
+
+def test_cli_export_writes_geojson_at_the_configured_precision(runner, home, tmp_path, monkeypatch):
+    monkeypatch.setenv("COOPMAP_GEOJSON_PRECISION", "2")
+    out = tmp_path / "countries.geojson"
+    result = runner.invoke(main, ["export", "countries", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = orjson.loads(out.read_bytes())
+    values = [v for f in doc["features"] if f["geometry"] for v in _coordinates(f["geometry"]["coordinates"])]
+    assert values and all(round(v, 2) == v for v in values)
