@@ -290,10 +290,10 @@ def item(collection_id: str, feature_id: str) -> Response:
         raise InvalidParameter(
             unknown[0], request.args[unknown[0]], "unknown parameter for a single feature"
         )
+    cs = crs_output.requested(request.args, lambda: collection_extent(layer))
     etag, modified, cached = _validated()
     if cached is not None:
         return cached
-    cs = crs_output.requested(request.args, lambda: collection_extent(layer))
     found = find(index_cache(), layer, store(), request.args, guard.fields(layer), feature_id)
     if found is None:
         raise NotFound(f"feature {feature_id!r} not found in collection {layer.id!r}")
