@@ -353,3 +353,25 @@ def test_cli_export_writes_geojson_at_the_configured_precision(runner, home, tmp
     doc = orjson.loads(out.read_bytes())
     values = [v for f in doc["features"] if f["geometry"] for v in _coordinates(f["geometry"]["coordinates"])]
     assert values and all(round(v, 2) == v for v in values)
+
+
+def test_bbox_crs_is_selected_by_the_store_that_selects(crs_app, backend):
+    # On PostGIS the box's envelope is selected in SQL and only the matches' geometries are read back for
+    # the exact UTM test; the embedded store selects in memory. Same answer: the K box (2 events), and
+    # the UTM box checked above.
+    from layers import CATALOGUE
+    from layers.pushdown import StoredSelection
+    from layers.selection import MemorySelection, prepared_cache, select
+
+    layer = CATALOGUE.get("conflict-events")
+    store = crs_app.extensions["coopmap.store"]
+    box = {"bbox": f"{merc_x(14)},{merc_y(-5)},{merc_x(16)},{merc_y(-1)}", "bbox-crs": "EPSG:3857"}
+    selection = select(prepared_cache(), layer, store, box, layer.fields)
+    assert isinstance(selection, StoredSelection if backend == "postgis" else MemorySelection)
+    assert selection.matched == 2
+    utm = {"bbox": ",".join(map(str, UTM_BOX)), "bbox-crs": "EPSG:32733"}
+    narrowed = select(prepared_cache(), layer, store, utm, layer.fields)
+    assert isinstance(narrowed, StoredSelection if backend == "postgis" else MemorySelection)
+    envelope, _ = bbox_to_crs84(UTM_BOX, parse_crs("EPSG:32733"))
+    whole = select(prepared_cache(), layer, store, {"bbox": ",".join(map(repr, envelope))}, layer.fields)
+    assert 0 < narrowed.matched < whole.matched
