@@ -355,7 +355,7 @@ def test_cli_export_writes_geojson_at_the_configured_precision(runner, home, tmp
     assert values and all(round(v, 2) == v for v in values)
 
 
-def test_bbox_crs_is_selected_by_the_store_that_selects(crs_app, backend):
+def test_bbox_crs_is_selected_by_the_store_that_selects(crs_app, backend):  # noqa: F811 (the fixture)
     # On PostGIS the box's envelope is selected in SQL and only the matches' geometries are read back for
     # the exact UTM test; the embedded store selects in memory. Same answer: the K box (2 events), and
     # the UTM box checked above.
