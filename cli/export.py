@@ -17,9 +17,9 @@ from layers import CATALOGUE
               help="file to write; the suffix picks the format (.geojson .gpkg .csv .parquet .fgb)")
 def export(layer_id: str, output: Path) -> None:
     """Export LAYER_ID to a file."""
-    _, store = open_store()
+    settings, store = open_store()
     layer = CATALOGUE.get(layer_id)
     frame = layer.source.frame(store)
     write_frame(frame, output, layer.id, {"data_version": store.data_version, "licence": layer.licence,
-                                          "attribution": layer.attribution})
+                                          "attribution": layer.attribution}, settings.geojson_precision)
     click.echo(f"{len(frame)} features of {layer.id} written to {output}")

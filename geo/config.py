@@ -70,6 +70,34 @@ def _env_budget(name: str, default: int) -> int:
     return cache_budget_mb(name, os.environ.get(name), default)
 
 
+GEOJSON_PRECISION = 6
+"""Default decimals of GeoJSON coordinates in degrees (``COOPMAP_GEOJSON_PRECISION``; RFC 7946 §11.2)."""
+GEOJSON_PRECISION_PROJECTED = 2
+"""Default decimals of GeoJSON coordinates in metres, for a projected ``crs=``
+(``COOPMAP_GEOJSON_PRECISION_PROJECTED``)."""
+
+
+def decimals(name: str, value: object, default: int) -> int:
+    """A number of decimals from the setting ``name`` (None or empty: ``default``).
+
+    Raises ``InvalidParameter`` naming the setting unless it is a whole number from 0 to 15.
+
+    Examples
+    --------
+    >>> decimals("COOPMAP_GEOJSON_PRECISION", "7", 6), decimals("X", None, 6)
+    (7, 6)
+    """
+    if value is None or value == "":
+        return default
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 15:
+        raise InvalidParameter(name, value, "use a whole number of decimals from 0 to 15")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     """Paths and switches shared by the CLI and the web app."""
@@ -87,6 +115,17 @@ class Settings:
         default_factory=lambda: _env_budget("COOPMAP_SNAPSHOT_CACHE_MB", SNAPSHOT_CACHE_MB)
     )
     """Byte budget, in MB, of ``cache_dir/snapshots``."""
+    geojson_precision: int = field(
+        default_factory=lambda: decimals("COOPMAP_GEOJSON_PRECISION", os.environ.get("COOPMAP_GEOJSON_PRECISION"),
+                                         GEOJSON_PRECISION)
+    )
+    """Decimals of GeoJSON coordinates in degrees (API, downloads, map data)."""
+    geojson_precision_projected: int = field(
+        default_factory=lambda: decimals("COOPMAP_GEOJSON_PRECISION_PROJECTED",
+                                         os.environ.get("COOPMAP_GEOJSON_PRECISION_PROJECTED"),
+                                         GEOJSON_PRECISION_PROJECTED)
+    )
+    """Decimals of GeoJSON coordinates in metres (a projected ``crs=``)."""
     database_url: str | None = field(default_factory=lambda: os.environ.get("COOPMAP_DATABASE_URL") or None)
     """``COOPMAP_DATABASE_URL``: a ``postgresql://`` URL selects the PostGIS store; unset, the embedded one."""
 

@@ -234,7 +234,8 @@ def select(
     cache : where prepared layers are kept between calls
     layer : the catalogue layer
     store : the data store
-    params : request parameters (``bbox``, ``datetime``, property filters, ``sortby``)
+    params : request parameters (``bbox``, ``bbox-crs``, ``datetime``, property filters, ``sortby``;
+        ``crs`` is left to the serialiser)
     fields : the fields served to the caller (``layers.access.visible_fields``)
     reserved : other parameter names the caller handles itself (``limit``, ``f``...)
 
@@ -243,14 +244,17 @@ def select(
     InvalidParameter
         For a malformed value or a parameter that is not a property of the layer.
     """
+    from layers.crsbox import PARAMS, in_crs84, within  # bbox-crs: select by the CRS84 envelope, then exactly
+
+    params, area = in_crs84(params)
     names = filterable(layer, fields)
     queryables = {f.name: f.type for f in fields}  # what the caller may see, and nothing else
-    query = parse_query(params, names, strict=True, reserved=("sortby", *reserved), queryables=queryables)
+    query = parse_query(params, names, strict=True, reserved=("sortby", *PARAMS, *reserved), queryables=queryables)
     from layers.pushdown import stored_selection
 
     in_store = stored_selection(layer, store, query, params.get("sortby"), fields)
     if in_store is not None:
-        return in_store
+        return within(in_store, area)
     prepared = prepare(cache, layer, store, params, fields)
     columns = set(prepared.index.frame.columns)
     sortable = [f.name for f in fields if f.name in columns]
@@ -264,7 +268,7 @@ def select(
         positions = np.zeros(0, dtype=np.int64)
     else:
         positions = prepared.index.select(query, sortby)
-    return MemorySelection(layer, prepared, query, sortby, positions)
+    return within(MemorySelection(layer, prepared, query, sortby, positions), area)
 
 
 def overview(cache: LRUCache, layer: Layer, store: Store, fields: Sequence[Field]) -> tuple[

@@ -10,9 +10,12 @@ from flask import Flask
 
 from geo.config import (
     DOWNLOAD_CACHE_MB,
+    GEOJSON_PRECISION,
+    GEOJSON_PRECISION_PROJECTED,
     SNAPSHOT_CACHE_MB,
     Settings,
     cache_budget_mb,
+    decimals,
     default_data_dir,
     default_home,
 )
@@ -47,6 +50,7 @@ def create_app(
         home=Path(app.config.get("COOPMAP_HOME") or default_home()),
         data_dir=Path(app.config.get("COOPMAP_DATA") or default_data_dir()),
         **_cache_budgets(app.config),
+        **_precisions(app.config),
     )
     app.extensions["coopmap.settings"] = settings
     store = store if store is not None else open_workspace(settings)
@@ -63,6 +67,14 @@ def _cache_budgets(config: Mapping[str, Any]) -> dict[str, int]:
     names = {"download_cache_mb": ("COOPMAP_DOWNLOAD_CACHE_MB", DOWNLOAD_CACHE_MB),
              "snapshot_cache_mb": ("COOPMAP_SNAPSHOT_CACHE_MB", SNAPSHOT_CACHE_MB)}
     return {field: cache_budget_mb(key, config[key], default)
+            for field, (key, default) in names.items() if config.get(key) is not None}
+
+
+def _precisions(config: Mapping[str, Any]) -> dict[str, int]:
+    """The GeoJSON precisions given in the Flask config (else Settings reads the environment)."""
+    names = {"geojson_precision": ("COOPMAP_GEOJSON_PRECISION", GEOJSON_PRECISION),
+             "geojson_precision_projected": ("COOPMAP_GEOJSON_PRECISION_PROJECTED", GEOJSON_PRECISION_PROJECTED)}
+    return {field: decimals(key, config[key], default)
             for field, (key, default) in names.items() if config.get(key) is not None}
 
 

@@ -25,10 +25,10 @@ from geo.features.export import write_frames
 from geo.features.geojson import SYNTHETIC_NOTICE, stream_pages
 from geo.storage.diskcache import DiskCache
 from layers.selection import Selection, select
-from webmap import guard, http
+from webmap import crs_output, guard, http
 from webmap.context import catalogue, settings, store
 from webmap.errors import NotFound
-from webmap.features import index_cache
+from webmap.features import collection_extent, index_cache
 
 bp = Blueprint("downloads", __name__, url_prefix="/download")
 http.install(bp)
@@ -55,6 +55,9 @@ def download(filename: str) -> Response:
             f"unknown download {filename!r}: use {layer_id}.<ext> with ext one of {sorted(MEDIA)}"
         )
     layer = catalogue().get(layer_id)
+    cs = crs_output.requested(request.args, lambda: collection_extent(layer))
+    if ext == "csv":
+        crs_output.only_crs84(cs, "CSV")
     manifest = store().manifest()
     version = manifest.data_version
     etag = http.etag_for(version)
@@ -80,8 +83,10 @@ def download(filename: str) -> Response:
             "name": layer.id,
             "coopmap": meta,
             **({"notice": meta["notice"]} if "notice" in meta else {}),
+            **crs_output.geojson_member(cs),
         }
-        pages = ((page.encoder, page.positions) for page in selection.chunks())
+        digits = crs_output.precision(cs)  # read now: the pages are encoded while streaming
+        pages = ((page.encoder.output(cs, digits), page.positions) for page in selection.chunks())
         response = http.streamed(stream_pages(pages, members), MEDIA[ext], headers)
     elif ext == "csv":
         from geo.features.export import csv_pages
@@ -89,9 +94,11 @@ def download(filename: str) -> Response:
         pages = ((page.encoder, page.positions) for page in selection.chunks())
         response = http.streamed(csv_pages(pages), MEDIA[ext], headers)
     else:
-        response = _file_response(_cached_file(selection, version, ext, meta), MEDIA[ext], headers)
+        response = _file_response(_cached_file(selection, version, ext, meta, cs), MEDIA[ext], headers)
     if ext == "metadata.json":
         response.headers.update({k: v for k, v in headers.items() if k != "Content-Disposition"})
+    else:
+        crs_output.stamp(response, cs)
     return http.stamp(response, etag, modified)
 
 
@@ -131,7 +138,8 @@ def download_cache() -> DiskCache:
     return DiskCache(conf.cache_dir / "downloads", conf.download_cache_mb * 2**20, MIN_CACHED_BYTES)
 
 
-def _cached_file(selection: Selection, version: str, ext: str, meta: dict[str, Any]) -> BinaryIO:
+def _cached_file(selection: Selection, version: str, ext: str, meta: dict[str, Any],
+                 cs: crs_output.CoordinateSystem) -> BinaryIO:
     """The file for this layer, view's data version and filter set, OPEN for reading: from the
     cache, else written (atomically) and kept when worth it. The caller closes it."""
     cache = download_cache()
@@ -142,8 +150,8 @@ def _cached_file(selection: Selection, version: str, ext: str, meta: dict[str, A
     text_meta = {k: v if isinstance(v, str) else orjson.dumps(v).decode() for k, v in meta.items()}
     # Read from the store a chunk at a time: a GeoPackage is written chunk by chunk, the other formats
     # from the chunks joined (geo.features.export.write_frames).
-    return cache.fill(name, lambda path: write_frames(selection.frames(), Path(path), selection.layer.id, text_meta,
-                                                      "notice" in meta))
+    return cache.fill(name, lambda path: write_frames(crs_output.frames_in(selection.frames(), cs), Path(path),
+                                                      selection.layer.id, text_meta, "notice" in meta))
 
 
 def _file_response(handle: BinaryIO, mimetype: str, headers: dict[str, str]) -> Response:

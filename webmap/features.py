@@ -16,7 +16,7 @@ from geo.features.geojson import SYNTHETIC_NOTICE
 from geo.query import parse_int
 from layers.catalogue import Layer
 from layers.selection import SOURCE_PARAMS, Page, Selection, find, overview, prepared_cache, select
-from webmap import guard, http
+from webmap import crs_output, guard, http
 from webmap.context import catalogue, store
 from webmap.errors import NotFound
 from webmap.ogc_links import JSON_MEDIA, link, paging_links, self_links
@@ -31,8 +31,9 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     *CQL_CONFORMANCE,
+    crs_output.CONFORMANCE,
 ]
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CRS84 = crs_output.CRS84
 OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
 PAGE_FORMATS = {"json": "json", "html": "html"}
 ITEMS_FORMATS = {"json": "json", "html": "html", "csv": "csv"}
@@ -140,6 +141,7 @@ def collections() -> Response:
         return cached
     doc = {
         "links": self_links(fmt, PAGE_FORMATS),
+        "crs": crs_output.metadata()["crs"],
         "collections": [_collection(layer) for layer in catalogue()],
     }
     return http.stamp(_render(fmt, doc, "ogc_collections.html"), etag, modified)
@@ -173,7 +175,7 @@ def _collection(layer: Layer) -> dict[str, Any]:
         "title": layer.title,
         "description": layer.description,
         "itemType": "feature",
-        "crs": [CRS84],
+        **crs_output.metadata(),
         "extent": extent,
         "numberOfFeatures": count,
         "geometryType": layer.geometry_type,
@@ -213,6 +215,9 @@ def items(collection_id: str) -> Response:
     default, maximum = limits()
     limit = parse_int(request.args, "limit", default, minimum=1, maximum=maximum)
     offset = parse_int(request.args, "offset", 0, minimum=0, maximum=10**15)
+    cs = crs_output.requested(request.args, lambda: collection_extent(layer))
+    if fmt == "csv":
+        crs_output.only_crs84(cs, "CSV")
     etag, modified, cached = _validated()
     if cached is not None:
         return cached
@@ -220,6 +225,7 @@ def items(collection_id: str) -> Response:
         index_cache(), layer, store(), request.args, guard.fields(layer), ITEMS_RESERVED
     )
     page = selection.page(offset, limit)
+    page = Page(crs_output.encoder(page.encoder, cs), page.positions)
     if fmt == "csv":
         from geo.features.export import csv_chunks
 
@@ -240,7 +246,12 @@ def items(collection_id: str) -> Response:
         )
     else:
         response = _json(doc, http.MEDIA["json"])
-    return http.stamp(response, etag, modified)
+    return http.stamp(crs_output.stamp(response, cs), etag, modified)
+
+
+def collection_extent(layer: Layer) -> list[float] | None:
+    """The bbox of ``layer`` as the caller sees it (None when it has no features)."""
+    return overview(index_cache(), layer, store(), guard.fields(layer))[0]
 
 
 def _feature_collection(
@@ -281,19 +292,21 @@ def item(collection_id: str, feature_id: str) -> Response:
     layer = catalogue().get(collection_id)
     fmt = http.negotiate(PAGE_FORMATS)
     allowed = set(SOURCE_PARAMS) if layer.source.computed else set()
-    unknown = sorted(set(request.args) - allowed - {"f"})
+    unknown = sorted(set(request.args) - allowed - {"f", "crs"})
     if unknown:
         from geo.errors import InvalidParameter
 
         raise InvalidParameter(
             unknown[0], request.args[unknown[0]], "unknown parameter for a single feature"
         )
+    cs = crs_output.requested(request.args, lambda: collection_extent(layer))
     etag, modified, cached = _validated()
     if cached is not None:
         return cached
     found = find(index_cache(), layer, store(), request.args, guard.fields(layer), feature_id)
     if found is None:
         raise NotFound(f"feature {feature_id!r} not found in collection {layer.id!r}")
+    found = Page(crs_output.encoder(found.encoder, cs), found.positions)
     feature = found.encoder.features(found.positions)[0]
     feature["links"] = [
         *self_links(fmt, PAGE_FORMATS, {**JSON_MEDIA, "json": http.MEDIA["json"]}),
@@ -312,4 +325,4 @@ def item(collection_id: str, feature_id: str) -> Response:
         )
     else:
         response = _json(feature, http.MEDIA["json"])
-    return http.stamp(response, etag, modified)
+    return http.stamp(crs_output.stamp(response, cs), etag, modified)

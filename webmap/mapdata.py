@@ -32,7 +32,7 @@ from geo.render.choropleth import (
 )
 from geo.types import BBox, Period
 from webmap.chart import monthly_chart_svg
-from webmap.context import catalogue, store
+from webmap.context import catalogue, settings, store
 from webmap.errors import NotFound
 from webmap.responses import cached_body, init_response_cache
 
@@ -86,7 +86,7 @@ def basemap() -> Response:
         if not request.args.get("bbox"):
             raise InvalidParameter("bbox", "", "detail=z4 needs a bbox")
         frame = mapview.countries_in_bbox(frame, parse_bbox(request.args["bbox"]))
-    return _cached_json(lambda: feature_collection(frame, LABEL_COLUMNS))
+    return _cached_json(lambda: _features(frame, LABEL_COLUMNS))
 
 
 @bp.get("/choropleth")
@@ -102,7 +102,7 @@ def _choropleth(metric: str, lang: str) -> dict[str, Any]:
     summary = catalogue().get("country-summary").source.frame(store(), params)
     result = country_choropleth(light_countries("countries_z2"), summary, metric, lang)
     legend = {**result.legend, "note": _note(params, metric, lang)}
-    return {**feature_collection(result.frame, COUNTRY_COLUMNS), "legend": legend}
+    return {**_features(result.frame, COUNTRY_COLUMNS), "legend": legend}
 
 
 def _note(params: dict[str, str], metric: str, lang: str) -> str | None:
@@ -147,7 +147,7 @@ def _sites(iso3: str | None, period: Period | None) -> dict[str, Any]:
         out["not_mapped"] = records(chosen.not_mapped, [n for n in NOT_MAPPED_COLUMNS if n in chosen.not_mapped])
     if chosen.footprints is not None:
         names = catalogue().get("project-countries").field_names
-        out["footprints"] = feature_collection(chosen.footprints, [n for n in names if n in chosen.footprints])
+        out["footprints"] = _features(chosen.footprints, [n for n in names if n in chosen.footprints])
     return out
 
 
@@ -197,14 +197,14 @@ def country(iso3: str) -> Response:
     )
     outline = gpd.GeoDataFrame([row], geometry="geometry", crs="EPSG:4326")
     out: dict[str, Any] = {
-        "country": feature_collection(light_geometry(outline, 0.002), ["iso3", "name"]),
+        "country": _features(light_geometry(outline, 0.002), ["iso3", "name"]),
         **province_figures(rows, metric, lang),
         "note": _note(params, metric, lang),
     }
     if out["legend"] is not None:
         out["legend"]["note"] = out["note"]
     if out["provinces"] is not None:
-        out["provinces"] = feature_collection(out["provinces"], PROVINCE_COLUMNS)
+        out["provinces"] = _features(out["provinces"], PROVINCE_COLUMNS)
     return _json(out)
 
 
@@ -270,3 +270,8 @@ def density_png() -> Response:
     overlay = overlay_for(store(), {k: v for k, v in request.args.items()}, DENSITY_RAMP)
     headers = {"Cache-Control": "max-age=300", RESOLUTION_HEADER: str(overlay.resolution)}
     return Response(overlay.png, mimetype="image/png", headers=headers)
+
+
+def _features(frame: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
+    """``feature_collection`` at the configured precision (``Settings.geojson_precision``)."""
+    return feature_collection(frame, columns, settings().geojson_precision)

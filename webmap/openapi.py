@@ -8,6 +8,7 @@ from layers.catalogue import Catalogue, Layer
 from layers.selection import SOURCE_PARAMS, filterable
 from webmap import guard
 from webmap.ogcfilter import FILTER_PARAMETERS
+from webmap.crs_output import crs_parameters
 
 SCHEMA_OF = {
     "string": {"type": "string"},
@@ -92,6 +93,8 @@ def _layer_paths(layer: Layer) -> dict[str, Any]:
     }
     items_params = [
         _ref("bbox"),
+        _ref("bbox-crs"),
+        _ref("crs"),
         _ref("datetime"),
         _ref("limit"),
         _ref("offset"),
@@ -100,7 +103,7 @@ def _layer_paths(layer: Layer) -> dict[str, Any]:
         *filters,
         *FILTER_PARAMETERS,
     ]
-    item_params = [_ref("featureId"), _ref("f")]
+    item_params = [_ref("featureId"), _ref("f"), _ref("crs")]
     if layer.source.computed:
         item_params += [_ref("datetime")] + [p for p in filters if p["name"] in SOURCE_PARAMS]
     return {
@@ -185,9 +188,10 @@ def _components(limits: tuple[int, int]) -> dict[str, Any]:
                     "maxItems": 6,
                     "items": {"type": "number"},
                 },
-                "description": "minx,miny,maxx,maxy in CRS84 degrees (6 numbers: heights are ignored); "
-                "features intersecting the box",
+                "description": "minx,miny,maxx,maxy in CRS84 degrees, or in bbox-crs in its axis order "
+                "(6 numbers: heights are ignored); features intersecting the box",
             },
+            **crs_parameters(),
             "datetime": {
                 "name": "datetime",
                 "in": "query",

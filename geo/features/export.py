@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 import shapely
 from geopandas.io.arrow import _geopandas_to_arrow
 
+from geo.crs import DEGREES_PRECISION
 from geo.errors import InvalidParameter
 from geo.events import SYNTHETIC
 from geo.features.geojson import SYNTHETIC_NOTICE, FeatureEncoder
@@ -57,7 +58,8 @@ def with_notice(frame: gpd.GeoDataFrame, metadata: Mapping[str, str]) -> dict[st
     return out
 
 
-def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: Mapping[str, str]) -> None:
+def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: Mapping[str, str],
+                precision: int = DEGREES_PRECISION) -> None:
     """Write ``frame`` to ``path`` (format from the suffix) atomically, with ``metadata``.
 
     Parameters
@@ -66,6 +68,7 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: 
     path : the target file; ``.geojson .gpkg .csv .parquet .fgb``
     layer_name : the layer name inside GeoPackage / FlatGeobuf files
     metadata : data version, licence, attribution (a synthetic-data notice is added when due)
+    precision : decimals of GeoJSON coordinates (``Settings.geojson_precision``)
 
     CSV carries ``longitude``/``latitude`` for points and ``wkt`` for other geometries (empty
     for a feature without geometry), and its metadata goes to ``<path>.metadata.json``.
@@ -82,7 +85,7 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: 
             _csv_frame(frame).to_csv(tmp, index=False, lineterminator=CSV_LINE_END)
         elif fmt == "geojson":
             encoder = FeatureEncoder(LayerIndex(frame, None), [c for c in frame.columns if c != frame.geometry.name],
-                                     "", {})
+                                     "", {}).output(None, precision)
             members = {"name": layer_name, "coopmap": meta, **({"notice": meta["notice"]} if "notice" in meta else {})}
             with open(tmp, "wb") as fh:
                 for chunk in encoder.stream(np.arange(len(frame)), members):

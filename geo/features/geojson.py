@@ -1,11 +1,15 @@
 """RFC 7946 GeoJSON from a ``LayerIndex``: one page at a time, or streamed in chunks.
 
 Only the requested rows are converted; geometries of non-point layers are encoded once per
-index and embedded as ``orjson.Fragment``.
+index and embedded as ``orjson.Fragment``. Coordinates are rounded (``geo.crs.DEGREES_PRECISION``
+decimals by default, RFC 7946 §11.2) and geometries crossing the antimeridian are cut at ±180
+(§3.1.9, ``geo.antimeridian``); ``FeatureEncoder.output`` writes them in another CRS
+(OGC API - Features Part 2).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -15,6 +19,8 @@ import orjson
 import pandas as pd
 import shapely
 
+from geo.antimeridian import split_antimeridian
+from geo.crs import DEGREES_PRECISION, CoordinateSystem, parse_crs, project_geometries, project_xy
 from geo.events import SYNTHETIC
 from geo.features.index import LayerIndex, narrow_codes
 
@@ -125,27 +131,58 @@ class FeatureEncoder:
         self._values = ColumnValues(index.frame, field_types, index.columns)
         self._geojson: list[orjson.Fragment | None] | None = None
         self._synthetic_code: int | None = None
+        self._cs: CoordinateSystem = parse_crs(None)
+        self._precision = DEGREES_PRECISION
+        self._root = self
+
+    def output(self, cs: CoordinateSystem | None = None, precision: int | None = None) -> FeatureEncoder:
+        """This encoder writing coordinates in ``cs`` (default CRS84, in its axis order) rounded to
+        ``precision`` decimals (default: 6 in degrees, 2 in metres); ``self`` when nothing changes.
+
+        The returned encoder shares the index and the column readers; only CRS84 at the default
+        precision keeps the encoded geometries of the whole layer (the others encode each page).
+        """
+        cs = parse_crs(None) if cs is None else cs
+        decimals = cs.default_precision if precision is None else int(precision)
+        if cs.uri == self._cs.uri and decimals == self._precision:
+            return self
+        twin = copy.copy(self)
+        twin._cs, twin._precision = cs, decimals
+        return twin
+
+    @property
+    def crs(self) -> CoordinateSystem:
+        """The CRS coordinates are written in."""
+        return self._cs
 
     def values(self, name: str, positions: np.ndarray) -> list[Any]:
         """Python values of column ``name`` at ``positions`` (None for missing)."""
         return self._values.values(name, positions)
 
     def geometries(self, positions: np.ndarray) -> list[Any]:
-        """GeoJSON geometry objects (dicts or fragments) at ``positions``."""
+        """GeoJSON geometry objects (dicts or fragments) at ``positions``; null where there is none
+        (or where the output CRS cannot place it, ``geo.crs``)."""
         index = self.index
         if index.points:
-            xs, ys = index.x[positions].tolist(), index.y[positions].tolist()
+            first, second = project_xy(index.x[positions], index.y[positions], self._cs, self._precision)
+            finite = (np.isfinite(first) & np.isfinite(second)).tolist()
             return [
-                None if x != x else {"type": "Point", "coordinates": [x, y]}
-                for x, y in zip(xs, ys, strict=True)
+                {"type": "Point", "coordinates": [a, b]} if ok else None
+                for a, b, ok in zip(first.tolist(), second.tolist(), finite, strict=True)
             ]
+        if self._cs.is_crs84 and self._precision == DEGREES_PRECISION:
+            encoded = self._root._default_geojson()
+            return [encoded[i] for i in positions.tolist()]
+        geoms = np.asarray(index.frame.geometry.array)[np.asarray(positions, dtype=np.int64)]
+        return _fragments(project_geometries(split_antimeridian(geoms), self._cs, self._precision))
+
+    def _default_geojson(self) -> list[orjson.Fragment | None]:
+        """Every geometry of the index in CRS84 at the default precision, encoded once."""
         if self._geojson is None:
-            geoms = np.asarray(index.frame.geometry.array)
-            encoded = shapely.to_geojson(geoms)
-            self._geojson = [
-                None if text is None else orjson.Fragment(text) for text in encoded.tolist()
-            ]
-        return [self._geojson[i] for i in positions.tolist()]
+            geoms = np.asarray(self.index.frame.geometry.array)
+            rounded = project_geometries(split_antimeridian(geoms), parse_crs(None), DEGREES_PRECISION)
+            self._geojson = _fragments(rounded)
+        return self._geojson
 
     def features(self, positions: np.ndarray) -> list[dict[str, Any]]:
         """GeoJSON features (dicts) of the rows at ``positions``."""
@@ -192,6 +229,11 @@ class FeatureEncoder:
         return stream_pages([(self, positions)], members)
 
 
+def _fragments(geoms: np.ndarray) -> list[orjson.Fragment | None]:
+    encoded = shapely.to_geojson(np.asarray(geoms, dtype=object))
+    return [None if text is None else orjson.Fragment(text) for text in encoded.tolist()]
+
+
 def stream_pages(
     pages: Iterable[tuple[FeatureEncoder, np.ndarray]], members: Mapping[str, Any]
 ) -> Iterator[bytes]:
@@ -208,13 +250,16 @@ def stream_pages(
     yield b"]}\n"
 
 
-def feature_collection(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
+def feature_collection(
+    frame: gpd.GeoDataFrame, columns: Sequence[str], precision: int = DEGREES_PRECISION
+) -> dict[str, Any]:
     """A small frame as a GeoJSON FeatureCollection dict, with the ``FeatureEncoder`` rules.
 
     Parameters
     ----------
     frame : the features in EPSG:4326 (polygons come out oriented as RFC 7946 asks)
     columns : the properties, in order; every one must be a column of ``frame``
+    precision : decimals of the coordinates (``Settings.geojson_precision``)
 
     Returns
     -------
@@ -229,6 +274,7 @@ def feature_collection(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[
     """
     _check_columns(frame, columns)
     encoder = FeatureEncoder(LayerIndex(frame, None), columns, None, _date_types(frame, columns))
+    encoder = encoder.output(None, precision)
     return {"type": "FeatureCollection", "features": encoder.features(np.arange(len(frame)))}
 
 
