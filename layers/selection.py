@@ -218,6 +218,13 @@ def _frame(layer: Layer, store: Store, forwarded: Mapping[str, str]) -> gpd.GeoD
         return empty_frame(layer)
 
 
+def request_query(layer: Layer, params: Mapping[str, str], fields: Sequence[Field],
+                  reserved: tuple[str, ...] = ()) -> Query:
+    """The query of request ``params`` on ``layer`` (strict: a parameter that is neither a filter of
+    the fields served nor ``reserved`` is an ``InvalidParameter``)."""
+    return parse_query(params, filterable(layer, fields), strict=True, reserved=reserved)
+
+
 def select(
     cache: LRUCache,
     layer: Layer,
@@ -243,8 +250,7 @@ def select(
     InvalidParameter
         For a malformed value or a parameter that is not a property of the layer.
     """
-    names = filterable(layer, fields)
-    query = parse_query(params, names, strict=True, reserved=("sortby", *reserved))
+    query = request_query(layer, params, fields, ("sortby", *reserved))
     from layers.pushdown import stored_selection
 
     in_store = stored_selection(layer, store, query, params.get("sortby"), fields)

@@ -1,0 +1,90 @@
+"""Vector tiles the PostGIS store makes itself: ``ST_AsMVTGeom`` and ``ST_AsMVT`` in one statement.
+
+The rows of a tile are those of ``geo.storage.pgquery.where`` for the tile's box and the request's
+filters, so a tile holds what the items of the same query hold. Two kinds, as the embedded
+encoder (``geo.features.tiles``) makes them:
+
+- points: each matching row with the served columns, its ``fid`` as the MVT feature id;
+- cells: the matching points counted (and a weight summed) per square cell of the tile, one point
+  at the cell's centre, id ``row * cells_per_side + column``.
+
+Values are bound parameters; identifiers are quoted with ``psycopg.sql``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+
+from geo.storage.migrations import SCHEMA
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    """What to put in one tile: its layer name, box (EPSG:3857), kind and columns."""
+
+    name: str
+    xy_bounds: tuple[float, float, float, float]
+    extent: int
+    buffer: int
+    columns: tuple[str, ...] = ()
+    """Served columns of a point tile."""
+    cell_size: int = 0
+    """Side of a cell in tile coordinates (cells only)."""
+    weight: str | None = None
+    """Column summed per cell (cells only)."""
+
+
+def _table(table: str) -> sql.Composed:
+    return sql.SQL("{}.{}").format(sql.Identifier(SCHEMA), sql.Identifier(table))
+
+
+def count_sql(table: str, condition: sql.Composable, limit: int) -> sql.Composed:
+    """The number of matching rows, counted up to ``limit`` (enough to decide the tile's kind)."""
+    return sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT {}) AS matched").format(
+        _table(table), condition, sql.Literal(int(limit)))
+
+
+def points_sql(table: str, condition: sql.Composable, params: list[Any], spec: TileSpec,
+               present: Sequence[str]) -> tuple[sql.Composed, list[Any]]:
+    """The point tile of the rows matching ``condition`` (with ``params``) and its parameters."""
+    left, bottom, right, top = spec.xy_bounds
+    columns = [sql.Identifier(c) for c in spec.columns if c in present]
+    statement = sql.SQL(
+        "SELECT ST_AsMVT(tile, %s, %s, 'geom', 'fid') FROM ("
+        "SELECT fid, {columns}ST_AsMVTGeom(ST_Transform(geom, 3857), ST_MakeEnvelope(%s, %s, %s, %s, 3857), "
+        "%s, %s, true) AS geom FROM {table} WHERE {condition}) AS tile WHERE geom IS NOT NULL"
+    ).format(
+        columns=sql.SQL("").join(sql.SQL("{}, ").format(c) for c in columns),
+        table=_table(table),
+        condition=condition,
+    )
+    return statement, [spec.name, spec.extent, left, bottom, right, top, spec.extent, spec.buffer, *params]
+
+
+def cells_sql(table: str, condition: sql.Composable, params: list[Any], spec: TileSpec,
+              present: Sequence[str]) -> tuple[sql.Composed, list[Any]]:
+    """The cell tile of the points matching ``condition`` (with ``params``): count and weight sum
+    per cell, and its parameters."""
+    left, _, right, top = spec.xy_bounds
+    per_side = spec.extent // spec.cell_size
+    metres = (right - left) / spec.extent * spec.cell_size
+    half = spec.cell_size / 2
+    weight = spec.weight if spec.weight is not None and spec.weight in present else None
+    summed = sql.SQL(", sum({}) AS {}").format(sql.Identifier(weight), sql.Identifier(weight)) if weight \
+        else sql.SQL("")
+    carried = sql.SQL(", {}").format(sql.Identifier(weight)) if weight else sql.SQL("")
+    statement = sql.SQL(
+        "SELECT ST_AsMVT(tile, %s, %s, 'geom', 'id') FROM ("
+        "SELECT r * %s + k AS id, count{carried}, ST_MakePoint(k * %s + %s, r * %s + %s) AS geom FROM ("
+        "SELECT k, r, count(*)::int AS count{summed} FROM ("
+        "SELECT floor((ST_X(m) - %s) / %s)::int AS k, floor((%s - ST_Y(m)) / %s)::int AS r{carried} FROM ("
+        "SELECT ST_Transform(geom, 3857) AS m{carried} FROM {table} WHERE {condition}) AS projected) AS placed "
+        "WHERE k >= 0 AND k < %s AND r >= 0 AND r < %s GROUP BY k, r) AS cells) AS tile"
+    ).format(carried=carried, summed=summed, table=_table(table), condition=condition)
+    head = [spec.name, spec.extent, per_side, spec.cell_size, half, spec.cell_size, half,
+            left, metres, top, metres]
+    return statement, [*head, *params, per_side, per_side]
