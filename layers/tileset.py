@@ -130,7 +130,9 @@ def _stored_tile(layer: Layer, store: Store, query: Query, fields: Sequence[Fiel
         ):
             return raw.tile(layer_id, rows, cells)
         served = tuple(f.name for f in fields)
-        data = raw.tile(layer_id, rows, TileSpec(layer.id, address.xy_bounds, EXTENT, BUFFER, columns=served))
+        dates = tuple(f.name for f in fields if f.type == "date")
+        spec = TileSpec(layer.id, address.xy_bounds, EXTENT, BUFFER, columns=served, dates=dates)
+        data = raw.tile(layer_id, rows, spec)
         if tiling.max_points is not None and len(data) > MAX_TILE_BYTES:
             return raw.tile(layer_id, rows, cells)
         return data

@@ -32,6 +32,8 @@ class TileSpec:
     buffer: int
     columns: tuple[str, ...] = ()
     """Served columns of a point tile."""
+    dates: tuple[str, ...] = ()
+    """Those of ``columns`` written as ISO dates (``YYYY-MM-DD``, as the GeoJSON has them)."""
     cell_size: int = 0
     """Side of a cell in tile coordinates (cells only)."""
     weight: str | None = None
@@ -52,7 +54,8 @@ def points_sql(table: str, condition: sql.Composable, params: list[Any], spec: T
                present: Sequence[str]) -> tuple[sql.Composed, list[Any]]:
     """The point tile of the rows matching ``condition`` (with ``params``) and its parameters."""
     left, bottom, right, top = spec.xy_bounds
-    columns = [sql.Identifier(c) for c in spec.columns if c in present]
+    columns = [sql.SQL("{}::date AS {}").format(sql.Identifier(c), sql.Identifier(c)) if c in spec.dates
+               else sql.Identifier(c) for c in spec.columns if c in present]
     statement = sql.SQL(
         "SELECT ST_AsMVT(tile, %s, %s, 'geom', 'fid') FROM ("
         "SELECT fid, {columns}ST_AsMVTGeom(ST_Transform(geom, 3857), ST_MakeEnvelope(%s, %s, %s, %s, 3857), "
@@ -74,7 +77,7 @@ def cells_sql(table: str, condition: sql.Composable, params: list[Any], spec: Ti
     metres = (right - left) / spec.extent * spec.cell_size
     half = spec.cell_size / 2
     weight = spec.weight if spec.weight is not None and spec.weight in present else None
-    summed = sql.SQL(", sum({}) AS {}").format(sql.Identifier(weight), sql.Identifier(weight)) if weight \
+    summed = sql.SQL(", sum({})::float8 AS {}").format(sql.Identifier(weight), sql.Identifier(weight)) if weight \
         else sql.SQL("")
     carried = sql.SQL(", {}").format(sql.Identifier(weight)) if weight else sql.SQL("")
     statement = sql.SQL(
