@@ -162,7 +162,8 @@ def test_metadata_documents(tclient):
     assert listing["tilesets"][0]["dataType"] == "vector"
     tileset = tclient.get(EVENTS).get_json()
     rels = {link["rel"]: link for link in tileset["links"]}
-    assert rels["item"]["href"].endswith("/conflict-events/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}?f=mvt")
+    assert rels["item"]["href"].endswith(
+        "/conflict-events/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}?f=mvt")
     tilejson = tclient.get(rels["alternate"]["href"]).get_json()
     assert tilejson["tiles"][0].endswith("/WebMercatorQuad/{z}/{y}/{x}?f=mvt")
     assert tilejson["vector_layers"][0]["id"] == "conflict-events"

@@ -7,6 +7,7 @@ from typing import Any
 from layers.catalogue import Catalogue, Layer
 from layers.selection import SOURCE_PARAMS, filterable
 from webmap import guard
+from webmap.tiles_openapi import service_paths, tile_paths
 
 SCHEMA_OF = {
     "string": {"type": "string"},
@@ -41,6 +42,7 @@ def openapi_document(
     }
     for layer in catalogue:
         paths.update(_layer_paths(layer))
+    paths.update(service_paths())
     return {
         "openapi": "3.0.3",
         "info": {
@@ -119,6 +121,7 @@ def _layer_paths(layer: Layer) -> dict[str, Any]:
             "application/geo+json",
             not_found=True,
         ),
+        **tile_paths(layer, filters),
     }
 
 
