@@ -210,3 +210,87 @@ def test_tile_ids_are_the_same_on_both_stores(tclient, backend, events):  # noqa
     # its rows the same way PostGIS numbers its fid
     assert sorted(f["id"] for f in found) == [1, 2, 3]
     assert isinstance(pd.Series([f["id"] for f in found]).sum(), (int, object))
+
+
+def test_a_postgis_tile_reads_no_whole_layer(tiles_app, tclient, backend):  # noqa: F811
+    store = tiles_app.extensions["coopmap.store"]
+    before = getattr(store, "full_reads", 0)
+    assert len(features(tclient, f"{EVENTS}/9/258/297?event_type=Protests")) == 1
+    assert len(features(tclient, f"{EVENTS}/5/16/18")) == 1  # 4/8/9's child holding the cell of the three
+    # the embedded store reads the layer once into its index; PostGIS makes the tiles in SQL
+    assert getattr(store, "full_reads", 0) == before
+
+
+AFRICA = (-18.0, -35.0, 52.0, 38.0)
+DENSE_BOX = (29.0, -2.0, 30.0, -1.0)
+"""300,000 events in one square degree (around Goma): every tile over it is far denser than real data."""
+
+
+@pytest.fixture(scope="module")
+def dense_app(new_workspace, app_on):
+    import numpy as np
+
+    from geo.ingest.demo import demo_events, demo_rows
+    from geo.storage.store import ParquetStore
+
+    home = new_workspace("tiles-dense")
+    countries = ParquetStore(home).read("countries")
+    default = demo_events(demo_rows(50_000, 2024, countries), countries)  # the default demo set's size
+    rng = np.random.default_rng(5)
+    n = 300_000
+    minx, miny, maxx, maxy = DENSE_BOX
+    dense = make_events([{"lon": x, "lat": y, "event_date": "2024-05-01", "event_id": f"D{i}", "fatalities": 1,
+                          "notes": f"note {i}: " + "a long note " * 25}
+                         for i, (x, y) in enumerate(zip(rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n),
+                                                        strict=True))])
+    frame = pd.concat([default, dense], ignore_index=True)
+    app_on(home).extensions["coopmap.store"].write("conflict-events", gpd.GeoDataFrame(frame, crs="EPSG:4326"),
+                                                   ["test"])
+    return app_on(home)
+
+
+def sample_tiles() -> list[morecantile.Tile]:
+    """Every tile of Africa at zooms 3 to 5; at 6 to 8, the tiles over the dense box and 15 others."""
+    import random
+
+    tms = morecantile.tms.get("WebMercatorQuad")
+    out = list(tms.tiles(*AFRICA, zooms=[3, 4, 5]))
+    chosen = random.Random(8)
+    for zoom in (6, 7, 8):
+        out += list(tms.tiles(*DENSE_BOX, zooms=[zoom]))
+        out += chosen.sample(list(tms.tiles(*AFRICA, zooms=[zoom])), 15)
+    return out
+
+
+def test_no_tile_of_africa_exceeds_500_kb(dense_app):
+    client = dense_app.test_client()
+    sizes = {}
+    for tile in sample_tiles():
+        response = client.get(f"{EVENTS}/{tile.z}/{tile.y}/{tile.x}", headers={"Accept-Encoding": "identity"})
+        assert response.status_code == 200
+        sizes[tile] = len(response.get_data())
+    assert max(sizes.values()) <= 500_000, max(sizes.items(), key=lambda kv: kv[1])
+    # below zoom 8 events are cells, each event counted in one tile (points also go in the buffer of
+    # the tiles around theirs)
+    tms = morecantile.tms.get("WebMercatorQuad")
+    total = 0
+    for tile in tms.tiles(*DENSE_BOX, zooms=[7]):
+        found = decode(client.get(f"{EVENTS}/{tile.z}/{tile.y}/{tile.x}?event_id=" + ",".join(
+            f"D{i}" for i in range(0, 300_000, 1000))).get_data())
+        total += sum(f["properties"].get("count", 1) for f in found.get("conflict-events", {}).get("features", []))
+    assert total == 300  # D0, D1000 ... D299000: 300 events, each in one tile
+
+
+def test_a_dense_point_tile_becomes_cells(dense_app):
+    # zoom 12 over the dense box: a tile is 360 / 4096 = 0.088 degrees wide, ~0.0077 square degrees,
+    # so ~2,300 of the 300,000 events per square degree: under 4,000 points, but with their
+    # 300-character notes, each different (~2,300 x 330 bytes = ~760 KB) over 500 KB: cells
+    tms = morecantile.tms.get("WebMercatorQuad")
+    tile = tms.tile(29.5, -1.5, 12)
+    found = features(dense_app.test_client(), f"{EVENTS}/{tile.z}/{tile.y}/{tile.x}")
+    assert found and set(found[0]["properties"]) == {"count", "fatalities"}
+    assert 1500 < sum(f["properties"]["count"] for f in found) < 3500
+    # without the notes' weight, a zoom-14 tile (~145 events) is sent point by point
+    tile = tms.tile(29.5, -1.5, 14)
+    found = features(dense_app.test_client(), f"{EVENTS}/{tile.z}/{tile.y}/{tile.x}")
+    assert 50 < len(found) < 400 and all("event_id" in f["properties"] for f in found)
