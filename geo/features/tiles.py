@@ -14,7 +14,6 @@ Which layers are tiled and how is the catalogue's ``Layer.tiling`` (a ``Tiling``
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -153,18 +152,32 @@ def _to_tile(geoms: np.ndarray, address: TileAddress) -> np.ndarray:
                                                                   (top - xy[:, 1]) * scale]))
 
 
-def _property(value: Any) -> Any:
-    """A value as MVT stores it, or None to leave it out (MVT has no null)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
-        return value.isoformat()[:10] if not isinstance(value, pd.Timestamp) else value.date().isoformat()
+def _column_values(column: pd.Series) -> list[Any]:
+    """A column's values as MVT stores them (ISO dates, Python numbers and text), None where null
+    (MVT has no null: the property is left out)."""
+    missing = column.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        values = column.dt.strftime("%Y-%m-%d").astype(object).to_numpy()
+    elif pd.api.types.is_bool_dtype(column.dtype):
+        values = column.astype(object).to_numpy()
+    elif pd.api.types.is_integer_dtype(column.dtype):
+        values = column.astype("Int64").astype(object).to_numpy()
+    elif pd.api.types.is_float_dtype(column.dtype):
+        values = column.astype(float).to_numpy().astype(object)
+    else:
+        values = np.array([_text(v) for v in column.to_numpy(dtype=object)], dtype=object)
+    values = np.array(values, dtype=object)  # a writable copy
+    values[missing] = None
+    return values.tolist()
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10]
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
     return str(value)
 
 
@@ -194,20 +207,26 @@ def encode_features(frame: gpd.GeoDataFrame, fields: list[str], name: str, addre
         The encoded tile (an empty tile when nothing falls in it).
     """
     geoms = np.asarray(frame.geometry.array, dtype=object)
-    if len(geoms):
+    kinds = shapely.get_type_id(geoms)
+    if len(geoms) and np.all(kinds == 0):  # points: straight to tile coordinates
+        left, _, _, top = address.xy_bounds
+        mx, my = mercator(shapely.get_x(geoms), shapely.get_y(geoms))
+        geoms = shapely.points(np.round((mx - left) / address.pixel), np.round((top - my) / address.pixel))
+    elif len(geoms):
         geoms = shapely.transform(geoms, lambda xy: np.column_stack(_to_mercator().transform(xy[:, 0], xy[:, 1])))
         left, bottom, right, top = address.xy_bounds
         pad = BUFFER * address.pixel
-        polygonal = shapely.get_type_id(geoms) > 0
+        polygonal = kinds > 0
         if polygonal.any():  # lines and polygons: cut to the tile and its buffer, one pixel of detail
             cut = shapely.clip_by_rect(geoms[polygonal], left - pad, bottom - pad, right + pad, top + pad)
             geoms[polygonal] = shapely.simplify(cut, address.pixel, preserve_topology=True)
         geoms = shapely.set_precision(_to_tile(geoms, address), 1.0)
     keep = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms)) if len(geoms) else np.zeros(0, bool)
-    columns = {f: frame[f].to_numpy(dtype=object) for f in fields if f in frame.columns}
+    names = [f for f in fields if f in frame.columns]
+    rows = list(zip(*(_column_values(frame[f]) for f in names), strict=True)) if names else [()] * len(frame)
     features = []
     for i in np.flatnonzero(keep):
-        properties = {f: v for f, column in columns.items() if (v := _property(column[i])) is not None}
+        properties = {f: v for f, v in zip(names, rows[i], strict=True) if v is not None}
         feature: dict[str, Any] = {"geometry": geoms[i], "properties": properties}
         if ids is not None:
             feature["id"] = int(ids[i])
