@@ -18,11 +18,12 @@ import pandas as pd
 import pytest
 
 from tests.backends import backend  # noqa: F401  (these tests run on both stores)
-from tests.builders import make_events
+from tests.builders import make_events, random_events
 
 MVT = "application/vnd.mapbox-vector-tile"
 EVENTS = "/ogc/collections/conflict-events/tiles/WebMercatorQuad"
 HAND_TILE = (9, 258, 297)
+RANDOM_BOX = (0.0, 5.0, 10.0, 15.0)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,9 @@ def events() -> gpd.GeoDataFrame:
         {"lon": -170.0, "lat": 70.0, "event_date": "2024-01-01", "event_id": "F2", "fatalities": 1,
          "event_type": "Battles"},
     ]
-    return make_events(rows)
+    hand = make_events(rows)
+    spread = random_events(2000, seed=4, bbox=RANDOM_BOX)  # far from the hand tile and its zoom-4 tile
+    return gpd.GeoDataFrame(pd.concat([hand, spread], ignore_index=True), geometry="geometry", crs="EPSG:4326")
 
 
 @pytest.fixture(scope="module")
@@ -294,3 +297,23 @@ def test_a_dense_point_tile_becomes_cells(dense_app):
     tile = tms.tile(29.5, -1.5, 14)
     found = features(dense_app.test_client(), f"{EVENTS}/{tile.z}/{tile.y}/{tile.x}")
     assert 50 < len(found) < 400 and all("event_id" in f["properties"] for f in found)
+
+
+def test_a_tile_holds_the_items_of_its_box_with_the_stored_row_numbers_as_ids(tclient, events):
+    # the zoom-8 tiles over the random events: each holds the features of the items in its box and
+    # buffer (64 of 4096 units each side), ids the 1-based stored row numbers on both stores
+    from geo.features.tiles import BUFFER, tile_address
+
+    row_of = {event_id: i + 1 for i, event_id in enumerate(events["event_id"])}
+    tms = morecantile.tms.get("WebMercatorQuad")
+    checked = 0
+    for tile in list(tms.tiles(*RANDOM_BOX, zooms=[8]))[::7]:
+        box = tile_address(str(tile.z), str(tile.y), str(tile.x)).lonlat_box(BUFFER)
+        items = tclient.get("/ogc/collections/conflict-events/items?limit=10000&bbox="
+                            + ",".join(map(repr, box))).get_json()["features"]
+        found = features(tclient, f"{EVENTS}/{tile.z}/{tile.y}/{tile.x}?datetime=2024")
+        in_2024 = {f["properties"]["event_id"] for f in items if f["properties"]["event_date"].startswith("2024")}
+        assert {f["properties"]["event_id"] for f in found} == in_2024
+        assert all(f["id"] == row_of[f["properties"]["event_id"]] for f in found)
+        checked += len(found)
+    assert checked > 50
