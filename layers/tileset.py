@@ -29,6 +29,7 @@ from geo.features.tiles import (
     TileAddress,
     TileNotFound,
     Tiling,
+    cell_grid,
     encode_cells,
     encode_features,
 )
@@ -123,7 +124,9 @@ def _stored_tile(layer: Layer, store: Store, query: Query, fields: Sequence[Fiel
         return None
     layer_id = layer.source.layer_id  # type: ignore[attr-defined]
     rows = _span(layer, query)
-    cells = TileSpec(layer.id, address.xy_bounds, EXTENT, BUFFER, cell_size=tiling.cell_size, weight=tiling.weight)
+    grid = cell_grid(address, tiling)
+    cells = TileSpec(layer.id, address.xy_bounds, EXTENT, BUFFER, cell_size=tiling.cell_size, weight=tiling.weight,
+                     lon_left=grid.lon_left, lon_step=grid.lon_step, lat_edges=grid.lat_edges)
     try:
         if tiling.max_points is not None and (
             tiling.aggregates(address.zoom) or raw.count_rows(layer_id, rows, tiling.max_points + 1) > tiling.max_points

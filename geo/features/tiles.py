@@ -240,6 +240,38 @@ def mercator(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(mx), np.asarray(my)
 
 
+@dataclass(frozen=True)
+class CellGrid:
+    """The grid cells of a tile in degrees: columns are equal steps of longitude (Web Mercator's x
+    is linear in it), rows lie between the latitudes of their edges in Mercator (``lat_edges``,
+    ascending, ``per_side + 1`` of them). So a point's cell needs no projection, in NumPy as in SQL
+    (``width_bucket``), and both stores put every point in the same cell."""
+
+    per_side: int
+    lon_left: float
+    lon_step: float
+    lat_edges: tuple[float, ...]
+
+    def cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The cell number (``row * per_side + column``, rows from the north) of each point, -1 outside."""
+        col = np.floor((np.asarray(x, dtype=float) - self.lon_left) / self.lon_step)
+        row = self.per_side - np.searchsorted(np.asarray(self.lat_edges), np.asarray(y, dtype=float), side="right")
+        inside = (col >= 0) & (col < self.per_side) & (row >= 0) & (row < self.per_side)
+        return np.where(inside, row * self.per_side + np.where(inside, col, 0).astype(np.int64), -1)
+
+
+def cell_grid(address: TileAddress, tiling: Tiling) -> CellGrid:
+    """The ``CellGrid`` of ``tiling.cell_size`` tile coordinates in the tile at ``address``."""
+    per_side = EXTENT // tiling.cell_size
+    left, bottom, right, top = address.xy_bounds
+    step = (top - bottom) / per_side
+    lons, _ = _to_lonlat().transform(np.array([left, right]), np.zeros(2))
+    _, lats = _to_lonlat().transform(np.zeros(per_side + 1), bottom + step * np.arange(per_side + 1))
+    lon_left, lon_right = (float(v) for v in np.asarray(lons))
+    edges = np.asarray(lats, dtype=float)
+    return CellGrid(per_side, lon_left, (lon_right - lon_left) / per_side, tuple(edges.tolist()))
+
+
 def encode_cells(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, name: str, address: TileAddress,
                  tiling: Tiling) -> bytes:
     """One MVT layer ``name`` of grid cells aggregating points (lon ``x``, lat ``y``) in the tile.
@@ -247,16 +279,14 @@ def encode_cells(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, name:
     Each cell of ``tiling.cell_size`` tile coordinates holding points is one point feature at the
     cell's centre with ``count`` and, when ``weights`` are given and any is known, the sum
     ``tiling.weight`` (unknown weights count as nothing; a cell whose weights are all unknown
-    has no such property). The feature id is ``row * cells_per_side + column`` of the cell.
-    Points outside the tile are left out: every point counts in one tile.
+    has no such property). The feature id is ``row * cells_per_side + column`` of the cell
+    (``cell_grid``). Points outside the tile are left out: every point counts in one tile.
     """
-    per_side = EXTENT // tiling.cell_size
-    mx, my = mercator(x, y)
-    left, _, _, top = address.xy_bounds
-    col = np.floor((mx - left) / address.pixel / tiling.cell_size).astype(np.int64)
-    row = np.floor((top - my) / address.pixel / tiling.cell_size).astype(np.int64)
-    inside = (col >= 0) & (col < per_side) & (row >= 0) & (row < per_side)
-    cell = (row * per_side + col)[inside]
+    grid = cell_grid(address, tiling)
+    per_side = grid.per_side
+    found = grid.cells(x, y)
+    inside = found >= 0
+    cell = found[inside]
     counts = np.bincount(cell, minlength=per_side * per_side)
     sums = known = None
     if weights is not None and tiling.weight is not None:

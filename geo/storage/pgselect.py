@@ -108,7 +108,7 @@ class LayerSelector:
         """``Store.tile`` in the snapshot transaction of ``conn``: one statement, the MVT bytes."""
         entry = self._entry(conn, layer_id)
         condition, params = self._where(conn, entry, query)
-        make = pgtiles.cells_sql if spec.cell_size else pgtiles.points_sql
+        make = pgtiles.cells_sql if spec.lat_edges else pgtiles.points_sql
         statement, values = make(entry.table, condition, params, spec, entry.schema.names)
         found = conn.execute(statement, values).fetchone()[0]
         return bytes(found) if found is not None else b""

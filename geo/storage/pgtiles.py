@@ -38,6 +38,12 @@ class TileSpec:
     """Side of a cell in tile coordinates (cells only)."""
     weight: str | None = None
     """Column summed per cell (cells only)."""
+    lon_left: float = 0.0
+    """West edge of the first column of cells, in degrees (cells only)."""
+    lon_step: float = 0.0
+    """Width of a column of cells in degrees (cells only)."""
+    lat_edges: tuple[float, ...] = ()
+    """Latitudes of the rows' edges, ascending (``geo.features.tiles.CellGrid``; cells only)."""
 
 
 def _table(table: str) -> sql.Composed:
@@ -71,10 +77,9 @@ def points_sql(table: str, condition: sql.Composable, params: list[Any], spec: T
 def cells_sql(table: str, condition: sql.Composable, params: list[Any], spec: TileSpec,
               present: Sequence[str]) -> tuple[sql.Composed, list[Any]]:
     """The cell tile of the points matching ``condition`` (with ``params``): count and weight sum
-    per cell, and its parameters."""
-    left, _, right, top = spec.xy_bounds
-    per_side = spec.extent // spec.cell_size
-    metres = (right - left) / spec.extent * spec.cell_size
+    per cell, and its parameters. A point's column is a step of longitude and its row the bucket of
+    its latitude among the edges (``width_bucket``): no projection per row."""
+    per_side = len(spec.lat_edges) - 1
     half = spec.cell_size / 2
     weight = spec.weight if spec.weight is not None and spec.weight in present else None
     summed = sql.SQL(", sum({})::float8 AS {}").format(sql.Identifier(weight), sql.Identifier(weight)) if weight \
@@ -83,11 +88,10 @@ def cells_sql(table: str, condition: sql.Composable, params: list[Any], spec: Ti
     statement = sql.SQL(
         "SELECT ST_AsMVT(tile, %s, %s, 'geom', 'id') FROM ("
         "SELECT r * %s + k AS id, count{carried}, ST_MakePoint(k * %s + %s, r * %s + %s) AS geom FROM ("
-        "SELECT k, r, count(*)::int AS count{summed} FROM ("
-        "SELECT floor((ST_X(m) - %s) / %s)::int AS k, floor((%s - ST_Y(m)) / %s)::int AS r{carried} FROM ("
-        "SELECT ST_Transform(geom, 3857) AS m{carried} FROM {table} WHERE {condition}) AS projected) AS placed "
-        "WHERE k >= 0 AND k < %s AND r >= 0 AND r < %s GROUP BY k, r) AS cells) AS tile"
+        "SELECT floor((ST_X(geom) - %s) / %s)::int AS k, %s - width_bucket(ST_Y(geom), %s::float8[]) AS r, "
+        "count(*)::int AS count{summed} FROM {table} WHERE {condition} GROUP BY 1, 2) AS cells "
+        "WHERE k >= 0 AND k < %s AND r >= 0 AND r < %s) AS tile"
     ).format(carried=carried, summed=summed, table=_table(table), condition=condition)
     head = [spec.name, spec.extent, per_side, spec.cell_size, half, spec.cell_size, half,
-            left, metres, top, metres]
+            spec.lon_left, spec.lon_step, per_side, list(spec.lat_edges)]
     return statement, [*head, *params, per_side, per_side]
