@@ -17,7 +17,8 @@ The sample: every tile of Africa (-18, -35, 52, 38) at zooms 3 to 5, and at each
 tiles, each server gets each tile of the sample once (distinct tiles: no tile cache helps), from one
 client; the servers take turns zoom by zoom. Prints, per server and zoom, p50 / p99 per tile and the
 largest tile, then over the whole sample p50, p90, max and mean size (uncompressed) and the ratio
-coopmap/tipg of the p50.
+coopmap/tipg of the p50. With ``--map``, the map's ``/map-data/events`` of four views against the
+tiles covering each view, on both coopmap servers.
 """
 
 from __future__ import annotations
@@ -71,10 +72,36 @@ def timed(url: str, http) -> tuple[float, int]:  # noqa: ANN001
     return elapsed, len(response.data)
 
 
+MAP_VIEWS = (
+    ("Africa", (-25.0, -38.0, 60.0, 40.0), 3),
+    ("Sahel", (-12.0, 8.0, 16.0, 22.0), 5),
+    ("eastern DRC", (26.0, -5.0, 31.5, 2.0), 7),
+    ("Goma", (28.9, -1.9, 29.5, -1.4), 10),
+)
+"""Map views (bbox, zoom) compared between the map's ``/map-data/events`` and the tiles covering them."""
+
+
+def compare_map(name: str, origin: str, http) -> None:  # noqa: ANN001
+    """One ``/map-data/events`` request per view vs fetching every tile of the view (one after the
+    other: the time a browser with one connection would wait; bytes uncompressed)."""
+    import morecantile
+
+    tms = morecantile.tms.get("WebMercatorQuad")
+    for view, (minx, miny, maxx, maxy), zoom in MAP_VIEWS:
+        ms, size = timed(f"{origin}/map-data/events?bbox={minx},{miny},{maxx},{maxy}&zoom={zoom}", http)
+        tiles = list(tms.tiles(minx, miny, maxx, maxy, zooms=[zoom]))
+        got = [timed(f"{origin}/ogc/collections/{LAYER}/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}", http)
+               for t in tiles]
+        print(f"  {name:17} {view:12} z{zoom:<2} map-data {ms:7.1f} ms {size / 1000:7.1f} KB | {len(tiles):3} tiles "
+              f"{sum(m for m, _ in got):7.1f} ms (slowest {max(m for m, _ in got):6.1f}) "
+              f"{sum(b for _, b in got) / 1000:7.1f} KB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--per-zoom", type=int, default=25, help="random tiles measured at each of zooms 6-8")
+    parser.add_argument("--map", action="store_true", help="also compare the map's /map-data/events with tiles")
     args = parser.parse_args()
 
     import numpy as np
@@ -174,6 +201,11 @@ def main() -> None:
                 print(f"  {name:17} p50 {p50:7.1f} ms  p90 {np.percentile(every[name], 90):7.1f} ms  "
                       f"max size {max(sizes[name]) / 1000:7.1f} KB  mean {np.mean(sizes[name]) / 1000:6.1f} KB  "
                       f"p50/tipg {p50 / tipg_p50:5.2f}")
+            if args.map:
+                print("\nthe map's events (/map-data/events, cold) vs the tiles of the same view (cold)")
+                for name in ("coopmap-postgis", "coopmap-embedded"):
+                    server = clients[name][0]
+                    compare_map(name, server.items.split("/ogc/")[0], http)
     finally:
         for server in servers:
             server.stop()
