@@ -87,10 +87,14 @@ def compare_map(name: str, origin: str, http) -> None:  # noqa: ANN001
     import morecantile
 
     tms = morecantile.tms.get("WebMercatorQuad")
-    for view, (minx, miny, maxx, maxy), zoom in MAP_VIEWS:
-        ms, size = timed(f"{origin}/map-data/events?bbox={minx},{miny},{maxx},{maxy}&zoom={zoom}", http)
+    for i, (view, (minx, miny, maxx, maxy), zoom) in enumerate(MAP_VIEWS):
+        events = f"{origin}/map-data/events?bbox={minx},{miny},{maxx},{maxy}&zoom={zoom}"
+        timed(f"{events}&datetime=1900/2100", http)  # the map's event arrays loaded, in both workers
+        timed(f"{events}&datetime=1900/2099", http)
+        period = f"datetime=1901-01-0{i + 1}/2100-12-31"  # a period no request has asked: nothing cached
+        ms, size = timed(f"{events}&{period}", http)
         tiles = list(tms.tiles(minx, miny, maxx, maxy, zooms=[zoom]))
-        got = [timed(f"{origin}/ogc/collections/{LAYER}/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}", http)
+        got = [timed(f"{origin}/ogc/collections/{LAYER}/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}?{period}", http)
                for t in tiles]
         print(f"  {name:17} {view:12} z{zoom:<2} map-data {ms:7.1f} ms {size / 1000:7.1f} KB | {len(tiles):3} tiles "
               f"{sum(m for m, _ in got):7.1f} ms (slowest {max(m for m, _ in got):6.1f}) "
@@ -202,7 +206,8 @@ def main() -> None:
                       f"max size {max(sizes[name]) / 1000:7.1f} KB  mean {np.mean(sizes[name]) / 1000:6.1f} KB  "
                       f"p50/tipg {p50 / tipg_p50:5.2f}")
             if args.map:
-                print("\nthe map's events (/map-data/events, cold) vs the tiles of the same view (cold)")
+                print("\nthe map's events (/map-data/events) vs the tiles of the same view, both for a period "
+                      "not asked before (no response cached; the map's event arrays loaded)")
                 for name in ("coopmap-postgis", "coopmap-embedded"):
                     server = clients[name][0]
                     compare_map(name, server.items.split("/ogc/")[0], http)
