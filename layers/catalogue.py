@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from geo.analytics.provinces import province_summary_layer
 from geo.analytics.summaries import country_summary_layer
 from geo.errors import LayerNotFound
+from geo.features.tiles import Tiling
 from geo.registries.periods import ENVR_SPAN, EVENT_SPAN, PROJECT_SPAN, TimeSpan
 from geo.render.style import MapLayer, Style
 from geo.schema import (
@@ -61,6 +62,8 @@ class Layer:
     """Switched on when the page's URL names no layers."""
     requires: tuple[str, ...] | None = None
     """Stored layers a snapshot needs to draw this one; ``None``: its own stored data, if any."""
+    tiling: Tiling | None = None
+    """How the layer is cut into vector tiles (``/ogc/collections/{id}/tiles``); None: no tiles."""
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -142,6 +145,7 @@ LAYERS = (
         licence="Public domain",
         draw_order=10,
         on_map=False,
+        tiling=Tiling(),
     ),
     Layer(
         id="provinces",
@@ -157,6 +161,7 @@ LAYERS = (
         licence="As stated by the imported file's publisher",
         draw_order=50,
         map_default=True,
+        tiling=Tiling(),
     ),
     Layer(
         id="envr",
@@ -176,6 +181,7 @@ LAYERS = (
         time=ENVR_SPAN,
         snapshot_default=True,
         map_default=True,
+        tiling=Tiling(),
     ),
     Layer(
         id="projects",
@@ -196,6 +202,7 @@ LAYERS = (
         draw_order=70,
         snapshot_default=True,
         map_default=True,
+        tiling=Tiling(),
     ),
     Layer(
         id="project-countries",
@@ -229,6 +236,7 @@ LAYERS = (
         draw_order=60,
         snapshot_default=True,
         map_default=True,
+        tiling=Tiling(aggregate_below=8, weight="fatalities", max_points=4000),
     ),
     Layer(
         id="country-summary",

@@ -218,6 +218,14 @@ def _frame(layer: Layer, store: Store, forwarded: Mapping[str, str]) -> gpd.GeoD
         return empty_frame(layer)
 
 
+def request_query(layer: Layer, params: Mapping[str, str], fields: Sequence[Field],
+                  reserved: tuple[str, ...] = ()) -> Query:
+    """The query of request ``params`` on ``layer`` (strict: a parameter that is neither a filter of
+    the fields served nor ``reserved`` is an ``InvalidParameter``)."""
+    queryables = {f.name: f.type for f in fields}  # what the caller may see, and nothing else
+    return parse_query(params, filterable(layer, fields), strict=True, reserved=reserved, queryables=queryables)
+
+
 def select(
     cache: LRUCache,
     layer: Layer,
@@ -247,9 +255,7 @@ def select(
     from layers.crsbox import PARAMS, in_crs84, within  # bbox-crs: select by the CRS84 envelope, then exactly
 
     params, area = in_crs84(params)
-    names = filterable(layer, fields)
-    queryables = {f.name: f.type for f in fields}  # what the caller may see, and nothing else
-    query = parse_query(params, names, strict=True, reserved=("sortby", *PARAMS, *reserved), queryables=queryables)
+    query = request_query(layer, params, fields, ("sortby", *PARAMS, *reserved))
     from layers.pushdown import stored_selection
 
     in_store = stored_selection(layer, store, query, params.get("sortby"), fields)

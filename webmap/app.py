@@ -79,7 +79,7 @@ def _precisions(config: Mapping[str, Any]) -> dict[str, int]:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webmap import assets, briefs, downloads, features, mapdata, pages
+    from webmap import assets, briefs, downloads, features, mapdata, pages, tiles
     from webmap.health import init_health
     from webmap.snapshots import bp as snapshots_bp
 
@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets.bp)
     app.register_blueprint(mapdata.bp)
     app.register_blueprint(features.bp)
+    app.register_blueprint(tiles.bp)
     app.register_blueprint(downloads.bp)
     app.register_blueprint(snapshots_bp)
     app.register_blueprint(briefs.bp)  # after snapshots: it renders in their render pool

@@ -21,6 +21,7 @@ from webmap.context import catalogue, store
 from webmap.errors import NotFound
 from webmap.ogc_links import JSON_MEDIA, link, paging_links, self_links
 from webmap.ogcfilter import CQL_CONFORMANCE, QUERYABLES_REL, queryables_response
+from webmap.tilelinks import landing_tiles_links, tileset_links
 
 bp = Blueprint("features", __name__, url_prefix="/ogc")
 http.install(bp)
@@ -32,6 +33,15 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     *CQL_CONFORMANCE,
     crs_output.CONFORMANCE,
+    # OGC API - Tiles (webmap/tiles.py): vector tilesets of the collections in WebMercatorQuad
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ]
 CRS84 = crs_output.CRS84
 OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
@@ -103,6 +113,7 @@ def landing() -> Response:
             link(
                 url_for(".collections", _external=True), "data", "application/json", "Collections"
             ),
+            *landing_tiles_links(),
         ],
     }
     return http.stamp(_render(fmt, doc, "ogc_landing.html"), etag, modified)
@@ -199,6 +210,7 @@ def _collection(layer: Layer) -> dict[str, Any]:
             ),
             link(url_for(".queryables", collection_id=layer.id, _external=True), QUERYABLES_REL,
                  "application/schema+json", "Queryables (properties a filter may name)"),
+            *tileset_links(layer),
         ],
     }
 

@@ -9,6 +9,7 @@ from layers.selection import SOURCE_PARAMS, filterable
 from webmap import guard
 from webmap.ogcfilter import FILTER_PARAMETERS
 from webmap.crs_output import crs_parameters
+from webmap.tiles_openapi import service_paths, tile_paths
 
 SCHEMA_OF = {
     "string": {"type": "string"},
@@ -43,6 +44,7 @@ def openapi_document(
     }
     for layer in catalogue:
         paths.update(_layer_paths(layer))
+    paths.update(service_paths())
     return {
         "openapi": "3.0.3",
         "info": {
@@ -127,6 +129,7 @@ def _layer_paths(layer: Layer) -> dict[str, Any]:
             "application/geo+json",
             not_found=True,
         ),
+        **tile_paths(layer, filters),
     }
 
 

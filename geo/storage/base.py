@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +24,9 @@ import pyarrow as pa
 from geo.cql import CqlFilter
 from geo.errors import InvalidParameter
 from geo.types import BBox, Period
+
+if TYPE_CHECKING:
+    from geo.storage.pgtiles import TileSpec
 
 SCAN_ROWS = 100_000
 """Rows per table from ``ParquetStore.scan``."""
@@ -166,6 +169,15 @@ class Store(ABC):
     def overview(self, layer_id: str, query: RowQuery) -> LayerOverview:
         """Rows, bbox and time extent (by ``query``'s span columns) of ``layer_id``."""
         raise PushdownUnsupported(f"{type(self).__name__} selects in memory")
+
+    def count_rows(self, layer_id: str, query: RowQuery, limit: int) -> int:
+        """The number of rows of ``layer_id`` matching ``query``, counted up to ``limit``."""
+        raise PushdownUnsupported(f"{type(self).__name__} selects in memory")
+
+    def tile(self, layer_id: str, query: RowQuery, spec: TileSpec) -> bytes:
+        """The Mapbox Vector Tile of the rows of ``layer_id`` matching ``query`` (``spec``: its box,
+        kind and columns; ``geo.storage.pgtiles``)."""
+        raise PushdownUnsupported(f"{type(self).__name__} makes tiles in memory")
 
     @abstractmethod
     def read(self, layer_id: str) -> gpd.GeoDataFrame:

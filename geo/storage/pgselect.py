@@ -23,7 +23,7 @@ from psycopg import sql
 
 from geo.cache import LRUCache
 from geo.errors import DataChanged
-from geo.storage import pgquery
+from geo.storage import pgquery, pgtiles
 from geo.storage.base import LayerOverview, PushdownUnsupported, RowQuery, Selected
 from geo.storage.migrations import SCHEMA
 from geo.storage.pgbinary import copy_out, read_rows
@@ -81,9 +81,7 @@ class LayerSelector:
         entry = self._entry(conn, layer_id)
 
         def compute() -> np.ndarray:
-            facts = {name: self._column_facts(conn, entry, name)
-                     for name in pgquery.needs_facts(entry.schema, query, entry.dtypes)}
-            condition, params = pgquery.where(entry.schema, query, entry.points, entry.dtypes, facts, entry.xy)
+            condition, params = self._where(conn, entry, query)
             order = pgquery.order_by(entry.schema, query.sortby)
             statement = pgquery.select_fids_sql(entry.table, condition, order)
             value = conn.execute(statement, params, binary=True).fetchone()[0]
@@ -93,6 +91,27 @@ class LayerSelector:
 
         fids = self._selections.get_or_compute((entry.digest, query.key()), compute)
         return Selected(entry.digest, fids, tuple(n for n in entry.schema.names if n != "geometry"))
+
+    def _where(self, conn: psycopg.Connection, entry: _Entry, query: RowQuery) -> tuple[sql.Composable, list[Any]]:
+        """The WHERE condition of ``query`` on ``entry`` and its parameters (``pgquery.where``)."""
+        facts = {name: self._column_facts(conn, entry, name)
+                 for name in pgquery.needs_facts(entry.schema, query, entry.dtypes)}
+        return pgquery.where(entry.schema, query, entry.points, entry.dtypes, facts, entry.xy)
+
+    def count(self, conn: psycopg.Connection, layer_id: str, query: RowQuery, limit: int) -> int:
+        """``Store.count_rows`` in the snapshot transaction of ``conn``."""
+        entry = self._entry(conn, layer_id)
+        condition, params = self._where(conn, entry, query)
+        return int(conn.execute(pgtiles.count_sql(entry.table, condition, limit), params).fetchone()[0])
+
+    def tile(self, conn: psycopg.Connection, layer_id: str, query: RowQuery, spec: pgtiles.TileSpec) -> bytes:
+        """``Store.tile`` in the snapshot transaction of ``conn``: one statement, the MVT bytes."""
+        entry = self._entry(conn, layer_id)
+        condition, params = self._where(conn, entry, query)
+        make = pgtiles.cells_sql if spec.lat_edges else pgtiles.points_sql
+        statement, values = make(entry.table, condition, params, spec, entry.schema.names)
+        found = conn.execute(statement, values).fetchone()[0]
+        return bytes(found) if found is not None else b""
 
     def fetch(self, conn: psycopg.Connection, layer_id: str, fids: np.ndarray, columns: Sequence[str],
               digest: str) -> pa.Table:

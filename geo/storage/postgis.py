@@ -79,6 +79,7 @@ from geo.storage.pgtables import (
     table_name,
     time_columns,
 )
+from geo.storage.pgtiles import TileSpec
 from geo.storage.rejects import report_csv, report_from_csv
 
 COPY_OPTIONS = "FORMAT binary, FREEZE"
@@ -241,6 +242,14 @@ class PostgisStore(Store):
     def overview(self, layer_id: str, query: RowQuery) -> LayerOverview:
         with self._connection(snapshot=True) as conn:
             return self._selector.overview(conn, layer_id, query)
+
+    def count_rows(self, layer_id: str, query: RowQuery, limit: int) -> int:
+        with self._connection(snapshot=True) as conn:
+            return self._selector.count(conn, layer_id, query, limit)
+
+    def tile(self, layer_id: str, query: RowQuery, spec: TileSpec) -> bytes:
+        with self._connection(snapshot=True) as conn:
+            return self._selector.tile(conn, layer_id, query, spec)
 
     def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
         if frame.crs is None or frame.crs.to_epsg() != 4326:
