@@ -1,0 +1,127 @@
+"""The OGC API's HTML pages over plain HTTP: the map's data is the page's features, escaped so no data
+text ends its ``<script>`` element; the collection page shows its extents, count and every link."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from html.parser import HTMLParser
+from urllib.parse import quote
+
+import pytest
+
+from tests.live import serve
+from tests.ogchtmlfixtures import BREAKOUT, populate
+
+
+class _Page(HTMLParser):
+    """The parts of a page the tests read: the map's JSON, the table's row ids, links, scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.map_json = ""
+        self.rows: list[str] = []
+        self.anchors: list[tuple[str, str]] = []
+        self.scripts = 0
+        self._in_map = False
+        self._anchor: str | None = None
+        self._anchor_text = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script":
+            self.scripts += 1
+            self._in_map = a.get("id") == "ogc-map-data"
+        if tag == "tr" and "data-fid" in a:
+            self.rows.append(a["data-fid"])
+        if tag == "a":
+            self._anchor, self._anchor_text = a.get("href"), ""
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_map = False
+        if tag == "a" and self._anchor is not None:
+            self.anchors.append((self._anchor, self._anchor_text))
+            self._anchor = None
+
+    def handle_data(self, data):
+        if self._in_map:
+            self.map_json += data
+        if self._anchor is not None:
+            self._anchor_text += data
+
+
+@pytest.fixture(scope="module")
+def base(new_workspace, app_on):
+    home = new_workspace("ogc-html-home")
+    populate(app_on(home).extensions["coopmap.store"])
+    with serve(app_on(home)) as url:
+        yield url
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        assert response.status == 200
+        return response.read().decode()
+
+
+def _page(url: str) -> tuple[str, _Page]:
+    text = _get(url)
+    page = _Page()
+    page.feed(text)
+    return text, page
+
+
+def test_items_page_embeds_its_features_for_the_map_and_no_id_breaks_out(base):
+    text, page = _page(base + "/ogc/collections/conflict-events/items?f=html")
+    data = json.loads(page.map_json)
+    ids = [f["id"] for f in data["features"]["features"]]
+    # four hand-placed events: four rows, four features, the same ids in the same order
+    assert sorted(ids) == sorted(["E1", "E2", BREAKOUT, "E4"])
+    assert page.rows == ids
+    coords = {f["id"]: f["geometry"]["coordinates"] for f in data["features"]["features"]}
+    assert coords["E2"] == pytest.approx([15.3, -4.3]) and coords[BREAKOUT] == pytest.approx([25.2, 0.5])
+    # the breakout id is in the JSON as \u003c/script\u003e: the raw page never holds it
+    assert BREAKOUT not in text and "\\u003c/script\\u003e" in page.map_json
+    assert "<script>alert(2)" not in text and "&lt;script&gt;alert(2)&lt;/script&gt; near Goma" in text
+    # the JSON block, Leaflet and the map script: three script elements, each closed once
+    assert page.scripts == 3 == text.count("</script>")
+    assert "/assets/leaflet/leaflet.js" in text and "/static/ogcmap.js" in text and "http://" not in page.map_json
+
+
+def test_items_page_pages_its_map_with_the_table(base):
+    _, first = _page(base + "/ogc/collections/conflict-events/items?f=html&limit=3")
+    _, second = _page(base + "/ogc/collections/conflict-events/items?f=html&limit=3&offset=3")
+    # 4 events, 3 a page: 3 then 4 - 3 = 1 on the map, next on the first page, prev on the second
+    assert len(json.loads(first.map_json)["features"]["features"]) == 3 == len(first.rows)
+    assert len(json.loads(second.map_json)["features"]["features"]) == 1 == len(second.rows)
+    assert any(title == "Next page" for _, title in first.anchors)
+    assert any(title == "Previous page" for _, title in second.anchors)
+    assert set(first.rows) | set(second.rows) == {"E1", "E2", BREAKOUT, "E4"}
+
+
+def test_collection_page_shows_extent_count_and_every_link(base):
+    text, page = _page(base + "/ogc/collections/conflict-events?f=html")
+    with urllib.request.urlopen(base + "/ogc/collections/conflict-events?f=json", timeout=60) as response:
+        doc = json.load(response)
+    # the map draws the extent: by hand lon 15.3..29.2, lat -6.1..0.5
+    assert json.loads(page.map_json)["bbox"] == pytest.approx([15.3, -6.1, 29.2, 0.5])
+    assert "15.3, -6.1, 29.2, 0.5" in text
+    # dates by hand: 2023-11-20 (E4) .. 2024-06-30 (the breakout id's event); four features
+    assert "2023-11-20" in text and "2024-06-30" in text
+    assert "<dt>Features</dt><dd>4</dd>" in text
+    # every link of the JSON document is listed with its title (the self link differs by format)
+    listed = dict(page.anchors)
+    for link in doc["links"]:
+        if link["rel"] in ("self", "alternate"):
+            continue
+        assert listed.get(link["href"]) == link["title"], link
+
+
+def test_item_page_maps_its_feature_and_lists_its_properties(base):
+    text, page = _page(base + "/ogc/collections/conflict-events/items/E1?f=html")
+    features = json.loads(page.map_json)["features"]["features"]
+    assert [(f["id"], f["geometry"]["coordinates"]) for f in features] == [("E1", pytest.approx([29.2, -1.6]))]
+    assert "<th scope=\"row\">fatalities</th><td>7</td>" in text
+    assert "&lt;script&gt;alert(2)&lt;/script&gt; near Goma" in text and "<script>alert(2)" not in text
+    assert quote("E1") in text
