@@ -85,7 +85,19 @@
       byId[id] = layer;
       layer.on("click", function () { select(id, true); });
     }
-  }).addTo(map);
+  });
+  /* the view first: Leaflet creates the paths only once the map has one */
+  var bounds = features.getBounds();
+  if (!bounds.isValid()) world();
+  else if (bounds.getNorthEast().equals(bounds.getSouthWest())) map.setView(bounds.getCenter(), 5);
+  else map.fitBounds(bounds, {padding: [12, 12], maxZoom: 8});
+  features.addTo(map);
+  Object.keys(byId).forEach(function (id) {  /* each path says whose it is (as its row does) */
+    var node = byId[id].getElement && byId[id].getElement();
+    if (node) node.setAttribute("data-fid", id);
+  });
+  var ids = Object.keys(byId);
+  if (ids.length === 1 && !Object.keys(rows).length) paint(ids[0], true);  /* the item page: its feature */
 
   Object.keys(rows).forEach(function (id) {
     var tr = rows[id];
@@ -101,9 +113,4 @@
       select(id, false);
     });
   });
-
-  var bounds = features.getBounds();
-  if (!bounds.isValid()) world();
-  else if (bounds.getNorthEast().equals(bounds.getSouthWest())) map.setView(bounds.getCenter(), 6);
-  else map.fitBounds(bounds, {padding: [12, 12], maxZoom: 8});
 })();
