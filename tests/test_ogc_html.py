@@ -125,3 +125,18 @@ def test_item_page_maps_its_feature_and_lists_its_properties(base):
     assert "<th scope=\"row\">fatalities</th><td>7</td>" in text
     assert "&lt;script&gt;alert(2)&lt;/script&gt; near Goma" in text and "<script>alert(2)" not in text
     assert quote("E1") in text
+
+
+def test_the_map_copy_of_polygons_is_light_and_points_stay_put():
+    from shapely.geometry import Point, Polygon
+
+    from geo.render.minimap import minimap_geometries
+
+    # a 10° square whose bottom edge has a vertex 0.004° off its chord, and a point inside it:
+    # extent 10° on 800 px → tolerance 10 / 800 / 2 = 0.00625° > 0.004°: the vertex goes;
+    # coordinates rounded to ceil(-log10 0.00625) = 3 decimals; the point keeps 6 decimals
+    square = Polygon([(0, 0), (5, 0.004), (10, 0), (10, 10), (0, 10.0001234)])
+    light_square, light_point = minimap_geometries([square, Point(3.123456789, 4.5)], pixels=800)
+    assert list(light_square.exterior.coords) == [(0, 0), (10, 0), (10, 10), (0, 10), (0, 0)]
+    assert light_point.coords[0] == (3.123457, 4.5)
+    assert minimap_geometries([None]) == [None]

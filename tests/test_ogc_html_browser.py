@@ -81,4 +81,11 @@ def test_collection_and_item_pages_show_their_map(base):
         page.screenshot(path=str(output_dir() / "ogc-item.png"), full_page=True)
         _load(page, base + "/ogc/collections/conflict-events/items?f=html")
         page.screenshot(path=str(output_dir() / "ogc-items.png"), full_page=True)
+        # polygons: a page of three countries is three shapes; a row selects its country
+        state = _load(page, base + "/ogc/collections/countries/items?f=html&limit=3")
+        assert len(state["rows"]) == 3 and state["markers"] == 3
+        page.locator("tr[data-fid]").nth(1).locator("td").nth(1).click()
+        state = page.evaluate(STATE)
+        assert state["selected"] == [SELECTED_FILL] and state["selectedRows"] == [state["rows"][1]]
+        page.screenshot(path=str(output_dir() / "ogc-items-countries.png"))
         assert log.offhost == [] and log.console_errors == [] and log.failed == []

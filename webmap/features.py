@@ -229,7 +229,9 @@ def items(collection_id: str) -> Response:
             layer=layer,
             fields=page.encoder.fields,
             offset=offset,
-            **ogc_html.map_context({"features": ogc_html.geometries(doc["features"])}, "ogc_map_items"),
+            **ogc_html.map_context(
+                {"features": ogc_html.geometries(page.encoder, page.positions, doc["features"])}, "ogc_map_items"
+            ),
         )
     else:
         response = _json(doc, http.MEDIA["json"])
@@ -302,7 +304,9 @@ def item(collection_id: str, feature_id: str) -> Response:
     if fmt == "html":
         response = _render(
             fmt, feature, "ogc_item.html", layer=layer, fields=found.encoder.fields,
-            **ogc_html.map_context({"features": ogc_html.geometries([feature])}, "ogc_map_item"),
+            **ogc_html.map_context(
+                {"features": ogc_html.geometries(found.encoder, found.positions, [feature])}, "ogc_map_item"
+            ),
         )
     else:
         response = _json(feature, http.MEDIA["json"])

@@ -9,14 +9,18 @@ the element: ``<``, ``>`` and ``&`` are written as JSON escapes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import orjson
+import shapely.geometry
 from flask import url_for
 from markupsafe import Markup
 
+from geo.features.geojson import FeatureEncoder
 from geo.i18n import text
+from geo.render.minimap import minimap_geometries
 
 LANG = "en"
 """The language of the OGC API's pages."""
@@ -70,24 +74,34 @@ def script_json(value: Any) -> Markup:
     return Markup(raw.translate(_ESCAPES))
 
 
-def geometries(features: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The map's copy of a page's features: ids and geometries (the properties are in the table).
+def geometries(encoder: FeatureEncoder, positions: np.ndarray, features: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The map's copy of a page's features: ids and light geometries (the properties are in the table).
 
     Parameters
     ----------
+    encoder, positions
+        The page's rows (``layers.selection.Page``): the geometries are read from its frame.
     features
-        GeoJSON features as the encoder writes them.
+        The same rows as GeoJSON features (for their ids).
 
     Returns
     -------
     dict
-        A GeoJSON FeatureCollection whose features keep only ``id`` and ``geometry``.
+        A GeoJSON FeatureCollection whose features keep only ``id`` and ``geometry``, simplified for
+        the small map by ``geo.render.minimap`` (points stay where the table says).
     """
+    shapes = np.asarray(encoder.index.frame.geometry.array)[np.asarray(positions, dtype=np.int64)]
+    light = minimap_geometries([None if g is None or g.is_empty else g for g in shapes])
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "id": f.get("id"), "geometry": f.get("geometry"), "properties": {}}
-            for f in features
+            {
+                "type": "Feature",
+                "id": f.get("id"),
+                "geometry": shapely.geometry.mapping(g) if g is not None else None,
+                "properties": {},
+            }
+            for f, g in zip(features, light, strict=True)
         ],
     }
 
