@@ -52,10 +52,15 @@ class _Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def base(new_workspace, app_on):
+def html_app(new_workspace, app_on):
     home = new_workspace("ogc-html-home")
     populate(app_on(home).extensions["coopmap.store"])
-    with serve(app_on(home)) as url:
+    return app_on(home)
+
+
+@pytest.fixture(scope="module")
+def base(html_app):
+    with serve(html_app) as url:
         yield url
 
 
@@ -140,3 +145,27 @@ def test_the_map_copy_of_polygons_is_light_and_points_stay_put():
     assert list(light_square.exterior.coords) == [(0, 0), (10, 0), (10, 10), (0, 10), (0, 0)]
     assert light_point.coords[0] == (3.123457, 4.5)
     assert minimap_geometries([None]) == [None]
+
+
+def test_links_are_listed_whatever_they_are(html_app):
+    # links other parts of the API add to a document (queryables, tiles) show without template work:
+    # a templated href is text (not a link to follow), a link without a title shows its relation
+    from flask import render_template
+
+    doc = {
+        "links": [
+            {"href": "http://h/ogc/collections/x/queryables", "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+             "type": "application/schema+json", "title": "Queryables"},
+            {"href": "http://h/ogc/collections/x/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}",
+             "rel": "item", "type": "application/vnd.mapbox-vector-tile", "templated": True, "title": "Tiles"},
+            {"href": "http://h/<b>", "rel": "describedby"},
+        ]
+    }
+    with html_app.test_request_context("/ogc"):
+        text = render_template("ogc_landing.html", doc={"title": "t", "description": "d", **doc})
+    page = _Page()
+    page.feed(text)
+    assert page.anchors[-2:] == [("http://h/ogc/collections/x/queryables", "Queryables"),
+                            ("http://h/<b>", "describedby")]
+    assert "<code>http://h/ogc/collections/x/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}</code>" in text
+    assert "URL template" in text and 'href="http://h/&lt;b&gt;"' in text
