@@ -252,6 +252,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Embed in a page or a note",
         "fr": "Intégrer dans une page ou une note",
     },
+    # The OGC API's HTML pages (webmap.ogc_html, static/ogcmap.js): their small map and extents.
+    "ogc_map_items": {"en": "Map of the features on this page", "fr": "Carte des entités de cette page"},
+    "ogc_map_item": {"en": "Map of this feature", "fr": "Carte de cette entité"},
+    "ogc_map_extent": {"en": "Map of the collection's extent", "fr": "Carte de l'emprise de la collection"},
+    "ogc_map_help": {
+        "en": "Select a row to show its feature on the map; select a feature to find its row.",
+        "fr": "Choisissez une ligne pour voir son entité sur la carte ; une entité pour trouver sa ligne.",
+    },
+    "ogc_extent_spatial": {"en": "Spatial extent (lon/lat, CRS84)", "fr": "Emprise spatiale (lon/lat, CRS84)"},
+    "ogc_extent_temporal": {"en": "Temporal extent", "fr": "Emprise temporelle"},
+    "ogc_count": {"en": "Features", "fr": "Entités"},
+    "ogc_count_unknown": {"en": "not known", "fr": "inconnu"},
+    "ogc_open_start": {"en": "open start", "fr": "début ouvert"},
+    "ogc_open_end": {"en": "open end", "fr": "fin ouverte"},
+    "ogc_links": {"en": "Links", "fr": "Liens"},
+    "ogc_link_templated": {"en": "URL template", "fr": "Modèle d'URL"},
     # The briefing packs (geo.render.briefpdf, geo.render.briefpptx, webmap.briefs).
     "brief_title": {"en": "Country brief: {name}", "fr": "Note pays : {name}"},
     "brief_link": {"en": "Brief this country", "fr": "Note sur ce pays"},

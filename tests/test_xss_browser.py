@@ -17,7 +17,7 @@ import pytest
 from tests.browser import browser_page, output_dir
 from tests.live import serve
 from tests.mapfixtures import analyst_token
-from tests.xssfixtures import HOOK, PAYLOADS, populate_payloads
+from tests.xssfixtures import BREAKOUT_ID, HOOK, PAYLOADS, populate_payloads
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -190,4 +190,6 @@ def test_no_payload_runs_on_any_page_and_each_shows_as_text(live, role, csp):
         assert payload in seen["/map/COD"], payload
     assert PAYLOADS[0] in seen["/ogc/collections/envr/items?f=html"]
     assert PAYLOADS[3] in seen["/ogc/collections/conflict-events/items?f=html"]
+    # an id that would close the items page's map JSON shows as text in its row
+    assert BREAKOUT_ID in seen["/ogc/collections/conflict-events/items?f=html"]
     assert PAYLOADS[0] in seen[OTHER_PAGES[1]]  # the snapshot title

@@ -16,8 +16,12 @@ PAYLOADS = (
     "\"'><svg onload=alert(4)>",
     "\" onmouseover=\"alert(5)\" autofocus onfocus=\"alert(6)\" x=\"",
     "' onmouseover='alert(7)' x='",
+    "</script><script>alert(8)</script>",
 )
-"""Raw tags, an event handler, a ``javascript:`` URL and quotes that break out of attributes."""
+"""Raw tags, an event handler, a ``javascript:`` URL, quotes that break out of attributes and a closing
+tag that would end a page's embedded JSON (the OGC pages' map data)."""
+BREAKOUT_ID = PAYLOADS[-1]
+"""An event's id (its row and marker on the items page; an id with "/" has no item page)."""
 
 HOOK = """
 window.__xss = 0;
@@ -107,6 +111,7 @@ def events_payloads() -> gpd.GeoDataFrame:
     payload = make_events(rows)
     payload["event_id"] = [f"X{i}" for i in range(len(payload))]
     payload.loc[0, "event_id"] = PAYLOADS[1]
+    payload.loc[1, "event_id"] = BREAKOUT_ID
     background = random_events(200, seed=3, bbox=(-10.0, -20.0, 40.0, 20.0))
     background["country_iso3"] = "CMR"
     return gpd.GeoDataFrame(

@@ -16,7 +16,7 @@ from geo.features.geojson import SYNTHETIC_NOTICE
 from geo.query import parse_int
 from layers.catalogue import Layer
 from layers.selection import SOURCE_PARAMS, Page, Selection, find, overview, prepared_cache, select
-from webmap import crs_output, guard, http
+from webmap import crs_output, guard, http, ogc_html
 from webmap.context import catalogue, store
 from webmap.errors import NotFound
 from webmap.ogc_links import JSON_MEDIA, link, paging_links, self_links
@@ -167,7 +167,8 @@ def collection(collection_id: str) -> Response:
         return cached
     doc = _collection(layer)
     doc["links"] = self_links(fmt, PAGE_FORMATS) + doc["links"]
-    return http.stamp(_render(fmt, doc, "ogc_collection.html", layer=layer), etag, modified)
+    extent_map = ogc_html.map_context({"bbox": doc["extent"]["spatial"]["bbox"][0]}, "ogc_map_extent")
+    return http.stamp(_render(fmt, doc, "ogc_collection.html", layer=layer, **extent_map), etag, modified)
 
 
 def _collection(layer: Layer) -> dict[str, Any]:
@@ -255,6 +256,9 @@ def items(collection_id: str) -> Response:
             layer=layer,
             fields=page.encoder.fields,
             offset=offset,
+            **ogc_html.map_context(
+                {"features": ogc_html.geometries(page.encoder, page.positions, doc["features"])}, "ogc_map_items"
+            ),
         )
     else:
         response = _json(doc, http.MEDIA["json"])
@@ -333,7 +337,10 @@ def item(collection_id: str, feature_id: str) -> Response:
         feature["notice"] = SYNTHETIC_NOTICE
     if fmt == "html":
         response = _render(
-            fmt, feature, "ogc_item.html", layer=layer, fields=found.encoder.fields
+            fmt, feature, "ogc_item.html", layer=layer, fields=found.encoder.fields,
+            **ogc_html.map_context(
+                {"features": ogc_html.geometries(found.encoder, found.positions, [feature])}, "ogc_map_item"
+            ),
         )
     else:
         response = _json(feature, http.MEDIA["json"])
