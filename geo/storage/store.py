@@ -16,7 +16,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from geo.config import Settings, default_data_dir
 from geo.errors import InvalidParameter, LayerNotFound
@@ -34,6 +33,7 @@ from geo.storage.base import (
     version_of,
 )
 from geo.storage.digest import LayerDigest
+from geo.storage.geoparquet import layer_columns, logical_tables, read_layer_file
 from geo.storage.io import (
     create_bytes_once,
     file_lock,
@@ -84,9 +84,7 @@ class ParquetStore(Store):
         cached = self._cache.get(layer_id)
         if cached is not None and cached[0] == record.digest:
             return cached[1]
-        path = self.path(layer_id)
-        names = pq.read_schema(path).names
-        frame = gpd.read_parquet(path, columns=[name for name in names if name not in ARCHIVE_COLUMNS])
+        frame = read_layer_file(self.path(layer_id), ARCHIVE_COLUMNS)
         self._cache[layer_id] = (record.digest, frame)
         return frame
 
@@ -95,7 +93,7 @@ class ParquetStore(Store):
         digest = LayerDigest(table.schema)
         digest.update(table)
         with self._lock:
-            with geoparquet_writer(self.path(layer_id), table.schema) as append:
+            with geoparquet_writer(self.path(layer_id), table.schema, order_column=True) as append:
                 append(table)
             record = self._record(layer_id, len(frame), sources, digest.hexdigest())
             archived = [name for name in ARCHIVE_COLUMNS if name in frame.columns]
@@ -108,7 +106,7 @@ class ParquetStore(Store):
         digest = LayerDigest(schema)
         with self._lock:
             with geoparquet_writer(
-                self.path(layer_id), schema, geometry_types=geometry_types
+                self.path(layer_id), schema, geometry_types=geometry_types, order_column=True
             ) as append:
 
                 def write(table: pa.Table) -> None:
@@ -123,10 +121,9 @@ class ParquetStore(Store):
     def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         if not self.has(layer_id):
             raise LayerNotFound(layer_id)
-        with pq.ParquetFile(self.path(layer_id)) as source:
-            columns = checked_columns(layer_id, source.schema_arrow.names, columns)
-            for batch in source.iter_batches(SCAN_ROWS, columns=columns):
-                yield pa.Table.from_batches([batch])
+        path = self.path(layer_id)
+        columns = checked_columns(layer_id, layer_columns(path), columns)
+        yield from logical_tables(path, columns, SCAN_ROWS)
 
     def _record(self, layer_id: str, rows: int, sources: list[str], digest: str) -> str:
         """Enter the layer's new file, of content ``digest`` (``LayerDigest``), in the manifest; return ``digest``."""
