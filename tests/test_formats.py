@@ -243,3 +243,31 @@ def test_parquet_written_from_parts_is_one_sorted_file(tmp_path):
     pd.testing.assert_series_equal(
         back.set_index("event_id")["fatalities"].sort_index(), events.set_index("event_id")["fatalities"].sort_index()
     )
+
+
+def test_a_flatgeobuf_written_in_parts_has_every_feature_and_its_index(tmp_path):
+    from geo.features.export import write_frames
+
+    events = gpd.GeoDataFrame(random_events(12_000, seed=14), geometry="geometry", crs="EPSG:4326")
+    parts = [events.iloc[0:5000], events.iloc[5000:10_000], events.iloc[10_000:]]  # 5000 + 5000 + 2000
+    path = tmp_path / "events.fgb"
+    write_frames(iter(parts), path, "conflict-events", {"data_version": "v1"}, synthetic=True)
+    assert _fgb_index_node_size(path) > 0
+    info = pyogrio.read_info(path)
+    assert info["features"] == 12_000 and info["geometry_type"] == "Point" and info["crs"] == "EPSG:4326"
+    assert "synthetic demo data" in info["layer_metadata"]["DESCRIPTION"]
+    back = pyogrio.read_dataframe(path, bbox=(0.0, 0.0, 20.0, 10.0))
+    assert sorted(back["event_id"]) == sorted(events.cx[0:20, 0:10]["event_id"])
+
+
+def test_a_flatgeobuf_with_a_feature_without_geometry_keeps_it_without_an_index(tmp_path):
+    from geo.features.export import write_frames
+
+    # a project not mapped has no geometry: FlatGeobuf's index cannot hold it, the feature is kept
+    sites = gpd.GeoDataFrame({"name": ["a", "b", "unmapped"]},
+                             geometry=[shapely.Point(1, 1), shapely.Point(2, 2), None], crs="EPSG:4326")
+    path = tmp_path / "sites.fgb"
+    write_frames(iter([sites.iloc[:2], sites.iloc[2:]]), path, "projects", {"data_version": "v1"}, synthetic=False)
+    assert _fgb_index_node_size(path) == 0
+    back = pyogrio.read_dataframe(path)
+    assert back["name"].tolist() == ["a", "b", "unmapped"] and back.geometry.isna().tolist() == [False, False, True]

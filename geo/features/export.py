@@ -21,6 +21,7 @@ import contextlib
 import csv
 import io
 import itertools
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -28,14 +29,16 @@ import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
 import shapely
 from geopandas.io.arrow import _geopandas_to_arrow
+from pyogrio.raw import write_arrow
 
 from geo.errors import InvalidParameter
 from geo.events import SYNTHETIC
 from geo.features.geojson import SYNTHETIC_NOTICE, FeatureEncoder
 from geo.features.index import LayerIndex
-from geo.storage.geoparquet import distributed_writer
+from geo.storage.geoparquet import Spill, distributed_writer, geometry_type_names
 from geo.storage.io import atomic_path, write_bytes_atomic
 from geo.types import WGS84
 
@@ -132,6 +135,10 @@ def write_frames(
         with atomic_path(path) as tmp:
             _write_parquet(itertools.chain([first], parts), tmp, meta, spatial)
         return
+    if fmt == "fgb":
+        with atomic_path(path) as tmp:
+            _write_fgb(itertools.chain([first], parts), tmp, layer_name, meta)
+        return
     if fmt != "gpkg":
         rest = list(parts)
         whole = pd.concat([first, *rest], ignore_index=True) if rest else first
@@ -156,6 +163,32 @@ def _fgb_options(layer_name: str, meta: Mapping[str, str], has_null_geometry: bo
     """FlatGeobuf layer creation options: title, description and the packed Hilbert R-tree,
     which cannot hold a feature without geometry (GDAL refuses the file then)."""
     return {"TITLE": layer_name, "DESCRIPTION": _describe(meta), "SPATIAL_INDEX": "NO" if has_null_geometry else "YES"}
+
+
+def _write_fgb(frames: Iterable[gpd.GeoDataFrame], tmp: Path, layer_name: str, meta: Mapping[str, str]) -> None:
+    """The FlatGeobuf file ``tmp`` from ``frames``, a part at a time: the parts are spilled to a
+    temporary Arrow file (to learn the geometry types, and whether some feature has none, which
+    the spatial index cannot hold) and GDAL reads them back from it as a stream."""
+    tmp.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".spill-fgb-", dir=tmp.parent) as folder:
+        spill: Spill | None = None
+        kinds: set[str] = set()
+        nulls = False
+        crs = None
+        for frame in frames:
+            table = _geopandas_to_arrow(frame, index=False)
+            if spill is None:
+                spill, crs = Spill(Path(folder) / "rows.arrow", table.schema), frame.crs
+            geometries = np.asarray(frame.geometry.array)
+            kinds |= geometry_type_names(geometries)
+            nulls = nulls or bool(shapely.is_missing(geometries).any())
+            spill.append(table)
+        assert spill is not None  # write_frames gives at least one frame
+        stream = pa.RecordBatchReader.from_batches(spill.schema, spill.batches())
+        kind = kinds.pop() if len(kinds) == 1 else "Unknown"
+        write_arrow(stream, str(tmp), layer=layer_name, driver=DRIVERS["fgb"], geometry_name="geometry",
+                    geometry_type=kind, crs=crs.to_string() if crs is not None else WGS84,
+                    layer_options=_fgb_options(layer_name, meta, nulls))
 
 
 def _write_parquet(frames: Iterable[gpd.GeoDataFrame], tmp: Path, meta: Mapping[str, str], spatial: bool) -> None:

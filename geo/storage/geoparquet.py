@@ -135,11 +135,23 @@ class Spill:
         self._writer.write_table(table.select(self.schema.names).cast(self.schema))
         self.rows += table.num_rows
 
-    def take(self, order: np.ndarray, rows: int) -> Iterator[pa.Table]:
-        """The rows numbered ``order`` (0-based), in that order, ``rows`` per table."""
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """The rows in the order they were added, as the batches added (memory-mapped, valid
+        until the next one is asked for)."""
+        self._close()
+        with pa.memory_map(str(self.path)) as source:
+            reader = pa.ipc.open_file(source)
+            for i in range(reader.num_record_batches):
+                yield reader.get_batch(i)
+
+    def _close(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+    def take(self, order: np.ndarray, rows: int) -> Iterator[pa.Table]:
+        """The rows numbered ``order`` (0-based), in that order, ``rows`` per table."""
+        self._close()
         with pa.memory_map(str(self.path)) as source:
             reader = pa.ipc.open_file(source)
             batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
@@ -205,7 +217,7 @@ def distributed_writer(
             geometries = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
             bounds.append(shapely.bounds(geometries))
             keys.append(spatial_keys(geometries) if spatial else np.zeros(len(geometries), np.uint32))
-            kinds.update(_type_names(geometries))
+            kinds.update(geometry_type_names(geometries))
             spill.append(table)
 
         yield append
@@ -229,7 +241,8 @@ def distributed_writer(
                 writer.write_table(table.cast(out), row_group_size=row_group_rows)
 
 
-def _type_names(geometries: np.ndarray) -> set[str]:
+def geometry_type_names(geometries: np.ndarray) -> set[str]:
+    """The GeoParquet (and OGR) names of the types of ``geometries`` (``"Point"``, ``"Polygon Z"``...)."""
     present = ~shapely.is_missing(geometries)
     types = shapely.get_type_id(geometries[present])
     with_z = shapely.has_z(geometries[present])
