@@ -21,10 +21,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from geo.storage.geoparquet import read_layer_file
 from geo.storage.migrations import migrate
 from geo.storage.postgis import PostgisStore
-from geo.storage.store import ParquetStore
+from geo.storage.store import ParquetStore, read_layer_file
 from webmap import create_app
 
 BACKENDS = ("parquet", "postgis")

@@ -16,7 +16,7 @@ default) is not the file's: the store keeps it in an ``fid`` column (1, 2, ... i
 as the PostGIS store's ``fid``), and reads put the rows back in that order (``logical_tables``).
 
 Sorting needs every row: the tables given are spilled uncompressed to a temporary Arrow file beside
-the target and taken back in order from it, memory-mapped, a row group at a time. Memory holds the
+the target and taken back in order from it (``in_rank_order``), a row group at a time. Memory holds the
 row group being written plus 36 bytes per row (sort key and bounding box), not the layer.
 """
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -136,10 +136,10 @@ class Spill:
         self.rows += table.num_rows
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        """The rows in the order they were added, as the batches added (memory-mapped, valid
-        until the next one is asked for)."""
+        """The rows in the order they were added, as the batches added, each read into memory
+        when asked for (a memory map would keep every page read resident until the end)."""
         self._close()
-        with pa.memory_map(str(self.path)) as source:
+        with pa.OSFile(str(self.path)) as source:
             reader = pa.ipc.open_file(source)
             for i in range(reader.num_record_batches):
                 yield reader.get_batch(i)
@@ -150,25 +150,56 @@ class Spill:
             self._writer = None
 
     def take(self, order: np.ndarray, rows: int) -> Iterator[pa.Table]:
-        """The rows numbered ``order`` (0-based), in that order, ``rows`` per table."""
-        self._close()
-        with pa.memory_map(str(self.path)) as source:
-            reader = pa.ipc.open_file(source)
-            batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
-            starts = np.cumsum([0] + [b.num_rows for b in batches])
-            for first in range(0, len(order), rows):
-                wanted = np.asarray(order[first:first + rows], dtype=np.int64)
-                if len(batches) == 1:
-                    yield pa.Table.from_batches([batches[0].take(pa.array(wanted))])
-                    continue
-                batch_of = np.searchsorted(starts, wanted, side="right") - 1
-                grouped = np.argsort(batch_of, kind="stable")
-                pieces = []
-                for b in np.unique(batch_of):
-                    local = wanted[grouped][batch_of[grouped] == b] - starts[b]
-                    pieces.append(pa.Table.from_batches([batches[b].take(pa.array(local))]))
-                joined = pa.concat_tables(pieces) if pieces else self.schema.empty_table()
-                yield joined.take(pa.array(np.argsort(grouped, kind="stable")))
+        """The rows in the order ``order`` (a permutation of the row numbers, from 0), ``rows`` per table."""
+        rank = np.empty(self.rows, np.int64)
+        rank[np.asarray(order, np.int64)] = np.arange(self.rows)
+
+        def pieces() -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
+            start = 0
+            for batch in self.batches():
+                yield batch, rank[start:start + batch.num_rows]
+                start += batch.num_rows
+
+        yield from in_rank_order(pieces(), self.rows, rows, self.path.with_suffix(""), self.schema)
+
+
+_RANK = "__spill_rank"
+
+
+def in_rank_order(
+    pieces: Iterable[tuple[pa.RecordBatch | pa.Table, np.ndarray]], total: int, rows: int, stem: Path,
+    schema: pa.Schema,
+) -> Iterator[pa.Table]:
+    """The rows of ``pieces`` (each a table and the rank of each of its rows: a permutation of
+    0..``total``-1 over all pieces) in rank order, ``rows`` per table.
+
+    One pass over the pieces sends each row to the file of the table it belongs to (``stem-<n>.arrow``);
+    each file is then read whole and put in order in memory. Reads are sequential and the gathers
+    in memory, which a random gather over one memory-mapped file is not; memory holds one table.
+    """
+    count = -(-total // rows)
+    keyed = schema.append(pa.field(_RANK, pa.int64()))
+    parts = [stem.with_name(f"{stem.name}-{n}.arrow") for n in range(count)]
+    writers = [pa.ipc.new_file(str(part), keyed) for part in parts]
+    try:
+        for piece, ranks in pieces:
+            dest = ranks // rows
+            keyed_piece = piece.append_column(_RANK, pa.array(ranks, pa.int64()))
+            for n in np.unique(dest):  # a filter per table reads the piece in order, as a gather does not
+                writers[n].write(keyed_piece.filter(pa.array(dest == n)))
+    finally:
+        for writer in writers:
+            writer.close()
+    try:
+        for part in parts:
+            with pa.OSFile(str(part)) as source:  # read into memory: a gather over a mapped file faults page by page
+                table = pa.ipc.open_file(source).read_all()
+                in_order = np.argsort(table.column(_RANK).to_numpy(), kind="stable")
+                yield table.drop_columns([_RANK]).take(pa.array(in_order))
+            part.unlink()
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -291,24 +322,28 @@ def logical_tables(
                 yield pa.Table.from_batches([batch])
             return
         schema = pa.schema([source.schema_arrow.field(name) for name in wanted], metadata=source.schema_arrow.metadata)
-        with tempfile.TemporaryDirectory(prefix=".spill-scan-", dir=Path(path).parent) as folder:
-            spill = Spill(Path(folder) / "rows.arrow", schema)
+        plain = _plain(schema)
+
+        def pieces() -> Iterator[tuple[pa.Table, np.ndarray]]:
+            start = 0
             for group in range(source.num_row_groups):
-                spill.append(source.read_row_group(group, columns=wanted))
-            for table in spill.take(np.argsort(fids, kind="stable"), rows):
+                table = source.read_row_group(group, columns=wanted).cast(plain)
+                yield table, fids[start:start + table.num_rows] - 1
+                start += table.num_rows
+
+        with tempfile.TemporaryDirectory(prefix=".spill-scan-", dir=Path(path).parent) as folder:
+            for table in in_rank_order(pieces(), len(fids), rows, Path(folder) / "rows", plain):
                 yield table.cast(schema)
 
 
-def read_layer_file(path: str | os.PathLike[str], leave_out: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
-    """The layer file ``path`` as a GeoDataFrame in the layer's own order (by ``fid``), without
-    ``fid``, the covering, nor the columns ``leave_out``."""
-    columns = [name for name in layer_columns(path) if name not in leave_out]
-    names = pq.read_schema(path).names
-    if ORDER_COLUMN not in names:
-        return gpd.read_parquet(path, columns=columns)
-    frame = gpd.read_parquet(path, columns=[*columns, ORDER_COLUMN])
-    fids = frame[ORDER_COLUMN].to_numpy()
-    frame = frame.drop(columns=ORDER_COLUMN)
+def logical_table(path: str | os.PathLike[str], columns: list[str]) -> pa.Table:
+    """The ``columns`` of the layer file ``path`` in the layer's own order (by ``fid``; a file
+    without one, as written before the spatial layout, in file order)."""
+    if ORDER_COLUMN not in pq.read_schema(path).names:
+        return pq.read_table(path, columns=columns)
+    table = pq.read_table(path, columns=[*columns, ORDER_COLUMN])
+    fids = table.column(ORDER_COLUMN).to_numpy()
+    table = table.drop_columns([ORDER_COLUMN])
     if np.all(fids[1:] > fids[:-1]):
-        return frame
-    return frame.take(np.argsort(fids, kind="stable")).reset_index(drop=True)
+        return table
+    return table.take(pa.array(np.argsort(fids, kind="stable")))

@@ -168,6 +168,15 @@ def frame_to_arrow(frame: gpd.GeoDataFrame) -> pa.Table:
     return pa.ipc.open_file(pa.py_buffer(sink.getvalue())).read_all()
 
 
+def arrow_to_frame(table: pa.Table) -> gpd.GeoDataFrame:
+    """The GeoDataFrame ``gpd.read_parquet`` gives for a file holding ``table`` (the inverse of
+    ``frame_to_arrow``)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return gpd.read_feather(pa.BufferReader(sink.getvalue()))
+
+
 @contextlib.contextmanager
 def geoparquet_writer(
     target: str | os.PathLike[str],

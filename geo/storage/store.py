@@ -33,8 +33,9 @@ from geo.storage.base import (
     version_of,
 )
 from geo.storage.digest import LayerDigest
-from geo.storage.geoparquet import layer_columns, logical_tables, read_layer_file
+from geo.storage.geoparquet import layer_columns, logical_table, logical_tables
 from geo.storage.io import (
+    arrow_to_frame,
     create_bytes_once,
     file_lock,
     frame_to_arrow,
@@ -179,6 +180,12 @@ class ParquetStore(Store):
 
     def lock(self, name: str) -> AbstractContextManager[None]:
         return file_lock(self.home / f".{checked_name('lock', name)}.lock")
+
+
+def read_layer_file(path: Path, leave_out: Sequence[str] = ()) -> gpd.GeoDataFrame:
+    """The layer file ``path`` as a GeoDataFrame in the layer's own order, without ``fid``, the
+    covering, nor the columns ``leave_out`` (``geo.storage.geoparquet``)."""
+    return arrow_to_frame(logical_table(path, [name for name in layer_columns(path) if name not in leave_out]))
 
 
 def store_from_settings(settings: Settings) -> Store:
