@@ -18,13 +18,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import pytest
 from flask import Flask
 
 from geo.storage.migrations import migrate
 from geo.storage.postgis import PostgisStore
-from geo.storage.store import ParquetStore
+from geo.storage.store import ParquetStore, read_layer_file
 from webmap import create_app
 
 BACKENDS = ("parquet", "postgis")
@@ -46,8 +45,8 @@ def workspace_template(cluster: Any, workspace: Path) -> str:
     source = ParquetStore(workspace)
     with PostgisStore(url) as target:
         for layer_id, record in source.manifest().layers.items():
-            # the whole file: ``read`` leaves out the archive columns (the events' source rows)
-            target.write(layer_id, gpd.read_parquet(source.path(layer_id)), record.sources)
+            # the whole layer: ``read`` leaves out the archive columns (the events' source rows)
+            target.write(layer_id, read_layer_file(source.path(layer_id)), record.sources)
         for name in source.reports():
             target.save_report(name, source.read_report(name))
     return WORKSPACE_TEMPLATE

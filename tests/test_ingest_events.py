@@ -335,7 +335,9 @@ def test_small_blocks_keep_lines_repeats_and_upserts(runner, home, tmp_path, mon
     assert rejects[["line", "reason"]].values.tolist() == [
         ["5", "event id DRC1001 repeated (first at line 3)"]
     ]
-    stored = gpd.read_parquet(home / "layers" / "conflict-events.parquet")
+    from geo.storage.store import read_layer_file  # the layer in its own order (the file's is spatial)
+
+    stored = read_layer_file(home / "layers" / "conflict-events.parquet")
     assert list(stored["event_id"]) == ["DRC1004", "DRC1001", "DRC1002", "DRC1003"]
     kept = stored.set_index("event_id").loc["DRC1003"]
     assert kept["event_type"] == "Violence against civilians" and kept["country_iso3"] == "COD"

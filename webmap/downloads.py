@@ -148,10 +148,11 @@ def _cached_file(selection: Selection, version: str, ext: str, meta: dict[str, A
     if found is not None:
         return found
     text_meta = {k: v if isinstance(v, str) else orjson.dumps(v).decode() for k, v in meta.items()}
-    # Read from the store a chunk at a time: a GeoPackage is written chunk by chunk, the other formats
-    # from the chunks joined (geo.features.export.write_frames).
-    return cache.fill(name, lambda path: write_frames(crs_output.frames_in(selection.frames(), cs), Path(path),
-                                                      selection.layer.id, text_meta, "notice" in meta))
+    # Read from the store a chunk at a time: a GeoPackage and a GeoParquet file are written chunk by chunk,
+    # FlatGeobuf from the chunks joined (geo.features.export.write_frames). GeoParquet rows are in
+    # spatial order unless the caller asked for another (sortby).
+    return cache.fill(name, lambda path: write_frames(crs_output.frames_in(selection.frames(), cs), Path(path), selection.layer.id, text_meta,
+                                                      "notice" in meta, spatial=not selection.sortby))
 
 
 def _file_response(handle: BinaryIO, mimetype: str, headers: dict[str, str]) -> Response:

@@ -17,8 +17,11 @@ carriage return) get a leading single quote (:func:`csv_safe`): a source note re
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import itertools
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -26,16 +29,19 @@ import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow as pa
 import shapely
 from geopandas.io.arrow import _geopandas_to_arrow
+from pyogrio.raw import write_arrow
 
 from geo.crs import DEGREES_PRECISION
 from geo.errors import InvalidParameter
 from geo.events import SYNTHETIC
 from geo.features.geojson import SYNTHETIC_NOTICE, FeatureEncoder
 from geo.features.index import LayerIndex
+from geo.storage.geoparquet import Spill, distributed_writer, geometry_type_names
 from geo.storage.io import atomic_path, write_bytes_atomic
+from geo.types import WGS84
 
 FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "parquet": ".parquet", "fgb": ".fgb"}
 DRIVERS = {"geojson": "GeoJSON", "gpkg": "GPKG", "fgb": "FlatGeobuf"}
@@ -58,8 +64,10 @@ def with_notice(frame: gpd.GeoDataFrame, metadata: Mapping[str, str]) -> dict[st
     return out
 
 
-def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: Mapping[str, str],
-                precision: int = DEGREES_PRECISION) -> None:
+def write_frame(
+    frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: Mapping[str, str],
+    precision: int = DEGREES_PRECISION, spatial: bool = True,
+) -> None:
     """Write ``frame`` to ``path`` (format from the suffix) atomically, with ``metadata``.
 
     Parameters
@@ -69,6 +77,12 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: 
     layer_name : the layer name inside GeoPackage / FlatGeobuf files
     metadata : data version, licence, attribution (a synthetic-data notice is added when due)
     precision : decimals of GeoJSON coordinates (``Settings.geojson_precision``)
+    spatial : GeoParquet rows in spatial order (False: in the frame's order, e.g. an explicit sort)
+
+    GeoParquet files are GeoParquet 1.1 with a bbox covering, row groups of ~100,000 rows and
+    rows in spatial order (``geo.storage.geoparquet``); FlatGeobuf files carry their packed
+    Hilbert R-tree (unless some feature has no geometry: the format's index cannot hold one),
+    GeoPackage files their R-tree (``rtree_<layer>_geom``).
 
     CSV carries ``longitude``/``latitude`` for points and ``wkt`` for other geometries (empty
     for a feature without geometry), and its metadata goes to ``<path>.metadata.json``.
@@ -77,10 +91,7 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: 
     meta = with_notice(frame, metadata)
     with atomic_path(path) as tmp:
         if fmt == "parquet":
-            table = _geopandas_to_arrow(frame, index=False)
-            schema_meta = dict(table.schema.metadata or {})
-            schema_meta[b"coopmap"] = orjson.dumps(meta)
-            pq.write_table(table.replace_schema_metadata(schema_meta), tmp, compression="zstd")
+            _write_parquet([frame], tmp, meta, spatial)
         elif fmt == "csv":
             _csv_frame(frame).to_csv(tmp, index=False, lineterminator=CSV_LINE_END)
         elif fmt == "geojson":
@@ -92,41 +103,110 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, layer_name: str, metadata: 
                     fh.write(chunk)
         else:
             tmp.unlink()
-            layer_options = {"TITLE": layer_name, "DESCRIPTION": _describe(meta)}
-            if frame.geometry.isna().any():  # FlatGeobuf's spatial index refuses null geometries
-                layer_options["SPATIAL_INDEX"] = "NO"
-            options = {"layer": layer_name, "metadata": meta} if fmt == "gpkg" else {"layer_options": layer_options}
+            if fmt == "gpkg":
+                options = {"layer": layer_name, "metadata": meta, "layer_options": GPKG_OPTIONS}
+            else:
+                options = {"layer_options": _fgb_options(layer_name, meta, bool(frame.geometry.isna().any()))}
             frame.to_file(tmp, driver=DRIVERS[fmt], engine="pyogrio", **options)
     if fmt == "csv":
         write_bytes_atomic(Path(f"{path}.metadata.json"), orjson.dumps(meta, option=orjson.OPT_INDENT_2))
 
 
 def write_frames(
-    frames: Iterable[gpd.GeoDataFrame], path: Path, layer_name: str, metadata: Mapping[str, str], synthetic: bool
+    frames: Iterable[gpd.GeoDataFrame],
+    path: Path,
+    layer_name: str,
+    metadata: Mapping[str, str],
+    synthetic: bool,
+    spatial: bool = True,
 ) -> None:
     """``write_frame`` for features read a part at a time (a selection read from the store in chunks).
 
-    A GeoPackage is written part by part (the first creates the layer with the metadata, the
-    others are appended), so memory is bounded by a part; the other formats are written from the
-    parts joined into one frame. ``synthetic``: some part holds synthetic demo rows (the notice
-    must be in the metadata before the first part is written).
+    A GeoPackage is written part by part (the first creates the layer with the metadata and the
+    R-tree, the others are appended and indexed as they go), a GeoParquet file from the parts
+    spilled and sorted a row group at a time, so memory is bounded by a part; the other formats
+    are written from the parts joined into one frame. ``synthetic``: some part holds synthetic
+    demo rows (the notice must be in the metadata before the first part is written).
     """
     parts = iter(frames)
     first = next(parts)
-    if format_of(path) != "gpkg":
-        rest = list(parts)
-        whole = pd.concat([first, *rest], ignore_index=True) if rest else first
-        write_frame(gpd.GeoDataFrame(whole, geometry=first.geometry.name, crs=first.crs), path, layer_name, metadata)
-        return
+    fmt = format_of(path)
     meta = with_notice(first, metadata)
     if synthetic:
         meta["notice"] = SYNTHETIC_NOTICE
+    if fmt == "parquet":
+        with atomic_path(path) as tmp:
+            _write_parquet(itertools.chain([first], parts), tmp, meta, spatial)
+        return
+    if fmt == "fgb":
+        with atomic_path(path) as tmp:
+            _write_fgb(itertools.chain([first], parts), tmp, layer_name, meta)
+        return
+    if fmt != "gpkg":
+        rest = list(parts)
+        whole = pd.concat([first, *rest], ignore_index=True) if rest else first
+        write_frame(gpd.GeoDataFrame(whole, geometry=first.geometry.name, crs=first.crs), path, layer_name, meta,
+                    spatial=spatial)
+        return
     with atomic_path(path) as tmp:
         tmp.unlink()
-        first.to_file(tmp, driver=DRIVERS["gpkg"], engine="pyogrio", layer=layer_name, metadata=meta)
+        first.to_file(tmp, driver=DRIVERS["gpkg"], engine="pyogrio", layer=layer_name, metadata=meta,
+                      layer_options=GPKG_OPTIONS)
         for part in parts:
             if len(part):
                 part.to_file(tmp, driver=DRIVERS["gpkg"], engine="pyogrio", layer=layer_name, append=True)
+
+
+GPKG_OPTIONS = {"SPATIAL_INDEX": "YES"}
+"""GeoPackage layer creation options: the R-tree (``rtree_<layer>_geom``), kept up to date by
+its triggers when parts are appended."""
+
+
+def _fgb_options(layer_name: str, meta: Mapping[str, str], has_null_geometry: bool) -> dict[str, str]:
+    """FlatGeobuf layer creation options: title, description and the packed Hilbert R-tree,
+    which cannot hold a feature without geometry (GDAL refuses the file then)."""
+    return {"TITLE": layer_name, "DESCRIPTION": _describe(meta), "SPATIAL_INDEX": "NO" if has_null_geometry else "YES"}
+
+
+def _write_fgb(frames: Iterable[gpd.GeoDataFrame], tmp: Path, layer_name: str, meta: Mapping[str, str]) -> None:
+    """The FlatGeobuf file ``tmp`` from ``frames``, a part at a time: the parts are spilled to a
+    temporary Arrow file (to learn the geometry types, and whether some feature has none, which
+    the spatial index cannot hold) and GDAL reads them back from it as a stream."""
+    tmp.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".spill-fgb-", dir=tmp.parent) as folder:
+        spill: Spill | None = None
+        kinds: set[str] = set()
+        nulls = False
+        crs = None
+        for frame in frames:
+            table = _geopandas_to_arrow(frame, index=False)
+            if spill is None:
+                spill, crs = Spill(Path(folder) / "rows.arrow", table.schema), frame.crs
+            geometries = np.asarray(frame.geometry.array)
+            kinds |= geometry_type_names(geometries)
+            nulls = nulls or bool(shapely.is_missing(geometries).any())
+            spill.append(table)
+        assert spill is not None  # write_frames gives at least one frame
+        stream = pa.RecordBatchReader.from_batches(spill.schema, spill.batches())
+        kind = kinds.pop() if len(kinds) == 1 else "Unknown"
+        write_arrow(stream, str(tmp), layer=layer_name, driver=DRIVERS["fgb"], geometry_name="geometry",
+                    geometry_type=kind, crs=crs.to_string() if crs is not None else WGS84,
+                    layer_options=_fgb_options(layer_name, meta, nulls))
+
+
+def _write_parquet(frames: Iterable[gpd.GeoDataFrame], tmp: Path, meta: Mapping[str, str], spatial: bool) -> None:
+    """The GeoParquet 1.1 file ``tmp`` from ``frames`` (the first one's columns and types), with
+    ``meta`` under the ``coopmap`` key."""
+    writer = None
+    with contextlib.ExitStack() as stack:
+        for frame in frames:
+            table = _geopandas_to_arrow(frame, index=False)
+            if writer is None:
+                coopmap = {b"coopmap": orjson.dumps(meta)}
+                writer = stack.enter_context(
+                    distributed_writer(tmp, table.schema, crs=frame.crs or WGS84, spatial=spatial, metadata=coopmap)
+                )
+            writer(table)
 
 
 CSV_LINE_END = "\r\n"

@@ -13,16 +13,12 @@ from pathlib import Path
 import geopandas as gpd
 import orjson
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pyogrio
 import pyproj
 
 from geo.errors import InputFileError
+from geo.storage.geoparquet import distributed_writer
 from geo.types import WGS84
-
-LAYER_COMPRESSION = "zstd"
-"""Compression of stored layer files (zstd at its default level: small files, fast enough)."""
-
 
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".parquet", ".geoparquet", ".fgb"}
 
@@ -137,9 +133,11 @@ def file_lock(path: str | os.PathLike[str]) -> Iterator[None]:
 
 
 def write_parquet_atomic(frame: gpd.GeoDataFrame, target: str | os.PathLike[str]) -> None:
-    """Write a GeoDataFrame as GeoParquet (zstd) atomically."""
-    with atomic_path(target) as tmp:
-        frame.to_parquet(tmp, compression=LAYER_COMPRESSION, index=False, write_covering_bbox=False)
+    """Write a GeoDataFrame as GeoParquet 1.1 atomically (``geo.storage.geoparquet``: bbox
+    covering, spatial order, row groups of ``ROW_GROUP_ROWS``)."""
+    table = frame_to_arrow(frame)
+    with atomic_path(target) as tmp, distributed_writer(tmp, table.schema, crs=frame.crs or WGS84) as append:
+        append(table)
 
 
 def with_geo_metadata(schema: pa.Schema, geometry_types: Sequence[str], crs: object = "EPSG:4326") -> pa.Schema:
@@ -170,32 +168,41 @@ def frame_to_arrow(frame: gpd.GeoDataFrame) -> pa.Table:
     return pa.ipc.open_file(pa.py_buffer(sink.getvalue())).read_all()
 
 
+def arrow_to_frame(table: pa.Table) -> gpd.GeoDataFrame:
+    """The GeoDataFrame ``gpd.read_parquet`` gives for a file holding ``table`` (the inverse of
+    ``frame_to_arrow``)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return gpd.read_feather(pa.BufferReader(sink.getvalue()))
+
+
 @contextlib.contextmanager
 def geoparquet_writer(
     target: str | os.PathLike[str],
     schema: pa.Schema,
     crs: str = WGS84,
     geometry_types: Sequence[str] = (),
+    order_column: bool = False,
 ) -> Iterator[Callable[[pa.Table], None]]:
-    """Write a GeoParquet file atomically from Arrow tables, one row group per table.
+    """Write a GeoParquet 1.1 file atomically from Arrow tables (``geo.storage.geoparquet``:
+    bbox covering, rows in spatial order, row groups of ``ROW_GROUP_ROWS``).
 
     ``schema`` has a WKB ``geometry`` column (binary); the GeoParquet metadata (encoding, CRS,
-    geometry types) is added here. Memory is bounded by the tables passed in, not the file.
-    Yields the function that appends a table; if the block raises, ``target`` is unchanged.
+    geometry types found in the data, covering) is added here. ``order_column``: keep the order
+    the rows were given in an ``fid`` column (a store's layer). Memory is bounded by a row group,
+    not the file (the rows are spilled to a temporary file to be sorted). Yields the function that
+    appends a table; if the block raises, ``target`` is unchanged.
 
     Examples
     --------
-    >>> with geoparquet_writer("out.parquet", schema, ["Point"]) as write:  # doctest: +SKIP
+    >>> with geoparquet_writer("out.parquet", schema) as write:  # doctest: +SKIP
     ...     for table in tables:
     ...         write(table)
     """
     schema = with_geo_metadata(schema, geometry_types, crs)
-    with atomic_path(target) as tmp:
-        writer = pq.ParquetWriter(tmp, schema, compression=LAYER_COMPRESSION)
-        try:
-            yield lambda table: writer.write_table(table.cast(schema))
-        finally:
-            writer.close()
+    with atomic_path(target) as tmp, distributed_writer(tmp, schema, crs=crs, order_column=order_column) as append:
+        yield append
 
 
 def read_vector(path: str | os.PathLike[str], layer: str | None = None) -> gpd.GeoDataFrame:

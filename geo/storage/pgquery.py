@@ -66,7 +66,7 @@ def _field(schema: pa.Schema, name: str) -> pa.Field:
 
 def pandas_dtypes(schema: pa.Schema) -> dict[str, Any]:
     """The pandas dtype of each column when the store reads the layer (``arrow_to_frame``)."""
-    from geo.storage.pgtables import arrow_to_frame
+    from geo.storage.io import arrow_to_frame
 
     frame = arrow_to_frame(schema.empty_table())
     return {name: frame[name].dtype for name in frame.columns if name != "geometry"}

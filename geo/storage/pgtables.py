@@ -197,14 +197,6 @@ def geometry_types_of(schema: pa.Schema) -> list[str]:
     return list(geo["columns"][geo["primary_column"]].get("geometry_types", []))
 
 
-def arrow_to_frame(table: pa.Table) -> gpd.GeoDataFrame:
-    """The GeoDataFrame ``gpd.read_parquet`` gives for a file holding ``table``."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    return gpd.read_feather(pa.BufferReader(sink.getvalue()))
-
-
 @functools.cache
 def _wgs84() -> pyproj.CRS:
     return pyproj.CRS.from_user_input(WGS84)

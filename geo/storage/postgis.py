@@ -60,7 +60,7 @@ from geo.storage.base import (
     simplified_path,
 )
 from geo.storage.digest import LayerDigest
-from geo.storage.io import frame_to_arrow, with_geo_metadata
+from geo.storage.io import arrow_to_frame, frame_to_arrow, with_geo_metadata
 from geo.storage.migrations import SCHEMA
 from geo.storage.pgbinary import HEADER, TRAILER, rows
 from geo.storage.pgconnect import CONNECT_TIMEOUT_S, POOL_MAX, POOL_MIN, Database
@@ -68,7 +68,6 @@ from geo.storage.pgselect import LayerSelector
 from geo.storage.pgtables import (
     MAX_TABLE_NAME,
     RESERVED,
-    arrow_to_frame,
     column_list,
     create_table,
     geometry_types_of,

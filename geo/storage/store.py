@@ -16,7 +16,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from geo.config import Settings, default_data_dir
 from geo.errors import InvalidParameter, LayerNotFound
@@ -34,7 +33,9 @@ from geo.storage.base import (
     version_of,
 )
 from geo.storage.digest import LayerDigest
+from geo.storage.geoparquet import layer_columns, logical_table, logical_tables
 from geo.storage.io import (
+    arrow_to_frame,
     create_bytes_once,
     file_lock,
     frame_to_arrow,
@@ -84,9 +85,7 @@ class ParquetStore(Store):
         cached = self._cache.get(layer_id)
         if cached is not None and cached[0] == record.digest:
             return cached[1]
-        path = self.path(layer_id)
-        names = pq.read_schema(path).names
-        frame = gpd.read_parquet(path, columns=[name for name in names if name not in ARCHIVE_COLUMNS])
+        frame = read_layer_file(self.path(layer_id), ARCHIVE_COLUMNS)
         self._cache[layer_id] = (record.digest, frame)
         return frame
 
@@ -95,7 +94,7 @@ class ParquetStore(Store):
         digest = LayerDigest(table.schema)
         digest.update(table)
         with self._lock:
-            with geoparquet_writer(self.path(layer_id), table.schema) as append:
+            with geoparquet_writer(self.path(layer_id), table.schema, order_column=True) as append:
                 append(table)
             record = self._record(layer_id, len(frame), sources, digest.hexdigest())
             archived = [name for name in ARCHIVE_COLUMNS if name in frame.columns]
@@ -108,7 +107,7 @@ class ParquetStore(Store):
         digest = LayerDigest(schema)
         with self._lock:
             with geoparquet_writer(
-                self.path(layer_id), schema, geometry_types=geometry_types
+                self.path(layer_id), schema, geometry_types=geometry_types, order_column=True
             ) as append:
 
                 def write(table: pa.Table) -> None:
@@ -123,10 +122,9 @@ class ParquetStore(Store):
     def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         if not self.has(layer_id):
             raise LayerNotFound(layer_id)
-        with pq.ParquetFile(self.path(layer_id)) as source:
-            columns = checked_columns(layer_id, source.schema_arrow.names, columns)
-            for batch in source.iter_batches(SCAN_ROWS, columns=columns):
-                yield pa.Table.from_batches([batch])
+        path = self.path(layer_id)
+        columns = checked_columns(layer_id, layer_columns(path), columns)
+        yield from logical_tables(path, columns, SCAN_ROWS)
 
     def _record(self, layer_id: str, rows: int, sources: list[str], digest: str) -> str:
         """Enter the layer's new file, of content ``digest`` (``LayerDigest``), in the manifest; return ``digest``."""
@@ -182,6 +180,12 @@ class ParquetStore(Store):
 
     def lock(self, name: str) -> AbstractContextManager[None]:
         return file_lock(self.home / f".{checked_name('lock', name)}.lock")
+
+
+def read_layer_file(path: Path, leave_out: Sequence[str] = ()) -> gpd.GeoDataFrame:
+    """The layer file ``path`` as a GeoDataFrame in the layer's own order, without ``fid``, the
+    covering, nor the columns ``leave_out`` (``geo.storage.geoparquet``)."""
+    return arrow_to_frame(logical_table(path, [name for name in layer_columns(path) if name not in leave_out]))
 
 
 def store_from_settings(settings: Settings) -> Store:
