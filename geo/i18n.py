@@ -306,6 +306,44 @@ TEXTS: dict[str, dict[str, str]] = {
     "brief_filters": {"en": "Filters", "fr": "Filtres"},
     "brief_page": {"en": "Page {n}", "fr": "Page {n}"},
     "brief_preview": {"en": "Preview of page 1", "fr": "Aperçu de la page 1"},
+    # registry edits: the message next to a form field (API: the 400's "fields"), by problem kind
+    "registry_error_missing_value": {"en": "{field} is required", "fr": "{field} est obligatoire"},
+    "registry_error_unknown_country": {
+        "en": "{field}: unknown country {value!r}", "fr": "{field} : pays inconnu {value!r}",
+    },
+    "registry_error_bad_value": {
+        "en": "{field}: {value!r} is not allowed", "fr": "{field} : {value!r} n'est pas admis",
+    },
+    "registry_error_not_a_number": {
+        "en": "{field}: {value!r} is not a number >= 0", "fr": "{field} : {value!r} n'est pas un nombre >= 0",
+    },
+    "registry_error_bad_date": {
+        "en": "{field}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
+        "fr": "{field} : {value!r} n'est pas une date (AAAA, AAAA-MM ou AAAA-MM-JJ)",
+    },
+    "registry_error_end_before_start": {
+        "en": "end {value!r} is before the start", "fr": "la fin {value!r} précède le début",
+    },
+    "registry_error_out_of_range": {
+        "en": "{field}: coordinate {value} is out of range", "fr": "{field} : coordonnée {value} hors limites",
+    },
+    "registry_error_outside_countries": {
+        "en": "the point ({value}) lies outside the project's countries",
+        "fr": "le point ({value}) est en dehors des pays indiqués",
+    },
+    "registry_error_place_not_found": {
+        "en": "{field}: place {value!r} not found; give coordinates",
+        "fr": "{field} : lieu {value!r} introuvable ; indiquez des coordonnées",
+    },
+    "registry_error_duplicate_acronym": {
+        "en": "acronym {value!r} is already used", "fr": "l'acronyme {value!r} est déjà utilisé",
+    },
+    "registry_error_bad_geometry": {"en": "the geometry cannot be used", "fr": "la géométrie n'est pas utilisable"},
+    "registry_error_immutable": {
+        "en": "{field} is the item's id and cannot change", "fr": "{field} est l'identifiant et ne peut pas changer",
+    },
+    "registry_error_unknown_field": {"en": "{field} is not a field of this registry",
+                                     "fr": "{field} n'est pas un champ de ce registre"},
     # the snapshot page's title form (accessible: labelled, hint tied to the field)
     "snapshot_title_label": {"en": "Title of the snapshot", "fr": "Titre de l'instantané"},
     "snapshot_title_hint": {
