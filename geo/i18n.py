@@ -451,6 +451,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "registry_history_link": {"en": "History", "fr": "Historique"},
     "registry_map_link": {"en": "Show on the map", "fr": "Voir sur la carte"},
     "registry_api_link": {"en": "This record in the OGC API", "fr": "Cette fiche dans l'API OGC"},
+    "registry_stale": {
+        "en": "Someone saved this record since you opened it: your changes are below, the form now holds "
+        "its new version's ETag; check them against the history and save again.",
+        "fr": "Quelqu'un a enregistré cette fiche depuis que vous l'avez ouverte : vos modifications sont "
+        "ci-dessous, le formulaire porte l'ETag de sa nouvelle version ; comparez-les à l'historique puis "
+        "enregistrez à nouveau.",
+    },
+    "registry_coordinates_unreadable": {
+        "en": "coordinates {value} are not numbers (one latitude and one longitude per site, separated by ';')",
+        "fr": "les coordonnées {value} ne sont pas des nombres (une latitude et une longitude par site, "
+        "séparées par « ; »)",
+    },
 }
 
 

@@ -104,9 +104,11 @@ def sees_place_text(role: Role) -> bool:
 
 EDIT_MINIMUM: dict[str, Role] = {
     "create": "planner", "replace": "planner", "patch": "planner", "history": "planner",
-    "retire": "admin", "restore": "admin",
+    "retire": "admin", "restore": "admin", "revert": "planner",
 }
-"""The lowest role that may do each registry action (``layers.registry_edit``); the public none."""
+"""The lowest role that may do each registry action (``layers.registry_edit``); the public none.
+``revert`` brings an earlier version of a live record back (an edit: "restore this version" of the
+history page); ``restore`` un-retires a record."""
 
 
 def may_edit(role: Role, action: str) -> bool:

@@ -212,12 +212,15 @@ def retire(store: Store, actor: Editor, layer_id: str, item_id: str, if_match: s
 def restore(store: Store, actor: Editor, layer_id: str, item_id: str, version: int | None = None,
             if_match: str | None = None) -> Item:
     """A new version of ``item_id`` with the cells of its ``version`` (default: the current one,
-    un-retired), validated again (admin)."""
+    un-retired), validated again. Bringing back an earlier version of a live record is an edit
+    (planner and above, ``revert``); un-retiring one is an admin's (``restore``)."""
     registry = registry_of(layer_id)
-    _allow(actor, "restore")
+    _allow(actor, "restore" if version is None else "revert")
     raw = _raw(store)
 
     def make(before: RecordVersion) -> RecordVersion:
+        if before.retired:
+            _allow(actor, "restore")
         values = dict(before.values)
         if version is not None:
             old = [v for v in raw.registry_versions(registry, before.record_id) if v.version == version]
