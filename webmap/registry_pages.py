@@ -18,7 +18,6 @@ is sent to the login page.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
 
@@ -236,16 +235,20 @@ def _label(lang: str, name: str) -> str:
 
 
 def _map_link(found: registry_edit.Item, lang: str) -> str:
-    """The overview map around the record's point(s)."""
+    """The overview map around the record's point(s), over the project's years (the map shows the
+    projects of its period)."""
+    args: dict[str, str] = {"lang": lang}
+    start, end = found.properties.get("start", ""), found.properties.get("end", "")
+    if start or end:
+        args["datetime"] = f"{start or '..'}/{end or '..'}"
     coordinates = []
     if found.geometry:
         g = found.geometry
         coordinates = [g["coordinates"]] if g["type"] == "Point" else list(g["coordinates"])
-    if not coordinates:
-        return url_for("pages.index", lang=lang)
-    xs, ys = [c[0] for c in coordinates], [c[1] for c in coordinates]
-    bbox = ",".join(f"{v:.3f}" for v in (min(xs) - 2, min(ys) - 2, max(xs) + 2, max(ys) + 2))
-    return url_for("pages.index", lang=lang) + "&bbox=" + quote(bbox, safe=",")
+    if coordinates:
+        xs, ys = [c[0] for c in coordinates], [c[1] for c in coordinates]
+        args["bbox"] = ",".join(f"{v:.3f}" for v in (min(xs) - 2, min(ys) - 2, max(xs) + 2, max(ys) + 2))
+    return url_for("pages.index", **args)
 
 
 @bp.post("/<layer_id>/<item_id>/restore")

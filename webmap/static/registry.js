@@ -46,6 +46,7 @@
   var mapBox = document.getElementById("pick-map");
   var map = L.map(mapBox, {minZoom: 2, maxZoom: 12, worldCopyJump: false, attributionControl: false});
   mapBox.style.background = "#c6dbe9";
+  mapBox.coopmapMap = map;  // the element knows its map (the browser tests click at a place)
   map.fitBounds([[-36, -20], [38, 56]]);
   fetch(data.basemapUrl, {headers: {Accept: "application/json"}}).then(function (r) { return r.json(); })
     .then(function (land) {
