@@ -374,8 +374,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "registry_section_location": {"en": "Location", "fr": "Localisation"},
     "registry_section_sources": {"en": "Sources and notes", "fr": "Sources et notes"},
     "registry_map_label": {
-        "en": "Map: click to place the point (or type coordinates, or pick a place below)",
-        "fr": "Carte : cliquez pour placer le point (ou saisissez des coordonnées, ou choisissez un lieu)",
+        "en": "Map: click to place the point (or find a place above, or type coordinates below)",
+        "fr": "Carte : cliquez pour placer le point (ou cherchez un lieu ci-dessus, ou saisissez des "
+        "coordonnées ci-dessous)",
     },
     "registry_place_label": {"en": "Find a place (gazetteer)", "fr": "Chercher un lieu (répertoire)"},
     "registry_place_hint": {
