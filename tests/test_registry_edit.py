@@ -204,3 +204,13 @@ def test_envr_schools_are_edited_the_same_way(app):
     assert client.patch(url, data='{"properties": {"founded": "soon"}}', content_type=MERGE,
                         headers={**planner, "If-Match": answer.headers["ETag"]}).get_json()["fields"] == {
         "founded": "founded: 'soon' is not a number >= 0"}
+
+
+def test_conformance_and_openapi_declare_the_part_4_operations(client):
+    classes = client.get("/ogc/conformance").get_json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete" in classes
+    assert "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update" in classes
+    paths = client.get("/ogc/api").get_json()["paths"]
+    assert set(paths["/collections/projects/items"]) == {"get", "post"}
+    assert set(paths["/collections/envr/items/{featureId}"]) == {"get", "put", "patch", "delete"}
+    assert "post" not in paths["/collections/conflict-events/items"]  # only the registries take writes
