@@ -57,3 +57,16 @@ def test_a_bulk_ingest_is_one_change_by_its_user(runner, home, tmp_path):
     assert "PROGRESS" not in set(store.read("projects")["acronym"])
     history = registry_edit.history(store, "projects", rows[0]["acronym"])
     assert history[-1].changes["title"][1] == "Renamed in the spreadsheet"
+
+
+def test_a_registry_loaded_from_a_file_no_longer_here_keeps_its_records_on_the_first_edit(home, tmp_path):
+    store = store_from_settings(Settings(home=home))
+    schools = store.read("envr")
+    store.write("envr", schools.iloc[:5], [str(tmp_path / "gone" / "my_schools.csv")])  # 5 of the 21
+    registry_edit.create(store, registry_edit.Editor("alice", "planner"), "envr",
+                         {"acronym": "ENVR-T", "name": "École test", "country_iso3": "SEN"},
+                         {"type": "Point", "coordinates": [-17.45, 14.69]})
+    # the 5 stored schools, read back from the layer, plus the new one: 6, not the default 21 + 1
+    assert sorted(store.read("envr")["acronym"]) == sorted([*schools["acronym"].iloc[:5], "ENVR-T"])
+    kept = store.read("envr").set_index("acronym").loc[schools["acronym"].iloc[0]]
+    assert kept.geometry.equals(schools.geometry.iloc[0])
