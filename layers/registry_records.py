@@ -11,11 +11,11 @@ from typing import Any
 
 import geopandas as gpd
 import orjson
+import pandas as pd
 import shapely
 import shapely.geometry
 
 from geo.boundaries.geocode import Geocoder
-from geo.config import default_data_dir
 from geo.errors import InputFileError, LayerNotFound, RecordInvalid
 from geo.registries import envr, projects
 from geo.registries.fields import RegistryLoad
@@ -123,13 +123,17 @@ def live(current: Mapping[str, RecordVersion]) -> list[RecordVersion]:
 
 
 def seed_rows(store: Store, registry: str) -> list[dict[str, str]]:
-    """The cells of the rows of the file the registry's layer was last ingested from (its manifest
-    source, else the embedded reference file) that pass validation: the first records."""
-    record = store.manifest().layers.get(REGISTRY_LAYERS[registry][0])
-    candidates = [Path(s) for s in (record.sources if record else [])]
-    candidates.append(default_data_dir() / "reference" / f"{registry}.csv")
+    """The first records of a registry never edited: the valid rows of the file its layer was
+    loaded from (its manifest source) when that file is here and still gives the layer's records,
+    else the records read back from the stored layer itself (another host's file, since removed)."""
+    layer_id = REGISTRY_LAYERS[registry][0]
+    if not store.has(layer_id):
+        return []
+    frame = store.read(layer_id)
+    stored = {str(a) for a in frame["acronym"].dropna()}
     required = projects.REQUIRED_COLUMNS if registry == "projects" else envr.REQUIRED_COLUMNS
-    for path in candidates:
+    for source in store.manifest().layers[layer_id].sources:
+        path = Path(source)
         if path.suffix.lower() not in (".csv", ".geojson", ".json") or not path.is_file():
             continue
         try:
@@ -138,8 +142,37 @@ def seed_rows(store: Store, registry: str) -> list[dict[str, str]]:
             continue
         geocoder = geocoder_of(store)
         load = projects.build_projects(rows, geocoder) if registry == "projects" else envr.build_envr(rows, geocoder)
-        return [row_cells(registry, row) for row in load.accepted()]
-    return []
+        found = [row_cells(registry, row) for row in load.accepted()]
+        if {r["acronym"] for r in found} == stored:
+            return found
+    return records_from_layer(registry, frame)
+
+
+def records_from_layer(registry: str, frame: gpd.GeoDataFrame) -> list[dict[str, str]]:
+    """The records a registry layer was built from, as far as it tells: one per acronym, its sites
+    (projects) and every point as given coordinates (so the rebuilt layer keeps them)."""
+    out: list[dict[str, str]] = []
+    for acronym, rows in frame.groupby("acronym", sort=False):
+        first = rows.iloc[0]
+        values = {name: _cell(first[name]) if name in rows.columns else "" for name in columns_of(registry)}
+        points = [g for g in rows.geometry if g is not None and not g.is_empty]
+        if registry == "projects":
+            values["sites"] = ";".join(_cell(v) for v in rows["site"]) if points else ""
+        values["acronym"] = str(acronym)
+        values["lat"] = ";".join(_number(p.y) for p in points)
+        values["lon"] = ";".join(_number(p.x) for p in points)
+        out.append(values)
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return ""
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def differences(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, tuple[str, str]]:

@@ -67,7 +67,7 @@ def _cache_budgets(config: Mapping[str, Any]) -> dict[str, int]:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webmap import assets, briefs, downloads, features, mapdata, pages, registry_pages
+    from webmap import assets, briefs, downloads, features, mapdata, pages, registry_api, registry_pages
     from webmap.health import init_health
     from webmap.snapshots import bp as snapshots_bp
 
@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets.bp)
     app.register_blueprint(mapdata.bp)
     app.register_blueprint(features.bp)
+    app.register_blueprint(registry_api.bp)  # Part 4 writes on the registry collections
     app.register_blueprint(downloads.bp)
     app.register_blueprint(snapshots_bp)
     app.register_blueprint(briefs.bp)  # after snapshots: it renders in their render pool

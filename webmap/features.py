@@ -16,7 +16,7 @@ from geo.features.geojson import SYNTHETIC_NOTICE
 from geo.query import parse_int
 from layers.catalogue import Layer
 from layers.selection import SOURCE_PARAMS, Page, Selection, find, overview, prepared_cache, select
-from webmap import guard, http
+from webmap import guard, http, registry_api
 from webmap.context import catalogue, store
 from webmap.errors import NotFound
 from webmap.ogc_links import JSON_MEDIA, link, paging_links, self_links
@@ -29,6 +29,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    *registry_api.CONFORMANCE,
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
@@ -284,6 +285,9 @@ def item(collection_id: str, feature_id: str) -> Response:
         return cached
     found = find(index_cache(), layer, store(), request.args, guard.fields(layer), feature_id)
     if found is None:
+        record = registry_api.record_response(layer.id, feature_id)  # a project's own id (UPS, not UPS-1)
+        if record is not None:
+            return record
         raise NotFound(f"feature {feature_id!r} not found in collection {layer.id!r}")
     feature = found.encoder.features(found.positions)[0]
     feature["links"] = [
@@ -303,4 +307,5 @@ def item(collection_id: str, feature_id: str) -> Response:
         )
     else:
         response = _json(feature, http.MEDIA["json"])
-    return http.stamp(response, etag, modified)
+    record_etag = registry_api.record_etag(layer.id, feature_id)  # the one a Part 4 If-Match takes
+    return http.stamp(response, record_etag or etag, modified, weak=record_etag is None)

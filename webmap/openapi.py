@@ -7,6 +7,8 @@ from typing import Any
 from layers.catalogue import Catalogue, Layer
 from layers.selection import SOURCE_PARAMS, filterable
 from webmap import guard
+from webmap.registry_api import EDITABLE
+from webmap.registry_openapi import SECURITY_SCHEMES, write_paths
 
 SCHEMA_OF = {
     "string": {"type": "string"},
@@ -41,6 +43,9 @@ def openapi_document(
     }
     for layer in catalogue:
         paths.update(_layer_paths(layer))
+        if layer.id in EDITABLE:  # Part 4 writes and the history (webmap.registry_openapi)
+            for path, operations in write_paths(layer.id, layer.title).items():
+                paths.setdefault(path, {}).update(operations)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -51,7 +56,7 @@ def openapi_document(
         },
         "servers": [{"url": base_url}],
         "paths": paths,
-        "components": _components(limits),
+        "components": {**_components(limits), "securitySchemes": SECURITY_SCHEMES},
     }
 
 
