@@ -7,6 +7,7 @@ tests check what a person using the pages sees.
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -212,3 +213,16 @@ def test_place_suggestions_come_from_the_offline_gazetteer(app, home, q, countri
     first = places[0]
     assert (first["name"], first["iso3"], first["precision"]) == expected
     assert planner.get("/registry/places?q=g&countries=COD").get_json() == {"places": []}  # 2 letters at least
+
+
+def test_the_map_offers_add_and_edit_to_planners_only(app, home):
+    public = app.test_client().get("/?lang=fr").get_data(as_text=True)
+    planner = _signed_in(app, home).get("/?lang=fr").get_data(as_text=True)
+    options = {name: json.loads(re.search(r"coopmap\." + name + r"\(\w+, (\{.*\})\);", html).group(1))
+               for name, html in (("controls", planner), ("sites", planner))}
+    assert options["controls"]["add_links"] == [["Ajouter un projet", "/registry/projects/new?lang=fr"],
+                                                ["Ajouter une école", "/registry/envr/new?lang=fr"]]
+    assert options["sites"]["edit_url"] == "/registry/LAYER/ID/edit?lang=fr"
+    shown = json.loads(re.search(r"coopmap\.controls\(\w+, (\{.*\})\);", public).group(1))
+    assert shown["add_links"] == []
+    assert json.loads(re.search(r"coopmap\.sites\(\w+, (\{.*\})\);", public).group(1))["edit_url"] is None
