@@ -226,3 +226,17 @@ def test_the_map_offers_add_and_edit_to_planners_only(app, home):
     shown = json.loads(re.search(r"coopmap\.controls\(\w+, (\{.*\})\);", public).group(1))
     assert shown["add_links"] == []
     assert json.loads(re.search(r"coopmap\.sites\(\w+, (\{.*\})\);", public).group(1))["edit_url"] is None
+
+
+def test_a_point_outside_the_countries_is_shown_under_the_coordinates(app, home):
+    planner = _signed_in(app, home)
+    # Kigali (1.944 S, 30.060 E) is in Rwanda, about 70 km from DR Congo: beyond the 0.1 degree tolerance
+    response = _post_form(planner, "/registry/projects/new", {**NEW_PROJECT, "lat": "-1.944", "lon": "30.06"})
+    assert response.status_code == 400
+    page = _parse(response.get_data(as_text=True))
+    assert page.by_id["f-lat"]["aria-invalid"] == "true"
+    assert page.text["f-lat-error"] == "the point (30.0600, -1.9440) lies outside the project's countries"
+    unreadable = _post_form(planner, "/registry/projects/new", {**NEW_PROJECT, "lat": "north", "lon": "30"})
+    assert unreadable.status_code == 400
+    assert _parse(unreadable.get_data(as_text=True)).text["f-lat-error"].startswith("coordinates north / 30 are not")
+    assert _matched(planner, "TST-FORM") == 0
