@@ -161,6 +161,7 @@ def test_a_planner_adds_a_project_from_the_map_edits_it_and_restores_the_first_v
         page.keyboard.type("Gom")
         page.wait_for_selector("#place-list [role=option]")
         page.keyboard.press("ArrowDown")
+        page.locator(".reg-place").screenshot(path=str(out / "registry-gazetteer-fr.png"))
         page.keyboard.press("Enter")
         assert page.input_value("#f-city") == "Goma"
         assert page.input_value("#f-geocode_precision") == "city"
