@@ -1,7 +1,9 @@
-"""``coopmap ingest projects FILE`` and ``coopmap ingest envr FILE``: replace a registry."""
+"""``coopmap ingest projects FILE`` and ``coopmap ingest envr FILE``: replace a registry, recorded in
+its history as one change by the user running the command (``layers.registry_edit.ingest``)."""
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import click
@@ -11,6 +13,7 @@ from geo.boundaries.geocode import Geocoder
 from geo.registries import RegistryLoad, load_envr, load_projects
 from geo.storage.rejects import rejects_table
 from geo.storage.store import Store
+from layers import registry_edit
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -18,6 +21,11 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 def _geocoder(store) -> Geocoder:  # noqa: ANN001
     provinces = store.read("provinces") if store.has("provinces") else None
     return Geocoder(store.read("countries"), provinces)
+
+
+def _editor() -> registry_edit.Editor:
+    """The user running the command: the history records the ingest as one change by them."""
+    return registry_edit.Editor(getpass.getuser(), "admin")
 
 
 def _report(result: RegistryLoad, store: Store, name: str) -> None:
@@ -42,9 +50,7 @@ def ingest_projects(file: Path) -> None:
     _, store = open_store()
     result = load_projects(file, _geocoder(store))
     if result.loaded:
-        assert result.footprints is not None
-        store.write("projects", result.frame, [str(file)])
-        store.write("project-countries", result.footprints, [str(file)])
+        registry_edit.ingest(store, _editor(), "projects", result, str(file))
     else:
         click.echo("no valid row: the project layers were left unchanged", err=True)
     _report(result, store, f"{file.stem}.projects.rejects")
@@ -57,7 +63,7 @@ def ingest_envr(file: Path) -> None:
     _, store = open_store()
     result = load_envr(file, _geocoder(store))
     if result.loaded:
-        store.write("envr", result.frame, [str(file)])
+        registry_edit.ingest(store, _editor(), "envr", result, str(file))
     else:
         click.echo("no valid row: the envr layer was left unchanged", err=True)
     _report(result, store, f"{file.stem}.envr.rejects")

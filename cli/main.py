@@ -7,6 +7,7 @@ import click
 from cli import boundaries, brief, db, export, exposure, ingest_events, ingest_registry, layers, raster, serve
 from cli.common import Group
 from cli.init import init
+from cli.registry import registry
 from cli.snapshot import snapshot
 from cli.tokens import tokens
 
@@ -37,6 +38,7 @@ for command in (
     main.add_command(command)
 main.add_command(tokens)
 main.add_command(db.db)
+main.add_command(registry)
 
 for command in (ingest_events.ingest_acled, ingest_events.ingest_ucdp, *ingest_registry.COMMANDS):
     ingest.add_command(command)

@@ -16,6 +16,8 @@ LANGS = ("en", "fr")
 """The languages of the interface, English first (the default)."""
 SNAPSHOT_PREFIX = "snapshot_"
 """Keys of the snapshot words, left out of ``strings``."""
+REGISTRY_PREFIX = "registry_"
+"""Keys of the registry forms and history pages, also left out of ``strings`` (the map pages')."""
 
 TEXTS: dict[str, dict[str, str]] = {
     # The interactive map pages (webmap.mapbuild, webmap.chart, static/*.js) and their data.
@@ -320,6 +322,44 @@ TEXTS: dict[str, dict[str, str]] = {
     "brief_filters": {"en": "Filters", "fr": "Filtres"},
     "brief_page": {"en": "Page {n}", "fr": "Page {n}"},
     "brief_preview": {"en": "Preview of page 1", "fr": "Aperçu de la page 1"},
+    # registry edits: the message next to a form field (API: the 400's "fields"), by problem kind
+    "registry_error_missing_value": {"en": "{field} is required", "fr": "{field} est obligatoire"},
+    "registry_error_unknown_country": {
+        "en": "{field}: unknown country {value!r}", "fr": "{field} : pays inconnu {value!r}",
+    },
+    "registry_error_bad_value": {
+        "en": "{field}: {value!r} is not allowed", "fr": "{field} : {value!r} n'est pas admis",
+    },
+    "registry_error_not_a_number": {
+        "en": "{field}: {value!r} is not a number >= 0", "fr": "{field} : {value!r} n'est pas un nombre >= 0",
+    },
+    "registry_error_bad_date": {
+        "en": "{field}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
+        "fr": "{field} : {value!r} n'est pas une date (AAAA, AAAA-MM ou AAAA-MM-JJ)",
+    },
+    "registry_error_end_before_start": {
+        "en": "end {value!r} is before the start", "fr": "la fin {value!r} précède le début",
+    },
+    "registry_error_out_of_range": {
+        "en": "{field}: coordinate {value} is out of range", "fr": "{field} : coordonnée {value} hors limites",
+    },
+    "registry_error_outside_countries": {
+        "en": "the point ({value}) lies outside the project's countries",
+        "fr": "le point ({value}) est en dehors des pays indiqués",
+    },
+    "registry_error_place_not_found": {
+        "en": "{field}: place {value!r} not found; give coordinates",
+        "fr": "{field} : lieu {value!r} introuvable ; indiquez des coordonnées",
+    },
+    "registry_error_duplicate_acronym": {
+        "en": "acronym {value!r} is already used", "fr": "l'acronyme {value!r} est déjà utilisé",
+    },
+    "registry_error_bad_geometry": {"en": "the geometry cannot be used", "fr": "la géométrie n'est pas utilisable"},
+    "registry_error_immutable": {
+        "en": "{field} is the item's id and cannot change", "fr": "{field} est l'identifiant et ne peut pas changer",
+    },
+    "registry_error_unknown_field": {"en": "{field} is not a field of this registry",
+                                     "fr": "{field} n'est pas un champ de ce registre"},
     # the snapshot page's title form (accessible: labelled, hint tied to the field)
     "snapshot_title_label": {"en": "Title of the snapshot", "fr": "Titre de l'instantané"},
     "snapshot_title_hint": {
@@ -327,6 +367,119 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "{n} caractères au plus ; vide pour le titre par défaut.",
     },
     "snapshot_apply": {"en": "Update the snapshot", "fr": "Mettre à jour l'instantané"},
+    # editing the registries from the map (webmap/registry_pages.py, static/registry.js); the map pages
+    # get the three first words, the registry pages the ``registry_`` ones
+    "add_project": {"en": "Add project", "fr": "Ajouter un projet"},
+    "add_school": {"en": "Add school", "fr": "Ajouter une école"},
+    "edit_record": {"en": "Edit", "fr": "Modifier"},
+    "registry_new_projects": {"en": "Add a cooperation project", "fr": "Ajouter un projet de coopération"},
+    "registry_new_envr": {"en": "Add a regional school (ENVR)", "fr": "Ajouter une école régionale (ENVR)"},
+    "registry_edit_title": {"en": "Edit {name}", "fr": "Modifier {name}"},
+    "registry_history_title": {"en": "History of {name}", "fr": "Historique de {name}"},
+    "registry_save": {"en": "Save", "fr": "Enregistrer"},
+    "registry_cancel": {"en": "Back to the map", "fr": "Retour à la carte"},
+    "registry_saved": {"en": "Saved: version {version}.", "fr": "Enregistré : version {version}."},
+    "registry_restored": {"en": "Version {version} restored.", "fr": "Version {version} rétablie."},
+    "registry_retired": {"en": "Retired: no longer on the map.", "fr": "Retiré : n'est plus sur la carte."},
+    "registry_errors": {
+        "en": "Nothing was saved: {n} field(s) to correct.",
+        "fr": "Rien n'a été enregistré : {n} champ(s) à corriger.",
+    },
+    "registry_required": {"en": "required", "fr": "obligatoire"},
+    "registry_section_record": {"en": "Description", "fr": "Description"},
+    "registry_section_location": {"en": "Location", "fr": "Localisation"},
+    "registry_section_sources": {"en": "Sources and notes", "fr": "Sources et notes"},
+    "registry_map_label": {
+        "en": "Map: click to place the point (or find a place above, or type coordinates below)",
+        "fr": "Carte : cliquez pour placer le point (ou cherchez un lieu ci-dessus, ou saisissez des "
+        "coordonnées ci-dessous)",
+    },
+    "registry_place_label": {"en": "Find a place (gazetteer)", "fr": "Chercher un lieu (répertoire)"},
+    "registry_place_hint": {
+        "en": "Type at least 2 letters of a city or province of the countries above, then pick one.",
+        "fr": "Tapez au moins 2 lettres d'une ville ou province des pays ci-dessus, puis choisissez.",
+    },
+    "registry_place_none": {"en": "No place of that name.", "fr": "Aucun lieu de ce nom."},
+    "registry_place_found": {"en": "{n} place(s) found.", "fr": "{n} lieu(x) trouvé(s)."},
+    "registry_precision_label": {"en": "Geocode precision stored", "fr": "Précision du géocodage enregistrée"},
+    "registry_precision_exact": {"en": "exact (coordinates)", "fr": "exacte (coordonnées)"},
+    "registry_precision_city": {"en": "city (gazetteer)", "fr": "ville (répertoire)"},
+    "registry_precision_province": {"en": "province", "fr": "province"},
+    "registry_precision_country": {"en": "country (no point given)", "fr": "pays (aucun point donné)"},
+    "registry_precision_from_names": {
+        "en": "from the place names (province or city)", "fr": "d'après les noms de lieux (province ou ville)",
+    },
+    "registry_precision_none": {"en": "not mapped (no country, no point)", "fr": "non cartographié (ni pays ni point)"},
+    "registry_hint_countries": {
+        "en": "ISO 3166 alpha-3 codes separated by ';' (e.g. COD;RWA)",
+        "fr": "Codes ISO 3166 alpha-3 séparés par « ; » (ex. COD;RWA)",
+    },
+    "registry_hint_list": {"en": "Items separated by ';'", "fr": "Éléments séparés par « ; »"},
+    "registry_hint_date": {"en": "YYYY, YYYY-MM or YYYY-MM-DD", "fr": "AAAA, AAAA-MM ou AAAA-MM-JJ"},
+    "registry_hint_status": {
+        "en": "Empty: derived from the dates", "fr": "Vide : déduit des dates",
+    },
+    "registry_hint_coords": {"en": "Decimal degrees (WGS 84)", "fr": "Degrés décimaux (WGS 84)"},
+    "registry_derived": {"en": "(derived)", "fr": "(déduit)"},
+    "registry_field_acronym": {"en": "Acronym", "fr": "Sigle"},
+    "registry_field_title": {"en": "Title", "fr": "Intitulé"},
+    "registry_field_name": {"en": "Name", "fr": "Nom"},
+    "registry_field_countries": {"en": "Countries", "fr": "Pays"},
+    "registry_field_country_iso3": {"en": "Country (ISO alpha-3)", "fr": "Pays (ISO alpha-3)"},
+    "registry_field_sites": {"en": "Site names", "fr": "Noms des sites"},
+    "registry_field_city": {"en": "City", "fr": "Ville"},
+    "registry_field_funder": {"en": "Funder", "fr": "Bailleur"},
+    "registry_field_implementers": {"en": "Implementers", "fr": "Opérateurs"},
+    "registry_field_start": {"en": "Start", "fr": "Début"},
+    "registry_field_end": {"en": "End", "fr": "Fin"},
+    "registry_field_status": {"en": "Status", "fr": "Statut"},
+    "registry_field_budget_eur": {"en": "Budget (EUR)", "fr": "Budget (EUR)"},
+    "registry_field_components": {"en": "Components", "fr": "Composantes"},
+    "registry_field_region": {"en": "Region (as the source words it)", "fr": "Région (selon la source)"},
+    "registry_field_countries_coverage": {"en": "Country list is", "fr": "La liste des pays est"},
+    "registry_field_domain": {"en": "Domain", "fr": "Domaine"},
+    "registry_field_domain_detail": {"en": "Speciality (source wording)", "fr": "Spécialité (selon la source)"},
+    "registry_field_founded": {"en": "Year founded", "fr": "Année de création"},
+    "registry_field_verified": {"en": "Verified by the source", "fr": "Vérifié par la source"},
+    "registry_field_lat": {"en": "Latitude", "fr": "Latitude"},
+    "registry_field_lon": {"en": "Longitude", "fr": "Longitude"},
+    "registry_field_geocode_precision": {"en": "Geocode precision", "fr": "Précision du géocodage"},
+    "registry_field_location_source": {"en": "Location source", "fr": "Source de la localisation"},
+    "registry_field_source": {"en": "Source", "fr": "Source"},
+    "registry_field_notes": {"en": "Notes", "fr": "Notes"},
+    "registry_history_empty": {"en": "No recorded change.", "fr": "Aucune modification enregistrée."},
+    "registry_version": {"en": "Version {version}", "fr": "Version {version}"},
+    "registry_by": {"en": "{action} by {who}, {when}", "fr": "{action} par {who}, le {when}"},
+    "registry_action_create": {"en": "Created", "fr": "Créée"},
+    "registry_action_replace": {"en": "Edited", "fr": "Modifiée"},
+    "registry_action_patch": {"en": "Edited", "fr": "Modifiée"},
+    "registry_action_retire": {"en": "Retired", "fr": "Retirée"},
+    "registry_action_restore": {"en": "Restored", "fr": "Rétablie"},
+    "registry_action_ingest": {"en": "Loaded from a file", "fr": "Chargée depuis un fichier"},
+    "registry_diff_field": {"en": "Field", "fr": "Champ"},
+    "registry_diff_before": {"en": "Before", "fr": "Avant"},
+    "registry_diff_after": {"en": "After", "fr": "Après"},
+    "registry_diff_none": {"en": "(empty)", "fr": "(vide)"},
+    "registry_restore_version": {"en": "Restore version {version}", "fr": "Rétablir la version {version}"},
+    "registry_current": {"en": "current version", "fr": "version actuelle"},
+    "registry_retire": {"en": "Retire (remove from the map)", "fr": "Retirer (enlever de la carte)"},
+    "registry_restore_item": {"en": "Restore on the map", "fr": "Rétablir sur la carte"},
+    "registry_edit_link": {"en": "Edit this record", "fr": "Modifier cette fiche"},
+    "registry_history_link": {"en": "History", "fr": "Historique"},
+    "registry_map_link": {"en": "Show on the map", "fr": "Voir sur la carte"},
+    "registry_api_link": {"en": "This record in the OGC API", "fr": "Cette fiche dans l'API OGC"},
+    "registry_stale": {
+        "en": "Someone saved this record since you opened it: your changes are below, the form now holds "
+        "its new version's ETag; check them against the history and save again.",
+        "fr": "Quelqu'un a enregistré cette fiche depuis que vous l'avez ouverte : vos modifications sont "
+        "ci-dessous, le formulaire porte l'ETag de sa nouvelle version ; comparez-les à l'historique puis "
+        "enregistrez à nouveau.",
+    },
+    "registry_coordinates_unreadable": {
+        "en": "coordinates {value} are not numbers (one latitude and one longitude per site, separated by ';')",
+        "fr": "les coordonnées {value} ne sont pas des nombres (une latitude et une longitude par site, "
+        "séparées par « ; »)",
+    },
 }
 
 
@@ -348,7 +501,7 @@ def strings(lang: str) -> dict[str, str]:
     """Every word of the map pages in ``lang`` (the keys outside ``SNAPSHOT_PREFIX``)."""
     if lang not in LANGS:
         raise InvalidParameter("lang", lang, "use fr or en")
-    return {key: texts[lang] for key, texts in TEXTS.items() if not key.startswith(SNAPSHOT_PREFIX)}
+    return {key: texts[lang] for key, texts in TEXTS.items() if not key.startswith((SNAPSHOT_PREFIX, REGISTRY_PREFIX))}
 
 
 def number(lang: str, value: float, decimals: int = 0, *, sign: bool = False, thousands: bool = True) -> str:

@@ -65,7 +65,7 @@ __all__ = [
     "FULL_VIEW", "GENERALISED_FIELD", "SECURE_CACHE_SIZE", "Boundaries", "at_least", "sees_all_of",
     "can_see_layer", "is_restricted_view", "parse_role", "secure_frame", "sees_exact_geometry",
     "sees_place_text", "sees_restricted_fields", "trim_fields", "view_key", "visible_fields", "visible_layer",
-    "unlocated_place_text", "visible_layers",
+    "unlocated_place_text", "visible_layers", "EDIT_MINIMUM", "may_edit", "hidden_record_fields",
 ]
 
 
@@ -100,6 +100,28 @@ def sees_place_text(role: Role) -> bool:
     """True when ``role`` gets the locational text fields (region, notes...) of every layer: the
     roles that see the exact sites."""
     return at_least(role, "planner")
+
+
+EDIT_MINIMUM: dict[str, Role] = {
+    "create": "planner", "replace": "planner", "patch": "planner", "history": "planner",
+    "retire": "admin", "restore": "admin", "revert": "planner",
+}
+"""The lowest role that may do each registry action (``layers.registry_edit``); the public none.
+``revert`` brings an earlier version of a live record back (an edit: "restore this version" of the
+history page); ``restore`` un-retires a record."""
+
+
+def may_edit(role: Role, action: str) -> bool:
+    """True when ``role`` may do ``action`` (a key of ``EDIT_MINIMUM``) on registry records."""
+    return at_least(role, EDIT_MINIMUM[action])
+
+
+def hidden_record_fields(layer: Layer, role: Role) -> set[str]:
+    """The fields of ``layer``'s records that ``role`` does not see (budgets below analyst): left
+    out of the records it reads, and kept from the previous version when it replaces one."""
+    if sees_restricted_fields(role):
+        return set()
+    return {f.name for f in layer.fields if f.restricted}
 
 
 def visible_layers(catalogue: Catalogue, role: Role) -> list[Layer]:

@@ -14,7 +14,7 @@ import pyarrow as pa
 from geo.boundaries.generalise import Boundaries, load_boundaries
 from geo.cache import LRUCache
 from geo.errors import LayerNotFound
-from geo.storage.base import checked_columns
+from geo.storage.base import RecordVersion, RegistryChange, checked_columns
 from geo.storage.store import BatchWriter, LayerRecord, Manifest, Store, version_of
 from geo.types import Role
 from layers.access import FULL_VIEW, can_see_layer, secure_frame, sees_exact_geometry, view_key
@@ -102,6 +102,12 @@ class SecuredStore(Store):
 
     def lock(self, name: str) -> AbstractContextManager[None]:
         raise PermissionError(f"the store seen by role {self.role!r} is read-only (lock {name!r})")
+
+    def registry_versions(self, registry: str, record_id: str | None = None) -> list[RecordVersion]:
+        raise PermissionError(f"registry records go through layers.registry_edit, not role {self.role!r}'s view")
+
+    def registry_change(self, registry: str) -> AbstractContextManager[RegistryChange]:
+        raise PermissionError(f"the store seen by role {self.role!r} is read-only (registry {registry!r})")
 
     def scan(self, layer_id: str, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
         """Catalogue layers as ``read`` shows them to the role (one table); others unchanged."""

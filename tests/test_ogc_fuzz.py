@@ -54,7 +54,7 @@ def test_no_request_from_the_openapi_document_gives_a_server_error(ogc_schema, m
         statuses.append(response.status_code)
         assert response.status_code < 500, (case.path, case.query, response.text[:300])
         if response.status_code >= 400:
-            assert set(response.json()) == {"code", "description"}
+            assert {"code", "description"} <= set(response.json()) <= {"code", "description", "fields"}
 
     run()
     assert any(s == 200 for s in statuses)

@@ -188,7 +188,7 @@ def test_the_migrated_schema_is_the_one_the_store_uses(pg_cluster, store):
     users' GIS tools read: documented name, SRID 4326, GiST index, typed columns."""
     url = pg_cluster.create_database("empty_db", template="template0")
     try:
-        assert [m.version for m in migrate(url)] == [m.version for m in migrations()] == [1, 2, 3, 4]
+        assert [m.version for m in migrate(url)] == [m.version for m in migrations()] == [1, 2, 3, 4, 5]
         assert migrate(url) == []
         with psycopg.connect(url) as conn:
             columns = dict(conn.execute(
@@ -196,7 +196,7 @@ def test_the_migrated_schema_is_the_one_the_store_uses(pg_cluster, store):
                 "WHERE table_schema = 'coopmap' AND table_name = 'manifest'"
             ).fetchall())
             versions = [r[0] for r in conn.execute("SELECT version FROM coopmap.schema_migrations")]
-        assert columns == EXPECTED_MANIFEST and versions == [1, 2, 3, 4]
+        assert columns == EXPECTED_MANIFEST and versions == [1, 2, 3, 4, 5]
     finally:
         pg_cluster.drop_database("empty_db")
 
@@ -242,10 +242,10 @@ def test_db_init_creates_the_schema_once(pg_cluster, monkeypatch):
         assert first.exit_code == 0, first.output
         assert first.output.splitlines() == [
             "applied 0001 layers", "applied 0002 state", "applied 0003 tokens", "applied 0004 version_notify",
-            "schema version 0004 (up to date; 4 applied now)"]
+            "applied 0005 registry", "schema version 0005 (up to date; 5 applied now)"]
         second = CliRunner().invoke(main, ["db", "init"])
         assert second.exit_code == 0 and second.output.splitlines() == [
-            "schema version 0004 (up to date; 0 applied now)"
+            "schema version 0005 (up to date; 0 applied now)"
         ]
         with PostgisStore(url) as opened:
             assert opened.data_version == "empty"

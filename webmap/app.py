@@ -79,7 +79,7 @@ def _precisions(config: Mapping[str, Any]) -> dict[str, int]:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webmap import assets, briefs, downloads, features, mapdata, pages, tiles
+    from webmap import assets, briefs, downloads, features, mapdata, pages, registry_api, registry_pages, tiles
     from webmap.health import init_health
     from webmap.snapshots import bp as snapshots_bp
 
@@ -88,7 +88,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mapdata.bp)
     app.register_blueprint(features.bp)
     app.register_blueprint(tiles.bp)
+    app.register_blueprint(registry_api.bp)  # Part 4 writes on the registry collections
     app.register_blueprint(downloads.bp)
     app.register_blueprint(snapshots_bp)
     app.register_blueprint(briefs.bp)  # after snapshots: it renders in their render pool
+    app.register_blueprint(registry_pages.bp)
     init_health(app)

@@ -128,8 +128,9 @@ def csrf_token() -> str:
 
 
 def check_csrf() -> None:
-    """Raise a 400 unless the form's ``csrf_token`` matches the session's."""
-    sent = request.form.get("csrf_token", "")
+    """Raise a 400 unless the form's ``csrf_token`` (or the ``X-CSRF-Token`` header of a script's
+    request) matches the session's."""
+    sent = request.form.get("csrf_token", "") or request.headers.get("X-CSRF-Token", "")
     expected = session.get(CSRF_KEY)
     if not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise WebError(f"invalid csrf_token={sent[:16]!r}: reload the form and try again")

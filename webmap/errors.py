@@ -21,8 +21,8 @@ class NotFound(WebError):
     code = "NotFound"
 
 
-def _json(status: int, code: str, description: str) -> Response:
-    response = jsonify({"code": code, "description": description})
+def _json(status: int, code: str, description: str, **details: object) -> Response:
+    response = jsonify({"code": code, "description": description, **details})
     response.status_code = status
     return response
 
@@ -30,7 +30,7 @@ def _json(status: int, code: str, description: str) -> Response:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CoopmapError)
     def _coopmap(exc: CoopmapError) -> Response:
-        response = _json(exc.status, exc.code, exc.description)
+        response = _json(exc.status, exc.code, exc.description, **exc.details)
         if isinstance(exc, StoreUnavailable):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response

@@ -16,7 +16,7 @@ from geo.features.geojson import SYNTHETIC_NOTICE
 from geo.query import parse_int
 from layers.catalogue import Layer
 from layers.selection import SOURCE_PARAMS, Page, Selection, find, overview, prepared_cache, select
-from webmap import crs_output, guard, http, ogc_html
+from webmap import crs_output, guard, http, ogc_html, registry_api
 from webmap.context import catalogue, store
 from webmap.errors import NotFound
 from webmap.ogc_links import JSON_MEDIA, link, paging_links, self_links
@@ -42,6 +42,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
     "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+    *registry_api.CONFORMANCE,
 ]
 CRS84 = crs_output.CRS84
 OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
@@ -321,6 +322,9 @@ def item(collection_id: str, feature_id: str) -> Response:
         return cached
     found = find(index_cache(), layer, store(), request.args, guard.fields(layer), feature_id)
     if found is None:
+        record = registry_api.record_response(layer.id, feature_id)  # a project's own id (UPS, not UPS-1)
+        if record is not None:
+            return record
         raise NotFound(f"feature {feature_id!r} not found in collection {layer.id!r}")
     found = Page(crs_output.encoder(found.encoder, cs), found.positions)
     feature = found.encoder.features(found.positions)[0]
@@ -344,4 +348,6 @@ def item(collection_id: str, feature_id: str) -> Response:
         )
     else:
         response = _json(feature, http.MEDIA["json"])
-    return http.stamp(crs_output.stamp(response, cs), etag, modified)
+    # a Part 4 If-Match takes the record's own ETag (of its CRS84 representation)
+    record_etag = registry_api.record_etag(layer.id, feature_id) if "crs" not in request.args else None
+    return http.stamp(crs_output.stamp(response, cs), record_etag or etag, modified, weak=record_etag is None)

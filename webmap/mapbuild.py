@@ -57,6 +57,8 @@ class MapRequest:
     synthetic: bool
     exact_sites: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    can_edit: bool = False
+    """The caller may add and edit registry records: the panel's add buttons, the popups' Edit link."""
 
 
 @dataclass(frozen=True)
@@ -253,8 +255,24 @@ def _controls(
             "brief_url": url_for("briefs.page", iso3=extra["iso3"]) if extra.get("iso3") else None,
             "home_url": url_for("pages.index") if home else None,
             "notice": t["synthetic_notice"] if req.synthetic else None,
+            "add_links": _add_links(req),
         },
     )
+
+
+def _add_links(req: MapRequest) -> list[list[str]]:
+    """[text, url] of the panel's "Add project" and "Add school" buttons (none for who may not edit)."""
+    if not req.can_edit:
+        return []
+    return [[req.strings[key], url_for("registry_pages.new", layer_id=layer_id, lang=req.lang)]
+            for key, layer_id in (("add_project", "projects"), ("add_school", "envr"))]
+
+
+def _edit_url(req: MapRequest) -> str | None:
+    """The edit form's URL with ``LAYER`` and ``ID`` for the popups to fill in (None: no Edit link)."""
+    if not req.can_edit:
+        return None
+    return url_for("registry_pages.edit", layer_id="LAYER", item_id="ID", lang=req.lang)
 
 
 def _catalogue_layers(req: MapRequest, urls: dict[str, str]) -> el.CatalogueLayers:
@@ -287,6 +305,7 @@ def overview_map(req: MapRequest, tiles: str | None) -> folium.Map:
                 "status_colors": STATUS_COLORS,
                 "footprints": True,
                 "rings_km": None,
+                "edit_url": _edit_url(req),
             },
         )
     )
@@ -325,6 +344,7 @@ def country_map(req: MapRequest, iso3: str, name: str, bbox: BBox, tiles: str | 
                 "footprints": False,
                 "rings_km": rings,
                 "extra": {"iso3": iso3},
+                "edit_url": _edit_url(req),
             },
         )
     )

@@ -10,6 +10,8 @@ from webmap import guard
 from webmap.ogcfilter import FILTER_PARAMETERS
 from webmap.crs_output import crs_parameters
 from webmap.tiles_openapi import service_paths, tile_paths
+from webmap.registry_api import EDITABLE
+from webmap.registry_openapi import SECURITY_SCHEMES, write_paths
 
 SCHEMA_OF = {
     "string": {"type": "string"},
@@ -44,6 +46,9 @@ def openapi_document(
     }
     for layer in catalogue:
         paths.update(_layer_paths(layer))
+        if layer.id in EDITABLE:  # Part 4 writes and the history (webmap.registry_openapi)
+            for path, operations in write_paths(layer.id, layer.title).items():
+                paths.setdefault(path, {}).update(operations)
     paths.update(service_paths())
     return {
         "openapi": "3.0.3",
@@ -55,7 +60,7 @@ def openapi_document(
         },
         "servers": [{"url": base_url}],
         "paths": paths,
-        "components": _components(limits),
+        "components": {**_components(limits), "securitySchemes": SECURITY_SCHEMES},
     }
 
 

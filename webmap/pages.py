@@ -13,7 +13,7 @@ from geo.query import parse_bbox, parse_datetime
 from geo.render.cartography import padded_bbox, parse_metric
 from geo.render.mapview import page_facts
 from layers import CATALOGUE
-from layers.access import sees_exact_geometry
+from layers.access import may_edit, sees_exact_geometry
 from webmap.auth import current_role
 from webmap.context import catalogue, settings, store
 from webmap.mapbuild import MapRequest, country_map, known_layers, overview_map
@@ -55,7 +55,8 @@ def _map_request() -> MapRequest:
             raise InvalidParameter("layers", args["layers"], f"unknown layer {unknown[0]!r}; use {known}")
     bbox = parse_bbox(args["bbox"]) if args.get("bbox") else None
     return MapRequest(
-        lang, strings(lang), params, bbox, layers, months, types, synthetic, exact_sites()
+        lang, strings(lang), params, bbox, layers, months, types, synthetic, exact_sites(),
+        can_edit=may_edit(current_role(), "create"),
     )
 
 

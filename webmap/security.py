@@ -212,7 +212,8 @@ def init_security(app: Flask, options: SecurityOptions) -> Limiter:
             headers["Strict-Transport-Security"] = "max-age=31536000"
         if g.get("coopmap_restricted") or identify().via != "none":
             headers["Cache-Control"] = "private, no-store"
-            headers.pop("ETag", None)
+            if not g.get("coopmap_record_etag"):  # a registry record's ETag is for If-Match: kept
+                headers.pop("ETag", None)
         if g.get("coopmap_role_dependent") or g.get("coopmap_restricted"):
             response.vary.add("Authorization")
             response.vary.add("Cookie")

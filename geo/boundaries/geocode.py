@@ -65,6 +65,14 @@ class Location:
     or ``given`` (coordinates from the file)."""
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    """A place offered for a name being typed (``Geocoder.suggest``)."""
+
+    name: str
+    location: Location
+
+
 def normalise_name(text: str) -> str:
     """Case-, accent- and punctuation-insensitive key; English compass words become French.
 
@@ -233,6 +241,65 @@ class Geocoder:
             if city is not None:
                 return Location(city.lon, city.lat, "province", iso3, "seat")
         return None
+
+    def suggest(self, text: str, iso3s: Sequence[str] = (), limit: int = 8) -> list[Suggestion]:
+        """Places of ``iso3s`` (every country when empty) whose name starts with ``text``.
+
+        Provinces first (their polygon, else their seat), then gazetteer cities, most populous
+        first; the names are compared as ``normalise_name`` does (case, accents, compass words).
+
+        Parameters
+        ----------
+        text : the beginning of a place name (at least 2 letters, else nothing is suggested)
+        iso3s : the countries to search
+        limit : at most this many suggestions
+
+        Returns
+        -------
+        list of Suggestion: the place's name as written by its source, and where ``place`` would
+        put it (with its precision)
+
+        Examples
+        --------
+        >>> [s.name for s in Geocoder(countries).suggest("gom", ["COD"])]  # doctest: +SKIP
+        ['Goma']
+        """
+        key = normalise_name(text)
+        if len(key.replace(" ", "")) < 2:
+            return []
+        countries = [c for c in (iso3s or self.countries.index) if self.has_country(c)]
+        found = self._suggest_provinces(key, countries)
+        seen = {normalise_name(s.name) for s in found}
+        cities: list[tuple[int, Suggestion]] = []
+        for iso3 in countries:
+            iso2 = iso2_of(iso3)
+            if iso2 is None:
+                continue
+            for name, city in _country_index(POPULATION_TIERS[-1], iso2)[0].items():
+                if name.startswith(key):
+                    cities.append((city[4], Suggestion(city[0], Location(city[2], city[3], "city", iso3,
+                                                                         "gazetteer"))))
+        for _, suggestion in sorted(cities, key=lambda item: -item[0]):
+            if normalise_name(suggestion.name) not in seen:
+                seen.add(normalise_name(suggestion.name))
+                found.append(suggestion)
+        return found[:limit]
+
+    def _suggest_provinces(self, key: str, countries: Sequence[str]) -> list[Suggestion]:
+        names: list[tuple[str, str]] = []
+        if self.provinces is not None:
+            names = [(str(n), str(i)) for n, i in zip(self.provinces["name"], self.provinces["iso3"], strict=True)
+                     if i in countries and isinstance(n, str)]
+        known = {(normalise_name(n), i) for n, i in names}
+        names += [(seat_key.title().replace(" ", "-"), iso3) for iso3 in countries
+                  for seat_key in PROVINCE_SEATS.get(iso3, {}) if (seat_key, iso3) not in known]
+        out = []
+        for name, iso3 in sorted(names):
+            if normalise_name(name).startswith(key):
+                location = self.province(name, [iso3])
+                if location is not None:
+                    out.append(Suggestion(name, location))
+        return out
 
     def distance_outside(
         self, lon: float, lat: float, iso3s: Sequence[str]

@@ -33,6 +33,11 @@ DOMAINS = (
 """The ministry's list of ENVR fields, plus border management (Niamey) and ``other``."""
 VERIFIED = ("yes", "partial", "no")
 REQUIRED_COLUMNS = ("acronym", "name", "country_iso3")
+RECORD_COLUMNS = (
+    "acronym", "name", "city", "country_iso3", "domain", "domain_detail", "founded", "status", "lat", "lon",
+    "geocode_precision", "location_source", "verified", "source", "notes",
+)
+"""The cells of one school record, in the order of ``data/reference/envr.csv``."""
 
 
 def load_envr(path: Path, geocoder: Geocoder) -> RegistryLoad:
@@ -53,7 +58,12 @@ def load_envr(path: Path, geocoder: Geocoder) -> RegistryLoad:
     >>> result.summary()  # doctest: +SKIP
     'envr: 21 rows read, 21 loaded, 0 rejected'
     """
-    rows = read_rows(path, REQUIRED_COLUMNS)
+    return build_envr(read_rows(path, REQUIRED_COLUMNS), geocoder, str(path))
+
+
+def build_envr(rows: list[RawRow], geocoder: Geocoder, path: str = "") -> RegistryLoad:
+    """``load_envr`` on rows already read (a file's, or the registry records being edited);
+    ``RegistryLoad.checks`` holds each row's ``RowCheck``, in the order of ``rows``."""
     checks = [RowCheck(row) for row in rows]
     check_duplicates(checks)
     records, points = [], []
@@ -66,12 +76,13 @@ def load_envr(path: Path, geocoder: Geocoder) -> RegistryLoad:
     rejected = [c for c in checks if not c.ok]
     return RegistryLoad(
         "envr",
-        str(path),
+        path,
         len(rows),
         frame,
         [c.reject() for c in rejected],
         count_reasons(rejected),
         len(frame),
+        checks=checks,
     )
 
 
@@ -109,11 +120,11 @@ def _locate(
 ) -> tuple[tuple[float, float] | None, str]:
     row: RawRow = check.row
     if row.geometry_error:
-        check.fail("bad geometry", row.geometry_error)
+        check.fail("bad geometry", row.geometry_error, "geometry", "")
         return None, ""
     if row.geometry is not None:
         if row.geometry.geom_type != "Point":
-            check.fail("bad geometry", "an ENVR school needs one Point")
+            check.fail("bad geometry", "an ENVR school needs one Point", "geometry", row.geometry.geom_type)
             return None, ""
         return check.check_range(row.geometry.x, row.geometry.y), check.precision()
     lat, lon = row.get("lat"), row.get("lon")
@@ -125,7 +136,7 @@ def _locate(
     found = geocoder.place(city, [iso3]) if city else geocoder.country(iso3)
     if found is None:
         check.fail(
-            "place not found", f"city {city!r} not found in the gazetteer for {iso3}; give lat/lon"
+            "place not found", f"city {city!r} not found in the gazetteer for {iso3}; give lat/lon", "city", city
         )
         return None, ""
     return geocoder.snap_inside(found.lon, found.lat, iso3), found.precision

@@ -12,6 +12,7 @@ import geopandas as gpd
 from geo.boundaries.codes import to_iso3
 from geo.boundaries.geocode import PRECISIONS, Geocoder
 from geo.errors import InvalidParameter
+from geo.i18n import text as i18n_text
 from geo.query import parse_date
 from geo.registries.read import RawRow
 from geo.storage.rejects import Reject
@@ -22,6 +23,21 @@ OUTSIDE_TOLERANCE_DEG = 0.1
 
 LIST_SEPARATOR = ";"
 
+PROBLEM_KEYS = {
+    "missing value": "registry_error_missing_value",
+    "unknown iso3": "registry_error_unknown_country",
+    "bad value": "registry_error_bad_value",
+    "not a number": "registry_error_not_a_number",
+    "bad date": "registry_error_bad_date",
+    "end before start": "registry_error_end_before_start",
+    "lat/lon out of range": "registry_error_out_of_range",
+    "outside its countries": "registry_error_outside_countries",
+    "place not found": "registry_error_place_not_found",
+    "duplicate acronym": "registry_error_duplicate_acronym",
+    "bad geometry": "registry_error_bad_geometry",
+}
+"""Problem kind → the ``geo.i18n`` key of its message next to a form field (``field``, ``value``)."""
+
 
 @dataclass
 class RowCheck:
@@ -29,6 +45,7 @@ class RowCheck:
 
     row: RawRow
     problems: list[tuple[str, str]] = field(default_factory=list)
+    fields: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         extra = self.row.values.get("_extra")
@@ -38,8 +55,19 @@ class RowCheck:
                 f"more cells than header columns (extra: {extra!r}); quote text with commas",
             )
 
-    def fail(self, kind: str, message: str) -> None:
+    def fail(self, kind: str, message: str, field: str = "", value: object = "") -> None:
+        """Record a problem: ``kind`` (counted), the English ``message`` (rejects file), and the
+        ``field`` it concerns with its bad ``value`` (``field_messages``)."""
         self.problems.append((kind, message))
+        if field and field not in self.fields:
+            self.fields[field] = (kind, str(value))
+
+    def field_messages(self, lang: str = "en") -> dict[str, str]:
+        """Field → message in ``lang`` (``geo.i18n``), one per field with a problem."""
+        return {
+            name: i18n_text(lang, PROBLEM_KEYS.get(kind, "registry_error_bad_value"), field=name, value=value)
+            for name, (kind, value) in self.fields.items()
+        }
 
     @property
     def ok(self) -> bool:
@@ -53,16 +81,16 @@ class RowCheck:
     def required(self, name: str) -> str:
         value = self.row.get(name)
         if not value:
-            self.fail("missing value", f"{name} is empty")
+            self.fail("missing value", f"{name} is empty", name)
         return value
 
     def iso3(self, name: str, value: str, geocoder: Geocoder) -> str:
         code = to_iso3(value)
         if code is None:
-            self.fail("unknown iso3", f"{name} {value!r} is not an ISO 3166-1 country code")
+            self.fail("unknown iso3", f"{name} {value!r} is not an ISO 3166-1 country code", name, value)
             return ""
         if not geocoder.has_country(code):
-            self.fail("unknown iso3", f"{name} {value!r} has no boundary polygon")
+            self.fail("unknown iso3", f"{name} {value!r} has no boundary polygon", name, value)
             return ""
         return code
 
@@ -80,7 +108,8 @@ class RowCheck:
             return default
         if value not in allowed:
             self.fail(
-                "bad value", f"{name} {self.row.get(name)!r} is not one of {', '.join(allowed)}"
+                "bad value", f"{name} {self.row.get(name)!r} is not one of {', '.join(allowed)}",
+                name, self.row.get(name),
             )
             return default
         return value
@@ -92,11 +121,12 @@ class RowCheck:
         try:
             value = float(text)
         except ValueError:
-            self.fail("not a number", f"{name} {self.row.get(name)!r} is not a number")
+            self.fail("not a number", f"{name} {self.row.get(name)!r} is not a number", name, self.row.get(name))
             return None
         if not math.isfinite(value) or (minimum is not None and value < minimum):
             self.fail(
-                "not a number", f"{name} {self.row.get(name)!r} is not a finite number >= {minimum}"
+                "not a number", f"{name} {self.row.get(name)!r} is not a finite number >= {minimum}",
+                name, self.row.get(name),
             )
             return None
         return value
@@ -106,7 +136,7 @@ class RowCheck:
         if value is None:
             return None
         if value != int(value) or not 1800 <= value <= dt.date.today().year + 10:
-            self.fail("bad value", f"{name} {self.row.get(name)!r} is not a year")
+            self.fail("bad value", f"{name} {self.row.get(name)!r} is not a year", name, self.row.get(name))
             return None
         return int(value)
 
@@ -118,13 +148,14 @@ class RowCheck:
             try:
                 dates.append(parse_date(text, end=is_end, parameter=name) if text else None)
             except InvalidParameter as exc:
-                self.fail("bad date", str(exc))
+                self.fail("bad date", str(exc), name, text)
                 dates.append(None)
         start, end = dates
         if start and end and end < start:
             self.fail(
                 "end before start",
                 f"end {self.row.get('end')!r} is before start {self.row.get('start')!r}",
+                "end", self.row.get("end"),
             )
         return start, end
 
@@ -136,16 +167,17 @@ class RowCheck:
         try:
             lat, lon = float(lat_text), float(lon_text)
         except ValueError:
-            self.fail("not a number", f"lat/lon{where} {lat_text!r}/{lon_text!r} are not numbers")
+            self.fail("not a number", f"lat/lon{where} {lat_text!r}/{lon_text!r} are not numbers", "geometry",
+                      f"{lat_text}/{lon_text}")
             return None
         return self.check_range(lon, lat, where)
 
     def check_range(self, lon: float, lat: float, where: str = "") -> tuple[float, float] | None:
         if not (math.isfinite(lat) and -90 <= lat <= 90):
-            self.fail("lat/lon out of range", f"lat{where} {lat:g} is outside [-90, 90]")
+            self.fail("lat/lon out of range", f"lat{where} {lat:g} is outside [-90, 90]", "geometry", f"{lat:g}")
             return None
         if not (math.isfinite(lon) and -180 <= lon <= 180):
-            self.fail("lat/lon out of range", f"lon{where} {lon:g} is outside [-180, 180]")
+            self.fail("lat/lon out of range", f"lon{where} {lon:g} is outside [-180, 180]", "geometry", f"{lon:g}")
             return None
         return lon, lat
 
@@ -162,6 +194,7 @@ class RowCheck:
                 "outside its countries",
                 f"{label} ({lon:.4f}, {lat:.4f}) lies outside {'/'.join(iso3s)} "
                 f"({distance * 111:.0f} km away)",
+                "geometry", f"{lon:.4f}, {lat:.4f}",
             )
             return ""
         return iso3
@@ -183,6 +216,7 @@ def check_duplicates(checks: list[RowCheck]) -> None:
             check.fail(
                 "duplicate acronym",
                 f"acronym {check.row.get('acronym')!r} already on line {first[key]}",
+                "acronym", check.row.get("acronym"),
             )
         else:
             first[key] = check.row.line
@@ -201,6 +235,12 @@ class RegistryLoad:
     loaded: int
     details: list[str] = field(default_factory=list)
     footprints: gpd.GeoDataFrame | None = None
+    checks: list[RowCheck] = field(default_factory=list)
+    """Every row's check, in the order read (valid rows: ``check.ok``)."""
+
+    def accepted(self) -> list[RawRow]:
+        """The rows that loaded, in the order read."""
+        return [check.row for check in self.checks if check.ok]
 
     def summary(self) -> str:
         """One line: rows read, loaded, rejected and why."""

@@ -30,7 +30,7 @@ from geo.registries.fields import (
     count_reasons,
     split_list,
 )
-from geo.registries.read import read_rows
+from geo.registries.read import RawRow, read_rows
 from geo.schema import FOOTPRINT_FIELDS, PROJECT_FIELDS
 from geo.types import WGS84
 
@@ -54,6 +54,14 @@ SHARED = (
     "location_source",
     "notes",
 )
+
+RECORD_COLUMNS = (
+    "acronym", "title", "countries", "sites", "funder", "implementers", "start", "end", "status", "budget_eur",
+    "components", "region", "countries_coverage", "location_source", "source", "notes", "geocode_precision",
+    "lat", "lon",
+)
+"""The cells of one project record, in the order ``coopmap registry export`` writes them (the
+columns of ``data/reference/projects.csv``, then the optional precision and site coordinates)."""
 
 
 @dataclass
@@ -104,8 +112,18 @@ def load_projects(path: Path, geocoder: Geocoder, today: dt.date | None = None) 
     >>> sorted(result.frame.loc[result.frame.acronym == "UPS", "site"])  # doctest: +SKIP
     ['Ituri', 'Nord-Kivu']
     """
+    return build_projects(read_rows(path, REQUIRED_COLUMNS), geocoder, str(path), today)
+
+
+def build_projects(
+    rows: list[RawRow], geocoder: Geocoder, path: str = "", today: dt.date | None = None
+) -> RegistryLoad:
+    """``load_projects`` on rows already read (a file's, or the registry records being edited).
+
+    ``RegistryLoad.checks`` holds each row's ``RowCheck``, in the order of ``rows``: a form asks
+    its row's ``field_messages``.
+    """
     today = today or dt.date.today()
-    rows = read_rows(path, REQUIRED_COLUMNS)
     checks = [RowCheck(row) for row in rows]
     check_duplicates(checks)
     projects = []
@@ -121,7 +139,7 @@ def load_projects(path: Path, geocoder: Geocoder, today: dt.date | None = None) 
         details.append(f"{unlocated} without named countries or sites, not mapped (no geometry)")
     return RegistryLoad(
         "projects",
-        str(path),
+        path,
         len(rows),
         frame,
         [c.reject() for c in rejected],
@@ -129,6 +147,7 @@ def load_projects(path: Path, geocoder: Geocoder, today: dt.date | None = None) 
         len(projects),
         details,
         _footprints(projects, geocoder),
+        checks,
     )
 
 
@@ -175,7 +194,7 @@ def _locate_sites(
         if point is not None:
             location = Location(point[0], point[1], precision, "", "given")
         elif not countries:
-            check.fail("place not found", f"{label} cannot be placed: the row names no countries")
+            check.fail("place not found", f"{label} cannot be placed: the row names no countries", "sites", name)
             continue
         else:
             found = geocoder.place(name, countries)
@@ -184,6 +203,7 @@ def _locate_sites(
                     "place not found",
                     f"{label} not found as a province or gazetteer city of "
                     f"{'/'.join(countries)}; give lat/lon",
+                    "sites", name,
                 )
                 continue
             location = found
@@ -205,7 +225,7 @@ def _given_points(check: RowCheck, n_names: int) -> list[tuple[float, float] | N
     """Coordinates from the file, one per site (None entries are geocoded); None on a problem."""
     row = check.row
     if row.geometry_error:
-        check.fail("bad geometry", row.geometry_error)
+        check.fail("bad geometry", row.geometry_error, "geometry", "")
         return None
     if row.geometry is not None:
         parts = (
@@ -216,7 +236,8 @@ def _given_points(check: RowCheck, n_names: int) -> list[tuple[float, float] | N
     elif row.get("lat") or row.get("lon"):
         lats, lons = row.get("lat").split(";"), row.get("lon").split(";")
         if len(lats) != len(lons):
-            check.fail("bad value", f"lat has {len(lats)} values but lon has {len(lons)}")
+            check.fail("bad value", f"lat has {len(lats)} values but lon has {len(lons)}", "geometry",
+                       row.get("lat"))
             return None
         checked = [
             None if not (a.strip() or o.strip()) else check.coordinates(a.strip(), o.strip())
@@ -225,7 +246,7 @@ def _given_points(check: RowCheck, n_names: int) -> list[tuple[float, float] | N
     else:
         return []
     if n_names and len(checked) != n_names:
-        check.fail("bad value", f"{len(checked)} coordinates for {n_names} sites")
+        check.fail("bad value", f"{len(checked)} coordinates for {n_names} sites", "geometry", len(checked))
         return None
     return None if not check.ok else checked
 

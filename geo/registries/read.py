@@ -113,6 +113,11 @@ def _read_geojson(path: Path) -> tuple[set[str], list[RawRow]]:
     return columns, rows
 
 
+def cell_text(value: object) -> str:
+    """A property value as the registry cell that holds it (lists joined with ';', None empty)."""
+    return _text(value)
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""

@@ -144,6 +144,46 @@ class LayerOverview:
     last: str | None
 
 
+REGISTRIES = ("envr", "projects")
+"""The registries kept as editable records (``Store.registry_change``)."""
+
+
+@dataclass(frozen=True)
+class RecordVersion:
+    """One version of one registry record: the registry row as text (its CSV cells), who made it.
+
+    ``action`` is ``create``, ``replace``, ``patch``, ``retire``, ``restore`` or ``ingest`` (a bulk
+    file load: one ``change`` for all its records); ``at`` is an ISO 8601 UTC time.
+    """
+
+    record_id: str
+    version: int
+    action: str
+    actor: str
+    values: dict[str, str]
+    retired: bool = False
+    at: str = ""
+    change: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class RegistryChange(ABC):
+    """One change of a registry, open inside ``Store.registry_change``: the current records, read
+    under the change's lock, and ``save`` of the new versions with the rebuilt layers."""
+
+    @abstractmethod
+    def current(self) -> dict[str, RecordVersion]:
+        """The newest version of every record (retired ones included), by record id."""
+
+    @abstractmethod
+    def save(self, versions: Sequence[RecordVersion], layers: Mapping[str, gpd.GeoDataFrame],
+             sources: list[str]) -> None:
+        """Add ``versions`` (their ``at`` and ``change`` are set here) and replace ``layers``;
+        nothing is visible to readers before the ``with`` block ends without an error. Call once."""
+
+
 class Store(ABC):
     """Storage of layer data, addressed by layer id.
 
@@ -263,6 +303,24 @@ class Store(ABC):
         """An exclusive lock ``name`` shared by every process using this store, held for a
         ``with`` block (``coopmap init`` builds the default workspace under ``lock("init")``)."""
 
+    @abstractmethod
+    def registry_versions(self, registry: str, record_id: str | None = None) -> list[RecordVersion]:
+        """Every version of the records of ``registry`` (one ``REGISTRIES``), or of one record, by
+        record id then version; empty when the registry has no records yet."""
+
+    @abstractmethod
+    def registry_change(self, registry: str) -> AbstractContextManager[RegistryChange]:
+        """One change of ``registry``: exclusive against every other change of it (every process and
+        server), applied as a whole when the block ends without an error (records, history and
+        layers, and the data version moves), else not at all.
+
+        Examples
+        --------
+        >>> with store.registry_change("envr") as change:  # doctest: +SKIP
+        ...     current = change.current()
+        ...     change.save([new_version], {"envr": frame}, ["registry edit"])
+        """
+
     def close(self) -> None:
         """Release what the store holds open (the PostGIS store's connection pool); the embedded
         store holds nothing between calls. A command that opens a store closes it."""
@@ -273,6 +331,12 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def checked_registry(registry: str) -> str:
+    if registry not in REGISTRIES:
+        raise InvalidParameter("registry", registry, f"use one of {', '.join(REGISTRIES)}")
+    return registry
 
 
 def checked_name(kind: str, name: str) -> str:

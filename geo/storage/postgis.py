@@ -32,7 +32,7 @@ import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import geopandas as gpd
@@ -52,11 +52,14 @@ from geo.storage.base import (
     BatchWriter,
     LayerOverview,
     Manifest,
+    RecordVersion,
+    RegistryChange,
     RowQuery,
     Selected,
     Store,
     checked_columns,
     checked_name,
+    checked_registry,
     simplified_path,
 )
 from geo.storage.digest import LayerDigest
@@ -64,6 +67,7 @@ from geo.storage.io import arrow_to_frame, frame_to_arrow, with_geo_metadata
 from geo.storage.migrations import SCHEMA
 from geo.storage.pgbinary import HEADER, TRAILER, rows
 from geo.storage.pgconnect import CONNECT_TIMEOUT_S, POOL_MAX, POOL_MIN, Database
+from geo.storage.pgrecords import SqlRegistryChange, select_versions
 from geo.storage.pgselect import LayerSelector
 from geo.storage.pgtables import (
     MAX_TABLE_NAME,
@@ -251,19 +255,38 @@ class PostgisStore(Store):
             return self._selector.tile(conn, layer_id, query, spec)
 
     def write(self, layer_id: str, frame: gpd.GeoDataFrame, sources: list[str]) -> None:
+        self._write(None, layer_id, frame, sources)
+
+    def _write(self, conn: psycopg.Connection | None, layer_id: str, frame: gpd.GeoDataFrame,
+               sources: list[str]) -> None:
+        """``write``, in the transaction of ``conn`` when given (then nothing is cached here: the
+        caller commits, and the committed digest is read back from the manifest)."""
         if frame.crs is None or frame.crs.to_epsg() != 4326:
             raise ValueError(f"layer {layer_id!r}: the store keeps EPSG:4326, the frame is in {frame.crs}")
         table = frame_to_arrow(frame)
         geo = orjson.loads(table.schema.metadata[b"geo"])
         types = geo["columns"][geo["primary_column"]].get("geometry_types", [])
         committed: list[str] = []
-        with self._replace(layer_id, table.schema, types, committed) as out:
+        with self._replace(layer_id, table.schema, types, committed, conn) as out:
             for start in range(0, table.num_rows, SCAN_ROWS):  # batches: encoding overlaps loading
                 out.write(table.slice(start, SCAN_ROWS))
             out.sources = list(sources)
+        if conn is not None:
+            return
         with self._lock:
             archived = [name for name in ARCHIVE_COLUMNS if name in frame.columns]
             self._cache[layer_id] = (committed[0], frame.drop(columns=archived) if archived else frame)
+
+    def registry_versions(self, registry: str, record_id: str | None = None) -> list[RecordVersion]:
+        with self._connection() as conn:
+            return select_versions(conn, checked_registry(registry), record_id)
+
+    @contextmanager
+    def registry_change(self, registry: str) -> Iterator[RegistryChange]:
+        checked_registry(registry)
+        with self._connection() as conn:
+            yield SqlRegistryChange(conn, registry, self._write)
+        self._db.forget_manifest()  # committed: this process reads the new layers at once
 
     @contextmanager
     def write_batches(
@@ -274,9 +297,11 @@ class PostgisStore(Store):
 
     @contextmanager
     def _replace(
-        self, layer_id: str, schema: pa.Schema, geometry_types: Sequence[str], committed: list[str]
+        self, layer_id: str, schema: pa.Schema, geometry_types: Sequence[str], committed: list[str],
+        outer: psycopg.Connection | None = None,
     ) -> Iterator[BatchWriter]:
-        """``write_batches``; the digest of the committed rows is appended to ``committed``."""
+        """``write_batches``; the digest of the committed rows is appended to ``committed``. With
+        ``outer``, the rows are written in that connection's transaction, committed by its owner."""
         schema = with_geo_metadata(schema, geometry_types)
         clash = [name for name in schema.names if name in RESERVED]
         if clash or "geometry" not in schema.names:
@@ -287,7 +312,7 @@ class PostgisStore(Store):
         staging = f"{final[:30]}__new_{os.getpid()}_{secrets.token_hex(3)}"
         digest = LayerDigest(schema)  # of the content, as the embedded store computes it
         plain = schema.remove_metadata()
-        with self._connection() as conn:
+        with nullcontext(outer) if outer is not None else self._connection() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"coopmap table {final}",))
             other = conn.execute(
                 f"SELECT layer_id FROM {SCHEMA}.manifest WHERE table_name = %s AND layer_id <> %s", (final, layer_id)

@@ -26,6 +26,8 @@ from geo.storage.base import (
     BatchWriter,
     LayerRecord,
     Manifest,
+    RecordVersion,
+    RegistryChange,
     Store,
     checked_columns,
     checked_name,
@@ -42,6 +44,7 @@ from geo.storage.io import (
     geoparquet_writer,
     write_bytes_atomic,
 )
+from geo.storage.records import file_registry_change, file_registry_versions
 from geo.storage.rejects import report_csv, report_from_csv
 
 __all__ = [
@@ -180,6 +183,12 @@ class ParquetStore(Store):
 
     def lock(self, name: str) -> AbstractContextManager[None]:
         return file_lock(self.home / f".{checked_name('lock', name)}.lock")
+
+    def registry_versions(self, registry: str, record_id: str | None = None) -> list[RecordVersion]:
+        return file_registry_versions(self.home / "registries", registry, record_id)
+
+    def registry_change(self, registry: str) -> AbstractContextManager[RegistryChange]:
+        return file_registry_change(self.home / "registries", registry, self.lock, self.write)
 
 
 def read_layer_file(path: Path, leave_out: Sequence[str] = ()) -> gpd.GeoDataFrame:

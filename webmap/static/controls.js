@@ -91,6 +91,16 @@
           st.urlListeners.push(function () { home.href = opts.home_url + "?lang=" + st.params.lang; });
         }
         box.appendChild(links);
+        /* Planners and above: add a project or a school (the form places it on its own small map). */
+        if (opts.add_links && opts.add_links.length) {
+          var adds = C.el("div", "cm-links cm-add");
+          opts.add_links.forEach(function (a) {
+            var link = C.el("a", "cm-button", a[0]);
+            link.href = a[1];
+            adds.appendChild(link);
+          });
+          box.appendChild(adds);
+        }
         st.urlListeners.push(function (s, p) {
           var q = new URLSearchParams(p.toString());
           Object.keys(opts.snapshot_extra).forEach(function (k) { q.set(k, opts.snapshot_extra[k]); });

@@ -110,6 +110,16 @@
     ], p.generalised ? t.generalised : null);
   };
 
+  /* The popup's "Edit" link to the record's form (planners and above: ``edit_url`` is set). */
+  var withEdit = function (st, card, url, layer, acronym) {
+    if (!url || !acronym) return card;
+    var link = C.el("a", "cm-edit", st.t.edit_record);
+    link.href = url.replace("LAYER", layer).replace("ID", encodeURIComponent(acronym));
+    link.setAttribute("aria-label", st.t.edit_record + " " + acronym);
+    card.appendChild(link);
+    return card;
+  };
+
   /* Projects the map cannot draw (the sources name no country): listed in the control panel. */
   var notMappedList = function (st, list) {
     var t = st.t;
@@ -153,15 +163,15 @@
       Object.keys(layers).forEach(function (k) { layers[k].clearLayers(); });
       (data.envr || []).forEach(function (p) {
         L.marker([p.lat, p.lon], {icon: divIcon(ICONS.school, 22), pane: "cm-sites", title: p.acronym || ""})
-          .bindPopup(C.card(p.name || p.acronym, [
+          .bindPopup(withEdit(st, C.card(p.name || p.acronym, [
             [t.acronym, p.acronym], [t.domain, p.domain], [t.city, p.city], [t.founded, p.founded],
             [t.status, p.status], [t.source, p.source], exposureRow(st, p)
-          ])).addTo(layers.envr);
+          ]), opts.edit_url, "envr", p.acronym)).addTo(layers.envr);
       });
       (data.projects || []).forEach(function (p) {
         var color = opts.status_colors[p.status] || opts.status_colors.unknown;
         L.marker([p.lat, p.lon], {icon: divIcon(ICONS.site(color), 22), pane: "cm-sites", title: p.acronym || ""})
-          .bindPopup(projectCard(st, p)).addTo(layers.projects);
+          .bindPopup(withEdit(st, projectCard(st, p), opts.edit_url, "projects", p.acronym)).addTo(layers.projects);
         if (opts.rings_km && p.geocode_precision !== "country") {
           L.circle([p.lat, p.lon], {radius: opts.rings_km * 1000, pane: "cm-footprints", color: color,
             weight: 1.2, fillOpacity: 0.05, interactive: false}).addTo(layers.rings);
