@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import textwrap
 import threading
+from collections.abc import Callable
 
 import matplotlib
 import matplotlib.image as mpimg
@@ -47,18 +48,34 @@ def brief_pdf(brief: Brief) -> bytes:
     with _LOCK, matplotlib.rc_context(RC):
         buffer = io.BytesIO()
         with PdfPages(buffer, metadata={**METADATA, "Title": brief.title}) as pdf:
-            pages = [_title_page, _map_page, _chart_page, _provinces_page, _registry_page,
-                     _exposure_page, _sources_page]
-            for number, draw in enumerate(pages, start=1):
-                figure = Figure(figsize=PAGE, facecolor="white")
-                ax = figure.add_axes((0, 0, 1, 1))
-                ax.set_axis_off()
-                ax.set_xlim(0, PAGE[0])
-                ax.set_ylim(PAGE[1], 0)
-                draw(ax, brief)
-                _footer(ax, brief, number)
-                pdf.savefig(figure, dpi=150)
+            for number, draw in enumerate(PAGES, start=1):
+                pdf.savefig(_page(brief, number, draw), dpi=150)
         return buffer.getvalue()
+
+
+def brief_preview_png(brief: Brief, dpi: int = 90) -> bytes:
+    """Page 1 of the PDF (title and key figures) as a PNG, drawn by the same code, for previews.
+
+    Parameters
+    ----------
+    brief : the content (``layers.brief.build_brief``)
+    dpi : resolution (90: 1052 × 744 pixels)
+    """
+    with _LOCK, matplotlib.rc_context(RC):
+        buffer = io.BytesIO()
+        _page(brief, 1, PAGES[0]).savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        return buffer.getvalue()
+
+
+def _page(brief: Brief, number: int, draw: Callable[[Axes, Brief], None]) -> Figure:
+    figure = Figure(figsize=PAGE, facecolor="white")
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(0, PAGE[0])
+    ax.set_ylim(PAGE[1], 0)
+    draw(ax, brief)
+    _footer(ax, brief, number)
+    return figure
 
 
 def _heading(ax: Axes, words: str, y: float = MARGIN + 0.1) -> float:
@@ -154,6 +171,10 @@ def _sources_page(ax: Axes, brief: Brief) -> None:
             ax.text(MARGIN + 0.2, y, part, fontsize=7.5, color=ACCENT, va="top", family="DejaVu Sans Mono")
             y += 0.17
         y += 0.05
+
+
+PAGES = (_title_page, _map_page, _chart_page, _provinces_page, _registry_page, _exposure_page, _sources_page)
+"""The pages in order, one per section."""
 
 
 def _table(ax: Axes, table: Table, lang: str, y: float, widths: tuple[float, ...], size: float = FONT) -> float:
