@@ -143,27 +143,30 @@ def _query(url: str) -> tuple[str, dict[str, str]]:
     return parts.path, dict(parse_qsl(parts.query))
 
 
-def test_every_address_in_a_2023_brief_reproduces_its_figures(client, store):
-    """2023 is not the default period (the last 12 months of data end on 15 September 2024)."""
-    pdf = client.get("/brief/COD.pdf?datetime=2023").data
+def test_every_address_in_a_2023_brief_reproduces_its_figures(client, app, store):
+    """2023 is not the default period (the last 12 months of data end on 15 September 2024).
+    An analyst sees the exact sites, so their exposure."""
+    token = app.extensions["coopmap.tokens"].create("brief-analyst", "analyst")
+    headers = {"Authorization": f"Bearer {token}"}
+    pdf = client.get("/brief/COD.pdf?datetime=2023", headers=headers).data
     pages = _pdf_text(pdf)
     urls = _urls(pages[6])
     assert urls, pages[6]
     for url in urls:
-        assert client.get(url).status_code == 200, url
+        assert client.get(url, headers=headers).status_code == 200, url
     summary = next(u for u in urls if "country-summary" in u)
-    (item,) = [f["properties"] for f in client.get(summary).get_json()["features"]]
+    (item,) = [f["properties"] for f in client.get(summary, headers=headers).get_json()["features"]]
     assert (item["events"], item["fatalities"]) == (8, 8)  # by hand: eight 2023 events, one fatality each
     assert _number(_figure(pages[0], "Events")) == item["events"]
     assert _number(_figure(pages[0], "Fatalities")) == item["fatalities"]
-    deck = Presentation(io.BytesIO(client.get("/brief/COD.pptx?datetime=2023").data))
+    deck = Presentation(io.BytesIO(client.get("/brief/COD.pptx?datetime=2023", headers=headers).data))
     exposure = _exposure_rows(deck)
     assert exposure, "no exposure row to check"
     found: dict[str, tuple] = {}
     for url in (u for u in urls if _query(u)[1].get("exposure_datetime")):
         path, params = _query(url)
         assert params["exposure_datetime"] == "2023-01-01/2023-12-31"
-        for feature in client.get(url + "&limit=1000").get_json()["features"]:
+        for feature in client.get(url + "&limit=1000", headers=headers).get_json()["features"]:
             p = feature["properties"]
             site = p.get("site")
             name = f"{p['acronym']} — {site}" if site else p["acronym"]
