@@ -114,7 +114,9 @@ def projects_table(scope: Scope) -> Table:
     if len(frame):
         for r in frame.drop_duplicates("acronym").sort_values("acronym").itertuples():
             dates = f"{_day(r.start)} – {_day(r.end)}"
-            cells = [r.acronym, r.title, dates, r.funder, r.implementers]
+            implementers = "; ".join(p.strip() for p in r.implementers.split(";")) \
+                if isinstance(r.implementers, str) else r.implementers
+            cells = [r.acronym, r.title, dates, r.funder, implementers]
             rows.append(tuple(_text(c) for c in cells) + ((_number(r.budget_eur),) if budget else ()))
     body, more = _limited(rows, lang)
     return Table(text(lang, "brief_projects"), tuple(columns), body, more, text(lang, "brief_projects_none"))
@@ -173,7 +175,8 @@ def sources_list(scope: Scope) -> tuple[str, ...]:
     for layer in visible_layers(scope.catalogue, scope.role):
         if layer.id in used and scope.store.has(layer.id):
             title = layer.title_fr if scope.lang == "fr" else layer.title
-            out.append(f"{title}: {layer.attribution} ({text(scope.lang, 'brief_licence')}: {layer.licence})")
+            colon = " : " if scope.lang == "fr" else ": "
+            out.append(f"{title}{colon}{layer.attribution} ({text(scope.lang, 'brief_licence')}{colon}{layer.licence})")
     return tuple(out)
 
 

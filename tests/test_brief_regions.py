@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -12,6 +14,7 @@ from PIL import Image
 from pptx import Presentation
 
 from cli.main import main
+from tests.browser import output_dir
 from tests.builders import make_events
 from tests.test_brief import _figure, _number, _pdf_text
 
@@ -193,3 +196,39 @@ def _exposure_rows(deck) -> list[tuple[str, int | None, int | None]]:
 
 def _maybe(words: str) -> int | None:
     return None if words == "n/a" else int(words.replace(",", ""))
+
+
+def test_pages_and_slides_saved_for_review(client, app, store, tmp_path):
+    """Every PDF page and PPTX slide of a French regional brief (as an analyst: budgets, exposure)
+    as PNG in the test output folder: brief-great-lakes-fr-page-N.png, brief-great-lakes-fr-slide-N.png
+    (slides when LibreOffice is installed). French accents survive in the PDF's text."""
+    token = app.extensions["coopmap.tokens"].create("brief-analyst", "analyst")
+    headers = {"Authorization": f"Bearer {token}"}
+    query = "view=great-lakes&datetime=2024&lang=fr"
+    pdf = client.get(f"/brief.pdf?{query}", headers=headers).data
+    pages = _pdf_text(pdf)
+    assert "Note régionale : Région des Grands Lacs" in pages[0] and "Événements" in pages[0]
+    folder = output_dir()
+    saved = _pdf_pngs(pdf, folder, "brief-great-lakes-fr-page")
+    assert len(saved) in (0, len(pages))  # 0: poppler missing
+    deck = client.get(f"/brief.pptx?{query}", headers=headers).data
+    soffice = shutil.which("soffice")
+    if soffice is None or not saved:
+        return
+    (tmp_path / "deck.pptx").write_bytes(deck)
+    convert = [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "deck.pptx")]
+    subprocess.run(convert, check=True, capture_output=True, timeout=300)
+    slides = _pdf_pngs((tmp_path / "deck.pdf").read_bytes(), folder, "brief-great-lakes-fr-slide")
+    assert len(slides) == len(Presentation(io.BytesIO(deck)).slides)
+
+
+def _pdf_pngs(pdf: bytes, folder, name: str) -> list:
+    if shutil.which("pdftoppm") is None:
+        return []
+    for old in folder.glob(f"{name}-*.png"):
+        old.unlink()
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", str(path), str(folder / name)], check=True)
+    path.unlink()
+    return sorted(folder.glob(f"{name}-*.png"))

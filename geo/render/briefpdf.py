@@ -29,6 +29,10 @@ METADATA = {"CreationDate": None, "ModDate": None, "Producer": "coopmap", "Creat
 FONT = 7.5
 LINE = 0.16
 """Height of a table text line at ``FONT`` points, inches."""
+MAX_LINES = 8
+"""Lines of a table cell; a longer one ends with an ellipsis."""
+ASCENT = 0.93
+"""Height of DejaVu Sans' capitals and ascenders above the baseline, in ems (a line's first baseline)."""
 CHAR = 0.058
 """Average width of a character at ``FONT`` points, inches (for wrapping)."""
 _LOCK = threading.Lock()
@@ -154,7 +158,7 @@ def _registry_page(ax: Axes, brief: Brief) -> None:
 
 def _exposure_page(ax: Axes, brief: Brief) -> None:
     y = _heading(ax, brief.exposure.title)
-    _table(ax, brief.exposure, brief.lang, y, widths=(3.0, 3.4, 1.2, 1.2, 1.8))
+    _table(ax, brief.exposure, brief.lang, y, widths=(2.8, 3.1, 1.2, 1.2, 2.4))
 
 
 def _sources_page(ax: Axes, brief: Brief) -> None:
@@ -206,10 +210,13 @@ def _row(ax: Axes, cells: tuple[str, ...] | list[str], x: list[float], widths: t
     lines = 1
     for left, width, cell in zip(x, widths, cells, strict=False):
         wrapped = textwrap.wrap(str(cell), max(4, int(width / (CHAR * scale)) - 1)) or [""]
-        wrapped = wrapped[:4]
+        if len(wrapped) > MAX_LINES:  # never cut silently
+            wrapped = [*wrapped[:MAX_LINES - 1], wrapped[MAX_LINES - 1] + " …"]
         lines = max(lines, len(wrapped))
-        ax.text(left + 0.04, y, "\n".join(wrapped), fontsize=size, color=INK, va="top",
-                fontweight="bold" if bold else "normal", linespacing=1.25)
+        for k, line in enumerate(wrapped):
+            # on a common baseline (a top alignment would lower cells without descenders)
+            ax.text(left + 0.04, y + (ASCENT + k * 1.25) * size / 72, line, fontsize=size, color=INK,
+                    va="baseline", fontweight="bold" if bold else "normal")
     return y + lines * LINE * scale + 0.06
 
 

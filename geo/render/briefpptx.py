@@ -153,6 +153,7 @@ def _cell(cell: object, words: str, bold: bool = False) -> None:
 
 def _sources_slide(deck: Presentation, brief: Brief) -> None:
     slide = _blank(deck, brief, brief.heading("brief_sources"))
+    colon = " : " if brief.lang == "fr" else ": "
     lines = ["• " + line for line in brief.sources] + ["", brief.heading("brief_api")]
-    lines += [f"{label}: {url}" for label, url in brief.urls]
+    lines += [f"{label}{colon}{url}" for label, url in brief.urls]
     _text(slide, "\n".join(lines), MARGIN, Inches(1.1), WIDTH - 2 * MARGIN, HEIGHT - Inches(1.8), 10, INK)
