@@ -3,11 +3,12 @@
 Run from the repository root:  python benchmarks/bench_brief.py [--events 1000000]
 
 On a fresh workspace with the default demo set (``--events``: its size, default the demo's 50,000),
-after the warm-up the app does before it serves (``webmap.warm``: reading the events and
-preparing their arrays, timed apart):
+after the warm-up the app does before it serves (``webmap.warm``: the events read and prepared,
+the province units, the sites' default exposure; timed apart):
 
-- cold: a brief with nothing of it cached (the in-memory results, province units, exposure
-  trees and the disk cache emptied before each format), as the first request for a new period;
+- cold: a public brief (as ``/brief/COD.pdf`` renders it) with nothing of it cached: every
+  in-memory result and the disk cache emptied, then the app's warm-up, before each format; as the
+  first request for a period nobody asked before;
 - PPTX after PDF: the deck of a brief whose PDF was just made (the map, summaries and tables are
   shared), the usual case of a briefer downloading both;
 - cached: the same brief again, from the disk cache (the web view answers this in the request
@@ -33,12 +34,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.analytics.prepared import prepared_events  # noqa: E402
 from geo.cache import PREPARED, RESULTS, VIEWS  # noqa: E402
 from geo.config import Settings  # noqa: E402
 from geo.ingest.defaults import open_workspace  # noqa: E402
 from layers.brief import parse_brief  # noqa: E402
 from layers.briefpack import brief_file  # noqa: E402
+from layers.catalogue import CATALOGUE  # noqa: E402
+from layers.secured import SecuredStore  # noqa: E402
 
 QUERY = "datetime=2024"
 BASELINE = [
@@ -57,12 +59,15 @@ def timed(function) -> float:
     return time.perf_counter() - start
 
 
-def cold(store, settings: Settings) -> None:
-    """Forget every result but the prepared events (which the app's warm-up makes)."""
+def cold(app, settings: Settings) -> float:
+    """Forget every result, then warm the app as it does before serving (``webmap.warm``, as the
+    public role); returns the warm-up's seconds."""
+    from webmap.warm import warm
+
     for cache in (RESULTS, PREPARED, VIEWS):
         cache.clear()
     shutil.rmtree(settings.cache_dir / "snapshots", ignore_errors=True)
-    prepared_events(store)
+    return timed(lambda: warm(app, roles=["public"]))
 
 
 def main() -> None:
@@ -73,13 +78,17 @@ def main() -> None:
     os.environ["COOPMAP_DEMO_EVENTS"] = str(args.events)
     try:
         settings = Settings(home=home / "brief")
-        store = open_workspace(settings)
-        print(f"events: {args.events:,}  data version {store.data_version}  load average {os.getloadavg()}")
-        warm = timed(lambda: prepared_events(store))
-        print(f"warm-up (read and prepare the events, as the app does at start) {warm:6.2f} s")
+        version = open_workspace(settings).data_version
+        print(f"events: {args.events:,}  data version {version}  load average {os.getloadavg()}")
+        from webmap import create_app
+
+        app = create_app({"TESTING": True, "COOPMAP_HOME": str(home / "brief")})
+        client = app.test_client()
+        print(f"warm-up (webmap.warm, as the app does before serving, public role) {cold(app, settings):6.2f} s")
+        store = SecuredStore(app.extensions["coopmap.store"], "public", CATALOGUE)  # as a public caller
         wanted = parse_brief("COD", {"datetime": "2024"})
         for fmt in ("pdf", "pptx"):
-            cold(store, settings)
+            cold(app, settings)
             start = time.perf_counter()
             made = brief_file(store, settings, wanted, fmt)
             seconds = time.perf_counter() - start
@@ -87,19 +96,15 @@ def main() -> None:
             cached = [timed(lambda fmt=fmt: brief_file(store, settings, wanted, fmt)) for _ in range(20)]
             print(f"{fmt:5s} cold {seconds:6.2f} s   cached median {statistics.median(cached) * 1000:6.1f} ms   "
                   f"{len(made.content) / 1e6:.2f} MB")
-        cold(store, settings)
+        cold(app, settings)
         brief_file(store, settings, wanted, "pdf")
         after = timed(lambda: brief_file(store, settings, wanted, "pptx"))
         print(f"pptx after the pdf {after:6.2f} s")
-        cold(store, settings)
+        cold(app, settings)
         lakes = parse_brief(None, {"view": "great-lakes", "datetime": "2024"})
         region = timed(lambda: brief_file(store, settings, lakes, "pdf"))
         print(f"great-lakes pdf cold {region:6.2f} s")
-        from webmap import create_app
-
-        client = create_app({"TESTING": True, "COOPMAP_HOME": str(home / "brief")}).test_client()
-        cold(store, settings)
-        client.get("/ogc/collections/conflict-events/items?limit=1")  # the app's warm-up
+        cold(app, settings)
         total = 0.0
         for url in BASELINE:
             seconds = timed(lambda url=url: client.get(url))

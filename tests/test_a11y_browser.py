@@ -40,7 +40,7 @@ OGC_PAGES = [
     "/ogc/collections/conflict-events/items?f=html&limit=5",
 ]
 FORM_PAGES = ["/snapshot?iso3=COD&layers=projects,envr,conflict-events", "/snapshot?view=africa&lang=fr",
-              "/login", "/logout"]
+              "/login", "/logout", "/brief/COD?lang=fr", "/brief?view=sahel"]
 SCREENSHOTS = {"/": "map-overview", "/map/COD?lang=fr": "map-COD-fr", FORM_PAGES[0]: "snapshot-page"}
 
 RUN_AXE = """
