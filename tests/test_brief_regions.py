@@ -180,6 +180,20 @@ def test_every_address_in_a_2023_brief_reproduces_its_figures(client, app, store
     assert any(events == 8 for _, events, _ in exposure)
 
 
+def test_exposure_period_of_the_sites_items_is_checked_and_applies_to_one_item(client, app, store):
+    bad = client.get("/ogc/collections/projects/items?exposure_datetime=abc")
+    assert bad.status_code == 400 and "exposure_datetime" in bad.get_json()["description"]
+    token = app.extensions["coopmap.tokens"].create("brief-analyst", "analyst")
+    headers = {"Authorization": f"Bearer {token}"}
+    query = "country_iso3=COD&exposure_datetime=2023"
+    features = client.get(f"/ogc/collections/projects/items?{query}", headers=headers).get_json()["features"]
+    near = [f for f in features if f["properties"]["exposure_events"] == 8]  # the eight 2023 events near Goma
+    assert near, [f["properties"]["exposure_events"] for f in features]
+    one = client.get(f"/ogc/collections/projects/items/{near[0]['id']}?exposure_datetime=2023", headers=headers)
+    assert one.status_code == 200 and one.get_json()["properties"]["exposure_events"] == 8
+    assert one.get_json()["properties"]["exposure_period"].startswith("2023-01-01")
+
+
 def _exposure_rows(deck) -> list[tuple[str, int | None, int | None]]:
     rows = []
     for slide in deck.slides:
