@@ -316,6 +316,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "brief_view_label": {"en": "Region", "fr": "Région"},
     "brief_open": {"en": "Open the brief", "fr": "Ouvrir la note"},
     "brief_regions": {"en": "Regional briefs", "fr": "Notes régionales"},
+    "brief_continued": {"en": "continued", "fr": "suite"},
     # the snapshot page's title form (accessible: labelled, hint tied to the field)
     "snapshot_title_label": {"en": "Title of the snapshot", "fr": "Titre de l'instantané"},
     "snapshot_title_hint": {

@@ -129,7 +129,9 @@ def schools_table(scope: Scope) -> Table:
     rows = []
     if len(frame):
         for r in frame.sort_values("acronym").itertuples():
-            rows.append((_text(r.acronym), _text(r.name), _text(r.domain), _int(r.founded), _text(r.status)))
+            year = _int(r.founded)  # a year, not a quantity: no thousands separator
+            rows.append((_text(r.acronym), _text(r.name), _text(r.domain), None if year is None else str(year),
+                         _text(r.status)))
     body, more = _limited(rows, lang)
     columns = (text(lang, "acronym"), text(lang, "brief_name"), text(lang, "domain"), text(lang, "founded"),
                text(lang, "status"))

@@ -7,6 +7,7 @@ import io
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -14,6 +15,9 @@ from PIL import Image
 from pptx import Presentation
 
 from cli.main import main
+from geo.config import Settings
+from geo.render.briefpdf import brief_pdf
+from layers.brief import build_brief, parse_brief
 from tests.browser import output_dir
 from tests.builders import make_events
 from tests.test_brief import _figure, _number, _pdf_text
@@ -246,3 +250,21 @@ def _pdf_pngs(pdf: bytes, folder, name: str) -> list:
     subprocess.run(["pdftoppm", "-r", "80", "-png", str(path), str(folder / name)], check=True)
     path.unlink()
     return sorted(folder.glob(f"{name}-*.png"))
+
+
+def test_a_long_table_goes_on_to_the_next_page_with_its_header(home, store):
+    """30 provinces whose 144-character names wrap on three lines of their 4 in column (66 characters
+    a line): 30 × (3 × 0.16 + 0.06) = 16.2 in of rows, where a page has 7.57 - 1.22 = 6.35 in below
+    its heading and header (11 rows of 0.54 in), so the table takes three pages (11 + 11 + 8 rows);
+    every row is printed once, the header on each page."""
+    brief = build_brief(store, Settings(home=home), parse_brief("COD", {"datetime": "2024"}))
+    long_name = "Province" + " with a very long name" * 6 + " in the table"
+    rows = tuple((f"{long_name} {i:02d}", 30 - i, i) for i in range(30))
+    pdf = brief_pdf(replace(brief, provinces=replace(brief.provinces, rows=rows)))
+    pages = _pdf_text(pdf)
+    _pdf_pngs(pdf, output_dir(), "brief-long-table")
+    assert len(pages) == 9  # 7 + 2 pages of provinces
+    continued = [p for p in pages if "Provinces ranked by events (continued)" in p]
+    assert len(continued) == 2
+    assert all(p.count("Fatalities") >= 1 for p in continued)  # the header again
+    assert sum(len(re.findall(r"table \d\d$", p, re.M)) for p in pages) == 30
