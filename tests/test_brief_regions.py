@@ -17,6 +17,7 @@ from pptx import Presentation
 from cli.main import main
 from geo.config import Settings
 from geo.render.briefpdf import brief_pdf
+from geo.render.briefpptx import brief_pptx
 from layers.brief import build_brief, parse_brief
 from tests.browser import output_dir
 from tests.builders import make_events
@@ -253,7 +254,7 @@ def _pdf_pngs(pdf: bytes, folder, name: str) -> list:
 
 
 def test_a_long_table_goes_on_to_the_next_page_with_its_header(home, store):
-    """30 provinces whose 144-character names wrap on three lines of their 4 in column (66 characters
+    """30 provinces whose 156-character names wrap on three lines of their 4 in column (67 characters
     a line): 30 × (3 × 0.16 + 0.06) = 16.2 in of rows, where a page has 7.57 - 1.22 = 6.35 in below
     its heading and header (11 rows of 0.54 in), so the table takes three pages (11 + 11 + 8 rows);
     every row is printed once, the header on each page."""
@@ -268,3 +269,21 @@ def test_a_long_table_goes_on_to_the_next_page_with_its_header(home, store):
     assert len(continued) == 2
     assert all(p.count("Fatalities") >= 1 for p in continued)  # the header again
     assert sum(len(re.findall(r"table \d\d$", p, re.M)) for p in pages) == 30
+
+
+def test_a_long_table_takes_more_slides_when_its_rows_wrap(home, store):
+    """The same 30 three-line provinces in the deck: their 156 characters wrap on three lines of the
+    6 in column (75 characters of 0.08 in), a row of 3 × 0.17 + 0.1 = 0.61 in, seven rows in the
+    4.8 in a slide has: 7 + 7 + 7 + 7 + 2 rows on five slides (fourteen one-line rows a slide
+    otherwise)."""
+    brief = build_brief(store, Settings(home=home), parse_brief("COD", {"datetime": "2024"}))
+    long_name = "Province" + " with a very long name" * 6 + " in the table"
+    rows = tuple((f"{long_name} {i:02d}", 30 - i, i) for i in range(30))
+    deck = Presentation(io.BytesIO(brief_pptx(replace(brief, provinces=replace(brief.provinces, rows=rows)))))
+    counts = []
+    for slide in deck.slides:
+        heading = next(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+        if heading.startswith("Provinces ranked by events"):
+            (table,) = [s.table for s in slide.shapes if s.has_table]
+            counts.append(len(table.rows) - 1)
+    assert counts == [7, 7, 7, 7, 2]
