@@ -1,6 +1,6 @@
 """Benchmark: a COD briefing pack (PDF and PPTX), cold and cached, vs assembling it through the API.
 
-Run from the repository root:  python benchmarks/bench_brief.py [--events 1000000]
+Run from the repository root:  python benchmarks/bench_brief.py [--events 1000000] [--postgis]
 
 On a fresh workspace with the default demo set (``--events``: its size, default the demo's 50,000),
 after the warm-up the app does before it serves (``webmap.warm``: the events read and prepared,
@@ -76,9 +76,21 @@ def cold(app, settings: Settings) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--postgis", action="store_true", help="on a private PostGIS cluster (tests/pgcluster.py)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bench-brief-"))
     os.environ["COOPMAP_DEMO_EVENTS"] = str(args.events)
+    cluster = None
+    if args.postgis:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from pgcluster import PrivateCluster
+
+        from geo.storage.migrations import migrate
+
+        cluster = PrivateCluster().start()
+        os.environ["COOPMAP_DATABASE_URL"] = url = cluster.create_database("bench_brief")
+        migrate(url)
+        print("store: PostGIS (private cluster)")
     try:
         settings = Settings(home=home / "brief")
         version = open_workspace(settings).data_version
@@ -117,6 +129,8 @@ def main() -> None:
         print(f"load average {os.getloadavg()}")
     finally:
         shutil.rmtree(home, ignore_errors=True)
+        if cluster is not None:
+            cluster.stop()
 
 
 if __name__ == "__main__":
