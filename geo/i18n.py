@@ -360,6 +360,19 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "registry_error_unknown_field": {"en": "{field} is not a field of this registry",
                                      "fr": "{field} n'est pas un champ de ce registre"},
+    # regional briefs and the /brief page (layers.brief, webmap.briefs)
+    "brief_title_region": {"en": "Regional brief: {name}", "fr": "Note régionale : {name}"},
+    "brief_countries": {"en": "Countries", "fr": "Pays"},
+    "brief_preview_alt": {
+        "en": "Page 1 of the brief: {title}, its period and its key figures",
+        "fr": "Page 1 de la note : {title}, sa période et ses chiffres clés",
+    },
+    "brief_choose": {"en": "Brief another area", "fr": "Une note sur une autre zone"},
+    "brief_country_label": {"en": "Country (ISO3 code)", "fr": "Pays (code ISO3)"},
+    "brief_view_label": {"en": "Region", "fr": "Région"},
+    "brief_open": {"en": "Open the brief", "fr": "Ouvrir la note"},
+    "brief_regions": {"en": "Regional briefs", "fr": "Notes régionales"},
+    "brief_continued": {"en": "continued", "fr": "suite"},
     # the snapshot page's title form (accessible: labelled, hint tied to the field)
     "snapshot_title_label": {"en": "Title of the snapshot", "fr": "Titre de l'instantané"},
     "snapshot_title_hint": {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from geo.config import Settings
 from geo.errors import InvalidParameter
-from geo.render.briefpdf import brief_pdf
+from geo.render.briefpdf import brief_pdf, brief_preview_png
 from geo.render.briefpptx import brief_pptx
 from geo.render.cache import snapshot_cache
 from geo.storage.store import Store
@@ -21,8 +21,10 @@ from layers.brief import FORMATS, BriefRequest, build_brief
 MIMETYPES = {
     "pdf": "application/pdf",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "png": "image/png",
 }
-WRITERS = {"pdf": brief_pdf, "pptx": brief_pptx}
+WRITERS = {"pdf": brief_pdf, "pptx": brief_pptx, "png": brief_preview_png}
+"""``png``: the preview of page 1, drawn by the PDF's own code and cached like the files."""
 Renderer = Callable[[Store, Settings, BriefRequest, str], bytes]
 
 
@@ -37,7 +39,7 @@ class BriefFile:
 
 
 def format_of_suffix(suffix: str) -> str:
-    """``.pdf`` → ``pdf``; ``InvalidParameter`` for anything but PDF and PPTX."""
+    """``.pdf`` → ``pdf``; ``InvalidParameter`` for anything but PDF, PPTX and PNG (page 1)."""
     fmt = suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise InvalidParameter("format", suffix, f"use one of {list(FORMATS)}")
@@ -45,7 +47,7 @@ def format_of_suffix(suffix: str) -> str:
 
 
 def render_brief(store: Store, settings: Settings, request: BriefRequest, fmt: str) -> bytes:
-    """Build the brief of ``request`` from ``store`` and write it as ``fmt`` (``pdf`` or ``pptx``)."""
+    """Build the brief of ``request`` from ``store`` and write it as ``fmt`` (``pdf``, ``pptx``, ``png``)."""
     if fmt not in WRITERS:
         raise InvalidParameter("format", fmt, f"use one of {list(FORMATS)}")
     return WRITERS[fmt](build_brief(store, settings, request))
@@ -61,7 +63,7 @@ def brief_file(
     store : the workspace as the caller's role sees it (its data version names the view)
     settings : the workspace (the cache folder and budget)
     request : ``layers.brief.parse_brief`` output
-    fmt : ``pdf`` or ``pptx``
+    fmt : ``pdf``, ``pptx`` or ``png`` (the preview of page 1)
     render : the renderer (a slot: the web app renders in its render pool); default ``render_brief``
 
     Examples

@@ -140,14 +140,15 @@ def filterable(layer: Layer, fields: Sequence[Field]) -> list[str]:
     names = [f.name for f in fields]
     if layer.source.computed:
         names += [name for name in SUMMARY_FILTERS if name not in names]
+    names += [name for name in layer.source.forwarded if name not in names]
     return names
 
 
 def source_params(layer: Layer, params: Mapping[str, str]) -> dict[str, str]:
-    """The parameters passed on to a computed layer's source (empty for stored layers)."""
-    if not layer.source.computed:
-        return {}
-    return {name: str(params[name]) for name in SOURCE_PARAMS if params.get(name)}
+    """The parameters passed on to a layer's source: a computed layer's period and event filters,
+    a stored layer's ``forwarded`` ones (the exposure period of projects and schools)."""
+    names = SOURCE_PARAMS if layer.source.computed else layer.source.forwarded
+    return {name: str(params[name]) for name in names if params.get(name)}
 
 
 def empty_frame(layer: Layer) -> gpd.GeoDataFrame:
@@ -197,7 +198,8 @@ def prepare(
     else:
         record = store.manifest().layers.get(layer.id)
         stored = raw.manifest().layers.get(layer.id)
-        key = (layer.id, stored.digest if stored else "absent", record.digest if record else "absent", served)
+        key = (layer.id, stored.digest if stored else "absent", record.digest if record else "absent",
+               tuple(sorted(forwarded.items())), served)
 
     def build() -> Prepared:
         frame = _frame(layer, store, forwarded)
@@ -269,6 +271,8 @@ def select(
         query = Query(
             query.bbox, None, tuple(f for f in query.filters if f[0] not in SOURCE_PARAMS), query.cql
         )
+    elif layer.source.forwarded:
+        query = Query(query.bbox, query.period, tuple(f for f in query.filters if f[0] not in layer.source.forwarded))
     if any(name not in columns for name, _ in query.filters):
         # A filter on a column this layer's data lacks matches nothing.
         positions = np.zeros(0, dtype=np.int64)

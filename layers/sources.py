@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 
 from geo.analytics.exposure import with_exposure
+from geo.analytics.prepared import FILTER_FIELDS
+from geo.errors import InvalidParameter
 from geo.storage.store import Store
 
 LayerFunction = Callable[[Store, Mapping[str, str]], gpd.GeoDataFrame]
@@ -38,6 +40,11 @@ class Source(ABC):
     def computed(self) -> bool:
         """True when ``frame`` depends on ``params`` (summaries)."""
         return False
+
+    @property
+    def forwarded(self) -> tuple[str, ...]:
+        """Request parameters of a stored layer passed on to ``frame`` (not property filters)."""
+        return ()
 
 
 def _check_arity(function: Callable[..., object], count: int, owner: str) -> None:
@@ -85,6 +92,11 @@ class ComputedSource(Source):
         return True
 
 
+EXPOSURE_REQUEST = tuple(f"exposure_{name}" for name in ("datetime", *FILTER_FIELDS))
+"""The items API's exposure parameters: ``exposure_datetime`` (and ``exposure_<event filter>``)
+set the period (and events) the exposure columns count, as ``coopmap exposure --datetime`` does."""
+
+
 @dataclass(frozen=True)
 class ExposedSource(StoredSource):
     """A stored point layer (``projects``, ``envr``) with conflict-exposure columns added on read.
@@ -93,8 +105,9 @@ class ExposedSource(StoredSource):
     event in metres) are computed by ``function(store, layer_id, params)`` and cached by data
     version, so reading the layer again costs nothing until the data change. The layer's own
     query parameters (bbox, datetime on the project dates) are not passed on: the exposure
-    columns always use the defaults; ``coopmap exposure`` takes other ones. It is a
-    ``StoredSource`` (same ``layer_id``: ingest writes there) that adds columns on read.
+    columns use the defaults unless ``exposure_datetime`` (and ``exposure_<event filter>``) say
+    otherwise (``EXPOSURE_REQUEST``). It is a ``StoredSource`` (same ``layer_id``: ingest writes
+    there) that adds columns on read.
     """
 
     function: ExposureFunction = with_exposure
@@ -103,7 +116,16 @@ class ExposedSource(StoredSource):
         _check_arity(self.function, 3, "ExposedSource")
 
     def frame(self, store: Store, params: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
-        return self.function(store, self.layer_id, {})
+        chosen = {name.removeprefix("exposure_"): str(value) for name, value in (params or {}).items()
+                  if name in EXPOSURE_REQUEST and value}
+        try:
+            return self.function(store, self.layer_id, chosen)
+        except InvalidParameter as error:
+            raise InvalidParameter(f"exposure_{error.parameter}", error.value, error.reason) from None
+
+    @property
+    def forwarded(self) -> tuple[str, ...]:
+        return EXPOSURE_REQUEST
 
     def describe(self) -> str:
         return f"{self.origin}; exposure columns computed from conflict-events"

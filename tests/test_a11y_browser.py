@@ -44,7 +44,7 @@ REGISTRY_PAGES = ["/registry/projects/new", "/registry/envr/new?lang=fr", "/regi
                   "/registry/projects/UPS"]
 """The registry forms and a record's history page: seen signed in as a planner (the public gets /login)."""
 FORM_PAGES = ["/snapshot?iso3=COD&layers=projects,envr,conflict-events", "/snapshot?view=africa&lang=fr",
-              "/login", "/logout", *REGISTRY_PAGES]
+              "/login", "/logout", "/brief/COD?lang=fr", "/brief?view=sahel", *REGISTRY_PAGES]
 SCREENSHOTS = {"/": "map-overview", "/map/COD?lang=fr": "map-COD-fr", FORM_PAGES[0]: "snapshot-page"}
 
 RUN_AXE = """

@@ -201,4 +201,4 @@ def test_country_map_links_to_the_brief_page_which_links_both_files(client, stor
     html = brief_page.get_data(as_text=True)
     assert "Note pays" in html
     assert "/brief/COD.pdf?datetime=2024-01-01/2024-12-31&amp;lang=fr" in html
-    assert "/brief/COD.pptx?" in html and "/snapshot.png?" in html
+    assert "/brief/COD.pptx?" in html and "/brief/COD.png?" in html

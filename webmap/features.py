@@ -308,7 +308,7 @@ def _feature_collection(
 def item(collection_id: str, feature_id: str) -> Response:
     layer = catalogue().get(collection_id)
     fmt = http.negotiate(PAGE_FORMATS)
-    allowed = set(SOURCE_PARAMS) if layer.source.computed else set()
+    allowed = set(SOURCE_PARAMS) if layer.source.computed else set(layer.source.forwarded)
     unknown = sorted(set(request.args) - allowed - {"f", "crs"})
     if unknown:
         from geo.errors import InvalidParameter

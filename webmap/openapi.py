@@ -71,7 +71,9 @@ def _layer_paths(layer: Layer) -> dict[str, Any]:
     filters = []
     for name in filterable(layer, fields):
         schema = dict(SCHEMA_OF[types.get(name, "string")])
-        if layer.source.computed and name in SOURCE_PARAMS:
+        if name in layer.source.forwarded:
+            description = f"the exposure columns count only events whose {name.removeprefix('exposure_')} matches"
+        elif layer.source.computed and name in SOURCE_PARAMS:
             description = (
                 f"passed to the summary: count only events whose {name} is one of these values"
             )

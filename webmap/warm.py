@@ -26,9 +26,13 @@ WARM_PATHS = (
     "/map-data/events?bbox=-180,-90,180,90&zoom=3",
     "/map-data/choropleth",
     "/",
+    "/ogc/collections/province-summary/items?limit=1",
+    "/ogc/collections/projects/items?limit=1",
+    "/ogc/collections/envr/items?limit=1",
 )
 """What a caller's first requests need: the event layer's index, encoder and prepared arrays, the
-summaries and the map's views."""
+summaries and the map's views; the province units (admin1 names or polygons, per data version)
+and the sites' default exposure, which any brief, snapshot or province summary then reuses."""
 WARM_SECONDS = 120.0
 """Warming stops after the request that passes this budget; the rest warm on first use."""
 

@@ -214,7 +214,7 @@ def select_events(
     period: Period | None,
     *,
     bbox: BBox | None = None,
-    country: str | None = None,
+    country: str | tuple[str, ...] | None = None,
 ) -> np.ndarray:
     """The one event selection: True for the events in ``period`` matching the query's filters,
     inside ``bbox`` and of ``country`` when given.
@@ -225,7 +225,7 @@ def select_events(
     query : its property filters (values OR-ed per field) select; its bbox and period are not used
     period : closed interval with open ends (None: every event, undated ones included)
     bbox : (minx, miny, maxx, maxy) in degrees; an event on the edge is inside
-    country : ISO3 code the event's ``country_iso3`` must equal
+    country : ISO3 code the event's ``country_iso3`` must equal (a tuple: one of these codes)
 
     Returns
     -------
@@ -245,7 +245,8 @@ def select_events(
         inside = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
         keep = inside if keep is None else keep & inside
     if country is not None:
-        ours = Codes(arrays.country.codes[part], arrays.country.labels).isin((country,))
+        codes = (country,) if isinstance(country, str) else country
+        ours = Codes(arrays.country.codes[part], arrays.country.labels).isin(codes)
         keep = ours if keep is None else keep & ours
     mask = np.zeros(len(arrays), dtype=bool)
     mask[part] = True if keep is None else keep

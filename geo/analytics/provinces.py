@@ -110,8 +110,10 @@ def name_units(events: gpd.GeoDataFrame) -> ProvinceUnits:
     coords = np.column_stack(
         [events.geometry.x.to_numpy()[order], events.geometry.y.to_numpy()[order]]
     )
+    groups = codes[order]
+    keep = _maybe_on_hull(coords, groups)
     hulls = (
-        shapely.convex_hull(shapely.multipoints(coords, indices=codes[order])) if len(order) else []
+        shapely.convex_hull(shapely.multipoints(coords[keep], indices=groups[keep])) if len(order) else []
     )
     parts = labels.str.split("/", n=1)
     table = gpd.GeoDataFrame(
@@ -124,6 +126,34 @@ def name_units(events: gpd.GeoDataFrame) -> ProvinceUnits:
         crs=WGS84,
     )
     return ProvinceUnits("name", table, codes)
+
+
+def _maybe_on_hull(coords: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """False for the points strictly inside the octagon of their group's extreme points (lowest
+    and highest x, y, x + y, x - y): they cannot be on the group's convex hull, so the hull of the
+    others is the same, and building a million point geometries is avoided.
+
+    ``groups`` is sorted: each group's points are contiguous.
+    """
+    if not len(groups):
+        return np.zeros(0, dtype=bool)
+    x, y = coords[:, 0], coords[:, 1]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    corners = []
+    for score in (x, x + y, y, y - x, -x, -x - y, -y, x - y):  # counter-clockwise around the hull
+        best = np.maximum.reduceat(score, starts)
+        hit = np.flatnonzero(score == np.repeat(best, np.diff(np.r_[starts, len(groups)])))
+        first = hit[np.unique(groups[hit], return_index=True)[1]]  # one extreme point per group
+        corners.append(first)
+    inside = np.ones(len(groups), dtype=bool)
+    rank = np.searchsorted(groups[starts], groups)  # the group's position among those present
+    for a, b in zip(corners, corners[1:] + corners[:1], strict=True):
+        ax, ay, bx, by = x[a][rank], y[a][rank], x[b][rank], y[b][rank]
+        cross = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
+        # strictly left of every edge of the counter-clockwise octagon (edges of length 0 skipped)
+        inside &= (cross > 0) | ((ax == bx) & (ay == by))
+    inside[np.concatenate(corners)] = False  # the corners themselves stay
+    return ~inside
 
 
 def province_summary(

@@ -8,6 +8,7 @@ data's date and the zip entries a fixed time, so the same brief gives the same b
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 
 from pptx import Presentation
@@ -22,6 +23,10 @@ MARGIN = Inches(0.5)
 ACCENT, INK, MUTED, WARN = RGBColor(0x1F, 0x4E, 0x79), RGBColor(0x1D, 0x1D, 0x1D), RGBColor(0x5A, 0x5A, 0x5A), \
     RGBColor(0xB2, 0x18, 0x2B)
 ROWS_PER_SLIDE = 14
+TABLE_HEIGHT = 4.8
+"""Inches of table rows on a slide, below the header row and above the note and footer."""
+CHAR_WIDTH, LINE_HEIGHT, ROW_PADDING = 0.08, 0.17, 0.1
+"""Average character width and line height of 10 pt text, and a cell's top and bottom margins (inches)."""
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 
@@ -120,8 +125,28 @@ def _image_slide(deck: Presentation, brief: Brief, heading: str, png: bytes) -> 
     slide.shapes.add_picture(io.BytesIO(png), int((WIDTH - w) / 2), Inches(1.1), w, h)
 
 
+def _chunks(table: Table, widths: tuple[float, ...], lang: str) -> list[tuple[tuple, ...]]:
+    """The rows of ``table`` in slide-sized runs: at most ``ROWS_PER_SLIDE`` rows and ``TABLE_HEIGHT``
+    inches, each row's height estimated from its longest cell wrapped at its column's width."""
+    chunks: list[tuple[tuple, ...]] = []
+    current: list[tuple] = []
+    used = 0.0
+    for row in table.rows:
+        lines = max((math.ceil(len(cell_text(v, lang, 1)) / max(1, int(w / CHAR_WIDTH))) for v, w in
+                     zip(row, widths, strict=False)), default=1)
+        height = max(1, lines) * LINE_HEIGHT + ROW_PADDING
+        if current and (len(current) == ROWS_PER_SLIDE or used + height > TABLE_HEIGHT):
+            chunks.append(tuple(current))
+            current, used = [], 0.0
+        current.append(row)
+        used += height
+    if current:
+        chunks.append(tuple(current))
+    return chunks or [()]
+
+
 def _table_slides(deck: Presentation, brief: Brief, table: Table, widths: tuple[float, ...]) -> None:
-    chunks = [table.rows[i:i + ROWS_PER_SLIDE] for i in range(0, len(table.rows), ROWS_PER_SLIDE)] or [()]
+    chunks = _chunks(table, widths, brief.lang)
     for n, rows in enumerate(chunks, start=1):
         heading = table.title if len(chunks) == 1 else f"{table.title} ({n}/{len(chunks)})"
         slide = _blank(deck, brief, heading)
@@ -153,6 +178,7 @@ def _cell(cell: object, words: str, bold: bool = False) -> None:
 
 def _sources_slide(deck: Presentation, brief: Brief) -> None:
     slide = _blank(deck, brief, brief.heading("brief_sources"))
+    colon = " : " if brief.lang == "fr" else ": "
     lines = ["• " + line for line in brief.sources] + ["", brief.heading("brief_api")]
-    lines += [f"{label}: {url}" for label, url in brief.urls]
+    lines += [f"{label}{colon}{url}" for label, url in brief.urls]
     _text(slide, "\n".join(lines), MARGIN, Inches(1.1), WIDTH - 2 * MARGIN, HEIGHT - Inches(1.8), 10, INK)

@@ -179,9 +179,10 @@ def events_view(store: Store, query: Query, bbox: BBox, zoom: int, iso3: str | N
     return grid_view(events_in_view(store, query, bbox, iso3), bbox, zoom)
 
 
-def chart_events(store: Store, query: Query, iso3: str) -> pd.DataFrame:
-    """``event_date``, ``event_type`` and ``fatalities`` of the events of ``iso3`` in the period
-    and filters of ``query`` (bbox not used), for ``geo.analytics.timeseries.monthly_by_type``."""
+def chart_events(store: Store, query: Query, iso3: str | tuple[str, ...]) -> pd.DataFrame:
+    """``event_date``, ``event_type`` and ``fatalities`` of the events of ``iso3`` (a code, or a
+    region's codes) in the period and filters of ``query`` (bbox not used), for
+    ``geo.analytics.timeseries.monthly_by_type``."""
     arrays = prepared_events(store)
     chosen = select_events(arrays, query, query.period, country=iso3)
     types = np.append(arrays.event_type.labels.to_numpy(dtype=object), None)  # code -1: None

@@ -26,6 +26,10 @@ class View:
     title_fr: str
     bbox: BBox
     focus_iso3: str | None = None
+    countries: tuple[str, ...] = ()
+    """The ISO3 codes a region's brief counts (its figures are these countries' summed)."""
+    continent: str = ""
+    """Or: every country of this ``continent`` (Natural Earth's name) when ``countries`` is empty."""
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -46,14 +50,21 @@ class View:
 
 
 VIEWS: dict[str, View] = {
-    "africa": View("africa", "Africa", "Afrique", (-19.0, -36.0, 53.0, 38.5)),
-    "sahel": View("sahel", "Sahel", "Sahel", (-18.0, 8.0, 25.0, 25.0)),
+    "africa": View("africa", "Africa", "Afrique", (-19.0, -36.0, 53.0, 38.5), continent="Africa"),
+    "sahel": View("sahel", "Sahel", "Sahel", (-18.0, 8.0, 25.0, 25.0),
+                  countries=("BFA", "MLI", "MRT", "NER", "TCD")),
     "great-lakes": View(
-        "great-lakes", "Great Lakes region", "Région des Grands Lacs", (25.5, -9.5, 35.5, 4.5)
+        "great-lakes", "Great Lakes region", "Région des Grands Lacs", (25.5, -9.5, 35.5, 4.5),
+        countries=("BDI", "COD", "RWA", "TZA", "UGA"),
     ),
-    "middle-east": View("middle-east", "Middle East", "Moyen-Orient", (25.0, 12.0, 63.0, 42.0)),
+    "middle-east": View("middle-east", "Middle East", "Moyen-Orient", (25.0, 12.0, 63.0, 42.0),
+                        countries=("ARE", "BHR", "CYP", "EGY", "IRN", "IRQ", "ISR", "JOR", "KWT", "LBN", "OMN",
+                                   "PSE", "QAT", "SAU", "SYR", "TUR", "YEM")),
 }
-"""The named views offered by the map page and the snapshots."""
+"""The named views offered by the map page, the snapshots and the regional briefs. A view's
+countries are chosen, not derived from its box (the Sahel's box also holds Guinea and Sierra
+Leone; the Great Lakes' box cuts the DRC in half): the Sahel is the five G5 Sahel states, the
+Great Lakes the DRC and its four eastern neighbours on the lakes."""
 
 MARGIN = 0.08
 """Share of a country's extent added around it in a country view."""
@@ -65,6 +76,22 @@ def named_view(name: str) -> View:
         return VIEWS[name]
     except KeyError:
         raise InvalidParameter("view", name, f"unknown view; use one of {sorted(VIEWS)}") from None
+
+
+def view_countries(view: View, countries: gpd.GeoDataFrame) -> tuple[str, ...]:
+    """The ISO3 codes of ``view``'s countries present in ``countries`` (the ``countries`` layer), sorted.
+
+    Examples
+    --------
+    >>> view_countries(VIEWS["sahel"], countries)  # doctest: +SKIP
+    ('BFA', 'MLI', 'MRT', 'NER', 'TCD')
+    """
+    codes = countries["iso3"].astype(str)
+    if view.countries:
+        chosen = codes[codes.isin(view.countries)]
+    else:
+        chosen = codes[(countries["continent"] == view.continent).fillna(False).to_numpy(bool)]
+    return tuple(sorted(set(chosen)))
 
 
 def country_view(iso3: str, countries: gpd.GeoDataFrame) -> View:
