@@ -151,7 +151,8 @@ def _cached_file(selection: Selection, version: str, ext: str, meta: dict[str, A
     # Read from the store a chunk at a time: a GeoPackage and a GeoParquet file are written chunk by chunk,
     # FlatGeobuf from the chunks joined (geo.features.export.write_frames). GeoParquet rows are in
     # spatial order unless the caller asked for another (sortby).
-    return cache.fill(name, lambda path: write_frames(crs_output.frames_in(selection.frames(), cs), Path(path), selection.layer.id, text_meta,
+    frames = crs_output.frames_in(selection.frames(), cs)
+    return cache.fill(name, lambda path: write_frames(frames, Path(path), selection.layer.id, text_meta,
                                                       "notice" in meta, spatial=not selection.sortby))
 
 

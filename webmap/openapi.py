@@ -7,11 +7,11 @@ from typing import Any
 from layers.catalogue import Catalogue, Layer
 from layers.selection import SOURCE_PARAMS, filterable
 from webmap import guard
-from webmap.ogcfilter import FILTER_PARAMETERS
 from webmap.crs_output import crs_parameters
-from webmap.tiles_openapi import service_paths, tile_paths
+from webmap.ogcfilter import FILTER_PARAMETERS
 from webmap.registry_api import EDITABLE
 from webmap.registry_openapi import SECURITY_SCHEMES, write_paths
+from webmap.tiles_openapi import service_paths, tile_paths
 
 SCHEMA_OF = {
     "string": {"type": "string"},
