@@ -3,8 +3,8 @@
 The ``cql2`` package parses both encodings (``cql2-text``, ``cql2-json``) into one tree, the
 cql2-json form. This module checks that tree against the queryables the caller may see (an
 unknown property and a property the role may not see get the same answer: no side channel),
-checks the types of each comparison, brings geometry literals to CRS84 (``filter-crs``
-EPSG:4326 is lat/lon: its axes are swapped here) and writes a canonical tree. A ``CqlFilter``
+checks the types of each comparison, brings geometry literals to CRS84 (``filter-crs``:
+any CRS ``geo.crs`` reads; EPSG:4326 is lat/lon) and writes a canonical tree. A ``CqlFilter``
 holds that tree as canonical JSON text: hashable, so ``Query.key()`` and ``RowQuery.key()``
 cache selections by it. The embedded store evaluates it with vectorised masks
 (``geo.features.cqlmask``), PostGIS in SQL (``geo.storage.pgcql``).
@@ -30,15 +30,12 @@ from typing import Any
 
 import cql2
 
+from geo.crs import CoordinateSystem, bbox_to_crs84, geometry_to_crs84, parse_crs
 from geo.errors import InvalidParameter
 
 LANGS = ("cql2-text", "cql2-json", "cql-text")
 """``filter-lang`` values: the two CQL2 encodings, and ``cql-text``, the draft's name of the text
 encoding, which GDAL's OAPIF driver sends (parsed as cql2-text)."""
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
-FILTER_CRS = (CRS84, EPSG4326)
-"""``filter-crs`` values: CRS84 (lon/lat, the default) and EPSG:4326 (lat/lon)."""
 MAX_LENGTH = 20_000
 """Characters of a filter at most."""
 GEOMETRY = "geometry"
@@ -86,7 +83,8 @@ def parse_filter(text: str, lang: str | None, crs: str | None, kinds: Mapping[st
     ----------
     text : the filter, in ``lang``
     lang : ``filter-lang`` (``LANGS``; None or empty: cql2-text)
-    crs : ``filter-crs`` (``FILTER_CRS``; None or empty: CRS84)
+    crs : ``filter-crs``, any CRS ``geo.crs.parse_crs`` reads (None or empty: CRS84); geometry
+        literals are moved to CRS84, a BBOX in a projected CRS becomes the polygon it covers
     kinds : the queryables the caller may see and their kinds (``queryable_kinds``)
 
     Raises
@@ -103,13 +101,11 @@ def parse_filter(text: str, lang: str | None, crs: str | None, kinds: Mapping[st
     lang = (lang or "cql2-text").strip()
     if lang not in LANGS:
         raise InvalidParameter("filter-lang", lang, f"use one of {list(LANGS)}")
-    crs = (crs or CRS84).strip()
-    if crs not in FILTER_CRS:
-        raise InvalidParameter("filter-crs", crs, f"use one of {list(FILTER_CRS)}")
+    cs = parse_crs(crs, "filter-crs")
     if len(text) > MAX_LENGTH:
         raise InvalidParameter("filter", text[:80] + "...", f"longer than {MAX_LENGTH} characters")
     tree = _parse(text, lang)
-    checker = _Checker(text, kinds, swap=crs == EPSG4326)
+    checker = _Checker(text, kinds, cs)
     normal = checker.boolean(tree)
     return CqlFilter(json.dumps(normal, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 
@@ -143,10 +139,10 @@ def _syntax_message(message: str, lang: str) -> str:
 class _Checker:
     """Walks a cql2-json tree; returns its canonical form or raises ``InvalidParameter``."""
 
-    def __init__(self, text: str, kinds: Mapping[str, str], swap: bool) -> None:
+    def __init__(self, text: str, kinds: Mapping[str, str], cs: CoordinateSystem) -> None:
         self.text = text
         self.kinds = kinds
-        self.swap = swap
+        self.cs = cs
 
     def fail(self, reason: str) -> InvalidParameter:
         return InvalidParameter("filter", self.text, reason)
@@ -329,19 +325,21 @@ class _Checker:
                     isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in box):
                 raise self.fail("BBOX takes 4 (or 6) finite numbers")
             box = [float(v) for v in (box if len(box) == 4 else [box[0], box[1], box[3], box[4]])]
-            if self.swap:
-                box = [box[1], box[0], box[3], box[2]]
             if box[0] > box[2] or box[1] > box[3]:
                 raise self.fail(f"BBOX {box} has a minimum greater than its maximum")
-            return {"bbox": box}
+            envelope, area = bbox_to_crs84((box[0], box[1], box[2], box[3]), self.cs, "filter")
+            if area is not None and area.geom_type in _GEOJSON_TYPES:  # a projected box's exact outline
+                return shapely.geometry.mapping(area)
+            return {"bbox": list(envelope)}
         if not isinstance(node, dict) or node.get("type") not in _GEOJSON_TYPES:
             raise self.fail(f"expected a BBOX or a geometry literal ({', '.join(_GEOJSON_TYPES)}), got {_show(node)}")
         try:
             geom = shape(node)
         except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException):
             raise self.fail(f"malformed {node.get('type')} literal") from None
-        if self.swap:
-            geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
+        if not all(math.isfinite(v) for v in geom.bounds):
+            raise self.fail("geometry coordinates must be finite numbers")
+        geom = geometry_to_crs84(geom, self.cs, "filter")
         if geom.is_empty or not shapely.is_valid(geom):
             raise self.fail(f"the {geom.geom_type} literal is empty or not valid ({shapely.is_valid_reason(geom)})")
         if not all(math.isfinite(v) for v in geom.bounds):

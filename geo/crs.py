@@ -312,3 +312,23 @@ def bbox_to_crs84(box: BBox, cs: CoordinateSystem, parameter: str = "bbox") -> t
             envelope = (envelope[0], -90.0 if poles[0] else envelope[1], envelope[2], 90.0 if poles[1] else envelope[3])
         return envelope, None
     return envelope, area if area.is_valid else shapely.make_valid(area)
+
+
+def geometry_to_crs84(geom: shapely.Geometry, cs: CoordinateSystem, parameter: str) -> shapely.Geometry:
+    """A geometry given in ``cs`` (its axis order) moved to CRS84, e.g. a filter's literal.
+
+    Raises
+    ------
+    InvalidParameter
+        When some coordinate lies outside the domain of ``cs``.
+    """
+    if cs.swap:
+        geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
+    if cs.is_crs84 or (cs.geographic and cs.crs.to_epsg() == 4326):
+        return geom
+    with np.errstate(invalid="ignore"):
+        moved = shapely.transform(geom, lambda xy: np.column_stack(
+            _transformer(cs, inverse=True).transform(xy[:, 0], xy[:, 1], errcheck=False)))
+    if not np.isfinite(shapely.get_coordinates(moved)).all():
+        raise InvalidParameter(parameter, geom.wkt[:80], f"outside the domain of {cs.uri}")
+    return moved

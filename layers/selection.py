@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -268,11 +268,9 @@ def select(
     sortable = [f.name for f in fields if f.name in columns]
     sortby = parse_sortby(params.get("sortby"), sortable)
     if layer.source.computed:
-        query = Query(
-            query.bbox, None, tuple(f for f in query.filters if f[0] not in SOURCE_PARAMS), query.cql
-        )
-    elif layer.source.forwarded:
-        query = Query(query.bbox, query.period, tuple(f for f in query.filters if f[0] not in layer.source.forwarded))
+        query = replace(query, period=None, filters=tuple(f for f in query.filters if f[0] not in SOURCE_PARAMS))
+    elif layer.source.forwarded:  # not property filters: the source took them
+        query = replace(query, filters=tuple(f for f in query.filters if f[0] not in layer.source.forwarded))
     if any(name not in columns for name, _ in query.filters):
         # A filter on a column this layer's data lacks matches nothing.
         positions = np.zeros(0, dtype=np.int64)

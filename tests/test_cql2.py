@@ -112,6 +112,16 @@ def test_filter_crs_epsg_4326_reads_lat_lon(client):
         "E1", "E2"]
 
 
+def test_filter_crs_web_mercator_boxes_and_polygons_are_moved_to_crs84(client):
+    # lon 29..30, lat -2..0 in EPSG:3857 metres (x = lon * 111319.49, y = R ln tan(pi/4 + lat/2)):
+    # E1 (29.2, -1.6), E2 (29.3, -1.5), E8 (29.9, -1.0); not E4 (lon 30.6) nor E6 (lon 28.5)
+    mercator = "http://www.opengis.net/def/crs/EPSG/0/3857"
+    box = "3228265, -222685, 3339585, 0"
+    assert ids(client, f"S_INTERSECTS(geometry, BBOX({box}))", **{"filter-crs": mercator}) == ["E1", "E2", "E8"]
+    polygon = "POLYGON((3228265 -222685, 3339585 -222685, 3339585 0, 3228265 0, 3228265 -222685))"
+    assert ids(client, f"S_INTERSECTS(geometry, {polygon})", **{"filter-crs": "EPSG:3857"}) == ["E1", "E2", "E8"]
+
+
 def test_filter_combines_with_datetime_bbox_property_filters_and_paging(client):
     # 2024 and fatalities > 5: E1 (7), E5 (6), E7 (25); in the box 0..30 x -5..15: E1, E5
     assert ids(client, "fatalities > 5", datetime="2024") == ["E1", "E5", "E7"]
@@ -157,8 +167,9 @@ def test_project_intervals_match_the_datetime_parameter(client):
     ({"filter": "T_DURING(event_date, INTERVAL('2024-12-31', '2024-01-01'))"}, "filter", "starts after"),
     ({"filter": "event_date > DATE('2024-02-30')"}, "filter", "RFC 3339"),
     ({"filter": "fatalities > 1", "filter-lang": "sql"}, "filter-lang", "cql2-text"),
-    ({"filter": "fatalities > 1", "filter-crs": "EPSG:3857"}, "filter-crs", "CRS84"),
-    ({"filter-crs": "http://www.opengis.net/def/crs/EPSG/0/3857"}, "filter-crs", "CRS84"),
+    ({"filter": "fatalities > 1", "filter-crs": "EPSG:999999"}, "filter-crs", "not a CRS known"),
+    ({"filter-crs": "lon-lat please"}, "filter-crs", "not a CRS identifier"),
+    ({"filter": "S_INTERSECTS(geometry, BBOX(0, 0, 1e9, 1e9))", "filter-crs": "EPSG:32735"}, "filter", "domain"),
 ])
 def test_bad_filters_are_400_naming_the_parameter(client, params, parameter, words):
     response = client.get("/ogc/collections/conflict-events/items", query_string=params)

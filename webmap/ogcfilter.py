@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 from flask import Response, current_app, render_template, request, url_for
 
-from geo.cql import FILTER_CRS, LANGS
+from geo.cql import LANGS
+from geo.crs import CRS84
 from layers.catalogue import Layer
 from layers.queryables import queryables, queryables_cache
 from webmap import guard, http
@@ -57,8 +58,9 @@ FILTER_PARAMETERS: list[dict[str, Any]] = [
         "name": "filter-crs",
         "in": "query",
         "required": False,
-        "schema": {"type": "string", "format": "uri", "enum": list(FILTER_CRS), "default": FILTER_CRS[0]},
-        "description": "the CRS of the filter's geometries: CRS84 (lon/lat, default) or EPSG:4326 (lat/lon)",
+        "schema": {"type": "string", "default": CRS84},
+        "description": "the CRS of the filter's geometries, as for crs: CRS84 (lon/lat, default), EPSG:4326 "
+                       "(lat/lon), EPSG:3857 or any EPSG code",
     },
 ]
 """The ``filter`` parameters of every items operation."""

@@ -3,7 +3,7 @@
 Only the requested rows are converted; geometries of non-point layers are encoded once per
 index and embedded as ``orjson.Fragment``. Coordinates are rounded (``geo.crs.DEGREES_PRECISION``
 decimals by default, RFC 7946 §11.2) and geometries crossing the antimeridian are cut at ±180
-(§3.1.9, ``geo.antimeridian``); ``FeatureEncoder.output`` writes them in another CRS
+(§3.1.9, ``geo.features.antimeridian``); ``FeatureEncoder.output`` writes them in another CRS
 (OGC API - Features Part 2).
 """
 
@@ -19,7 +19,7 @@ import orjson
 import pandas as pd
 import shapely
 
-from geo.antimeridian import split_antimeridian
+from geo.features.antimeridian import split_antimeridian
 from geo.crs import DEGREES_PRECISION, CoordinateSystem, parse_crs, project_geometries, project_xy
 from geo.events import SYNTHETIC
 from geo.features.index import LayerIndex, narrow_codes
