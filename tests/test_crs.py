@@ -24,9 +24,9 @@ from owslib.ogcapi.features import Features
 from shapely.geometry import Polygon, shape
 
 from cli.main import main
-from geo.features.antimeridian import split_antimeridian
 from geo.crs import bbox_to_crs84, parse_crs, project_geometries, project_xy
 from geo.errors import InvalidParameter
+from geo.features.antimeridian import split_antimeridian
 from geo.features.geojson import feature_collection
 from tests.backends import backend  # noqa: F401  (these tests run on both stores)
 from tests.builders import make_events

@@ -19,9 +19,9 @@ import orjson
 import pandas as pd
 import shapely
 
-from geo.features.antimeridian import split_antimeridian
 from geo.crs import DEGREES_PRECISION, CoordinateSystem, parse_crs, project_geometries, project_xy
 from geo.events import SYNTHETIC
+from geo.features.antimeridian import split_antimeridian
 from geo.features.index import LayerIndex, narrow_codes
 
 SYNTHETIC_NOTICE = "synthetic demo data: contains rows with source_dataset = synthetic-demo"
