@@ -55,14 +55,19 @@ def cache_budget_mb(name: str, value: object, default: int) -> int:
     >>> cache_budget_mb("COOPMAP_SNAPSHOT_CACHE_MB", "64", 128), cache_budget_mb("X", None, 128)
     (64, 128)
     """
+    return _whole_number(name, value, default, None, "use a whole number of megabytes, 0 or more")
+
+
+def _whole_number(name: str, value: object, default: int, most: int | None, advice: str) -> int:
+    """The whole number >= 0 (and <= ``most``) the setting ``name`` holds; None or empty: ``default``."""
     if value is None or value == "":
         return default
     try:
         number = int(str(value).strip())
     except ValueError:
         number = -1
-    if number < 0:
-        raise InvalidParameter(name, value, "use a whole number of megabytes, 0 or more")
+    if number < 0 or (most is not None and number > most):
+        raise InvalidParameter(name, value, advice)
     return number
 
 
@@ -87,15 +92,7 @@ def decimals(name: str, value: object, default: int) -> int:
     >>> decimals("COOPMAP_GEOJSON_PRECISION", "7", 6), decimals("X", None, 6)
     (7, 6)
     """
-    if value is None or value == "":
-        return default
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        number = -1
-    if not 0 <= number <= 15:
-        raise InvalidParameter(name, value, "use a whole number of decimals from 0 to 15")
-    return number
+    return _whole_number(name, value, default, 15, "use a whole number of decimals from 0 to 15")
 
 
 @dataclass(frozen=True)
