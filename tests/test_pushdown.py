@@ -16,10 +16,12 @@ import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
+import psycopg
 import pyogrio
 import pytest
 from shapely.geometry import Point
 
+from geo.cql import parse_filter, queryable_kinds
 from geo.errors import DataChanged
 from geo.features.export import write_frames
 from geo.features.index import LayerIndex
@@ -142,6 +144,21 @@ def test_period_on_a_span_layer_and_on_a_year_column(pg):
     # a year counts from 1 January: 2021 exists in January-May 2021
     assert _positions(pg, "schools-test", _span(ENVR_SPAN, period=Period(dt.date(2021, 1, 2), dt.date(2021, 5, 31)))) \
         == [0, 1]
+
+
+def test_a_polygon_filter_on_coded_columns_is_answered_by_the_xy_index(pg, pg_url):
+    # the polygon 165..180 x -6..21 holds A (180, 0: on its edge), C (179.5, -5) and E (170, 20);
+    # fatalities > 2: A 5, C 12, E 3; acled: A and E (C is synthetic-demo)
+    kinds = queryable_kinds({"fatalities": "integer", "source_dataset": "string"})
+    cql = parse_filter("fatalities > 2 AND source_dataset = 'acled' AND "
+                       "S_INTERSECTS(geometry, POLYGON((165 -6, 180 -6, 180 21, 165 21, 165 -6)))", None, None, kinds)
+    assert _positions(pg, "events-test", RowQuery(cql=cql)) == [0, 4]
+    # the point index holds every column such a filter names (no table read): numbers, dates,
+    # booleans and the text columns of few short values (here every text column)
+    with psycopg.connect(pg_url) as conn:
+        definition = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                                  ["layer_events_test_xy_idx"]).fetchone()[0]
+    assert definition.endswith("INCLUDE (fid, event_date, event_id, fatalities, score, flag, source_dataset)")
 
 
 def test_a_selection_is_cached_and_a_new_write_changes_it(pg):

@@ -5,8 +5,10 @@ every value a bound parameter. It selects the rows the embedded store's masks se
 (``geo.features.cqlmask``): SQL's three-valued logic is theirs; text compares in code-point
 order (``COLLATE "C"``); a float NaN is null (``NULLIF``); dates and timestamps compare as
 instants (UTC); a null end of ``INTERVAL(start, end)`` is open. ``S_INTERSECTS`` with a BBOX is the
-``xy`` index's inclusive box (as the ``bbox`` parameter), with a geometry ``ST_Intersects`` on the
-GiST index of ``geom``. A column this translation cannot type raises ``PushdownUnsupported``:
+``xy`` index's inclusive box (as the ``bbox`` parameter); with a geometry, on a point table, that
+index's box of the geometry and then ``ST_Intersects`` of ``xy`` as a point (an index-only scan when
+the other columns named are in the index: ``pgtables.IncludedColumns``), else ``ST_Intersects``
+on the GiST index of ``geom``. A column this translation cannot type raises ``PushdownUnsupported``:
 the caller then selects in memory.
 """
 
@@ -17,6 +19,7 @@ import json
 from typing import Any
 
 import pyarrow as pa
+import shapely.geometry
 from psycopg import sql
 
 from geo.cql import allen
@@ -163,7 +166,13 @@ class _Translator:
                 return Expr(sql.SQL("(xy <@ box(point(%s, %s), point(%s, %s)))"), [minx, miny, maxx, maxy])
             return Expr(sql.SQL("ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"),
                         [minx, miny, maxx, maxy])
-        return Expr(sql.SQL("ST_Intersects(geom, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326))"), [json.dumps(literal)])
+        shape = json.dumps(literal)
+        if self.xy and self.points:  # the xy index's box, then the point in the shape: no table read
+            minx, miny, maxx, maxy = shapely.geometry.shape(literal).bounds
+            return Expr(sql.SQL("((xy <@ box(point(%s, %s), point(%s, %s))) AND ST_Intersects("
+                                "ST_SetSRID(ST_MakePoint(xy[0], xy[1]), 4326), "
+                                "ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)))"), [minx, miny, maxx, maxy, shape])
+        return Expr(sql.SQL("ST_Intersects(geom, ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326))"), [shape])
 
     def span(self, operand: Any) -> tuple[Expr, Expr]:
         """(start, end) of a temporal operand; an open literal end is ±infinity, a null end column open."""

@@ -17,6 +17,7 @@ import numpy as np
 import orjson
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 from psycopg import sql
 
@@ -122,17 +123,62 @@ def time_columns(schema: pa.Schema) -> list[str]:
     return [f.name for f in schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
 
 
+CODED_VALUES = 64
+"""A text column with at most this many distinct values, none longer than ``CODED_LENGTH``
+characters (event type, dataset, geocoding), is "coded": the ``xy`` index includes it."""
+CODED_LENGTH = 64
+
+
+class IncludedColumns:
+    """The columns the ``xy`` index of a point table includes besides ``fid``: the numbers, dates
+    and booleans, and the coded text columns, found while the rows are written (``update`` with
+    each batch). With them, a filter on those columns with a box or a polygon (``pgcql``) is
+    answered from the index alone."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self._order = [f.name for f in schema if f.name != "geometry"]
+        self._fixed = {f.name for f in schema if f.name != "geometry" and _fixed_width(f.type)}
+        self._values: dict[str, set[str | None]] = {
+            f.name: set() for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)}
+
+    def update(self, table: pa.Table) -> None:
+        for name in list(self._values):
+            found = self._values[name]
+            found.update(pc.unique(table.column(name)).to_pylist())
+            if len(found) > CODED_VALUES or any(v is not None and len(v) > CODED_LENGTH for v in found):
+                del self._values[name]
+
+    def names(self) -> list[str]:
+        """The included columns, in the table's order.
+
+        Examples
+        --------
+        >>> kept = IncludedColumns(pa.schema([("kind", pa.string()), ("note", pa.string()), ("n", pa.int32())]))
+        >>> kept.update(pa.table({"kind": ["a", "b"], "note": ["x" * 65, None], "n": [1, 2]}))
+        >>> kept.names()
+        ['kind', 'n']
+        """
+        return [name for name in self._order if name in self._fixed or name in self._values]
+
+
+def _fixed_width(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+                or pa.types.is_timestamp(kind) or pa.types.is_date(kind))
+
+
 def swap_tables(conn: psycopg.Connection, staging: str, final: str, indexed: Sequence[str] = (),
-                points: bool = False) -> None:
+                points: bool = False, included: Sequence[str] = ()) -> None:
     """Index the loaded table (``fid``, GiST on ``geom``, btree on ``(column, fid)`` for each of the
     ``indexed`` columns: the period and sort of ``geo.storage.pgquery``; with ``points``, GiST on
-    ``xy`` including ``fid`` and the ``indexed`` columns), then put it in the place of ``final``
-    (all inside the caller's transaction).
+    ``xy`` including ``fid``, the ``indexed`` and the ``included`` columns), then put it in the
+    place of ``final`` (all inside the caller's transaction).
 
     The ``xy`` index answers a bbox, and a bbox with a period, by an index-only scan: the table is
     written with ``COPY FREEZE``, so every page is all-visible at once. Measured on 1M events in
     random order, a 10° box (45k fids): 9 ms from that index, 150–420 ms through ``geom``'s index
-    (one table page read per match).
+    (one table page read per match). With the ``included`` columns (``IncludedColumns``) a CQL2
+    filter such as ``fatalities > 5 AND event_type IN (...) AND S_INTERSECTS(geometry, <polygon>)``
+    is one too: 58 ms instead of 588 ms for 16k of 1M events (the index grows from 87 to 129 MB).
 
     Btree, not BRIN: rows are in ingest order, not date order, so every BRIN block range spans
     all dates. Measured on 1M events (random order), a month's fids: btree 7 ms (index-only
@@ -149,7 +195,7 @@ def swap_tables(conn: psycopg.Connection, staging: str, final: str, indexed: Seq
     if points:
         conn.execute(sql.SQL("CREATE INDEX {} ON {}.{} USING gist (xy) INCLUDE ({})").format(
             ident(f"{staging}_xy"), ident(SCHEMA), ident(staging),
-            sql.SQL(", ").join(ident(c) for c in ["fid", *indexed])))
+            sql.SQL(", ").join(ident(c) for c in dict.fromkeys(["fid", *indexed, *included]))))
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(ident(SCHEMA), ident(final)))
     conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(ident(SCHEMA), ident(staging), ident(final)))
     conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME CONSTRAINT {} TO {}").format(

@@ -72,6 +72,7 @@ from geo.storage.pgselect import LayerSelector
 from geo.storage.pgtables import (
     MAX_TABLE_NAME,
     RESERVED,
+    IncludedColumns,
     column_list,
     create_table,
     geometry_types_of,
@@ -332,7 +333,10 @@ class PostgisStore(Store):
                 copy.write(HEADER)
                 hashed: list[Future[None]] = []
 
+                included = IncludedColumns(schema)
+
                 def append(table: pa.Table) -> None:
+                    included.update(table)
                     payload = rows(table.select(plain.names).cast(plain))
                     if hashed:
                         hashed.pop().result()  # at most one batch waits for its digest
@@ -345,7 +349,8 @@ class PostgisStore(Store):
                     pending.result()
                 copy.write(TRAILER)
             content = digest.hexdigest()
-            swap_tables(conn, staging, final, time_columns(schema), is_point_table(geometry_types_of(schema)))
+            swap_tables(conn, staging, final, time_columns(schema), is_point_table(geometry_types_of(schema)),
+                        included.names())
             conn.execute(
                 f"""INSERT INTO {SCHEMA}.manifest
                         (layer_id, table_name, digest, rows, sources, written_at, geometry_types, arrow_schema)
