@@ -81,6 +81,11 @@ class CoordinateSystem:
         return DEGREES_PRECISION if self.geographic else METRES_PRECISION
 
     @property
+    def axis_names(self) -> str:
+        """The CRS's axes in its order, e.g. "latitude, longitude" (EPSG:4326), "easting, northing"."""
+        return ", ".join(a.name.lower().removeprefix("geodetic ") for a in self.crs.axis_info[:2])
+
+    @property
     def epsg(self) -> int | None:
         """The EPSG code (None for CRS84)."""
         return None if self.is_crs84 else self.crs.to_epsg()

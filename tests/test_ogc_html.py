@@ -105,6 +105,19 @@ def test_items_page_pages_its_map_with_the_table(base):
     assert set(first.rows) | set(second.rows) == {"E1", "E2", BREAKOUT, "E4"}
 
 
+def test_items_page_in_another_crs_names_its_axes_and_maps_in_degrees(base):
+    # E1 (29.2, -1.6) in Web Mercator: x = 29.2 * pi/180 * 6378137 = 3250529.13,
+    # y = 6378137 * ln(tan(pi/4 - 0.8 * pi/180)) = -178134.34
+    text, page = _page(base + "/ogc/collections/conflict-events/items?f=html&crs=EPSG:3857")
+    assert '<th scope="col">easting, northing</th>' in text and "3250529.13, -178134.34" in text
+    coords = {f["id"]: f["geometry"]["coordinates"] for f in json.loads(page.map_json)["features"]["features"]}
+    assert coords["E1"] == pytest.approx([29.2, -1.6])  # the map stays in longitude/latitude
+    text, _ = _page(base + "/ogc/collections/conflict-events/items?f=html&crs=EPSG:4326")
+    assert '<th scope="col">latitude, longitude</th>' in text and "-1.60000, 29.20000" in text
+    text, _ = _page(base + "/ogc/collections/conflict-events/items/E1?f=html&crs=EPSG:4326")
+    assert '<th scope="row">latitude, longitude</th>' in text
+
+
 def test_collection_page_shows_extent_count_and_every_link(base):
     text, page = _page(base + "/ogc/collections/conflict-events?f=html")
     with urllib.request.urlopen(base + "/ogc/collections/conflict-events?f=json", timeout=60) as response:

@@ -257,6 +257,8 @@ def items(collection_id: str) -> Response:
             layer=layer,
             fields=page.encoder.fields,
             offset=offset,
+            axes=cs.axis_names,
+            decimals=5 if cs.geographic else 2,
             **ogc_html.map_context(
                 {"features": ogc_html.geometries(page.encoder, page.positions, doc["features"])}, "ogc_map_items"
             ),
@@ -341,7 +343,7 @@ def item(collection_id: str, feature_id: str) -> Response:
         feature["notice"] = SYNTHETIC_NOTICE
     if fmt == "html":
         response = _render(
-            fmt, feature, "ogc_item.html", layer=layer, fields=found.encoder.fields,
+            fmt, feature, "ogc_item.html", layer=layer, fields=found.encoder.fields, axes=cs.axis_names,
             **ogc_html.map_context(
                 {"features": ogc_html.geometries(found.encoder, found.positions, [feature])}, "ogc_map_item"
             ),
