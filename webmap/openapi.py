@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from layers.catalogue import Catalogue, Layer
+from layers.queryables import TYPES
 from layers.selection import SOURCE_PARAMS, filterable
 from webmap import guard
 from webmap.crs_output import crs_parameters
@@ -13,15 +14,7 @@ from webmap.registry_api import EDITABLE
 from webmap.registry_openapi import SECURITY_SCHEMES, write_paths
 from webmap.tiles_openapi import service_paths, tile_paths
 
-SCHEMA_OF = {
-    "string": {"type": "string"},
-    "integer": {"type": "integer"},
-    "number": {"type": "number"},
-    "boolean": {"type": "boolean"},
-    "date": {"type": "string", "format": "date"},
-    "datetime": {"type": "string", "format": "date-time"},
-    "list": {"type": "string"},
-}
+SCHEMA_OF = TYPES  # the JSON Schema of each field type: the queryables' own
 ERROR = {"$ref": "#/components/responses/Error"}
 
 
